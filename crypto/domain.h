@@ -1,0 +1,62 @@
+// Domain separation: every hash and signature in Cairn names its purpose and the chain
+// (architecture rule 1), so that bytes signed for one purpose or one chain can never be
+// replayed as another.
+//
+// Layout of a domain-separated message (fixed; auditors in other languages rebuild it):
+//   "cairn/" tag "/v1" 0x00 || u32be(len(chain_id)) || chain_id || payload
+// A domain hash is SHA-256 of that message. A signature is Ed25519 over that message.
+//
+// This file owns every signed or hashed layout, so that no two modules can disagree on
+// the bytes. It knows the shapes of the statements (scalars and digests), not blocks.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "crypto/bytes.h"
+
+namespace cairn::crypto {
+
+enum class Purpose {
+  kTransaction,    // a transaction's signature and its hash
+  kAddress,        // an account address from a public key (chain-independent)
+  kBlockHeader,    // a block's hash
+  kVote,           // a vote statement; certificates aggregate these signatures
+  kTimeout,        // a timeout statement
+  kProposal,       // a leader's signature on a proposed block
+  kReceipt,        // a receipt's hash (leaf of the receipts root)
+  kGenesis,        // the hash of the genesis document
+  kAccountLeaf,    // a state-tree leaf's value hash
+};
+
+// The tag string of a purpose, e.g. "tx".
+std::string_view PurposeTag(Purpose purpose);
+
+// The domain-separated message, for signing.
+Bytes DomainMessage(Purpose purpose, std::string_view chain_id, ByteView payload);
+// SHA-256 of DomainMessage(...), computed without building the message.
+Hash DomainHash(Purpose purpose, std::string_view chain_id, ByteView payload);
+
+// An account address: the first 20 bytes of DomainHash(kAddress, "", public_key).
+// The same key has the same address on every chain.
+constexpr size_t kAddressSize = 20;
+Bytes AddressOf(ByteView public_key);
+
+// Identity of a transaction: DomainHash(kTransaction, chain_id, lp(public_key) ||
+// lp(signature) || lp(body)), lp = u32be length prefix. Covers the signature so a
+// block commits to exactly what was signed.
+Hash TxHash(std::string_view chain_id, ByteView public_key, ByteView signature, ByteView body);
+
+// What a validator signs when it votes, and what a certificate's signatures cover.
+struct VoteStatement {
+  uint64_t epoch = 0;
+  uint64_t round = 0;
+  uint64_t height = 0;
+  Bytes block_hash;   // 32 bytes
+  Bytes commit_hash;  // 32 bytes, or empty when this vote finalises nothing
+  // payload = u64be epoch || u64be round || u64be height || block_hash ||
+  //           u8 has_commit || commit_hash
+  Bytes Payload() const;
+};
+
+}  // namespace cairn::crypto
