@@ -36,6 +36,11 @@ Result<Bytes> FromHex(std::string_view hex);
 // Big-endian fixed-width encodings: used in storage keys (so that keys sort by number)
 // and in signed statements (so that the layout is fixed).
 void AppendU64(Bytes* out, uint64_t value);
+inline Bytes U64Bytes(uint64_t value) {
+  Bytes out;
+  AppendU64(&out, value);
+  return out;
+}
 void AppendU32(Bytes* out, uint32_t value);
 uint64_t ReadU64(ByteView in);  // in.size() must be >= 8
 uint32_t ReadU32(ByteView in);  // in.size() must be >= 4

@@ -62,6 +62,14 @@ Hash TxHash(std::string_view chain_id, ByteView public_key, ByteView signature, 
   return DomainHash(Purpose::kTransaction, chain_id, payload);
 }
 
+Hash BlockHash(std::string_view chain_id, ByteView header_bytes) {
+  return DomainHash(Purpose::kBlockHeader, chain_id, header_bytes);
+}
+
+Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes) {
+  return DomainHash(Purpose::kReceipt, chain_id, receipt_bytes);
+}
+
 Bytes VoteStatement::Payload() const {
   CAIRN_CHECK(block_hash.size() == 32);
   CAIRN_CHECK(commit_hash.empty() || commit_hash.size() == 32);

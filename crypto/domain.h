@@ -47,6 +47,12 @@ Bytes AddressOf(ByteView public_key);
 // block commits to exactly what was signed.
 Hash TxHash(std::string_view chain_id, ByteView public_key, ByteView signature, ByteView body);
 
+// A block's hash: DomainHash(kBlockHeader, chain_id, serialized header as it travels).
+Hash BlockHash(std::string_view chain_id, ByteView header_bytes);
+
+// A receipt's hash, the leaf of a block's receipts root.
+Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes);
+
 // What a validator signs when it votes, and what a certificate's signatures cover.
 struct VoteStatement {
   uint64_t epoch = 0;

@@ -1,0 +1,52 @@
+// The deterministic executor: applies a block's transactions, in order, to account state.
+//
+// Determinism (architecture rule 6): no clock, no randomness, no floating point, and
+// results kept in ordered containers. Every node that executes the same transactions on
+// the same state gets the same receipts, the same changes, and so the same state root.
+//
+// Two kinds of failure, as the architecture page defines them:
+//  - A transaction that cannot enter a block at all (its sender has no account, or its
+//    nonce is not the sender's nonce + 1) makes the whole block invalid: the executor
+//    returns an error naming it, and nothing is applied.
+//  - A transaction that fails at execution (no funds, no permission, unknown recipient,
+//    overflow) gets a failure receipt and uses its nonce; nothing else changes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "cairn/v1/state.pb.h"
+#include "cairn/v1/transaction.pb.h"
+#include "crypto/bytes.h"
+#include "ledger/tx_check.h"
+
+namespace cairn::ledger {
+
+// Read access to the account state a block executes on.
+class AccountReader {
+ public:
+  virtual ~AccountReader() = default;
+  // nullopt when the address has no account; an error only when the read failed.
+  virtual Result<std::optional<v1::Account>> GetAccount(ByteView address) const = 0;
+};
+
+struct ExecutionOutcome {
+  // One receipt per transaction, in order.
+  std::vector<v1::Receipt> receipts;
+  // The new state of every account the block changed, by address.
+  std::map<Bytes, v1::Account> changed;
+  // For account history: (address, transaction index) for every sender and every
+  // account a transaction named, in execution order, without repeats per transaction.
+  std::vector<std::pair<Bytes, uint32_t>> touched;
+};
+
+// Executes `txs` (each already through CheckTransaction) as block `height`.
+Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, uint64_t height,
+                                             std::span<const CheckedTx> txs);
+
+// The balance of `asset` in `account`, zero when it holds none.
+uint64_t BalanceOf(const v1::Account& account, std::string_view asset);
+
+}  // namespace cairn::ledger

@@ -1,0 +1,160 @@
+#include "ledger/genesis.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/domain.h"
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "ledger/json_file.h"
+#include "ledger/state_tree.h"
+#include "ledger/tx_check.h"
+
+namespace cairn::ledger {
+
+namespace {
+
+bool IsValidChainId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status ValidateValidators(const v1::Genesis& genesis) {
+  if (genesis.validators().empty()) return Status::InvalidArgument("genesis has no validators");
+  std::set<std::string> names;
+  std::set<crypto::PublicKey> keys;
+  for (int i = 0; i < genesis.validators_size(); ++i) {
+    const auto& v = genesis.validators(i);
+    std::string where = "validators[" + std::to_string(i) + "]";
+    if (v.name().empty()) return Status::InvalidArgument(where + " has no name");
+    if (!names.insert(v.name()).second) {
+      return Status::InvalidArgument(where + ": the name '" + v.name() + "' is used twice");
+    }
+    auto key = crypto::PublicKey::FromHex(v.public_key());
+    if (!key.ok()) return key.status().Annotate(where + ".public_key");
+    if (!keys.insert(*key).second) return Status::InvalidArgument(where + ": the key is used twice");
+  }
+  return Status::Ok();
+}
+
+Status ValidateAccounts(const v1::Genesis& genesis) {
+  std::set<crypto::PublicKey> keys;
+  for (int i = 0; i < genesis.accounts_size(); ++i) {
+    const auto& a = genesis.accounts(i);
+    std::string where = "accounts[" + std::to_string(i) + "]";
+    auto key = crypto::PublicKey::FromHex(a.public_key());
+    if (!key.ok()) return key.status().Annotate(where + ".public_key");
+    if (!keys.insert(*key).second) return Status::InvalidArgument(where + ": the key is used twice");
+    if (a.role() < v1::ROLE_USER || a.role() > v1::ROLE_ADMIN) {
+      return Status::InvalidArgument(where + ".role is not a valid role");
+    }
+    std::set<std::string> assets;
+    for (const auto& b : a.balances()) {
+      if (!IsValidAssetName(b.asset())) {
+        return Status::InvalidArgument(where + ": asset name '" + b.asset() +
+                                       "' is not 1 to 16 characters of A-Z, 0-9");
+      }
+      if (!assets.insert(b.asset()).second) {
+        return Status::InvalidArgument(where + ": asset " + b.asset() + " is listed twice");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+v1::Account GenesisAccountState(const v1::GenesisAccount& a) {
+  Bytes public_key = FromHex(a.public_key()).value();
+  v1::Account account;
+  account.set_address(crypto::AddressOf(public_key));
+  account.set_public_key(public_key);
+  account.set_role(a.role());
+  std::vector<v1::Balance> balances(a.balances().begin(), a.balances().end());
+  std::sort(balances.begin(), balances.end(),
+            [](const v1::Balance& x, const v1::Balance& y) { return x.asset() < y.asset(); });
+  for (const auto& b : balances) {
+    if (b.amount() > 0) *account.add_balances() = b;
+  }
+  return account;
+}
+
+}  // namespace
+
+Status ValidateGenesis(const v1::Genesis& genesis) {
+  if (!IsValidChainId(genesis.chain_id())) {
+    return Status::InvalidArgument("chain_id '" + genesis.chain_id().substr(0, 80) +
+                                   "' is not 1 to 64 characters of a-z, A-Z, 0-9, '-', '_', '.'");
+  }
+  CAIRN_RETURN_IF_ERROR(ValidateValidators(genesis));
+  return ValidateAccounts(genesis);
+}
+
+Result<v1::Genesis> ReadGenesisFile(const std::string& path) {
+  v1::Genesis genesis;
+  CAIRN_RETURN_IF_ERROR(ReadJsonFile(path, &genesis));
+  CAIRN_RETURN_IF_ERROR(ValidateGenesis(genesis).Annotate(path));
+  return genesis;
+}
+
+Hash GenesisHash(const v1::Genesis& genesis) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    genesis.SerializeToCodedStream(&out);
+  }
+  return crypto::DomainHash(crypto::Purpose::kGenesis, genesis.chain_id(), bytes);
+}
+
+GenesisState BuildGenesisState(const v1::Genesis& genesis) {
+  GenesisState state;
+  std::vector<std::pair<Hash, Hash>> leaves;
+  for (const auto& a : genesis.accounts()) {
+    state.accounts.push_back(GenesisAccountState(a));
+    const v1::Account& account = state.accounts.back();
+    leaves.emplace_back(StateKey(account.address()), AccountValueHash(account.SerializeAsString()));
+  }
+  state.validators.set_epoch(0);
+  for (const auto& v : genesis.validators()) {
+    auto* info = state.validators.add_validators();
+    info->set_name(v.name());
+    info->set_public_key(FromHex(v.public_key()).value());
+    info->set_address(v.address());
+  }
+  v1::BlockHeader header;
+  header.set_height(0);
+  header.set_parent_hash(ToBytes(GenesisHash(genesis)));
+  header.set_tx_root(ToBytes(crypto::MerkleRoot({})));
+  header.set_receipts_root(ToBytes(crypto::MerkleRoot({})));
+  header.set_state_root(ToBytes(StateTree::Build(std::move(leaves)).root()));
+  header.set_timestamp_ms(genesis.genesis_time_ms());
+  state.block.set_header(header.SerializeAsString());
+  state.block_hash = crypto::BlockHash(genesis.chain_id(), state.block.header());
+  return state;
+}
+
+v1::QuorumCertificate GenesisCertificate(const Hash& genesis_block_hash) {
+  v1::QuorumCertificate qc;
+  qc.set_block_hash(ToBytes(genesis_block_hash));
+  return qc;
+}
+
+uint32_t MaxBlockTxs(const v1::Genesis& genesis) {
+  uint32_t v = genesis.consensus().max_block_txs();
+  return v == 0 ? kDefaultMaxBlockTxs : v;
+}
+
+uint64_t MaxBlockBytes(const v1::Genesis& genesis) {
+  uint64_t v = genesis.consensus().max_block_bytes();
+  return v == 0 ? kDefaultMaxBlockBytes : v;
+}
+
+}  // namespace cairn::ledger

@@ -1,0 +1,45 @@
+// The genesis file: the chain id, the first validator set, the first accounts. It is
+// the one thing an auditor trusts; everything else is checked against it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/state.pb.h"
+#include "crypto/bytes.h"
+
+namespace cairn::ledger {
+
+// Defaults for ConsensusParams fields left at zero.
+constexpr uint32_t kDefaultMaxBlockTxs = 5000;
+constexpr uint64_t kDefaultMaxBlockBytes = 8 << 20;
+
+// Reads and validates a genesis JSON file.
+Result<v1::Genesis> ReadGenesisFile(const std::string& path);
+
+// Checks what JSON parsing cannot: chain id form, key lengths and hex, unique names,
+// keys and assets, valid roles, at least one validator.
+Status ValidateGenesis(const v1::Genesis& genesis);
+
+// The genesis hash: DomainHash(kGenesis, chain_id, deterministic serialization). The
+// genesis block's parent_hash, so the whole chain hangs from the genesis document.
+Hash GenesisHash(const v1::Genesis& genesis);
+
+// Height 0, derived from a valid genesis.
+struct GenesisState {
+  std::vector<v1::Account> accounts;
+  v1::ValidatorSet validators;  // epoch 0
+  v1::Block block;              // height 0, no transactions, no certificate
+  Hash block_hash;
+};
+GenesisState BuildGenesisState(const v1::Genesis& genesis);
+
+// The certificate block 1 carries for the genesis block: no signatures, round 0.
+v1::QuorumCertificate GenesisCertificate(const Hash& genesis_block_hash);
+
+uint32_t MaxBlockTxs(const v1::Genesis& genesis);
+uint64_t MaxBlockBytes(const v1::Genesis& genesis);
+
+}  // namespace cairn::ledger

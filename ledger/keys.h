@@ -1,0 +1,61 @@
+// The ledger's LevelDB key layout. One letter per record kind; numbers big-endian so
+// that keys sort by height. Every record of a block is written in one batch.
+//
+//   G                         genesis hash (32 bytes)
+//   g                         the genesis document (serialized Genesis)
+//   H                         head (ChainHead)
+//   S                         consensus safety record (SafetyRecord)
+//   b <height>                block (serialized Block)
+//   c <height>                certificate of that block (QuorumCertificate)
+//   h <block hash>            height of a block
+//   t <tx hash>               TxLocation
+//   r <height> <index>        Receipt
+//   a <address>               Account
+//   x <address> <height> <index>   HistoryEntry
+//   e <epoch>                 ValidatorSet
+#pragma once
+
+#include <cstdint>
+
+#include "crypto/bytes.h"
+
+namespace cairn::ledger::keys {
+
+inline constexpr ByteView kGenesisHash = "G";
+inline constexpr ByteView kGenesisDocument = "g";
+inline constexpr ByteView kHead = "H";
+inline constexpr ByteView kSafetyRecord = "S";
+
+inline Bytes WithU64(char tag, uint64_t n) {
+  Bytes key(1, tag);
+  AppendU64(&key, n);
+  return key;
+}
+inline Bytes Block(uint64_t height) { return WithU64('b', height); }
+inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
+inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
+// Built with append rather than operator+ on a literal, which trips GCC 12's
+// -Wrestrict false positive.
+inline Bytes Tagged(char tag, ByteView rest) {
+  Bytes key(1, tag);
+  key.append(rest);
+  return key;
+}
+inline Bytes BlockHeight(const Hash& block_hash) { return Tagged('h', AsView(block_hash)); }
+inline Bytes TxLocation(const Hash& tx_hash) { return Tagged('t', AsView(tx_hash)); }
+inline Bytes Receipt(uint64_t height, uint32_t index) {
+  Bytes key = WithU64('r', height);
+  AppendU32(&key, index);
+  return key;
+}
+inline Bytes Account(ByteView address) { return Tagged('a', address); }
+inline constexpr ByteView kAccountPrefix = "a";
+inline Bytes HistoryPrefix(ByteView address) { return Tagged('x', address); }
+inline Bytes History(ByteView address, uint64_t height, uint32_t index) {
+  Bytes key = HistoryPrefix(address);
+  AppendU64(&key, height);
+  AppendU32(&key, index);
+  return key;
+}
+
+}  // namespace cairn::ledger::keys

@@ -1,0 +1,78 @@
+// The ordered key-value store under the ledger. LevelDB in production (its types stay
+// in leveldb_store.cc), an in-memory map in tests; the ledger sees only this interface.
+//
+// Contract:
+//  - Write applies a whole batch or nothing.
+//  - With Durability::kSync, Write returns only after the batch is on stable storage.
+//  - After a Write fails, every later Write fails with the same error: the store does
+//    not guess what reached the disk (LevelDB's rule after a failed sync). Reopen it.
+//  - Reads are safe from any thread, concurrently with one writer.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/status.h"
+
+namespace cairn::ledger {
+
+enum class Durability { kSync, kNoSync };
+
+class WriteBatch {
+ public:
+  struct Op {
+    Bytes key;
+    std::optional<Bytes> value;  // nullopt: delete
+  };
+  void Put(ByteView key, ByteView value) { ops_.push_back({Bytes(key), Bytes(value)}); }
+  void Delete(ByteView key) { ops_.push_back({Bytes(key), std::nullopt}); }
+  const std::vector<Op>& ops() const { return ops_; }
+  size_t size() const { return ops_.size(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+
+  // The value at `key`, nullopt when absent; an error only when the read failed.
+  virtual Result<std::optional<Bytes>> Get(ByteView key) const = 0;
+
+  virtual Status Write(const WriteBatch& batch, Durability durability) = 0;
+
+  // Calls `visit` for each key with `prefix` that is >= `start`, in key order, until it
+  // returns false.
+  using Visitor = std::function<bool(ByteView key, ByteView value)>;
+  virtual Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const = 0;
+};
+
+// Opens (creating when absent) a LevelDB database at `path`.
+Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path);
+
+// An in-memory store for tests, with a hook to inject write failures.
+class MemoryStore : public KvStore {
+ public:
+  Result<std::optional<Bytes>> Get(ByteView key) const override;
+  Status Write(const WriteBatch& batch, Durability durability) override;
+  Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override;
+
+  // The next Write fails with `error` (and so does every one after it).
+  void TEST_FailWrites(Status error);
+  // Overwrites one record behind the ledger's back, to test that corruption is caught.
+  void TEST_Put(ByteView key, ByteView value);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<Bytes, Bytes, std::less<>> data_;
+  Status write_error_;
+};
+
+}  // namespace cairn::ledger

@@ -1,0 +1,325 @@
+#include "ledger/ledger.h"
+
+#include <mutex>
+
+#include "crypto/check.h"
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
+#include "ledger/genesis.h"
+#include "ledger/keys.h"
+#include "ledger/records.h"
+
+namespace cairn::ledger {
+
+namespace {
+
+// Account state as committed in the store.
+class StoreAccountReader : public AccountReader {
+ public:
+  explicit StoreAccountReader(const KvStore& store) : store_(store) {}
+  Result<std::optional<v1::Account>> GetAccount(ByteView address) const override {
+    CAIRN_ASSIGN_OR_RETURN(auto bytes, store_.Get(keys::Account(address)));
+    if (!bytes) return std::optional<v1::Account>();
+    v1::Account account;
+    if (!account.ParseFromString(*bytes)) {
+      return Status::Corruption("account record " + ToHex(address) + " does not parse");
+    }
+    return std::optional<v1::Account>(std::move(account));
+  }
+
+ private:
+  const KvStore& store_;
+};
+
+std::vector<Hash> ReceiptHashes(std::string_view chain_id, const std::vector<v1::Receipt>& receipts) {
+  std::vector<Hash> hashes;
+  hashes.reserve(receipts.size());
+  for (const auto& r : receipts) hashes.push_back(crypto::ReceiptHash(chain_id, r.SerializeAsString()));
+  return hashes;
+}
+
+Status ExpectRoot(const std::string& field, const std::string& in_header, const Hash& computed) {
+  if (in_header != AsView(computed)) {
+    return Status::InvalidArgument("block " + field + " " + ToHex(in_header) +
+                                   " does not match the computed " + ToHex(computed));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Ledger::Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis)
+    : store_(std::move(store)), genesis_(std::move(genesis)), genesis_hash_(GenesisHash(genesis_)) {}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
+                                             const v1::Genesis& genesis) {
+  CAIRN_RETURN_IF_ERROR(ValidateGenesis(genesis).Annotate("genesis"));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), genesis));
+  CAIRN_ASSIGN_OR_RETURN(auto stored_genesis, ledger->store_->Get(keys::kGenesisHash));
+  if (!stored_genesis) {
+    CAIRN_RETURN_IF_ERROR(ledger->Initialise());
+  } else if (*stored_genesis != AsView(ledger->genesis_hash_)) {
+    v1::Genesis other;
+    auto doc = ledger->store_->Get(keys::kGenesisDocument);
+    std::string other_chain = doc.ok() && *doc && other.ParseFromString(**doc) ? other.chain_id() : "?";
+    return Status::FailedPrecondition(
+        "the data directory holds chain '" + other_chain + "' (genesis " + ToHex(*stored_genesis) +
+        "), but the genesis file is for chain '" + genesis.chain_id() + "' (genesis " +
+        ToHex(ledger->genesis_hash_) + ")");
+  }
+  CAIRN_RETURN_IF_ERROR(ledger->LoadExisting());
+  return ledger;
+}
+
+Status Ledger::Initialise() {
+  GenesisState state = BuildGenesisState(genesis_);
+  WriteBatch batch;
+  for (const auto& account : state.accounts) {
+    batch.Put(keys::Account(account.address()), account.SerializeAsString());
+  }
+  batch.Put(keys::ValidatorSet(0), state.validators.SerializeAsString());
+  batch.Put(keys::Block(0), state.block.SerializeAsString());
+  batch.Put(keys::BlockHeight(state.block_hash), U64Bytes(0));
+  v1::ChainHead head;
+  head.set_height(0);
+  head.set_block_hash(ToBytes(state.block_hash));
+  batch.Put(keys::kHead, head.SerializeAsString());
+  batch.Put(keys::kGenesisDocument, genesis_.SerializeAsString());
+  // Written last in the same batch: a store with a genesis hash is a complete store.
+  batch.Put(keys::kGenesisHash, AsView(genesis_hash_));
+  return store_->Write(batch, Durability::kSync).Annotate("initialising the ledger");
+}
+
+Status Ledger::LoadExisting() {
+  CAIRN_ASSIGN_OR_RETURN(auto head, ReadRecord<v1::ChainHead>(*store_, keys::kHead, "chain head"));
+  CAIRN_ASSIGN_OR_RETURN(auto block, ReadRecord<v1::Block>(*store_, keys::Block(head.height()), "head block"));
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.header())) return Status::Corruption("head block header does not parse");
+  Hash hash = crypto::BlockHash(chain_id(), block.header());
+  if (header.height() != head.height() || head.block_hash() != AsView(hash)) {
+    return Status::Corruption("the head record does not match block " + std::to_string(head.height()));
+  }
+
+  std::vector<std::pair<Hash, Hash>> leaves;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kAccountPrefix, keys::kAccountPrefix,
+                                     [&](ByteView key, ByteView value) {
+                                       ByteView address = key.substr(keys::kAccountPrefix.size());
+                                       leaves.emplace_back(StateKey(address), AccountValueHash(value));
+                                       return true;
+                                     }));
+  StateTree tree = StateTree::Build(std::move(leaves));
+  if (header.state_root() != AsView(tree.root())) {
+    return Status::Corruption("the account records do not match the state root of block " +
+                              std::to_string(header.height()) + ": the database is damaged");
+  }
+  std::unique_lock lock(mu_);
+  head_header_ = std::move(header);
+  head_hash_ = hash;
+  tree_ = std::move(tree);
+  return Status::Ok();
+}
+
+uint64_t Ledger::height() const {
+  std::shared_lock lock(mu_);
+  return head_header_.height();
+}
+
+Hash Ledger::head_hash() const {
+  std::shared_lock lock(mu_);
+  return head_hash_;
+}
+
+v1::BlockHeader Ledger::head_header() const {
+  std::shared_lock lock(mu_);
+  return head_header_;
+}
+
+Hash Ledger::state_root() const {
+  std::shared_lock lock(mu_);
+  return tree_.root();
+}
+
+Status Ledger::CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block& block) const {
+  // Only the consensus thread changes the head, and it is the one calling: no lock
+  // needed for a consistent view, but readers may hold it shared.
+  std::shared_lock lock(mu_);
+  const uint64_t expected_height = head_header_.height() + 1;
+  if (header.height() != expected_height) {
+    return Status::FailedPrecondition("block height " + std::to_string(header.height()) +
+                                      ", the next height is " + std::to_string(expected_height));
+  }
+  if (header.parent_hash() != AsView(head_hash_)) {
+    return Status::InvalidArgument("block parent " + ToHex(header.parent_hash()) +
+                                   " is not the head " + ToHex(head_hash_));
+  }
+  if (header.height() > 1 && header.round() <= head_header_.round()) {
+    return Status::InvalidArgument("block round " + std::to_string(header.round()) +
+                                   " is not above its parent's round " +
+                                   std::to_string(head_header_.round()));
+  }
+  // Timestamps are informational but must not run backwards, so that clients can rely
+  // on them being monotonic whatever one proposer's clock says.
+  if (header.timestamp_ms() < head_header_.timestamp_ms()) {
+    return Status::InvalidArgument("block timestamp is earlier than its parent's");
+  }
+  if (header.epoch() != head_header_.epoch()) {
+    return Status::InvalidArgument("block epoch " + std::to_string(header.epoch()) +
+                                   " is not the current epoch " + std::to_string(head_header_.epoch()));
+  }
+  const v1::QuorumCertificate& qc = block.parent_qc();
+  if (qc.block_hash() != header.parent_hash() || qc.height() != head_header_.height() ||
+      qc.round() != head_header_.round()) {
+    return Status::InvalidArgument("block's parent certificate is not for its parent");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
+    const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
+  if (static_cast<uint64_t>(txs.size()) > MaxBlockTxs(genesis_)) {
+    return Status::InvalidArgument("block has " + std::to_string(txs.size()) +
+                                   " transactions, the limit is " + std::to_string(MaxBlockTxs(genesis_)));
+  }
+  std::vector<CheckedTx> checked;
+  checked.reserve(txs.size());
+  for (int i = 0; i < txs.size(); ++i) {
+    auto tx = CheckTransaction(txs[i], chain_id());
+    if (!tx.ok()) return tx.status().Annotate("transaction " + std::to_string(i));
+    checked.push_back(std::move(tx).value());
+  }
+  return checked;
+}
+
+StateTree Ledger::ApplyToTree(const StateTree& tree, const ExecutionOutcome& outcome) const {
+  std::vector<StateTree::Change> changes;
+  changes.reserve(outcome.changed.size());
+  for (const auto& [address, account] : outcome.changed) {
+    changes.emplace_back(StateKey(address), AccountValueHash(account.SerializeAsString()));
+  }
+  return tree.Update(std::move(changes));
+}
+
+Result<ExecutedBlock> Ledger::Execute(const v1::Block& block) const {
+  if (block.ByteSizeLong() > MaxBlockBytes(genesis_)) {
+    return Status::InvalidArgument("block is larger than " + std::to_string(MaxBlockBytes(genesis_)) +
+                                   " bytes");
+  }
+  ExecutedBlock executed;
+  if (!executed.header.ParseFromString(block.header())) {
+    return Status::InvalidArgument("block header does not parse");
+  }
+  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(executed.header, block));
+  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions()));
+  for (const auto& tx : txs) executed.tx_hashes.push_back(tx.hash);
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", executed.header.tx_root(),
+                                   crypto::MerkleRoot(executed.tx_hashes)));
+
+  StoreAccountReader state(*store_);
+  CAIRN_ASSIGN_OR_RETURN(executed.outcome, ExecuteTransactions(state, executed.header.height(), txs));
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", executed.header.receipts_root(),
+                                   crypto::MerkleRoot(ReceiptHashes(chain_id(), executed.outcome.receipts))));
+  {
+    std::shared_lock lock(mu_);
+    executed.state_after = ApplyToTree(tree_, executed.outcome);
+  }
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", executed.header.state_root(), executed.state_after.root()));
+  executed.block = block;
+  executed.hash = crypto::BlockHash(chain_id(), block.header());
+  return executed;
+}
+
+Result<v1::Block> Ledger::ProposeBlock(const BlockTemplate& t) const {
+  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(t.transactions));
+  v1::BlockHeader header;
+  {
+    std::shared_lock lock(mu_);
+    header.set_height(head_header_.height() + 1);
+    header.set_parent_hash(ToBytes(head_hash_));
+  }
+  header.set_round(t.round);
+  header.set_epoch(t.epoch);
+  header.set_proposer(t.proposer);
+  header.set_timestamp_ms(t.timestamp_ms);
+  std::vector<Hash> tx_hashes;
+  for (const auto& tx : txs) tx_hashes.push_back(tx.hash);
+  header.set_tx_root(ToBytes(crypto::MerkleRoot(tx_hashes)));
+
+  StoreAccountReader state(*store_);
+  CAIRN_ASSIGN_OR_RETURN(auto outcome, ExecuteTransactions(state, header.height(), txs));
+  header.set_receipts_root(ToBytes(crypto::MerkleRoot(ReceiptHashes(chain_id(), outcome.receipts))));
+  {
+    std::shared_lock lock(mu_);
+    header.set_state_root(ToBytes(ApplyToTree(tree_, outcome).root()));
+  }
+  v1::Block block;
+  block.set_header(header.SerializeAsString());
+  *block.mutable_parent_qc() = t.parent_qc;
+  *block.mutable_transactions() = t.transactions;
+  return block;
+}
+
+Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate) {
+  const v1::BlockHeader& header = executed.header;
+  const uint64_t height = header.height();
+  if (certificate.block_hash() != AsView(executed.hash) || certificate.height() != height ||
+      certificate.round() != header.round() || certificate.epoch() != header.epoch()) {
+    return Status::InvalidArgument("certificate is not for block " + std::to_string(height));
+  }
+  if (height != this->height() + 1 || header.parent_hash() != AsView(head_hash())) {
+    return Status::FailedPrecondition("block " + std::to_string(height) +
+                                      " was executed on another head");
+  }
+  WriteBatch batch;
+  batch.Put(keys::Block(height), executed.block.SerializeAsString());
+  batch.Put(keys::Certificate(height), certificate.SerializeAsString());
+  batch.Put(keys::BlockHeight(executed.hash), U64Bytes(height));
+  for (uint32_t i = 0; i < executed.tx_hashes.size(); ++i) {
+    v1::TxLocation location;
+    location.set_height(height);
+    location.set_index(i);
+    batch.Put(keys::TxLocation(executed.tx_hashes[i]), location.SerializeAsString());
+    batch.Put(keys::Receipt(height, i), executed.outcome.receipts[i].SerializeAsString());
+  }
+  for (const auto& [address, account] : executed.outcome.changed) {
+    batch.Put(keys::Account(address), account.SerializeAsString());
+  }
+  for (const auto& [address, index] : executed.outcome.touched) {
+    v1::HistoryEntry entry;
+    entry.set_tx_hash(ToBytes(executed.tx_hashes[index]));
+    entry.set_height(height);
+    entry.set_index(index);
+    batch.Put(keys::History(address, height, index), entry.SerializeAsString());
+  }
+  v1::ChainHead head;
+  head.set_height(height);
+  head.set_block_hash(ToBytes(executed.hash));
+  batch.Put(keys::kHead, head.SerializeAsString());
+
+  std::unique_lock lock(mu_);
+  CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate("committing block " +
+                                                                          std::to_string(height)));
+  head_header_ = header;
+  head_hash_ = executed.hash;
+  tree_ = executed.state_after;
+  return Status::Ok();
+}
+
+Result<v1::ValidatorSet> Ledger::ValidatorSet(uint64_t epoch) const {
+  return ReadRecord<v1::ValidatorSet>(*store_, keys::ValidatorSet(epoch),
+                                      ("validator set of epoch " + std::to_string(epoch)).c_str());
+}
+
+Status Ledger::SaveSafetyRecord(const v1::SafetyRecord& record) {
+  WriteBatch batch;
+  batch.Put(keys::kSafetyRecord, record.SerializeAsString());
+  return store_->Write(batch, Durability::kSync).Annotate("saving the safety record");
+}
+
+Result<std::optional<v1::SafetyRecord>> Ledger::LoadSafetyRecord() const {
+  auto record = ReadRecord<v1::SafetyRecord>(*store_, keys::kSafetyRecord, "safety record");
+  if (record.status().code() == StatusCode::kNotFound) return std::optional<v1::SafetyRecord>();
+  if (!record.ok()) return record.status();
+  return std::optional<v1::SafetyRecord>(std::move(record).value());
+}
+
+}  // namespace cairn::ledger

@@ -1,0 +1,159 @@
+// The ledger: the committed chain of blocks, the account state it produced, and the
+// records clients and auditors read. One writer (the consensus thread) executes and
+// commits; readers on any thread see a consistent committed state.
+//
+// Contract:
+//  - Execute validates a block against the committed head without changing anything:
+//    header fields, parent link and certificate, every transaction's stateless checks,
+//    execution, and the three roots in the header. Any mismatch is an error naming it.
+//  - Commit writes an executed block, its certificate, its transactions' locations,
+//    receipts, account changes, history and the new head as one WriteBatch with
+//    sync = true (architecture rule 3). On error nothing in memory changes and, as the
+//    store then refuses all writes, the node must stop committing and reopen.
+//  - Commit does not verify the certificate's signatures: consensus or block sync did
+//    that before deciding to commit, and the audit checks every one again. It checks
+//    that the certificate is for this block.
+//  - After a crash the ledger reopens at exactly its last committed block; Open
+//    rebuilds the state tree and refuses to start if its root disagrees with the head.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/consensus.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/state.pb.h"
+#include "cairn/v1/storage.pb.h"
+#include "crypto/bytes.h"
+#include "ledger/executor.h"
+#include "ledger/kv_store.h"
+#include "ledger/state_tree.h"
+
+namespace cairn::ledger {
+
+// A block that passed Execute, with everything Commit needs to write it.
+struct ExecutedBlock {
+  v1::Block block;
+  v1::BlockHeader header;
+  Hash hash;
+  std::vector<Hash> tx_hashes;
+  ExecutionOutcome outcome;
+  StateTree state_after;
+};
+
+// What a proposer puts around its transactions; ProposeBlock fills in the rest.
+struct BlockTemplate {
+  uint64_t round = 0;
+  uint64_t epoch = 0;
+  uint32_t proposer = 0;
+  uint64_t timestamp_ms = 0;
+  v1::QuorumCertificate parent_qc;
+  google::protobuf::RepeatedPtrField<v1::Transaction> transactions;
+};
+
+struct StoredBlock {
+  v1::Block block;
+  v1::BlockHeader header;
+  Hash hash;
+  // The certificate that finalised it; absent for the genesis block.
+  std::optional<v1::QuorumCertificate> certificate;
+};
+
+struct StoredTransaction {
+  v1::Transaction transaction;
+  v1::Receipt receipt;
+  v1::BlockHeader header;  // of the block that holds it
+  Hash block_hash;
+  uint32_t block_tx_count = 0;
+  // RFC 6962 inclusion proof of the transaction hash under header.tx_root.
+  std::vector<Hash> inclusion_proof;
+};
+
+struct AccountView {
+  uint64_t height = 0;        // the committed height the view is at
+  Hash state_root{};          // the state root of that block
+  Bytes account_bytes;        // serialized Account; empty when there is none
+  std::optional<v1::Account> account;
+  StateProof proof;           // of account_bytes (or absence) under state_root
+};
+
+struct HistoryPage {
+  std::vector<v1::HistoryEntry> entries;  // oldest first
+  // Pass back as `after` to get the next page; nullopt when this page is the last.
+  std::optional<v1::HistoryEntry> next_after;
+};
+
+class Ledger {
+ public:
+  // Opens the ledger in `store`. An empty store is initialised with `genesis` (which
+  // must be valid); a store of another genesis is refused with FAILED_PRECONDITION.
+  static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<KvStore> store,
+                                              const v1::Genesis& genesis);
+
+  const std::string& chain_id() const { return genesis_.chain_id(); }
+  const v1::Genesis& genesis() const { return genesis_; }
+  const Hash& genesis_hash() const { return genesis_hash_; }
+
+  // The committed head.
+  uint64_t height() const;
+  Hash head_hash() const;
+  v1::BlockHeader head_header() const;
+  Hash state_root() const;
+
+  // Validates `block` as the next block on the committed head (see the contract).
+  Result<ExecutedBlock> Execute(const v1::Block& block) const;
+  // Commits a block Execute returned, with the certificate that finalised it.
+  Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate);
+
+  // Builds the next block on the committed head from a leader's template: runs the
+  // stateless checks and execution and fills in the roots. Fails like Execute when a
+  // transaction cannot enter the block.
+  Result<v1::Block> ProposeBlock(const BlockTemplate& block_template) const;
+
+  Result<v1::ValidatorSet> ValidatorSet(uint64_t epoch) const;
+
+  // Reads. NOT_FOUND when absent.
+  Result<StoredBlock> GetBlock(uint64_t height) const;
+  Result<StoredBlock> GetBlockByHash(const Hash& block_hash) const;
+  Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
+  Result<AccountView> GetAccount(ByteView address) const;
+  // At most `limit` (1 to kMaxHistoryPage) entries after `after` (or from the start).
+  static constexpr size_t kMaxHistoryPage = 1000;
+  Result<HistoryPage> GetAccountHistory(ByteView address, const std::optional<v1::HistoryEntry>& after,
+                                        size_t limit) const;
+
+  // The consensus safety record, written on its own with sync = true (rule 2).
+  Status SaveSafetyRecord(const v1::SafetyRecord& record);
+  Result<std::optional<v1::SafetyRecord>> LoadSafetyRecord() const;
+
+ private:
+  Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis);
+  Status Initialise();
+  Status LoadExisting();
+  Status CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block& block) const;
+  Result<std::vector<CheckedTx>> CheckTransactions(
+      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
+  StateTree ApplyToTree(const StateTree& tree, const ExecutionOutcome& outcome) const;
+
+  const std::unique_ptr<KvStore> store_;
+  const v1::Genesis genesis_;
+  const Hash genesis_hash_;
+
+  // The committed head and state tree, swapped under mu_ by Commit.
+  mutable std::shared_mutex mu_;
+  v1::BlockHeader head_header_;
+  Hash head_hash_{};
+  StateTree tree_;
+};
+
+// Checks an account proof from GetAccount against a state root alone: what a client
+// does with the root from a block header it trusts.
+bool VerifyAccountProof(const Hash& state_root, ByteView address, ByteView account_bytes,
+                        const StateProof& proof);
+
+}  // namespace cairn::ledger

@@ -1,0 +1,123 @@
+// The ledger's read side: blocks, transactions with proofs, accounts with proofs, and
+// account history. Safe from any thread.
+#include <mutex>
+
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
+#include "ledger/keys.h"
+#include "ledger/records.h"
+#include "ledger/ledger.h"
+
+namespace cairn::ledger {
+
+Result<StoredBlock> Ledger::GetBlock(uint64_t height) const {
+  std::string what = "block " + std::to_string(height);
+  CAIRN_ASSIGN_OR_RETURN(auto block, ReadRecord<v1::Block>(*store_, keys::Block(height), what.c_str()));
+  StoredBlock stored;
+  if (!stored.header.ParseFromString(block.header())) return Status::Corruption(what + " header does not parse");
+  stored.hash = crypto::BlockHash(chain_id(), block.header());
+  stored.block = std::move(block);
+  if (height > 0) {
+    CAIRN_ASSIGN_OR_RETURN(auto qc, ReadRecord<v1::QuorumCertificate>(*store_, keys::Certificate(height),
+                                                                      ("certificate of " + what).c_str()));
+    stored.certificate = std::move(qc);
+  }
+  return stored;
+}
+
+Result<StoredBlock> Ledger::GetBlockByHash(const Hash& block_hash) const {
+  CAIRN_ASSIGN_OR_RETURN(auto height_bytes, store_->Get(keys::BlockHeight(block_hash)));
+  if (!height_bytes) return Status::NotFound("no block with hash " + ToHex(block_hash));
+  if (height_bytes->size() != 8) return Status::Corruption("block index record has a bad length");
+  return GetBlock(ReadU64(*height_bytes));
+}
+
+Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
+  CAIRN_ASSIGN_OR_RETURN(auto location_bytes, store_->Get(keys::TxLocation(tx_hash)));
+  if (!location_bytes) return Status::NotFound("no committed transaction " + ToHex(tx_hash));
+  v1::TxLocation location;
+  if (!location.ParseFromString(*location_bytes)) return Status::Corruption("transaction index record does not parse");
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock stored, GetBlock(location.height()));
+  const auto& txs = stored.block.transactions();
+  if (location.index() >= static_cast<uint32_t>(txs.size())) {
+    return Status::Corruption("transaction index points past the end of block " +
+                              std::to_string(location.height()));
+  }
+  std::vector<Hash> hashes;
+  hashes.reserve(txs.size());
+  for (const auto& tx : txs) {
+    hashes.push_back(crypto::TxHash(chain_id(), tx.public_key(), tx.signature(), tx.body()));
+  }
+  if (hashes[location.index()] != tx_hash) {
+    return Status::Corruption("transaction index does not match block " + std::to_string(location.height()));
+  }
+  StoredTransaction out;
+  CAIRN_ASSIGN_OR_RETURN(out.receipt, ReadRecord<v1::Receipt>(*store_, keys::Receipt(location.height(), location.index()),
+                                                              "receipt"));
+  out.transaction = txs[static_cast<int>(location.index())];
+  out.header = stored.header;
+  out.block_hash = stored.hash;
+  out.block_tx_count = static_cast<uint32_t>(txs.size());
+  out.inclusion_proof = crypto::MerkleInclusionProof(hashes, location.index());
+  return out;
+}
+
+Result<AccountView> Ledger::GetAccount(ByteView address) const {
+  if (address.size() != crypto::kAddressSize) {
+    return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(address.size()));
+  }
+  AccountView view;
+  // Shared lock: the record, the tree and the head come from one committed height.
+  std::shared_lock lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Account(address)));
+  view.height = head_header_.height();
+  view.state_root = tree_.root();
+  view.proof = tree_.Prove(StateKey(address));
+  if (bytes) {
+    v1::Account account;
+    if (!account.ParseFromString(*bytes)) return Status::Corruption("account record does not parse");
+    view.account = std::move(account);
+    view.account_bytes = std::move(*bytes);
+  }
+  return view;
+}
+
+Result<HistoryPage> Ledger::GetAccountHistory(ByteView address,
+                                              const std::optional<v1::HistoryEntry>& after,
+                                              size_t limit) const {
+  if (address.size() != crypto::kAddressSize) {
+    return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(address.size()));
+  }
+  if (limit == 0 || limit > kMaxHistoryPage) {
+    return Status::InvalidArgument("page size must be 1 to " + std::to_string(kMaxHistoryPage));
+  }
+  Bytes prefix = keys::HistoryPrefix(address);
+  // Start just after the cursor: its key with one more byte sorts right after it.
+  Bytes start = after ? keys::History(address, after->height(), after->index()) + '\0' : prefix;
+  HistoryPage page;
+  Status parse_error;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(prefix, start, [&](ByteView, ByteView value) {
+    if (page.entries.size() == limit) {
+      page.next_after = page.entries.back();
+      return false;
+    }
+    v1::HistoryEntry entry;
+    if (!entry.ParseFromString(Bytes(value))) {
+      parse_error = Status::Corruption("history record does not parse");
+      return false;
+    }
+    page.entries.push_back(std::move(entry));
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(parse_error);
+  return page;
+}
+
+bool VerifyAccountProof(const Hash& state_root, ByteView address, ByteView account_bytes,
+                        const StateProof& proof) {
+  std::optional<Hash> value;
+  if (!account_bytes.empty()) value = AccountValueHash(account_bytes);
+  return VerifyStateProof(state_root, StateKey(address), value, proof);
+}
+
+}  // namespace cairn::ledger

@@ -1,0 +1,90 @@
+// The production KvStore. LevelDB's types appear in this file only.
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
+
+#include <memory>
+
+#include "ledger/kv_store.h"
+
+namespace cairn::ledger {
+
+namespace {
+
+leveldb::Slice ToSlice(ByteView v) { return leveldb::Slice(v.data(), v.size()); }
+ByteView ToView(const leveldb::Slice& s) { return ByteView(s.data(), s.size()); }
+
+Status FromLevelDb(const leveldb::Status& s, const char* what) {
+  if (s.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(message);
+  if (s.IsNotFound()) return Status::NotFound(message);
+  return Status::IoError(message);
+}
+
+class LevelDbStore : public KvStore {
+ public:
+  LevelDbStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter)
+      : filter_(std::move(filter)), db_(std::move(db)) {}
+
+  Result<std::optional<Bytes>> Get(ByteView key) const override {
+    Bytes value;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), ToSlice(key), &value);
+    if (s.IsNotFound()) return std::optional<Bytes>();
+    if (!s.ok()) return FromLevelDb(s, "leveldb get");
+    return std::optional<Bytes>(std::move(value));
+  }
+
+  Status Write(const WriteBatch& batch, Durability durability) override {
+    std::lock_guard lock(write_mu_);
+    if (!write_error_.ok()) return write_error_;
+    leveldb::WriteBatch native;
+    for (const auto& op : batch.ops()) {
+      if (op.value) {
+        native.Put(ToSlice(op.key), ToSlice(*op.value));
+      } else {
+        native.Delete(ToSlice(op.key));
+      }
+    }
+    leveldb::WriteOptions options;
+    options.sync = durability == Durability::kSync;
+    Status status = FromLevelDb(db_->Write(options, &native), "leveldb write");
+    // After a failed write we cannot know what reached the disk: fail from now on.
+    if (!status.ok()) write_error_ = status;
+    return status;
+  }
+
+  Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek(ToSlice(start < prefix ? prefix : start)); it->Valid(); it->Next()) {
+      ByteView key = ToView(it->key());
+      if (!key.starts_with(prefix)) break;
+      if (!visit(key, ToView(it->value()))) break;
+    }
+    return FromLevelDb(it->status(), "leveldb scan");
+  }
+
+ private:
+  // Declared before db_: the database uses the filter until it is closed.
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+  std::mutex write_mu_;
+  Status write_error_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path) {
+  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.filter_policy = filter.get();
+  leveldb::DB* db = nullptr;
+  leveldb::Status s = leveldb::DB::Open(options, path, &db);
+  if (!s.ok()) return FromLevelDb(s, ("cannot open ledger database at " + path).c_str());
+  return std::unique_ptr<KvStore>(
+      std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(db), std::move(filter)));
+}
+
+}  // namespace cairn::ledger

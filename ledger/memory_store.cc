@@ -1,0 +1,51 @@
+#include "ledger/kv_store.h"
+
+namespace cairn::ledger {
+
+Result<std::optional<Bytes>> MemoryStore::Get(ByteView key) const {
+  std::lock_guard lock(mu_);
+  auto it = data_.find(key);
+  if (it == data_.end()) return std::optional<Bytes>();
+  return std::optional<Bytes>(it->second);
+}
+
+Status MemoryStore::Write(const WriteBatch& batch, Durability) {
+  std::lock_guard lock(mu_);
+  if (!write_error_.ok()) return write_error_;
+  for (const auto& op : batch.ops()) {
+    if (op.value) {
+      data_[op.key] = *op.value;
+    } else {
+      data_.erase(op.key);
+    }
+  }
+  return Status::Ok();
+}
+
+Status MemoryStore::Scan(ByteView prefix, ByteView start, const Visitor& visit) const {
+  // Copy the range first so that `visit` may call back into the store.
+  std::vector<std::pair<Bytes, Bytes>> entries;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = data_.lower_bound(start < prefix ? prefix : start); it != data_.end(); ++it) {
+      if (!ByteView(it->first).starts_with(prefix)) break;
+      entries.emplace_back(it->first, it->second);
+    }
+  }
+  for (const auto& [key, value] : entries) {
+    if (!visit(key, value)) break;
+  }
+  return Status::Ok();
+}
+
+void MemoryStore::TEST_FailWrites(Status error) {
+  std::lock_guard lock(mu_);
+  write_error_ = std::move(error);
+}
+
+void MemoryStore::TEST_Put(ByteView key, ByteView value) {
+  std::lock_guard lock(mu_);
+  data_[Bytes(key)] = Bytes(value);
+}
+
+}  // namespace cairn::ledger

@@ -1,0 +1,107 @@
+#include "tests/support/test_chain.h"
+
+#include "crypto/domain.h"
+#include "crypto/quorum.h"
+#include "crypto/sha256.h"
+#include "ledger/genesis.h"
+#include "ledger/tx_check.h"
+
+namespace cairn::test {
+
+crypto::PrivateKey KeyFromLabel(const std::string& label) {
+  return crypto::PrivateKey::FromSeed(AsView(crypto::Sha256Of("cairn-test-key/" + label))).value();
+}
+
+namespace {
+void AddAccount(v1::Genesis* genesis, const crypto::PrivateKey& key, v1::Role role,
+                const std::string& asset, uint64_t balance) {
+  auto* account = genesis->add_accounts();
+  account->set_public_key(key.public_key().hex());
+  account->set_role(role);
+  if (balance > 0) {
+    auto* b = account->add_balances();
+    b->set_asset(asset);
+    b->set_amount(balance);
+  }
+}
+}  // namespace
+
+TestChain::TestChain(TestChainOptions options)
+    : options_(std::move(options)), admin_(KeyFromLabel("admin")), issuer_(KeyFromLabel("issuer")) {
+  genesis_.set_chain_id(options_.chain_id);
+  genesis_.set_genesis_time_ms(1'700'000'000'000);
+  for (int i = 0; i < options_.validators; ++i) {
+    validators_.push_back(KeyFromLabel("validator-" + std::to_string(i)));
+    auto* v = genesis_.add_validators();
+    v->set_name("validator-" + std::to_string(i));
+    v->set_public_key(validators_.back().public_key().hex());
+    v->set_address("127.0.0.1:" + std::to_string(26000 + 3 * i));
+  }
+  AddAccount(&genesis_, admin_, v1::ROLE_ADMIN, options_.asset, 0);
+  AddAccount(&genesis_, issuer_, v1::ROLE_ISSUER, options_.asset, 0);
+  for (int i = 0; i < options_.users; ++i) {
+    users_.push_back(KeyFromLabel("user-" + std::to_string(i)));
+    AddAccount(&genesis_, users_.back(), v1::ROLE_USER, options_.asset, options_.user_balance);
+  }
+}
+
+Bytes TestChain::AddressOf(const crypto::PrivateKey& key) {
+  return crypto::AddressOf(key.public_key().bytes());
+}
+
+v1::Transaction TestChain::Sign(const crypto::PrivateKey& from, uint64_t nonce,
+                                v1::TxBody body) const {
+  body.set_chain_id(options_.chain_id);
+  body.set_nonce(nonce);
+  return ledger::SignTransaction(from, body);
+}
+
+v1::Transaction TestChain::Transfer(const crypto::PrivateKey& from, uint64_t nonce,
+                                    const crypto::PrivateKey& to, uint64_t amount) const {
+  v1::TxBody body;
+  body.mutable_transfer()->set_to(AddressOf(to));
+  body.mutable_transfer()->set_asset(options_.asset);
+  body.mutable_transfer()->set_amount(amount);
+  return Sign(from, nonce, std::move(body));
+}
+
+v1::QuorumCertificate TestChain::Certify(const v1::Block& block) const {
+  v1::BlockHeader header;
+  header.ParseFromString(block.header());
+  v1::QuorumCertificate qc;
+  qc.set_epoch(header.epoch());
+  qc.set_round(header.round());
+  qc.set_height(header.height());
+  qc.set_block_hash(ToBytes(crypto::BlockHash(options_.chain_id, block.header())));
+  crypto::VoteStatement vote{.epoch = qc.epoch(), .round = qc.round(), .height = qc.height(),
+                             .block_hash = qc.block_hash()};
+  Bytes message = crypto::DomainMessage(crypto::Purpose::kVote, options_.chain_id, vote.Payload());
+  for (size_t i = 0; i < crypto::QuorumSize(validators_.size()); ++i) {
+    auto* sig = qc.add_signatures();
+    sig->set_validator_index(static_cast<uint32_t>(i));
+    sig->set_signature(validators_[i].Sign(message));
+  }
+  return qc;
+}
+
+Result<v1::QuorumCertificate> TestChain::HeadCertificate(const ledger::Ledger& ledger) const {
+  CAIRN_ASSIGN_OR_RETURN(auto head, ledger.GetBlock(ledger.height()));
+  if (!head.certificate) return ledger::GenesisCertificate(head.hash);
+  return *head.certificate;
+}
+
+Status TestChain::CommitBlock(ledger::Ledger& ledger,
+                              const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
+  ledger::BlockTemplate t;
+  v1::BlockHeader head = ledger.head_header();
+  t.round = head.round() + 1;
+  t.timestamp_ms = head.timestamp_ms() + 1000;
+  t.proposer = static_cast<uint32_t>(t.round % validators_.size());
+  CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
+  t.transactions = txs;
+  CAIRN_ASSIGN_OR_RETURN(v1::Block block, ledger.ProposeBlock(t));
+  CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.Execute(block));
+  return ledger.Commit(executed, Certify(block));
+}
+
+}  // namespace cairn::test

@@ -1,0 +1,62 @@
+// A small chain for tests and benchmarks: deterministic validator and account keys, a
+// genesis, transaction builders, and certificates signed by a real quorum, so that
+// tests exercise the same bytes a network would produce.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "crypto/ed25519.h"
+#include "ledger/ledger.h"
+
+namespace cairn::test {
+
+// A key derived from a label: the same label gives the same key in every run.
+crypto::PrivateKey KeyFromLabel(const std::string& label);
+
+struct TestChainOptions {
+  std::string chain_id = "cairn-test";
+  int validators = 4;
+  int users = 8;
+  uint64_t user_balance = 1'000'000;
+  std::string asset = "CAIRN";
+};
+
+class TestChain {
+ public:
+  explicit TestChain(TestChainOptions options = {});
+
+  const v1::Genesis& genesis() const { return genesis_; }
+  const std::string& chain_id() const { return options_.chain_id; }
+  const crypto::PrivateKey& admin() const { return admin_; }
+  const crypto::PrivateKey& issuer() const { return issuer_; }
+  const crypto::PrivateKey& user(int i) const { return users_[i]; }
+  int user_count() const { return static_cast<int>(users_.size()); }
+  static Bytes AddressOf(const crypto::PrivateKey& key);
+
+  // A signed transaction from `from` with the given nonce.
+  v1::Transaction Transfer(const crypto::PrivateKey& from, uint64_t nonce,
+                           const crypto::PrivateKey& to, uint64_t amount) const;
+  v1::Transaction Sign(const crypto::PrivateKey& from, uint64_t nonce, v1::TxBody body) const;
+
+  // A certificate for `block` signed by the first QuorumSize(n) validators.
+  v1::QuorumCertificate Certify(const v1::Block& block) const;
+
+  // Proposes the next block on `ledger`'s head with `txs`, certifies it and commits it.
+  Status CommitBlock(ledger::Ledger& ledger,
+                     const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
+  // The certificate of the head block (the genesis certificate at height 0).
+  Result<v1::QuorumCertificate> HeadCertificate(const ledger::Ledger& ledger) const;
+
+ private:
+  TestChainOptions options_;
+  std::vector<crypto::PrivateKey> validators_;
+  crypto::PrivateKey admin_;
+  crypto::PrivateKey issuer_;
+  std::vector<crypto::PrivateKey> users_;
+  v1::Genesis genesis_;
+};
+
+}  // namespace cairn::test

@@ -1,0 +1,325 @@
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
+#include "ledger/genesis.h"
+#include "ledger/keys.h"
+#include "ledger/ledger.h"
+#include "tests/support/test_chain.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cairn::ledger {
+namespace {
+
+using Txs = google::protobuf::RepeatedPtrField<v1::Transaction>;
+
+Txs TxList(std::initializer_list<v1::Transaction> txs) {
+  Txs out;
+  for (const auto& tx : txs) *out.Add() = tx;
+  return out;
+}
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = std::make_unique<MemoryStore>();
+    store_ = store.get();
+    auto opened = Ledger::Open(std::move(store), chain_.genesis());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ledger_ = std::move(opened).value();
+  }
+
+  uint64_t Balance(const crypto::PrivateKey& key) {
+    auto view = ledger_->GetAccount(test::TestChain::AddressOf(key));
+    return view->account ? BalanceOf(*view->account, "CAIRN") : 0;
+  }
+  uint64_t Nonce(const crypto::PrivateKey& key) {
+    return ledger_->GetAccount(test::TestChain::AddressOf(key))->account->nonce();
+  }
+  v1::Receipt ReceiptOf(const v1::Transaction& tx) {
+    Hash hash = crypto::TxHash(chain_.chain_id(), tx.public_key(), tx.signature(), tx.body());
+    return ledger_->GetTransaction(hash)->receipt;
+  }
+  // Asserts that the ledger did not move: same height, head, and state root.
+  void ExpectUnchanged(uint64_t height, const Hash& root) {
+    EXPECT_EQ(ledger_->height(), height);
+    EXPECT_EQ(ledger_->state_root(), root);
+  }
+  BlockTemplate NextTemplate(Txs txs) {
+    BlockTemplate t;
+    t.round = ledger_->head_header().round() + 1;
+    t.timestamp_ms = ledger_->head_header().timestamp_ms() + 1;
+    t.parent_qc = chain_.HeadCertificate(*ledger_).value();
+    t.transactions = std::move(txs);
+    return t;
+  }
+
+  test::TestChain chain_;
+  MemoryStore* store_ = nullptr;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(LedgerTest, OpensAtGenesis) {
+  EXPECT_EQ(ledger_->height(), 0u);
+  EXPECT_EQ(Balance(chain_.user(0)), 1'000'000u);
+  auto genesis_block = ledger_->GetBlock(0);
+  ASSERT_TRUE(genesis_block.ok());
+  EXPECT_EQ(genesis_block->header.parent_hash(), AsView(GenesisHash(chain_.genesis())));
+  EXPECT_EQ(genesis_block->header.state_root(), AsView(ledger_->state_root()));
+  EXPECT_FALSE(genesis_block->certificate.has_value());
+  auto set = ledger_->ValidatorSet(0);
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->validators_size(), 4);
+}
+
+TEST_F(LedgerTest, TransferCommitsWithReceiptAndProofs) {
+  v1::Transaction tx = chain_.Transfer(chain_.user(0), 1, chain_.user(1), 250);
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({tx})).ok());
+  EXPECT_EQ(ledger_->height(), 1u);
+  EXPECT_EQ(Balance(chain_.user(0)), 1'000'000u - 250);
+  EXPECT_EQ(Balance(chain_.user(1)), 1'000'000u + 250);
+  EXPECT_EQ(Nonce(chain_.user(0)), 1u);
+
+  Hash hash = crypto::TxHash(chain_.chain_id(), tx.public_key(), tx.signature(), tx.body());
+  auto stored = ledger_->GetTransaction(hash);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->receipt.result(), v1::TX_OK);
+  EXPECT_EQ(stored->receipt.height(), 1u);
+  Hash tx_root = HashFromBytes(stored->header.tx_root()).value();
+  EXPECT_TRUE(crypto::VerifyMerkleInclusion(hash, stored->receipt.index(), stored->block_tx_count,
+                                            stored->inclusion_proof, tx_root));
+
+  // The account proof checks against the state root in the committed header alone.
+  auto block = ledger_->GetBlock(1);
+  ASSERT_TRUE(block.ok());
+  ASSERT_TRUE(block->certificate.has_value());
+  EXPECT_EQ(block->certificate->block_hash(), AsView(block->hash));
+  Hash state_root = HashFromBytes(block->header.state_root()).value();
+  Bytes address = test::TestChain::AddressOf(chain_.user(1));
+  auto view = ledger_->GetAccount(address);
+  EXPECT_TRUE(VerifyAccountProof(state_root, address, view->account_bytes, view->proof));
+  EXPECT_FALSE(VerifyAccountProof(state_root, test::TestChain::AddressOf(chain_.user(2)),
+                                  view->account_bytes, view->proof));
+  // A forged balance fails the proof.
+  v1::Account forged = *view->account;
+  forged.mutable_balances(0)->set_amount(999'999'999);
+  EXPECT_FALSE(VerifyAccountProof(state_root, address, forged.SerializeAsString(), view->proof));
+  // Absence of an unknown account is provable too.
+  Bytes stranger = test::TestChain::AddressOf(test::KeyFromLabel("stranger"));
+  auto absent = ledger_->GetAccount(stranger);
+  EXPECT_FALSE(absent->account.has_value());
+  EXPECT_TRUE(VerifyAccountProof(state_root, stranger, "", absent->proof));
+}
+
+TEST_F(LedgerTest, ExecutionFailuresGetReceiptsAndUseTheirNonce) {
+  v1::Transaction too_much = chain_.Transfer(chain_.user(0), 1, chain_.user(1), 2'000'000);
+  v1::TxBody mint;
+  mint.mutable_mint()->set_to(test::TestChain::AddressOf(chain_.user(0)));
+  mint.mutable_mint()->set_asset("CAIRN");
+  mint.mutable_mint()->set_amount(5);
+  v1::Transaction user_mints = chain_.Sign(chain_.user(1), 1, mint);
+  v1::Transaction to_stranger = chain_.Transfer(chain_.user(2), 1, test::KeyFromLabel("stranger"), 1);
+  Hash root = ledger_->state_root();
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({too_much, user_mints, to_stranger})).ok());
+  EXPECT_EQ(ReceiptOf(too_much).result(), v1::TX_INSUFFICIENT_FUNDS);
+  EXPECT_EQ(ReceiptOf(user_mints).result(), v1::TX_PERMISSION_DENIED);
+  EXPECT_EQ(ReceiptOf(to_stranger).result(), v1::TX_UNKNOWN_ACCOUNT);
+  EXPECT_FALSE(ReceiptOf(too_much).message().empty());
+  // Nonces are used; balances did not move; the state root changed only by the nonces.
+  EXPECT_EQ(Nonce(chain_.user(0)), 1u);
+  EXPECT_EQ(Nonce(chain_.user(1)), 1u);
+  EXPECT_EQ(Balance(chain_.user(0)), 1'000'000u);
+  EXPECT_EQ(Balance(chain_.user(1)), 1'000'000u);
+  EXPECT_NE(ledger_->state_root(), root);
+}
+
+TEST_F(LedgerTest, AdminAndIssuerOperations) {
+  crypto::PrivateKey newcomer = test::KeyFromLabel("newcomer");
+  v1::TxBody create;
+  create.mutable_create_account()->set_public_key(Bytes(newcomer.public_key().bytes()));
+  create.mutable_create_account()->set_role(v1::ROLE_USER);
+  v1::TxBody mint;
+  mint.mutable_mint()->set_to(test::TestChain::AddressOf(newcomer));
+  mint.mutable_mint()->set_asset("GOLD");
+  mint.mutable_mint()->set_amount(std::numeric_limits<uint64_t>::max());
+  v1::TxBody mint_more = mint;
+  mint_more.mutable_mint()->set_amount(1);
+  v1::TxBody promote;
+  promote.mutable_set_role()->set_account(test::TestChain::AddressOf(newcomer));
+  promote.mutable_set_role()->set_role(v1::ROLE_ISSUER);
+  v1::Transaction created = chain_.Sign(chain_.admin(), 1, create);
+  v1::Transaction created_again = chain_.Sign(chain_.admin(), 2, create);
+  v1::Transaction minted = chain_.Sign(chain_.issuer(), 1, mint);
+  v1::Transaction overflow = chain_.Sign(chain_.issuer(), 2, mint_more);
+  v1::Transaction promoted = chain_.Sign(chain_.admin(), 3, promote);
+  v1::Transaction user_promotes = chain_.Sign(chain_.user(0), 1, promote);
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({created, created_again, minted, overflow,
+                                                   promoted, user_promotes})).ok());
+  EXPECT_EQ(ReceiptOf(created).result(), v1::TX_OK);
+  EXPECT_EQ(ReceiptOf(created_again).result(), v1::TX_ACCOUNT_EXISTS);
+  EXPECT_EQ(ReceiptOf(minted).result(), v1::TX_OK);
+  EXPECT_EQ(ReceiptOf(overflow).result(), v1::TX_OVERFLOW);
+  EXPECT_EQ(ReceiptOf(promoted).result(), v1::TX_OK);
+  EXPECT_EQ(ReceiptOf(user_promotes).result(), v1::TX_PERMISSION_DENIED);
+  auto view = ledger_->GetAccount(test::TestChain::AddressOf(newcomer));
+  ASSERT_TRUE(view->account.has_value());
+  EXPECT_EQ(view->account->role(), v1::ROLE_ISSUER);
+  EXPECT_EQ(BalanceOf(*view->account, "GOLD"), std::numeric_limits<uint64_t>::max());
+}
+
+TEST_F(LedgerTest, ReplayedSkippedAndUnknownSenderNeverEnterABlock) {
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 1)})).ok());
+  const uint64_t height = ledger_->height();
+  const Hash root = ledger_->state_root();
+  auto replay = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 1)})));
+  EXPECT_EQ(replay.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(replay.status().message().find("expected 2"), std::string::npos) << replay.status().ToString();
+  auto skip = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 3, chain_.user(1), 1)})));
+  EXPECT_EQ(skip.status().code(), StatusCode::kFailedPrecondition);
+  // The same transaction twice in one block: the second is a replay.
+  v1::Transaction tx = chain_.Transfer(chain_.user(0), 2, chain_.user(1), 1);
+  EXPECT_FALSE(ledger_->ProposeBlock(NextTemplate(TxList({tx, tx}))).ok());
+  auto stranger = ledger_->ProposeBlock(
+      NextTemplate(TxList({chain_.Transfer(test::KeyFromLabel("stranger"), 1, chain_.user(1), 1)})));
+  EXPECT_NE(stranger.status().message().find("has no account"), std::string::npos);
+  ExpectUnchanged(height, root);
+}
+
+TEST_F(LedgerTest, TamperedBlocksAreRejectedAndChangeNothing) {
+  auto block = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 7)})));
+  ASSERT_TRUE(block.ok());
+  const Hash root = ledger_->state_root();
+  auto with_header = [&](auto mutate) {
+    v1::Block copy = *block;
+    v1::BlockHeader header;
+    header.ParseFromString(copy.header());
+    mutate(header);
+    copy.set_header(header.SerializeAsString());
+    return ledger_->Execute(copy).status();
+  };
+  EXPECT_NE(with_header([](v1::BlockHeader& h) { h.mutable_state_root()->at(0) ^= 1; }).message().find("state_root"), std::string::npos);
+  EXPECT_NE(with_header([](v1::BlockHeader& h) { h.mutable_tx_root()->at(0) ^= 1; }).message().find("tx_root"), std::string::npos);
+  EXPECT_NE(with_header([](v1::BlockHeader& h) { h.mutable_receipts_root()->at(0) ^= 1; }).message().find("receipts_root"), std::string::npos);
+  EXPECT_EQ(with_header([](v1::BlockHeader& h) { h.set_height(5); }).code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(with_header([](v1::BlockHeader& h) { h.mutable_parent_hash()->at(3) ^= 1; }).ok());
+  EXPECT_FALSE(with_header([](v1::BlockHeader& h) { h.set_epoch(3); }).ok());
+
+  v1::Block bad_tx = *block;
+  bad_tx.mutable_transactions(0)->mutable_signature()->at(0) ^= 1;
+  EXPECT_NE(ledger_->Execute(bad_tx).status().message().find("transaction 0"), std::string::npos);
+  v1::Block garbage = *block;
+  garbage.set_header("\x08\xff\xff");
+  EXPECT_EQ(ledger_->Execute(garbage).status().code(), StatusCode::kInvalidArgument);
+  v1::Block wrong_qc = *block;
+  wrong_qc.mutable_parent_qc()->set_height(9);
+  EXPECT_FALSE(ledger_->Execute(wrong_qc).ok());
+
+  // A certificate for another block is refused at commit.
+  auto executed = ledger_->Execute(*block);
+  ASSERT_TRUE(executed.ok()) << executed.status().ToString();
+  v1::QuorumCertificate qc = chain_.Certify(*block);
+  qc.mutable_block_hash()->at(0) ^= 1;
+  EXPECT_EQ(ledger_->Commit(*executed, qc).code(), StatusCode::kInvalidArgument);
+  ExpectUnchanged(0, root);
+  // And the untampered block commits.
+  EXPECT_TRUE(ledger_->Commit(*executed, chain_.Certify(*block)).ok());
+  // The same executed block cannot commit twice.
+  EXPECT_EQ(ledger_->Commit(*executed, chain_.Certify(*block)).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(LedgerTest, FailedWriteChangesNothingAndLaterWritesFail) {
+  const Hash root = ledger_->state_root();
+  store_->TEST_FailWrites(Status::IoError("disk full"));
+  Status status = chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 1)}));
+  EXPECT_EQ(status.code(), StatusCode::kIoError);
+  EXPECT_NE(status.message().find("committing block 1"), std::string::npos);
+  ExpectUnchanged(0, root);
+  EXPECT_EQ(Balance(chain_.user(0)), 1'000'000u);
+  EXPECT_FALSE(ledger_->GetBlock(1).ok());
+}
+
+TEST_F(LedgerTest, AccountHistoryPages) {
+  for (uint64_t nonce = 1; nonce <= 5; ++nonce) {
+    ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), nonce, chain_.user(1), 1)})).ok());
+  }
+  Bytes address = test::TestChain::AddressOf(chain_.user(1));
+  auto first = ledger_->GetAccountHistory(address, std::nullopt, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->entries.size(), 2u);
+  EXPECT_EQ(first->entries[0].height(), 1u);
+  ASSERT_TRUE(first->next_after.has_value());
+  auto second = ledger_->GetAccountHistory(address, first->next_after, 10);
+  ASSERT_EQ(second->entries.size(), 3u);
+  EXPECT_EQ(second->entries[0].height(), 3u);
+  EXPECT_FALSE(second->next_after.has_value());
+  EXPECT_FALSE(ledger_->GetAccountHistory(address, std::nullopt, 0).ok());
+  EXPECT_FALSE(ledger_->GetAccountHistory("short", std::nullopt, 10).ok());
+  EXPECT_TRUE(ledger_->GetAccountHistory(test::TestChain::AddressOf(chain_.user(5)), std::nullopt, 10)->entries.empty());
+}
+
+TEST_F(LedgerTest, SafetyRecordRoundTrips) {
+  EXPECT_FALSE(ledger_->LoadSafetyRecord()->has_value());
+  v1::SafetyRecord record;
+  record.set_highest_voted_round(7);
+  record.set_highest_qc_round(6);
+  ASSERT_TRUE(ledger_->SaveSafetyRecord(record).ok());
+  auto loaded = ledger_->LoadSafetyRecord();
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ((*loaded)->highest_voted_round(), 7u);
+}
+
+TEST_F(LedgerTest, ReadsOfMissingThingsAreNotFound) {
+  EXPECT_EQ(ledger_->GetBlock(42).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->GetBlockByHash(Hash{}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->GetTransaction(Hash{}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->GetAccount("short").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LedgerStore, ReopensAtItsHeadAndRefusesAnotherGenesis) {
+  test::TempDir dir;
+  test::TestChain chain;
+  Hash root;
+  {
+    auto ledger = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis()).value();
+    for (uint64_t nonce = 1; nonce <= 3; ++nonce) {
+      ASSERT_TRUE(chain.CommitBlock(*ledger, TxList({chain.Transfer(chain.user(0), nonce, chain.user(1), 10)})).ok());
+    }
+    root = ledger->state_root();
+  }
+  {
+    auto reopened = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis());
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    EXPECT_EQ((*reopened)->height(), 3u);
+    EXPECT_EQ((*reopened)->state_root(), root);
+    auto by_hash = (*reopened)->GetBlockByHash((*reopened)->head_hash());
+    ASSERT_TRUE(by_hash.ok());
+    EXPECT_EQ(by_hash->header.height(), 3u);
+  }
+  test::TestChain other({.chain_id = "other-chain"});
+  auto refused = Ledger::Open(OpenLevelDbStore(dir.path()).value(), other.genesis());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("cairn-test"), std::string::npos) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("other-chain"), std::string::npos);
+}
+
+TEST(LedgerStore, DamagedAccountRecordIsCaughtAtOpen) {
+  test::TestChain chain;
+  auto store = std::make_unique<MemoryStore>();
+  MemoryStore* raw = store.get();
+  {
+    auto ledger = Ledger::Open(std::move(store), chain.genesis()).value();
+    v1::Account account = *ledger->GetAccount(test::TestChain::AddressOf(chain.user(0)))->account;
+    account.mutable_balances(0)->set_amount(1);
+    raw->TEST_Put(keys::Account(account.address()), account.SerializeAsString());
+    // Hand the store back by reopening on a copy of its contents.
+    auto copy = std::make_unique<MemoryStore>();
+    ASSERT_TRUE(raw->Scan("", "", [&](ByteView k, ByteView v) { copy->TEST_Put(k, v); return true; }).ok());
+    auto reopened = Ledger::Open(std::move(copy), chain.genesis());
+    EXPECT_EQ(reopened.status().code(), StatusCode::kCorruption);
+  }
+}
+
+}  // namespace
+}  // namespace cairn::ledger
