@@ -190,13 +190,29 @@ Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
   return checked;
 }
 
-StateTree Ledger::ApplyToTree(const StateTree& tree, const ExecutionOutcome& outcome) const {
+Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
+                                  ExecutedBlock* executed) const {
+  Roots roots;
+  executed->tx_hashes.clear();
+  for (const auto& tx : txs) executed->tx_hashes.push_back(tx.hash);
+  roots.tx_root = crypto::MerkleRoot(executed->tx_hashes);
+
+  StoreAccountReader state(*store_);
+  CAIRN_ASSIGN_OR_RETURN(executed->outcome, ExecuteTransactions(state, header.height(), txs));
+  roots.receipts_root = crypto::MerkleRoot(ReceiptHashes(chain_id(), executed->outcome.receipts));
+
   std::vector<StateTree::Change> changes;
-  changes.reserve(outcome.changed.size());
-  for (const auto& [address, account] : outcome.changed) {
+  changes.reserve(executed->outcome.changed.size());
+  for (const auto& [address, account] : executed->outcome.changed) {
     changes.emplace_back(StateKey(address), AccountValueHash(account.SerializeAsString()));
   }
-  return tree.Update(std::move(changes));
+  {
+    std::shared_lock lock(mu_);
+    executed->state_after = tree_.Update(std::move(changes));
+  }
+  roots.state_root = executed->state_after.root();
+  executed->header = header;
+  return roots;
 }
 
 Result<ExecutedBlock> Ledger::Execute(const v1::Block& block) const {
@@ -204,31 +220,21 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block) const {
     return Status::InvalidArgument("block is larger than " + std::to_string(MaxBlockBytes(genesis_)) +
                                    " bytes");
   }
-  ExecutedBlock executed;
-  if (!executed.header.ParseFromString(block.header())) {
-    return Status::InvalidArgument("block header does not parse");
-  }
-  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(executed.header, block));
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.header())) return Status::InvalidArgument("block header does not parse");
+  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(header, block));
   CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions()));
-  for (const auto& tx : txs) executed.tx_hashes.push_back(tx.hash);
-  CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", executed.header.tx_root(),
-                                   crypto::MerkleRoot(executed.tx_hashes)));
-
-  StoreAccountReader state(*store_);
-  CAIRN_ASSIGN_OR_RETURN(executed.outcome, ExecuteTransactions(state, executed.header.height(), txs));
-  CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", executed.header.receipts_root(),
-                                   crypto::MerkleRoot(ReceiptHashes(chain_id(), executed.outcome.receipts))));
-  {
-    std::shared_lock lock(mu_);
-    executed.state_after = ApplyToTree(tree_, executed.outcome);
-  }
-  CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", executed.header.state_root(), executed.state_after.root()));
+  ExecutedBlock executed;
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, &executed));
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", header.tx_root(), roots.tx_root));
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", header.state_root(), roots.state_root));
   executed.block = block;
   executed.hash = crypto::BlockHash(chain_id(), block.header());
   return executed;
 }
 
-Result<v1::Block> Ledger::ProposeBlock(const BlockTemplate& t) const {
+Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t) const {
   CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(t.transactions));
   v1::BlockHeader header;
   {
@@ -240,22 +246,19 @@ Result<v1::Block> Ledger::ProposeBlock(const BlockTemplate& t) const {
   header.set_epoch(t.epoch);
   header.set_proposer(t.proposer);
   header.set_timestamp_ms(t.timestamp_ms);
-  std::vector<Hash> tx_hashes;
-  for (const auto& tx : txs) tx_hashes.push_back(tx.hash);
-  header.set_tx_root(ToBytes(crypto::MerkleRoot(tx_hashes)));
-
-  StoreAccountReader state(*store_);
-  CAIRN_ASSIGN_OR_RETURN(auto outcome, ExecuteTransactions(state, header.height(), txs));
-  header.set_receipts_root(ToBytes(crypto::MerkleRoot(ReceiptHashes(chain_id(), outcome.receipts))));
-  {
-    std::shared_lock lock(mu_);
-    header.set_state_root(ToBytes(ApplyToTree(tree_, outcome).root()));
-  }
-  v1::Block block;
-  block.set_header(header.SerializeAsString());
-  *block.mutable_parent_qc() = t.parent_qc;
-  *block.mutable_transactions() = t.transactions;
-  return block;
+  ExecutedBlock executed;
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, &executed));
+  header.set_tx_root(ToBytes(roots.tx_root));
+  header.set_receipts_root(ToBytes(roots.receipts_root));
+  header.set_state_root(ToBytes(roots.state_root));
+  executed.header = header;
+  executed.block.set_header(header.SerializeAsString());
+  *executed.block.mutable_parent_qc() = t.parent_qc;
+  *executed.block.mutable_transactions() = t.transactions;
+  // The template's round, epoch, timestamp and certificate must fit the head too.
+  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(header, executed.block).Annotate("block template"));
+  executed.hash = crypto::BlockHash(chain_id(), executed.block.header());
+  return executed;
 }
 
 Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate) {

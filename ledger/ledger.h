@@ -111,9 +111,10 @@ class Ledger {
   Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate);
 
   // Builds the next block on the committed head from a leader's template: runs the
-  // stateless checks and execution and fills in the roots. Fails like Execute when a
-  // transaction cannot enter the block.
-  Result<v1::Block> ProposeBlock(const BlockTemplate& block_template) const;
+  // stateless checks and execution, fills in the roots, and returns the block already
+  // executed (the leader does not execute it twice). Fails like Execute when a
+  // transaction cannot enter the block or the template does not fit the head.
+  Result<ExecutedBlock> ProposeBlock(const BlockTemplate& block_template) const;
 
   Result<v1::ValidatorSet> ValidatorSet(uint64_t epoch) const;
 
@@ -138,7 +139,14 @@ class Ledger {
   Status CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block& block) const;
   Result<std::vector<CheckedTx>> CheckTransactions(
       const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
-  StateTree ApplyToTree(const StateTree& tree, const ExecutionOutcome& outcome) const;
+  // Executes checked transactions as the block described by `header` on the committed
+  // head; fills everything in `executed` but the block and its hash, and returns the
+  // roots the header should carry.
+  struct Roots {
+    Hash tx_root, receipts_root, state_root;
+  };
+  Result<Roots> Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
+                    ExecutedBlock* executed) const;
 
   const std::unique_ptr<KvStore> store_;
   const v1::Genesis genesis_;

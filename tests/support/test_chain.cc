@@ -99,9 +99,8 @@ Status TestChain::CommitBlock(ledger::Ledger& ledger,
   t.proposer = static_cast<uint32_t>(t.round % validators_.size());
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
   t.transactions = txs;
-  CAIRN_ASSIGN_OR_RETURN(v1::Block block, ledger.ProposeBlock(t));
-  CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.Execute(block));
-  return ledger.Commit(executed, Certify(block));
+  CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
+  return ledger.Commit(executed, Certify(executed.block));
 }
 
 }  // namespace cairn::test

@@ -188,8 +188,9 @@ TEST_F(LedgerTest, ReplayedSkippedAndUnknownSenderNeverEnterABlock) {
 }
 
 TEST_F(LedgerTest, TamperedBlocksAreRejectedAndChangeNothing) {
-  auto block = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 7)})));
-  ASSERT_TRUE(block.ok());
+  auto proposed = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 7)})));
+  ASSERT_TRUE(proposed.ok());
+  const v1::Block* block = &proposed->block;
   const Hash root = ledger_->state_root();
   auto with_header = [&](auto mutate) {
     v1::Block copy = *block;

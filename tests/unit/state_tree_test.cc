@@ -1,4 +1,3 @@
-#include <cstdio>
 #include <map>
 #include <random>
 
@@ -6,6 +5,7 @@
 
 #include "crypto/sha256.h"
 #include "ledger/state_tree.h"
+#include "tests/support/seed.h"
 
 namespace cairn::ledger {
 namespace {
@@ -36,8 +36,7 @@ TEST(StateTree, SingleLeafIsTheRoot) {
 // Incremental updates (inserts, overwrites, deletes in random batches) must give exactly
 // the tree built from scratch over the same final contents: the layout is canonical.
 TEST(StateTree, IncrementalUpdatesMatchRebuildRandomised) {
-  const uint32_t seed = std::random_device{}();
-  std::printf("StateTree randomised seed: %u\n", seed);
+  const uint64_t seed = test::TestSeed("StateTree.IncrementalUpdatesMatchRebuildRandomised");
   std::mt19937_64 rng(seed);
   std::map<Hash, Hash> model;
   StateTree tree;

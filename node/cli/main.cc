@@ -1,0 +1,44 @@
+// `cairn`: the wallet and operator command line. Dispatches to one Command.
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+
+#include "node/cli/command.h"
+
+namespace cairn::cli {
+namespace {
+
+constexpr Command kCommands[] = {
+    {"keygen", "create an Ed25519 key file (mode 0600); print its public key and address",
+     RunKeygen},
+};
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: cairn <command> [options]\n\n"
+               "Cairn: a permissioned BFT ledger. Commands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+  std::fprintf(out, "\nRun 'cairn <command> --help' for a command's options.\n");
+}
+
+}  // namespace
+
+void PrintError(const std::string& message) { std::fprintf(stderr, "cairn: %s\n", message.c_str()); }
+
+}  // namespace cairn::cli
+
+int main(int argc, char** argv) {
+  using namespace cairn::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) == 0) {
+      return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    }
+  }
+  PrintError(std::string("unknown command '") + argv[1] + "'; run 'cairn --help' for the list");
+  return 2;
+}
