@@ -34,8 +34,6 @@ inline Bytes WithU64(char tag, uint64_t n) {
 inline Bytes Block(uint64_t height) { return WithU64('b', height); }
 inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
-// Built with append rather than operator+ on a literal, which trips GCC 12's
-// -Wrestrict false positive.
 inline Bytes Tagged(char tag, ByteView rest) {
   Bytes key(1, tag);
   key.append(rest);

@@ -1,0 +1,139 @@
+// Micro-benchmarks of the hot paths under the ledger: signatures, hashing, Merkle roots,
+// the state tree, and executing and committing a block. Run through scripts/bench.sh,
+// which reports medians of repetitions; quote ratios from one run, not absolutes.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "ledger/ledger.h"
+#include "tests/support/test_chain.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+void BM_Ed25519Sign(benchmark::State& state) {
+  crypto::PrivateKey key = crypto::PrivateKey::Generate();
+  Bytes message(200, 'm');
+  for (auto _ : state) benchmark::DoNotOptimize(key.Sign(message));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ed25519Sign);
+
+void BM_Ed25519Verify(benchmark::State& state) {
+  crypto::PrivateKey key = crypto::PrivateKey::Generate();
+  Bytes message(200, 'm');
+  Bytes signature = key.Sign(message);
+  for (auto _ : state) benchmark::DoNotOptimize(key.public_key().Verify(message, signature));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ed25519Verify);
+
+void BM_Sha256(benchmark::State& state) {
+  Bytes data(static_cast<size_t>(state.range(0)), 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Sha256Of(data));
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_Sha256)->Arg(64)->Arg(16 << 10);
+
+void BM_MerkleRoot(benchmark::State& state) {
+  std::vector<Hash> leaves;
+  for (int64_t i = 0; i < state.range(0); ++i) leaves.push_back(crypto::Sha256Of(std::to_string(i)));
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::MerkleRoot(leaves));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_MerkleRoot)->Arg(1000)->Arg(5000);
+
+// A state-root update per block: `range(0)` changed accounts in a tree of 100,000.
+// A block of 1,000 transfers changes up to 2,000 accounts.
+void BM_StateRootUpdate(benchmark::State& state) {
+  std::vector<std::pair<Hash, Hash>> entries;
+  for (int i = 0; i < 100'000; ++i) {
+    entries.emplace_back(crypto::Sha256Of("k" + std::to_string(i)), crypto::Sha256Of("v" + std::to_string(i)));
+  }
+  ledger::StateTree tree = ledger::StateTree::Build(entries);
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<ledger::StateTree::Change> changes;
+    for (int64_t i = 0; i < state.range(0); ++i) {
+      changes.emplace_back(entries[(rng() % 50'000) * 2 + static_cast<uint64_t>(i) % 2].first,
+                           crypto::Sha256Of(std::to_string(rng())));
+    }
+    std::sort(changes.begin(), changes.end());
+    changes.erase(std::unique(changes.begin(), changes.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  changes.end());
+    state.ResumeTiming();
+    tree = tree.Update(std::move(changes));
+    benchmark::DoNotOptimize(tree.root());
+  }
+}
+BENCHMARK(BM_StateRootUpdate)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+// Blocks of `range(0)` transfers on a LevelDB ledger, each user sending one per block.
+class BlockFixture {
+ public:
+  explicit BlockFixture(int txs)
+      : chain_({.users = txs}),
+        ledger_(ledger::Ledger::Open(ledger::OpenLevelDbStore(dir_.path()).value(), chain_.genesis()).value()) {}
+
+  // The next block, proposed (executed once by the proposer) but not committed.
+  ledger::ExecutedBlock Propose() {
+    ledger::BlockTemplate t;
+    v1::BlockHeader head = ledger_->head_header();
+    t.round = head.round() + 1;
+    t.timestamp_ms = head.timestamp_ms() + 1;
+    t.parent_qc = chain_.HeadCertificate(*ledger_).value();
+    uint64_t nonce = head.height() + 1;
+    for (int i = 0; i < chain_.user_count(); ++i) {
+      *t.transactions.Add() = chain_.Transfer(chain_.user(i), nonce, chain_.user((i + 1) % chain_.user_count()), 1);
+    }
+    return ledger_->ProposeBlock(t).value();
+  }
+  ledger::Ledger& ledger() { return *ledger_; }
+  const test::TestChain& chain() const { return chain_; }
+
+ private:
+  test::TempDir dir_;
+  test::TestChain chain_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+// What a replica does with a block it did not propose: verify every signature, execute,
+// check the roots, and commit in one synced batch.
+void BM_ExecuteAndCommitBlock(benchmark::State& state) {
+  BlockFixture fixture(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    ledger::ExecutedBlock proposed = fixture.Propose();
+    v1::QuorumCertificate qc = fixture.chain().Certify(proposed.block);
+    state.ResumeTiming();
+    auto executed = fixture.ledger().Execute(proposed.block);
+    if (!executed.ok() || !fixture.ledger().Commit(*executed, qc).ok()) state.SkipWithError("commit failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_ExecuteAndCommitBlock)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The commit alone: the synced WriteBatch of an already executed block.
+void BM_CommitBlock(benchmark::State& state) {
+  BlockFixture fixture(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    ledger::ExecutedBlock proposed = fixture.Propose();
+    v1::QuorumCertificate qc = fixture.chain().Certify(proposed.block);
+    state.ResumeTiming();
+    if (!fixture.ledger().Commit(proposed, qc).ok()) state.SkipWithError("commit failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_CommitBlock)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace cairn
+
+BENCHMARK_MAIN();
