@@ -152,7 +152,8 @@ Status Ledger::CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block&
     return Status::InvalidArgument("block parent " + ToHex(header.parent_hash()) +
                                    " is not the head " + ToHex(head_hash_));
   }
-  if (header.height() > 1 && header.round() <= head_header_.round()) {
+  // Rounds only grow along a chain (genesis is round 0).
+  if (header.round() <= head_header_.round()) {
     return Status::InvalidArgument("block round " + std::to_string(header.round()) +
                                    " is not above its parent's round " +
                                    std::to_string(head_header_.round()));

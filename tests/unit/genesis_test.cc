@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cairn/v1/config.pb.h"
 #include "ledger/genesis.h"
 #include "ledger/json_file.h"
 #include "tests/support/test_chain.h"
@@ -46,6 +47,14 @@ TEST(Genesis, RejectsBadContents) {
                             R"(], "accounts": [{"public_key": ")" + key +
                             R"(", "role": "ROLE_USER", "balances": [{"asset": "x", "amount": 1}]}]})").ok());
   EXPECT_FALSE(ParseGenesis("{not json").ok());
+}
+
+TEST(NodeConfig, ParsesAndNamesUnknownFields) {
+  v1::NodeConfig config;
+  ASSERT_TRUE(ParseJson(R"({"key_file": "node.key", "data_dir": "data", "peers": [{"address": "127.0.0.1:1", "public_key": "ab"}]})", &config).ok());
+  EXPECT_EQ(config.peers_size(), 1);
+  Status status = ParseJson(R"({"data_dir": "d", "peers": [{"adress": "x"}]})", &config);
+  EXPECT_NE(status.message().find("adress"), std::string::npos) << status.ToString();
 }
 
 TEST(Genesis, MissingFileIsNotFound) {

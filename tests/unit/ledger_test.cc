@@ -230,6 +230,41 @@ TEST_F(LedgerTest, TamperedBlocksAreRejectedAndChangeNothing) {
   EXPECT_EQ(ledger_->Commit(*executed, chain_.Certify(*block)).code(), StatusCode::kFailedPrecondition);
 }
 
+TEST_F(LedgerTest, BadTemplatesAndMismatchedCertificatesAreRefused) {
+  Txs txs = TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 7)});
+  BlockTemplate t = NextTemplate(txs);
+  t.round = 0;  // not above the parent's round
+  EXPECT_NE(ledger_->ProposeBlock(t).status().message().find("round"), std::string::npos);
+  t = NextTemplate(txs);
+  t.parent_qc.mutable_block_hash()->at(0) ^= 1;
+  EXPECT_FALSE(ledger_->ProposeBlock(t).ok());
+  t = NextTemplate(txs);
+  t.timestamp_ms = 1;  // earlier than the genesis time
+  EXPECT_NE(ledger_->ProposeBlock(t).status().message().find("timestamp"), std::string::npos);
+
+  auto proposed = ledger_->ProposeBlock(NextTemplate(txs));
+  ASSERT_TRUE(proposed.ok());
+  for (auto mutate : {+[](v1::QuorumCertificate& qc) { qc.set_round(qc.round() + 1); },
+                      +[](v1::QuorumCertificate& qc) { qc.set_height(7); },
+                      +[](v1::QuorumCertificate& qc) { qc.set_epoch(1); }}) {
+    v1::QuorumCertificate qc = chain_.Certify(proposed->block);
+    mutate(qc);
+    EXPECT_EQ(ledger_->Commit(*proposed, qc).code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(ledger_->height(), 0u);
+}
+
+TEST_F(LedgerTest, HistoryNamesSenderAndRecipient) {
+  v1::Transaction tx = chain_.Transfer(chain_.user(0), 1, chain_.user(1), 3);
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({tx})).ok());
+  Hash hash = crypto::TxHash(chain_.chain_id(), tx.public_key(), tx.signature(), tx.body());
+  for (int user : {0, 1}) {
+    auto page = ledger_->GetAccountHistory(test::TestChain::AddressOf(chain_.user(user)), std::nullopt, 10);
+    ASSERT_EQ(page->entries.size(), 1u);
+    EXPECT_EQ(page->entries[0].tx_hash(), AsView(hash));
+  }
+}
+
 TEST_F(LedgerTest, FailedWriteChangesNothingAndLaterWritesFail) {
   const Hash root = ledger_->state_root();
   store_->TEST_FailWrites(Status::IoError("disk full"));
