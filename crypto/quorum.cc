@@ -5,7 +5,7 @@
 namespace cairn::crypto {
 
 Status VerifyQuorum(ByteView message, std::span<const SignerSignature> signatures,
-                    std::span<const PublicKey> keys) {
+                    std::span<const PublicKey> keys, SignatureVerifier& verifier) {
   const size_t quorum = QuorumSize(keys.size());
   if (signatures.size() < quorum) {
     return Status::InvalidArgument("certificate has " + std::to_string(signatures.size()) +
@@ -27,7 +27,7 @@ Status VerifyQuorum(ByteView message, std::span<const SignerSignature> signature
                                      std::to_string(s.signer_index));
     }
     previous = s.signer_index;
-    if (!keys[s.signer_index].Verify(message, s.signature)) {
+    if (!verifier.Verify(keys[s.signer_index], message, s.signature)) {
       return Status::InvalidArgument("certificate signature of validator " +
                                      std::to_string(s.signer_index) + " is invalid");
     }

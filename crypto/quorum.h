@@ -8,6 +8,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
+#include "crypto/verifier.h"
 
 namespace cairn::crypto {
 
@@ -28,6 +29,6 @@ struct SignerSignature {
 // signature is an error naming it: a certificate with one bad signature is rejected
 // rather than trimmed, because an honest aggregator never produces one.
 Status VerifyQuorum(ByteView message, std::span<const SignerSignature> signatures,
-                    std::span<const PublicKey> keys);
+                    std::span<const PublicKey> keys, SignatureVerifier& verifier);
 
 }  // namespace cairn::crypto

@@ -143,20 +143,27 @@ uint64_t BalanceOf(const v1::Account& account, std::string_view asset) {
 }
 
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, uint64_t height,
-                                             std::span<const CheckedTx> txs) {
+                                             std::span<const CheckedTx> txs, InvalidTxPolicy policy) {
   BlockState state(base);
   ExecutionOutcome outcome;
   outcome.receipts.reserve(txs.size());
-  for (uint32_t index = 0; index < txs.size(); ++index) {
-    const CheckedTx& tx = txs[index];
-    std::string where = "transaction " + std::to_string(index) + " (" + ToHex(tx.hash) + ")";
+  for (uint32_t input = 0; input < txs.size(); ++input) {
+    const CheckedTx& tx = txs[input];
+    const uint32_t index = static_cast<uint32_t>(outcome.included.size());
     CAIRN_ASSIGN_OR_RETURN(auto sender, state.Get(tx.sender));
+    Status admissible;
     if (!sender) {
-      return Status::FailedPrecondition(where + ": sender " + ToHex(tx.sender) + " has no account");
+      admissible = Status::FailedPrecondition("sender " + ToHex(tx.sender) + " has no account");
+    } else if (tx.body.nonce() != sender->nonce() + 1) {
+      admissible = Status::FailedPrecondition("nonce " + std::to_string(tx.body.nonce()) +
+                                              ", expected " + std::to_string(sender->nonce() + 1));
     }
-    if (tx.body.nonce() != sender->nonce() + 1) {
-      return Status::FailedPrecondition(where + ": nonce " + std::to_string(tx.body.nonce()) +
-                                        ", expected " + std::to_string(sender->nonce() + 1));
+    if (!admissible.ok()) {
+      if (policy == InvalidTxPolicy::kRejectBlock) {
+        return admissible.Annotate("transaction " + std::to_string(input) + " (" + ToHex(tx.hash) + ")");
+      }
+      outcome.dropped.push_back({input, std::move(admissible)});
+      continue;
     }
     // The nonce is used whatever the outcome: written before the operation so that the
     // operation sees (and may update) the sender's current state.
@@ -171,6 +178,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, uint64_t
     receipt.set_result(result.result);
     receipt.set_message(result.message);
     outcome.receipts.push_back(std::move(receipt));
+    outcome.included.push_back(input);
     outcome.touched.emplace_back(tx.sender, index);
     if (!result.counterparty.empty() && result.counterparty != tx.sender) {
       outcome.touched.emplace_back(result.counterparty, index);

@@ -32,7 +32,23 @@ class AccountReader {
   virtual Result<std::optional<v1::Account>> GetAccount(ByteView address) const = 0;
 };
 
+// What to do with a transaction that cannot enter a block (unknown sender, wrong nonce).
+enum class InvalidTxPolicy {
+  kRejectBlock,  // validating someone's block: the block is invalid
+  kDrop,         // building a block: leave the transaction out and carry on
+};
+
+struct DroppedTx {
+  uint32_t input_index;  // position in the executor's input
+  Status reason;
+};
+
 struct ExecutionOutcome {
+  // Input positions of the transactions that are in the block, in block order (all of
+  // them under kRejectBlock).
+  std::vector<uint32_t> included;
+  // Transactions left out under kDrop, with the reason.
+  std::vector<DroppedTx> dropped;
   // One receipt per transaction, in order.
   std::vector<v1::Receipt> receipts;
   // The new state of every account the block changed, by address.
@@ -42,9 +58,11 @@ struct ExecutionOutcome {
   std::vector<std::pair<Bytes, uint32_t>> touched;
 };
 
-// Executes `txs` (each already through CheckTransaction) as block `height`.
+// Executes `txs` (each already through CheckTransaction) as block `height`. Receipts
+// and `touched` use positions in the block, which differ from input positions only when
+// transactions were dropped.
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, uint64_t height,
-                                             std::span<const CheckedTx> txs);
+                                             std::span<const CheckedTx> txs, InvalidTxPolicy policy);
 
 // The balance of `asset` in `account`, zero when it holds none.
 uint64_t BalanceOf(const v1::Account& account, std::string_view asset);

@@ -48,13 +48,18 @@ Status ExpectRoot(const std::string& field, const std::string& in_header, const 
 
 }  // namespace
 
-Ledger::Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis)
-    : store_(std::move(store)), genesis_(std::move(genesis)), genesis_hash_(GenesisHash(genesis_)) {}
+Ledger::Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis,
+               crypto::SignatureVerifier* verifier)
+    : store_(std::move(store)),
+      genesis_(std::move(genesis)),
+      genesis_hash_(GenesisHash(genesis_)),
+      verifier_(verifier ? *verifier : direct_verifier_) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
-                                             const v1::Genesis& genesis) {
+                                             const v1::Genesis& genesis,
+                                             crypto::SignatureVerifier* verifier) {
   CAIRN_RETURN_IF_ERROR(ValidateGenesis(genesis).Annotate("genesis"));
-  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), genesis));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), genesis, verifier));
   CAIRN_ASSIGN_OR_RETURN(auto stored_genesis, ledger->store_->Get(keys::kGenesisHash));
   if (!stored_genesis) {
     CAIRN_RETURN_IF_ERROR(ledger->Initialise());
@@ -139,44 +144,57 @@ Hash Ledger::state_root() const {
   return tree_.root();
 }
 
-Status Ledger::CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block& block) const {
-  // Only the consensus thread changes the head, and it is the one calling: no lock
-  // needed for a consistent view, but readers may hold it shared.
+Result<Ledger::Parent> Ledger::ParentOf(PendingChain pending) const {
   std::shared_lock lock(mu_);
-  const uint64_t expected_height = head_header_.height() + 1;
+  if (pending.empty()) return Parent{head_header_, head_hash_, tree_};
+  // The chain must link up, newest first, and end on the committed head.
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const Hash& expected_parent = i + 1 < pending.size() ? pending[i + 1]->hash : head_hash_;
+    if (pending[i]->header.parent_hash() != AsView(expected_parent)) {
+      return Status::FailedPrecondition("the pending chain does not reach the committed head");
+    }
+  }
+  return Parent{pending[0]->header, pending[0]->hash, pending[0]->state_after};
+}
+
+Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
+                                   const Parent& parent) const {
+  const uint64_t expected_height = parent.header.height() + 1;
   if (header.height() != expected_height) {
     return Status::FailedPrecondition("block height " + std::to_string(header.height()) +
                                       ", the next height is " + std::to_string(expected_height));
   }
-  if (header.parent_hash() != AsView(head_hash_)) {
+  if (header.parent_hash() != AsView(parent.hash)) {
     return Status::InvalidArgument("block parent " + ToHex(header.parent_hash()) +
-                                   " is not the head " + ToHex(head_hash_));
+                                   " is not " + ToHex(parent.hash));
   }
   // Rounds only grow along a chain (genesis is round 0).
-  if (header.round() <= head_header_.round()) {
+  if (header.round() <= parent.header.round()) {
     return Status::InvalidArgument("block round " + std::to_string(header.round()) +
                                    " is not above its parent's round " +
-                                   std::to_string(head_header_.round()));
+                                   std::to_string(parent.header.round()));
   }
   // Timestamps are informational but must not run backwards, so that clients can rely
   // on them being monotonic whatever one proposer's clock says.
-  if (header.timestamp_ms() < head_header_.timestamp_ms()) {
+  if (header.timestamp_ms() < parent.header.timestamp_ms()) {
     return Status::InvalidArgument("block timestamp is earlier than its parent's");
   }
-  if (header.epoch() != head_header_.epoch()) {
+  if (header.epoch() != parent.header.epoch()) {
     return Status::InvalidArgument("block epoch " + std::to_string(header.epoch()) +
-                                   " is not the current epoch " + std::to_string(head_header_.epoch()));
+                                   " is not its parent's epoch " +
+                                   std::to_string(parent.header.epoch()));
   }
   const v1::QuorumCertificate& qc = block.parent_qc();
-  if (qc.block_hash() != header.parent_hash() || qc.height() != head_header_.height() ||
-      qc.round() != head_header_.round()) {
+  if (qc.block_hash() != header.parent_hash() || qc.height() != parent.header.height() ||
+      qc.round() != parent.header.round()) {
     return Status::InvalidArgument("block's parent certificate is not for its parent");
   }
   return Status::Ok();
 }
 
 Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
-    const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
+    const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
+    std::vector<DroppedTx>* dropped) const {
   if (static_cast<uint64_t>(txs.size()) > MaxBlockTxs(genesis_)) {
     return Status::InvalidArgument("block has " + std::to_string(txs.size()) +
                                    " transactions, the limit is " + std::to_string(MaxBlockTxs(genesis_)));
@@ -184,22 +202,47 @@ Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
   std::vector<CheckedTx> checked;
   checked.reserve(txs.size());
   for (int i = 0; i < txs.size(); ++i) {
-    auto tx = CheckTransaction(txs[i], chain_id());
-    if (!tx.ok()) return tx.status().Annotate("transaction " + std::to_string(i));
-    checked.push_back(std::move(tx).value());
+    auto tx = CheckTransaction(txs[i], chain_id(), verifier_);
+    if (tx.ok()) {
+      checked.push_back(std::move(tx).value());
+    } else if (dropped) {
+      dropped->push_back({static_cast<uint32_t>(i), tx.status()});
+    } else {
+      return tx.status().Annotate("transaction " + std::to_string(i));
+    }
   }
   return checked;
 }
 
+namespace {
+// Account state as of a pending block: its changes and its pending ancestors' changes,
+// newest first, over the committed store.
+class PendingAccountReader : public AccountReader {
+ public:
+  PendingAccountReader(const KvStore& store, PendingChain pending) : store_(store), pending_(pending) {}
+  Result<std::optional<v1::Account>> GetAccount(ByteView address) const override {
+    for (const ExecutedBlock* block : pending_) {
+      auto it = block->outcome.changed.find(Bytes(address));
+      if (it != block->outcome.changed.end()) return std::optional<v1::Account>(it->second);
+    }
+    return store_.GetAccount(address);
+  }
+
+ private:
+  StoreAccountReader store_;
+  PendingChain pending_;
+};
+}  // namespace
+
 Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
-                                  ExecutedBlock* executed) const {
+                                  const Parent& parent, PendingChain pending,
+                                  InvalidTxPolicy policy, ExecutedBlock* executed) const {
+  PendingAccountReader state(*store_, pending);
+  CAIRN_ASSIGN_OR_RETURN(executed->outcome, ExecuteTransactions(state, header.height(), txs, policy));
   Roots roots;
   executed->tx_hashes.clear();
-  for (const auto& tx : txs) executed->tx_hashes.push_back(tx.hash);
+  for (uint32_t input : executed->outcome.included) executed->tx_hashes.push_back(txs[input].hash);
   roots.tx_root = crypto::MerkleRoot(executed->tx_hashes);
-
-  StoreAccountReader state(*store_);
-  CAIRN_ASSIGN_OR_RETURN(executed->outcome, ExecuteTransactions(state, header.height(), txs));
   roots.receipts_root = crypto::MerkleRoot(ReceiptHashes(chain_id(), executed->outcome.receipts));
 
   std::vector<StateTree::Change> changes;
@@ -207,26 +250,24 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
   for (const auto& [address, account] : executed->outcome.changed) {
     changes.emplace_back(StateKey(address), AccountValueHash(account.SerializeAsString()));
   }
-  {
-    std::shared_lock lock(mu_);
-    executed->state_after = tree_.Update(std::move(changes));
-  }
+  executed->state_after = parent.tree.Update(std::move(changes));
   roots.state_root = executed->state_after.root();
   executed->header = header;
   return roots;
 }
 
-Result<ExecutedBlock> Ledger::Execute(const v1::Block& block) const {
+Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pending) const {
   if (block.ByteSizeLong() > MaxBlockBytes(genesis_)) {
     return Status::InvalidArgument("block is larger than " + std::to_string(MaxBlockBytes(genesis_)) +
                                    " bytes");
   }
   v1::BlockHeader header;
   if (!header.ParseFromString(block.header())) return Status::InvalidArgument("block header does not parse");
-  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(header, block));
-  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions()));
+  CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf(pending));
+  CAIRN_RETURN_IF_ERROR(CheckHeaderOnParent(header, block, parent));
+  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions(), nullptr));
   ExecutedBlock executed;
-  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, &executed));
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, InvalidTxPolicy::kRejectBlock, &executed));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", header.tx_root(), roots.tx_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", header.state_root(), roots.state_root));
@@ -235,29 +276,45 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block) const {
   return executed;
 }
 
-Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t) const {
-  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(t.transactions));
+Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain pending) const {
+  CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf(pending));
+  std::vector<DroppedTx> stateless_dropped;
+  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(t.transactions, t.drop_invalid_transactions
+                                                                         ? &stateless_dropped
+                                                                         : nullptr));
   v1::BlockHeader header;
-  {
-    std::shared_lock lock(mu_);
-    header.set_height(head_header_.height() + 1);
-    header.set_parent_hash(ToBytes(head_hash_));
-  }
+  header.set_height(parent.header.height() + 1);
+  header.set_parent_hash(ToBytes(parent.hash));
   header.set_round(t.round);
   header.set_epoch(t.epoch);
   header.set_proposer(t.proposer);
   header.set_timestamp_ms(t.timestamp_ms);
   ExecutedBlock executed;
-  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, &executed));
+  const auto policy = t.drop_invalid_transactions ? InvalidTxPolicy::kDrop : InvalidTxPolicy::kRejectBlock;
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, policy, &executed));
   header.set_tx_root(ToBytes(roots.tx_root));
   header.set_receipts_root(ToBytes(roots.receipts_root));
   header.set_state_root(ToBytes(roots.state_root));
   executed.header = header;
   executed.block.set_header(header.SerializeAsString());
   *executed.block.mutable_parent_qc() = t.parent_qc;
-  *executed.block.mutable_transactions() = t.transactions;
-  // The template's round, epoch, timestamp and certificate must fit the head too.
-  CAIRN_RETURN_IF_ERROR(CheckHeaderOnHead(header, executed.block).Annotate("block template"));
+  // Positions in the template of the transactions that passed the stateless checks.
+  std::vector<uint32_t> positions;
+  for (uint32_t i = 0, next_dropped = 0; i < static_cast<uint32_t>(t.transactions.size()); ++i) {
+    if (next_dropped < stateless_dropped.size() && stateless_dropped[next_dropped].input_index == i) {
+      ++next_dropped;
+    } else {
+      positions.push_back(i);
+    }
+  }
+  for (uint32_t input : executed.outcome.included) {
+    *executed.block.add_transactions() = t.transactions[static_cast<int>(positions[input])];
+  }
+  // Report drops by position in the template, whichever check caught them.
+  for (DroppedTx& d : executed.outcome.dropped) d.input_index = positions[d.input_index];
+  for (DroppedTx& d : stateless_dropped) executed.outcome.dropped.push_back(std::move(d));
+  // The template's round, epoch, timestamp and certificate must fit the parent too.
+  CAIRN_RETURN_IF_ERROR(CheckHeaderOnParent(header, executed.block, parent).Annotate("block template"));
   executed.hash = crypto::BlockHash(chain_id(), executed.block.header());
   return executed;
 }

@@ -3,9 +3,12 @@
 // commits; readers on any thread see a consistent committed state.
 //
 // Contract:
-//  - Execute validates a block against the committed head without changing anything:
-//    header fields, parent link and certificate, every transaction's stateless checks,
-//    execution, and the three roots in the header. Any mismatch is an error naming it.
+//  - Execute validates a block on its parent without changing anything: header fields,
+//    parent link and certificate, every transaction's stateless checks, execution, and
+//    the three roots in the header. Any mismatch is an error naming it. The parent is
+//    the committed head, or the newest of a chain of executed, not yet committed blocks
+//    that reaches the head (pipelined consensus votes on blocks whose parents have not
+//    committed yet).
 //  - Commit writes an executed block, its certificate, its transactions' locations,
 //    receipts, account changes, history and the new head as one WriteBatch with
 //    sync = true (architecture rule 3). On error nothing in memory changes and, as the
@@ -46,6 +49,11 @@ struct ExecutedBlock {
   StateTree state_after;
 };
 
+// Executed blocks not yet committed that a new block builds on: its parent first, then
+// the parent's parent, down to a block whose parent is the committed head. Empty when
+// the new block's parent is the head itself.
+using PendingChain = std::span<const ExecutedBlock* const>;
+
 // What a proposer puts around its transactions; ProposeBlock fills in the rest.
 struct BlockTemplate {
   uint64_t round = 0;
@@ -54,6 +62,9 @@ struct BlockTemplate {
   uint64_t timestamp_ms = 0;
   v1::QuorumCertificate parent_qc;
   google::protobuf::RepeatedPtrField<v1::Transaction> transactions;
+  // Leave out transactions that cannot enter the block (they are reported in
+  // ExecutedBlock::outcome.dropped) instead of failing.
+  bool drop_invalid_transactions = false;
 };
 
 struct StoredBlock {
@@ -92,8 +103,11 @@ class Ledger {
  public:
   // Opens the ledger in `store`. An empty store is initialised with `genesis` (which
   // must be valid); a store of another genesis is refused with FAILED_PRECONDITION.
+  // Transaction signatures go through `verifier` (nullptr: verify directly), which must
+  // outlive the ledger.
   static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<KvStore> store,
-                                              const v1::Genesis& genesis);
+                                              const v1::Genesis& genesis,
+                                              crypto::SignatureVerifier* verifier = nullptr);
 
   const std::string& chain_id() const { return genesis_.chain_id(); }
   const v1::Genesis& genesis() const { return genesis_; }
@@ -106,7 +120,7 @@ class Ledger {
   Hash state_root() const;
 
   // Validates `block` as the next block on the committed head (see the contract).
-  Result<ExecutedBlock> Execute(const v1::Block& block) const;
+  Result<ExecutedBlock> Execute(const v1::Block& block, PendingChain pending = {}) const;
   // Commits a block Execute returned, with the certificate that finalised it.
   Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate);
 
@@ -114,7 +128,8 @@ class Ledger {
   // stateless checks and execution, fills in the roots, and returns the block already
   // executed (the leader does not execute it twice). Fails like Execute when a
   // transaction cannot enter the block or the template does not fit the head.
-  Result<ExecutedBlock> ProposeBlock(const BlockTemplate& block_template) const;
+  Result<ExecutedBlock> ProposeBlock(const BlockTemplate& block_template,
+                                     PendingChain pending = {}) const;
 
   Result<v1::ValidatorSet> ValidatorSet(uint64_t epoch) const;
 
@@ -133,24 +148,38 @@ class Ledger {
   Result<std::optional<v1::SafetyRecord>> LoadSafetyRecord() const;
 
  private:
-  Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis);
+  Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis, crypto::SignatureVerifier* verifier);
   Status Initialise();
   Status LoadExisting();
-  Status CheckHeaderOnHead(const v1::BlockHeader& header, const v1::Block& block) const;
+  // The block a new block builds on: the newest pending block, or the committed head.
+  struct Parent {
+    v1::BlockHeader header;
+    Hash hash;
+    StateTree tree;
+  };
+  Result<Parent> ParentOf(PendingChain pending) const;
+  Status CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
+                             const Parent& parent) const;
+  // Stateless checks; with `dropped`, failing transactions are left out and recorded
+  // there instead of failing the call.
   Result<std::vector<CheckedTx>> CheckTransactions(
-      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
-  // Executes checked transactions as the block described by `header` on the committed
-  // head; fills everything in `executed` but the block and its hash, and returns the
-  // roots the header should carry.
+      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
+      std::vector<DroppedTx>* dropped) const;
+  // Executes checked transactions as the block described by `header` on `parent`;
+  // fills everything in `executed` but the block and its hash, and returns the roots
+  // the header should carry.
   struct Roots {
     Hash tx_root, receipts_root, state_root;
   };
   Result<Roots> Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
+                    const Parent& parent, PendingChain pending, InvalidTxPolicy policy,
                     ExecutedBlock* executed) const;
 
   const std::unique_ptr<KvStore> store_;
   const v1::Genesis genesis_;
   const Hash genesis_hash_;
+  crypto::DirectVerifier direct_verifier_;
+  crypto::SignatureVerifier& verifier_;
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;

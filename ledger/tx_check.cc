@@ -91,6 +91,12 @@ bool IsValidAssetName(std::string_view asset) {
 }
 
 Result<CheckedTx> CheckTransaction(const v1::Transaction& tx, std::string_view chain_id) {
+  crypto::DirectVerifier verifier;
+  return CheckTransaction(tx, chain_id, verifier);
+}
+
+Result<CheckedTx> CheckTransaction(const v1::Transaction& tx, std::string_view chain_id,
+                                   crypto::SignatureVerifier& verifier) {
   if (tx.public_key().size() != crypto::kPublicKeySize) {
     return Status::InvalidArgument("public key must be 32 bytes, got " +
                                    std::to_string(tx.public_key().size()));
@@ -123,7 +129,7 @@ Result<CheckedTx> CheckTransaction(const v1::Transaction& tx, std::string_view c
   auto key = crypto::PublicKey::FromBytes(tx.public_key());
   if (!key.ok()) return key.status();
   Bytes message = crypto::DomainMessage(crypto::Purpose::kTransaction, chain_id, tx.body());
-  if (!key->Verify(message, tx.signature())) {
+  if (!verifier.Verify(*key, message, tx.signature())) {
     return Status::InvalidArgument("signature does not verify");
   }
   checked.hash = crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body());

@@ -9,6 +9,7 @@
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
+#include "crypto/verifier.h"
 #include "crypto/status.h"
 
 namespace cairn::ledger {
@@ -27,6 +28,10 @@ struct CheckedTx {
 // Checks sizes, the body's encoding, the chain id, every operation field and the
 // signature, cheapest first. Errors are INVALID_ARGUMENT (malformed, bad signature) or
 // FAILED_PRECONDITION (another chain), with a message that names the problem.
+// The signature goes through `verifier`, so a result cached at admission is reused.
+Result<CheckedTx> CheckTransaction(const v1::Transaction& tx, std::string_view chain_id,
+                                   crypto::SignatureVerifier& verifier);
+// The same, verifying the signature directly.
 Result<CheckedTx> CheckTransaction(const v1::Transaction& tx, std::string_view chain_id);
 
 // Signs `body` (for the chain it names) with `key`: the Transaction a wallet submits.

@@ -13,6 +13,7 @@
 #include "crypto/merkle.h"
 #include "crypto/quorum.h"
 #include "crypto/sha256.h"
+#include "crypto/verifier.h"
 #include "tests/unit/temp_dir.h"
 
 namespace cairn::crypto {
@@ -214,7 +215,24 @@ class QuorumTest : public ::testing::Test {
   std::vector<PrivateKey> keys_;
   std::vector<PublicKey> public_keys_;
   std::vector<Bytes> signatures_;
+  DirectVerifier verifier_;
 };
+
+TEST(CachingVerifier, CachesValidAndInvalidResultsAndEvicts) {
+  PrivateKey key = PrivateKey::Generate();
+  Bytes sig = key.Sign("m");
+  CachingVerifier cache(2);
+  EXPECT_TRUE(cache.Verify(key.public_key(), "m", sig));
+  EXPECT_TRUE(cache.Verify(key.public_key(), "m", sig));
+  EXPECT_FALSE(cache.Verify(key.public_key(), "n", sig));
+  EXPECT_FALSE(cache.Verify(key.public_key(), "n", sig));
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(cache.misses(), 2u);
+  // A third entry evicts the oldest; the answer stays right.
+  EXPECT_FALSE(cache.Verify(key.public_key(), "o", sig));
+  EXPECT_TRUE(cache.Verify(key.public_key(), "m", sig));
+  EXPECT_EQ(cache.misses(), 4u);
+}
 
 TEST_F(QuorumTest, SizesFollowN) {
   EXPECT_EQ(QuorumSize(4), 3u);
@@ -224,20 +242,20 @@ TEST_F(QuorumTest, SizesFollowN) {
 }
 
 TEST_F(QuorumTest, AcceptsAQuorumOfDistinctValidSigners) {
-  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({0, 1, 2}), public_keys_).ok());
-  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({0, 1, 2, 3}), public_keys_).ok());
-  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({1, 2, 3}), public_keys_).ok());
+  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({0, 1, 2}), public_keys_, verifier_).ok());
+  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({0, 1, 2, 3}), public_keys_, verifier_).ok());
+  EXPECT_TRUE(VerifyQuorum(kMessage, Signed({1, 2, 3}), public_keys_, verifier_).ok());
 }
 
 TEST_F(QuorumTest, RejectsTooFewDuplicatesForgeriesAndStrangers) {
-  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1}), public_keys_).ok());
-  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1, 1}), public_keys_).ok());
-  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({2, 1, 0}), public_keys_).ok());
-  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1, 4}), public_keys_).ok());
+  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1}), public_keys_, verifier_).ok());
+  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1, 1}), public_keys_, verifier_).ok());
+  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({2, 1, 0}), public_keys_, verifier_).ok());
+  EXPECT_FALSE(VerifyQuorum(kMessage, Signed({0, 1, 4}), public_keys_, verifier_).ok());
   auto forged = Signed({0, 1, 2});
   forged[2].signature = signatures_[3];  // validator 3's signature claimed as 2's
-  EXPECT_FALSE(VerifyQuorum(kMessage, forged, public_keys_).ok());
-  EXPECT_FALSE(VerifyQuorum("other statement", Signed({0, 1, 2}), public_keys_).ok());
+  EXPECT_FALSE(VerifyQuorum(kMessage, forged, public_keys_, verifier_).ok());
+  EXPECT_FALSE(VerifyQuorum("other statement", Signed({0, 1, 2}), public_keys_, verifier_).ok());
 }
 
 }  // namespace
