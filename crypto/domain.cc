@@ -84,4 +84,13 @@ Bytes VoteStatement::Payload() const {
   return out;
 }
 
+Bytes TimeoutStatement::Payload() const {
+  Bytes out;
+  out.reserve(24);
+  AppendU64(&out, epoch);
+  AppendU64(&out, round);
+  AppendU64(&out, high_qc_round);
+  return out;
+}
+
 }  // namespace cairn::crypto

@@ -65,4 +65,21 @@ struct VoteStatement {
   Bytes Payload() const;
 };
 
+// What a validator signs when it times out: payload = u64be epoch || u64be round ||
+// u64be high_qc_round. Each signer's high_qc_round may differ, so a timeout certificate
+// carries one signature per signer over its own statement.
+struct TimeoutStatement {
+  uint64_t epoch = 0;
+  uint64_t round = 0;
+  uint64_t high_qc_round = 0;
+  Bytes Payload() const;
+};
+
+// What a leader signs when it proposes: payload = the block hash (which covers round,
+// height and parent through the header).
+struct ProposalStatement {
+  Bytes block_hash;  // 32 bytes
+  Bytes Payload() const { return block_hash; }
+};
+
 }  // namespace cairn::crypto

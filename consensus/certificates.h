@@ -1,0 +1,41 @@
+// Checking and signing the protocol's statements: votes and quorum certificates,
+// timeouts and timeout certificates, proposals. Every check here runs before a message
+// touches any state (architecture rule 4).
+#pragma once
+
+#include <string>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/consensus.pb.h"
+#include "consensus/committee.h"
+#include "crypto/domain.h"
+#include "crypto/verifier.h"
+
+namespace cairn::consensus {
+
+struct Context {
+  std::string chain_id;
+  Committee committee;
+  Hash genesis_block_hash{};
+};
+
+crypto::VoteStatement StatementOf(const v1::QuorumCertificate& qc);
+crypto::VoteStatement StatementOf(const v1::Vote& vote);
+Bytes VoteMessage(const Context& context, const crypto::VoteStatement& statement);
+Bytes TimeoutMessage(const Context& context, uint64_t round, uint64_t high_qc_round);
+Bytes ProposalMessage(const Context& context, const Hash& block_hash);
+
+// The certificate of the genesis block: no signatures, round 0. The one certificate
+// accepted without a quorum, and only for the genesis block of this chain.
+bool IsGenesisQc(const Context& context, const v1::QuorumCertificate& qc);
+
+// A quorum of distinct validators of the certificate's epoch signed its statement.
+Status VerifyQc(const Context& context, const v1::QuorumCertificate& qc,
+                crypto::SignatureVerifier& verifier);
+// A quorum of distinct validators signed a timeout for the certificate's round, each
+// with the high_qc_round it names.
+Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
+                crypto::SignatureVerifier& verifier);
+uint64_t MaxHighQcRound(const v1::TimeoutCertificate& tc);
+
+}  // namespace cairn::consensus

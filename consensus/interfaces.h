@@ -1,0 +1,79 @@
+// What the consensus core needs from outside and what it asks the outside to do.
+//
+// The core is a pure state machine (architecture, "The protocol"): inputs come in as
+// calls (a message, a timer that fired, with the current time as a value), and outputs
+// go out as a list of Actions that the driver carries out in order. The driver must
+// finish a PersistSafety action (fsync) before it carries out the actions after it,
+// which is how a vote or timeout never leaves before the state it implies is on disk.
+#pragma once
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/consensus.pb.h"
+#include "crypto/bytes.h"
+
+namespace cairn::consensus {
+
+// Executing and building blocks: the ledger's speculative execution, declared here as
+// the narrow interface consensus needs (implemented over ledger::Speculator).
+class BlockEngine {
+ public:
+  virtual ~BlockEngine() = default;
+  // Validates and executes `block` on its parent, which the core already holds.
+  virtual Status Execute(const v1::Block& block) = 0;
+
+  struct ProposalRequest {
+    Hash parent_hash;
+    v1::QuorumCertificate parent_qc;
+    uint64_t round = 0;
+    uint64_t epoch = 0;
+    uint32_t proposer = 0;
+    uint64_t timestamp_ms = 0;
+  };
+  // Builds (and executes) a block on `parent_hash` with transactions of its choosing.
+  virtual Result<v1::Block> Propose(const ProposalRequest& request) = 0;
+
+  // A committed block by hash, to answer a peer's BlockRequest.
+  virtual std::optional<v1::Block> FindCommitted(const Hash& block_hash) = 0;
+};
+
+// Who leads a round. Round-robin in production; the simulator's twins scenarios choose.
+class LeaderElection {
+ public:
+  virtual ~LeaderElection() = default;
+  virtual uint32_t LeaderOf(uint64_t round) const = 0;
+};
+
+class RoundRobinLeaders : public LeaderElection {
+ public:
+  explicit RoundRobinLeaders(size_t validators) : validators_(validators) {}
+  uint32_t LeaderOf(uint64_t round) const override { return static_cast<uint32_t>(round % validators_); }
+
+ private:
+  size_t validators_;
+};
+
+struct SendAction {
+  uint32_t to;
+  v1::ConsensusMessage message;
+};
+struct BroadcastAction {  // to every other validator
+  v1::ConsensusMessage message;
+};
+struct PersistSafetyAction {
+  v1::SafetyRecord record;
+};
+struct CommitAction {  // commit these blocks, in order, each with its certificate
+  std::vector<std::pair<v1::Block, v1::QuorumCertificate>> blocks;
+};
+struct SetTimerAction {  // call OnTimer(round) after delay_ms, unless the round moved on
+  uint64_t round;
+  uint64_t delay_ms;
+};
+using Action = std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction>;
+using Actions = std::vector<Action>;
+
+}  // namespace cairn::consensus

@@ -1,0 +1,276 @@
+// The replica's rounds, certificates, blocks and its own messages. Checking and handling
+// of incoming messages is in replica_messages.cc.
+#include "consensus/replica.h"
+
+#include <algorithm>
+
+#include "crypto/check.h"
+
+namespace cairn::consensus {
+
+namespace {
+// How long a block request stays outstanding before it may be sent again (to another
+// peer, or the same one if the answer was lost).
+constexpr uint64_t kRequestRetryMs = 500;
+constexpr size_t kMaxOutstandingRequests = 256;
+}  // namespace
+
+Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
+                 crypto::SignatureVerifier& verifier, const LeaderElection& leaders,
+                 RecoveredState recovered)
+    : config_(std::move(config)),
+      key_(key),
+      engine_(engine),
+      verifier_(verifier),
+      leaders_(leaders),
+      high_qc_(recovered.head_qc),
+      safety_(std::move(recovered.safety)),
+      tree_(std::move(recovered.head), recovered.head_qc, config_.max_tree_blocks) {
+  CAIRN_CHECK(config_.self.has_value() == (key_ != nullptr));
+  CAIRN_CHECK(!config_.self || config_.context.committee.key(*config_.self) == key_->public_key());
+  // The persisted high_qc may be above the committed head's certificate.
+  if (safety_.record().has_high_qc() && safety_.record().high_qc().round() > high_qc_.round()) {
+    high_qc_ = safety_.record().high_qc();
+  }
+  if (safety_.record().has_highest_tc()) last_round_tc_ = safety_.record().highest_tc();
+}
+
+Actions Replica::Run(uint64_t now_ms, const std::function<void()>& body) {
+  Actions actions;
+  out_ = &actions;
+  now_ms_ = now_ms;
+  body();
+  out_ = nullptr;
+  return actions;
+}
+
+void Replica::Reject(Status status) {
+  ++rejected_messages_;
+  last_rejection_ = std::move(status);
+}
+
+Actions Replica::Start(uint64_t now_ms) {
+  return Run(now_ms, [&] {
+    // Re-enter the highest round this replica can justify, as it was before a restart.
+    current_round_ = high_qc_.round() + 1;
+    if (last_round_tc_) current_round_ = std::max(current_round_, last_round_tc_->round() + 1);
+    out_->push_back(SetTimerAction{current_round_, RoundTimeoutMs()});
+    MaybePropose();
+  });
+}
+
+Actions Replica::OnTimer(uint64_t round, uint64_t now_ms) {
+  return Run(now_ms, [&] {
+    if (round != current_round_) return;  // the round moved on; a stale timer
+    ++consecutive_timeouts_;
+    LocalTimeout();
+    out_->push_back(SetTimerAction{current_round_, RoundTimeoutMs()});
+  });
+}
+
+uint64_t Replica::RoundTimeoutMs() const {
+  // Exponential back-off while rounds keep timing out, so that after a period of
+  // asynchrony the timers grow until a round is long enough to finish.
+  uint64_t delay = config_.base_timeout_ms;
+  for (uint32_t i = 0; i < consecutive_timeouts_ && delay < config_.max_timeout_ms; ++i) delay *= 2;
+  return std::min(delay, config_.max_timeout_ms);
+}
+
+const v1::TimeoutCertificate* Replica::TcForCurrentRound() const {
+  if (last_round_tc_ && last_round_tc_->round() + 1 == current_round_) return &*last_round_tc_;
+  return nullptr;
+}
+
+void Replica::ProcessQc(const v1::QuorumCertificate& qc, uint32_t from) {
+  if (qc.round() > high_qc_.round()) high_qc_ = qc;
+  auto hash = HashFromBytes(qc.block_hash());
+  if (!hash.ok()) return;
+  if (tree_.Contains(*hash)) {
+    CommitFrom(qc);
+  } else if (qc.height() > committed_height()) {
+    RequestBlock(*hash, from);
+  }
+  if (qc.round() + 1 > current_round_) {
+    consecutive_timeouts_ = 0;
+    AdvanceRound(qc.round() + 1);
+  }
+}
+
+void Replica::ProcessTc(const v1::TimeoutCertificate& tc) {
+  if (tc.round() + 1 <= current_round_) return;
+  last_round_tc_ = tc;
+  AdvanceRound(tc.round() + 1);
+}
+
+void Replica::AdvanceRound(uint64_t round) {
+  if (round <= current_round_) return;
+  current_round_ = round;
+  my_timeout_.reset();
+  votes_.DropBelow(round - 1);
+  timeouts_.DropBelow(round);
+  out_->push_back(SetTimerAction{current_round_, RoundTimeoutMs()});
+  MaybePropose();
+}
+
+void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
+  std::vector<CommittedBlock> committed = tree_.Commit(qc);
+  if (committed.empty()) return;
+  CommitAction action;
+  for (const CommittedBlock& c : committed) action.blocks.emplace_back(c.block->block, c.certificate);
+  out_->push_back(std::move(action));
+  // Blocks waiting for parents at or below the new head can never be inserted.
+  for (auto it = waiting_for_parent_.begin(); it != waiting_for_parent_.end();) {
+    auto& items = it->second;
+    size_t before = items.size();
+    std::erase_if(items, [&](const Waiting& w) {
+      v1::BlockHeader header;
+      return !header.ParseFromString(w.block.header()) || header.height() <= committed_height();
+    });
+    waiting_count_ -= before - items.size();
+    it = items.empty() ? waiting_for_parent_.erase(it) : std::next(it);
+  }
+}
+
+void Replica::RequestBlock(const Hash& hash, uint32_t from) {
+  if (config_.self && from == *config_.self) from = leaders_.LeaderOf(high_qc_.round());
+  if (config_.self && from == *config_.self) return;  // nobody else to ask yet
+  auto it = requested_at_ms_.find(hash);
+  if (it != requested_at_ms_.end() && now_ms_ < it->second + kRequestRetryMs) return;
+  if (requested_at_ms_.size() >= kMaxOutstandingRequests) requested_at_ms_.clear();
+  requested_at_ms_[hash] = now_ms_;
+  v1::ConsensusMessage message;
+  message.mutable_block_request()->set_block_hash(ToBytes(hash));
+  out_->push_back(SendAction{from, std::move(message)});
+}
+
+void Replica::HandleBlock(Waiting item) {
+  v1::BlockHeader header;
+  if (!header.ParseFromString(item.block.header())) return Reject(Status::InvalidArgument("block header does not parse"));
+  if (header.height() <= committed_height()) return;  // already decided below the head
+  const Hash hash = crypto::BlockHash(config_.context.chain_id, item.block.header());
+  auto parent_hash = HashFromBytes(header.parent_hash());
+  if (!parent_hash.ok()) return Reject(parent_hash.status());
+
+  if (!tree_.Contains(hash)) {
+    if (!tree_.Contains(*parent_hash)) {
+      if (waiting_count_ >= config_.max_waiting_blocks) return Reject(Status::ResourceExhausted("too many blocks wait for parents"));
+      RequestBlock(*parent_hash, item.from);
+      waiting_for_parent_[*parent_hash].push_back(std::move(item));
+      ++waiting_count_;
+      return;
+    }
+    Status executed = engine_.Execute(item.block);
+    if (!executed.ok()) return Reject(executed.Annotate("block " + std::to_string(header.height()) + " is invalid"));
+    Status inserted = tree_.Insert({item.block, header, hash, *parent_hash});
+    if (!inserted.ok()) return Reject(inserted);
+    requested_at_ms_.erase(hash);
+    // The block's own certificate of its parent may commit, and the highest certificate
+    // may certify this block, now that it is here.
+    ProcessQc(item.block.parent_qc(), item.from);
+    if (high_qc_.block_hash() == AsView(hash)) CommitFrom(high_qc_);
+  }
+  const TreeBlock* block = tree_.Get(hash);
+  if (block != nullptr && item.is_proposal) MaybeVote(*block, item.tc ? &*item.tc : nullptr);
+
+  // Children that waited for this block can go in now.
+  auto waiting = waiting_for_parent_.find(hash);
+  if (waiting != waiting_for_parent_.end()) {
+    std::vector<Waiting> children = std::move(waiting->second);
+    waiting_for_parent_.erase(waiting);
+    waiting_count_ -= children.size();
+    for (Waiting& child : children) HandleBlock(std::move(child));
+  }
+  MaybePropose();  // a leader may have been waiting for its high_qc's block
+}
+
+void Replica::Persist() {
+  safety_.RecordHighQc(high_qc_);
+  if (last_round_tc_) safety_.RecordHighestTc(*last_round_tc_);
+  out_->push_back(PersistSafetyAction{safety_.record()});
+}
+
+void Replica::MaybePropose() {
+  if (!config_.self || leaders_.LeaderOf(current_round_) != *config_.self) return;
+  if (safety_.HasProposedIn(current_round_)) return;
+  // A proposal must show how its round was entered: a certificate of the round before,
+  // or a timeout certificate of it.
+  const v1::TimeoutCertificate* tc = TcForCurrentRound();
+  if (high_qc_.round() + 1 != current_round_ && tc == nullptr) return;
+  auto parent_hash = HashFromBytes(high_qc_.block_hash());
+  if (!parent_hash.ok()) return;
+  const TreeBlock* parent = tree_.Get(*parent_hash);
+  if (parent == nullptr) return RequestBlock(*parent_hash, leaders_.LeaderOf(high_qc_.round()));
+
+  BlockEngine::ProposalRequest request{
+      .parent_hash = *parent_hash, .parent_qc = high_qc_, .round = current_round_,
+      .epoch = config_.context.committee.epoch(), .proposer = *config_.self,
+      .timestamp_ms = std::max(now_ms_, parent->header.timestamp_ms())};
+  auto block = engine_.Propose(request);
+  if (!block.ok()) return Reject(block.status().Annotate("building a proposal"));
+
+  safety_.RecordProposal(current_round_);
+  Persist();
+  v1::ConsensusMessage message;
+  v1::Proposal* proposal = message.mutable_proposal();
+  *proposal->mutable_block() = *block;
+  if (tc != nullptr) *proposal->mutable_last_round_tc() = *tc;
+  Hash hash = crypto::BlockHash(config_.context.chain_id, block->header());
+  proposal->set_signature(key_->Sign(ProposalMessage(config_.context, hash)));
+  out_->push_back(BroadcastAction{message});
+  HandleBlock({*block, tc ? std::optional(*tc) : std::nullopt, true, *config_.self});
+}
+
+void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc) {
+  if (!config_.self) return;
+  const uint64_t round = block.header.round();
+  const v1::QuorumCertificate& parent_qc = block.block.parent_qc();
+  if (round != current_round_ || !safety_.SafeToVote(round, parent_qc.round(), tc)) return;
+  safety_.RecordVote(round, parent_qc.round());
+  Persist();
+
+  v1::Vote vote;
+  vote.set_epoch(config_.context.committee.epoch());
+  vote.set_round(round);
+  vote.set_height(block.header.height());
+  vote.set_block_hash(ToBytes(block.hash));
+  // The 2-chain rule: a certificate of this block finalises its parent when the rounds
+  // are consecutive. Voters say so, so that one certificate proves finality.
+  if (round == parent_qc.round() + 1 && parent_qc.round() > 0) vote.set_commit_hash(parent_qc.block_hash());
+  vote.set_voter(*config_.self);
+  vote.set_signature(key_->Sign(VoteMessage(config_.context, StatementOf(vote))));
+
+  const uint32_t next_leader = leaders_.LeaderOf(round + 1);
+  if (next_leader == *config_.self) return ProcessVote(vote);
+  v1::ConsensusMessage message;
+  *message.mutable_vote() = std::move(vote);
+  out_->push_back(SendAction{next_leader, std::move(message)});
+}
+
+void Replica::LocalTimeout() {
+  if (!config_.self) return;
+  v1::ConsensusMessage message;
+  if (my_timeout_ && my_timeout_->round() == current_round_) {
+    // Already timed out in this round: send it again, in case it was lost.
+    *message.mutable_timeout() = *my_timeout_;
+    out_->push_back(BroadcastAction{std::move(message)});
+    return;
+  }
+  const v1::TimeoutCertificate* tc = TcForCurrentRound();
+  if (!safety_.SafeToTimeout(current_round_, high_qc_.round(), tc)) return;
+  safety_.RecordTimeout(current_round_);
+  Persist();
+
+  v1::Timeout timeout;
+  timeout.set_epoch(config_.context.committee.epoch());
+  timeout.set_round(current_round_);
+  *timeout.mutable_high_qc() = high_qc_;
+  timeout.set_sender(*config_.self);
+  timeout.set_signature(key_->Sign(TimeoutMessage(config_.context, current_round_, high_qc_.round())));
+  if (tc != nullptr) *timeout.mutable_last_round_tc() = *tc;
+  my_timeout_ = timeout;
+  *message.mutable_timeout() = timeout;
+  out_->push_back(BroadcastAction{std::move(message)});
+  ProcessTimeout(*config_.self, timeout);
+}
+
+}  // namespace cairn::consensus

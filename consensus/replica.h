@@ -1,0 +1,143 @@
+// One replica of the 2-chain BFT protocol: a pure state machine.
+//
+// Inputs: Start, OnMessage (from validator `from`), OnTimer (a round's timer fired). The
+// current time comes in as a value and is used only for block timestamps and timer
+// lengths, never for safety. Outputs: Actions (interfaces.h), carried out in order.
+//
+// Protocol state, with the papers' names:
+//   current_round   the round this replica is in
+//   high_qc         the highest quorum certificate it knows
+//   last_round_tc   the timeout certificate that moved it into current_round, if any
+//   safety          highest_voted_round, highest_qc_round (safety_rules.h)
+//   tree            executed blocks above the committed head (block_tree.h)
+//
+// Round flow: the leader of round r proposes a block extending high_qc; replicas vote
+// for it (if the safety rules allow) and send the vote to the leader of r + 1, who forms
+// a certificate, enters r + 1 and proposes. A replica whose round timer fires broadcasts
+// a signed timeout with its high_qc; 2f+1 timeouts form a TC that moves everyone to
+// r + 1. f+1 timeouts for a round make a replica time out too, so rounds end together.
+// A replica missing a block asks the peer that referred to it, by hash.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "consensus/block_tree.h"
+#include "consensus/certificates.h"
+#include "consensus/collectors.h"
+#include "consensus/interfaces.h"
+#include "consensus/safety_rules.h"
+#include "crypto/ed25519.h"
+
+namespace cairn::consensus {
+
+struct ReplicaConfig {
+  Context context;
+  // This replica's index in the committee; nullopt for an observer, which follows the
+  // chain but never votes, times out or proposes.
+  std::optional<uint32_t> self;
+  uint64_t base_timeout_ms = 1000;
+  uint64_t max_timeout_ms = 60'000;
+  size_t max_tree_blocks = 4096;
+  // Blocks waiting for a parent being fetched.
+  size_t max_waiting_blocks = 512;
+  // Messages for rounds further ahead of the current round are dropped unchecked.
+  uint64_t round_window = 10'000;
+};
+
+// What a restarted replica recovers from its ledger and safety record.
+struct RecoveredState {
+  TreeBlock head;                    // the committed head block
+  v1::QuorumCertificate head_qc;     // its certificate (the genesis certificate at height 0)
+  v1::SafetyRecord safety;           // empty on first start
+};
+
+class Replica {
+ public:
+  // `key` must be the key of `config.self` (null for an observer). `engine`, `verifier`
+  // and `leaders` must outlive the replica.
+  Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
+          crypto::SignatureVerifier& verifier, const LeaderElection& leaders, RecoveredState recovered);
+
+  Actions Start(uint64_t now_ms);
+  Actions OnMessage(uint32_t from, const v1::ConsensusMessage& message, uint64_t now_ms);
+  Actions OnTimer(uint64_t round, uint64_t now_ms);
+
+  uint64_t current_round() const { return current_round_; }
+  const v1::QuorumCertificate& high_qc() const { return high_qc_; }
+  uint64_t committed_height() const { return tree_.root().header.height(); }
+  const v1::SafetyRecord& safety_record() const { return safety_.record(); }
+  // Messages dropped because they failed a check, and the last reason.
+  uint64_t rejected_messages() const { return rejected_messages_; }
+  const Status& last_rejection() const { return last_rejection_; }
+
+#ifdef CAIRN_SIM_BREAKS
+  void TEST_BreakSafetyRule(SafetyRules::Rule rule) { safety_.TEST_Break(rule); }
+#endif
+
+ private:
+  struct Waiting {
+    v1::Block block;
+    std::optional<v1::TimeoutCertificate> tc;  // set for a proposal entered through a TC
+    bool is_proposal = false;
+    uint32_t from = 0;
+  };
+
+  // Each input runs with `out_` collecting its actions.
+  Actions Run(uint64_t now_ms, const std::function<void()>& body);
+  void Reject(Status status);
+
+  // Checks (sanitize) and handling (process) of each message kind.
+  Status CheckProposal(const v1::Proposal& proposal, v1::BlockHeader* header);
+  void ProcessProposal(uint32_t from, const v1::Proposal& proposal);
+  Status CheckVote(const v1::Vote& vote);
+  void ProcessVote(const v1::Vote& vote);
+  Status CheckTimeout(const v1::Timeout& timeout);
+  void ProcessTimeout(uint32_t from, const v1::Timeout& timeout);
+  void ProcessBlockRequest(uint32_t from, const v1::BlockRequest& request);
+  void ProcessBlockResponse(uint32_t from, const v1::BlockResponse& response);
+
+  // Certificates, rounds, blocks.
+  void ProcessQc(const v1::QuorumCertificate& qc, uint32_t from);
+  void ProcessTc(const v1::TimeoutCertificate& tc);
+  void AdvanceRound(uint64_t round);
+  void CommitFrom(const v1::QuorumCertificate& qc);
+  void HandleBlock(Waiting item);
+  void RequestBlock(const Hash& hash, uint32_t from);
+
+  // This replica's own messages.
+  void MaybePropose();
+  void MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc);
+  void LocalTimeout();
+  void Persist();
+  uint64_t RoundTimeoutMs() const;
+  const v1::TimeoutCertificate* TcForCurrentRound() const;
+
+  const ReplicaConfig config_;
+  const crypto::PrivateKey* const key_;
+  BlockEngine& engine_;
+  crypto::SignatureVerifier& verifier_;
+  const LeaderElection& leaders_;
+
+  uint64_t current_round_ = 1;
+  v1::QuorumCertificate high_qc_;
+  std::optional<v1::TimeoutCertificate> last_round_tc_;
+  uint32_t consecutive_timeouts_ = 0;
+  std::optional<v1::Timeout> my_timeout_;  // signed for current_round_, re-sent on each timer
+  SafetyRules safety_;
+  BlockTree tree_;
+  VoteCollector votes_;
+  TimeoutCollector timeouts_;
+  std::map<Hash, std::vector<Waiting>> waiting_for_parent_;
+  size_t waiting_count_ = 0;
+  std::map<Hash, uint64_t> requested_at_ms_;  // outstanding block requests
+
+  Actions* out_ = nullptr;
+  uint64_t now_ms_ = 0;
+  uint64_t rejected_messages_ = 0;
+  Status last_rejection_;
+};
+
+}  // namespace cairn::consensus

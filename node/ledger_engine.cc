@@ -1,0 +1,43 @@
+#include "node/ledger_engine.h"
+
+#include "crypto/domain.h"
+
+namespace cairn::node {
+
+LedgerEngine::LedgerEngine(ledger::Ledger& ledger, ledger::Speculator& speculator,
+                           TransactionSource& source, size_t max_block_txs)
+    : ledger_(ledger), speculator_(speculator), source_(source), max_block_txs_(max_block_txs) {}
+
+Status LedgerEngine::Execute(const v1::Block& block) { return speculator_.Execute(block); }
+
+Result<v1::Block> LedgerEngine::Propose(const ProposalRequest& request) {
+  ledger::BlockTemplate t;
+  t.round = request.round;
+  t.epoch = request.epoch;
+  t.proposer = request.proposer;
+  t.timestamp_ms = request.timestamp_ms;
+  t.parent_qc = request.parent_qc;
+  std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_);
+  for (const auto& tx : candidates) *t.transactions.Add() = tx;
+  std::vector<ledger::DroppedTx> dropped;
+  auto block = speculator_.Propose(std::move(t), request.parent_hash, &dropped);
+  if (!block.ok()) return block.status();
+  for (const ledger::DroppedTx& d : dropped) source_.LeftOut(candidates[d.input_index], d.reason);
+  return block;
+}
+
+std::optional<v1::Block> LedgerEngine::FindCommitted(const Hash& block_hash) {
+  auto stored = ledger_.GetBlockByHash(block_hash);
+  if (!stored.ok()) return std::nullopt;
+  return std::move(stored->block);
+}
+
+Status LedgerEngine::Commit(const consensus::CommitAction& action) {
+  for (const auto& [block, certificate] : action.blocks) {
+    Hash hash = crypto::BlockHash(ledger_.chain_id(), block.header());
+    CAIRN_RETURN_IF_ERROR(speculator_.Commit(hash, certificate));
+  }
+  return Status::Ok();
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,44 @@
+// The consensus core's BlockEngine over the ledger: speculative execution through
+// ledger::Speculator, proposals filled from a transaction source (the mempool), and
+// committed blocks served from the ledger. The composition of consensus and ledger is
+// node/'s job, so it lives here; the simulator uses the same class.
+#pragma once
+
+#include <vector>
+
+#include "consensus/interfaces.h"
+#include "ledger/ledger.h"
+#include "ledger/speculator.h"
+
+namespace cairn::node {
+
+// Where proposals get their transactions.
+class TransactionSource {
+ public:
+  virtual ~TransactionSource() = default;
+  // Up to `max` transactions to try in the next block, in the order to try them.
+  virtual std::vector<v1::Transaction> Candidates(size_t max) = 0;
+  // A candidate the proposal left out, and why (the source may drop it for good).
+  virtual void LeftOut(const v1::Transaction& tx, const Status& reason) = 0;
+};
+
+class LedgerEngine : public consensus::BlockEngine {
+ public:
+  LedgerEngine(ledger::Ledger& ledger, ledger::Speculator& speculator, TransactionSource& source,
+               size_t max_block_txs);
+
+  Status Execute(const v1::Block& block) override;
+  Result<v1::Block> Propose(const ProposalRequest& request) override;
+  std::optional<v1::Block> FindCommitted(const Hash& block_hash) override;
+
+  // Carries out a CommitAction: each block, in order, with its certificate.
+  Status Commit(const consensus::CommitAction& action);
+
+ private:
+  ledger::Ledger& ledger_;
+  ledger::Speculator& speculator_;
+  TransactionSource& source_;
+  const size_t max_block_txs_;
+};
+
+}  // namespace cairn::node

@@ -1,0 +1,37 @@
+#include "tests/sim/checker.h"
+
+#include "crypto/domain.h"
+
+namespace cairn::sim {
+
+Checker::Checker(consensus::Context context, crypto::SignatureVerifier& verifier, int instances)
+    : context_(std::move(context)), verifier_(verifier), height_(instances, 0), last_commit_ms_(instances, 0) {}
+
+std::optional<std::string> Checker::OnCommit(int instance, bool honest, const v1::Block& block,
+                                             const v1::QuorumCertificate& certificate, uint64_t now_ms) {
+  // Faulty instances may do anything; the invariants are about honest ones.
+  if (!honest) return std::nullopt;
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.header())) return "committed block header does not parse";
+  const Hash hash = crypto::BlockHash(context_.chain_id, block.header());
+  const uint64_t height = header.height();
+  std::string who = "instance " + std::to_string(instance);
+  if (height != height_[instance] + 1) {
+    return who + " committed height " + std::to_string(height) + " after " + std::to_string(height_[instance]);
+  }
+  if (certificate.block_hash() != AsView(hash)) return who + " committed block " + std::to_string(height) + " with a certificate of another block";
+  Status valid = consensus::VerifyQc(context_, certificate, verifier_);
+  if (!valid.ok()) return who + " committed block " + std::to_string(height) + " with a bad certificate: " + valid.ToString();
+  height_[instance] = height;
+  last_commit_ms_[instance] = now_ms;
+  ++commits_;
+  max_height_ = std::max(max_height_, height);
+  auto [it, first] = canonical_.emplace(height, hash);
+  if (!first && it->second != hash) {
+    return "FORK at height " + std::to_string(height) + ": " + who + " committed " + ToHex(hash).substr(0, 16) +
+           ", another honest instance committed " + ToHex(it->second).substr(0, 16);
+  }
+  return std::nullopt;
+}
+
+}  // namespace cairn::sim

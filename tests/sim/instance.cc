@@ -1,0 +1,22 @@
+#include "tests/sim/instance.h"
+
+#include "ledger/tx_check.h"
+
+namespace cairn::sim {
+
+std::vector<v1::Transaction> SharedPool::Candidates(size_t max) {
+  std::vector<v1::Transaction> out;
+  for (const SubmittedTx& submitted : submitted_) {
+    if (out.size() >= max) break;
+    if (submitted.visible_at_ms[instance_] > now_ms_) continue;
+    const v1::Transaction& tx = submitted.tx;
+    v1::TxBody body;
+    if (!body.ParseFromString(tx.body())) continue;
+    auto account = ledger_.GetAccount(crypto::AddressOf(tx.public_key()));
+    if (account.ok() && account->account && account->account->nonce() >= body.nonce()) continue;  // committed
+    out.push_back(tx);
+  }
+  return out;
+}
+
+}  // namespace cairn::sim

@@ -1,0 +1,67 @@
+// One simulated replica: its store (which survives crashes), and while it is up, its
+// ledger, speculator, engine and replica.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "consensus/replica.h"
+#include "ledger/kv_store.h"
+#include "ledger/ledger.h"
+#include "ledger/speculator.h"
+#include "node/ledger_engine.h"
+
+namespace cairn::sim {
+
+// A submitted transaction and when gossip brings it to each instance.
+struct SubmittedTx {
+  v1::Transaction tx;
+  std::vector<uint64_t> visible_at_ms;  // per instance
+};
+
+// The transactions an instance has heard of by now (gossip itself is not what the
+// simulator tests, only that replicas see them at different times and so build
+// different blocks): those its own ledger has not committed yet.
+class SharedPool : public node::TransactionSource {
+ public:
+  SharedPool(const std::vector<SubmittedTx>& submitted, const ledger::Ledger& ledger, int instance,
+             const uint64_t& now_ms)
+      : submitted_(submitted), ledger_(ledger), instance_(instance), now_ms_(now_ms) {}
+  std::vector<v1::Transaction> Candidates(size_t max) override;
+  void LeftOut(const v1::Transaction&, const Status&) override {}
+
+ private:
+  const std::vector<SubmittedTx>& submitted_;
+  const ledger::Ledger& ledger_;
+  const int instance_;
+  const uint64_t& now_ms_;
+};
+
+// Lets several ledgers (one after each restart) use one in-memory store.
+class SharedStore : public ledger::KvStore {
+ public:
+  explicit SharedStore(std::shared_ptr<ledger::MemoryStore> store) : store_(std::move(store)) {}
+  Result<std::optional<Bytes>> Get(ByteView key) const override { return store_->Get(key); }
+  Status Write(const ledger::WriteBatch& batch, ledger::Durability d) override { return store_->Write(batch, d); }
+  Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override {
+    return store_->Scan(prefix, start, visit);
+  }
+
+ private:
+  std::shared_ptr<ledger::MemoryStore> store_;
+};
+
+struct Instance {
+  uint32_t validator = 0;
+  bool up = false;
+  uint64_t generation = 0;  // bumped at every restart: timers of an earlier life are void
+  std::shared_ptr<ledger::MemoryStore> store = std::make_shared<ledger::MemoryStore>();
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<ledger::Speculator> speculator;
+  std::unique_ptr<SharedPool> pool;
+  std::unique_ptr<node::LedgerEngine> engine;
+  std::unique_ptr<consensus::Replica> replica;
+  uint64_t height_at_stabilisation = 0;
+};
+
+}  // namespace cairn::sim

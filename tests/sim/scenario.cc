@@ -1,0 +1,131 @@
+#include "tests/sim/scenario.h"
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+
+namespace cairn::sim {
+
+const char* BehaviourName(Behaviour b) {
+  switch (b) {
+    case Behaviour::kHonest: return "honest";
+    case Behaviour::kSilent: return "silent";
+    case Behaviour::kEquivocator: return "equivocator";
+  }
+  return "?";
+}
+
+bool Scenario::IsHonest(int instance) const {
+  uint32_t v = ValidatorOf(instance);
+  if (behaviour[v] != Behaviour::kHonest) return false;
+  return std::find(twins.begin(), twins.end(), v) == twins.end();
+}
+
+std::string Scenario::Describe() const {
+  std::ostringstream out;
+  out << name << " seed=" << seed << " n=" << validators << " gst=" << gst_ms << "ms";
+  for (int v = 0; v < validators; ++v) {
+    if (behaviour[v] != Behaviour::kHonest) out << " v" << v << "=" << BehaviourName(behaviour[v]);
+  }
+  for (uint32_t t : twins) out << " twin(v" << t << ")";
+  if (adversarial_leaders) out << " adversarial-leaders";
+  out << " partitions=" << partitions.size() << " crashes=" << crashes.size();
+  if (drop_per_mille) out << " drop=" << drop_per_mille / 10.0 << "%";
+  return out.str();
+}
+
+namespace {
+// Uniform in [lo, hi]; written out so runs replay on any standard library.
+uint64_t Uniform(std::mt19937_64& rng, uint64_t lo, uint64_t hi) { return lo + rng() % (hi - lo + 1); }
+}  // namespace
+
+Scenario RandomScenario(uint64_t seed, int validators, int byzantine) {
+  std::mt19937_64 rng(seed);
+  Scenario s;
+  s.seed = seed;
+  s.name = "random";
+  s.validators = validators;
+  s.behaviour.assign(validators, Behaviour::kHonest);
+  // Faulty validators of random kinds, at random positions.
+  std::vector<int> order(validators);
+  for (int i = 0; i < validators; ++i) order[i] = i;
+  for (int i = validators - 1; i > 0; --i) std::swap(order[i], order[Uniform(rng, 0, i)]);
+  for (int b = 0; b < byzantine; ++b) {
+    uint64_t kind = Uniform(rng, 0, 2);
+    if (kind == 2) {
+      s.twins.push_back(order[b]);
+    } else {
+      s.behaviour[order[b]] = kind == 0 ? Behaviour::kSilent : Behaviour::kEquivocator;
+    }
+  }
+  s.gst_ms = Uniform(rng, 3'000, 20'000);
+  s.drop_per_mille = static_cast<uint32_t>(Uniform(rng, 0, 200));
+  s.duplicate_per_mille = static_cast<uint32_t>(Uniform(rng, 0, 50));
+  s.max_delay_before_gst_ms = Uniform(rng, 10, 2'500);
+  s.max_delay_after_gst_ms = Uniform(rng, 5, 60);
+  const int instances = s.instances();
+  for (uint64_t n = Uniform(rng, 0, 3); n > 0; --n) {
+    Partition p;
+    p.start_ms = Uniform(rng, 0, s.gst_ms);
+    p.end_ms = std::min(s.gst_ms, p.start_ms + Uniform(rng, 500, 8'000));
+    for (int i = 0; i < instances; ++i) p.group_of_instance.push_back(static_cast<int>(Uniform(rng, 0, 1)));
+    s.partitions.push_back(std::move(p));
+  }
+  // Twins start apart, each with a part of the network, which is what makes them
+  // dangerous.
+  if (!s.twins.empty()) {
+    Partition p;
+    p.start_ms = 0;
+    p.end_ms = s.gst_ms;
+    for (int i = 0; i < instances; ++i) p.group_of_instance.push_back(i < validators ? static_cast<int>(Uniform(rng, 0, 1)) : 0);
+    for (size_t t = 0; t < s.twins.size(); ++t) p.group_of_instance[s.twins[t]] = 1;
+    s.partitions.push_back(std::move(p));
+  }
+  for (uint64_t n = Uniform(rng, 0, 2); n > 0; --n) {
+    Crash c;
+    c.instance = static_cast<uint32_t>(Uniform(rng, 0, instances - 1));
+    c.at_ms = Uniform(rng, 0, s.gst_ms);
+    c.restart_ms = c.at_ms + Uniform(rng, 100, 10'000);
+    s.crashes.push_back(c);
+  }
+  return s;
+}
+
+Scenario TwinsScenario(uint64_t index, int twin_count, int rounds) {
+  Scenario s;
+  s.seed = index;
+  s.name = twin_count > 1 ? "twins-control" : "twins";
+  s.validators = 4;
+  s.behaviour.assign(4, Behaviour::kHonest);
+  for (int t = 0; t < twin_count; ++t) s.twins.push_back(static_cast<uint32_t>(t));
+  const int instances = s.instances();
+  // Two-way partitions of the instances: instance 0 always in group 0, the rest by the
+  // bits of a mask, so each partition appears once (2^(instances-1) of them).
+  const uint64_t partitions = 1ull << (instances - 1);
+  const uint64_t choices = partitions * 4;
+  std::mt19937_64 rng(index * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(twin_count));
+  uint64_t enumerated = index;
+  for (int r = 0; r < rounds; ++r) {
+    // Early rounds take successive digits of the index (exhaustive in order); once the
+    // index is used up, choices come from the index-seeded generator.
+    uint64_t choice = enumerated > 0 || r == 0 ? enumerated % choices : rng() % choices;
+    enumerated /= choices;
+    TwinsRound round;
+    round.leader = static_cast<uint32_t>(choice % 4);
+    uint64_t mask = choice / 4;
+    round.group_of_instance.push_back(0);
+    for (int i = 1; i < instances; ++i) round.group_of_instance.push_back(static_cast<int>((mask >> (i - 1)) & 1));
+    s.twins_rounds.push_back(std::move(round));
+  }
+  // The network is reliable; the partitions come from the rounds, until GST.
+  s.gst_ms = 15'000;
+  s.max_delay_before_gst_ms = 20;
+  s.max_delay_after_gst_ms = 20;
+  s.base_timeout_ms = 500;
+  s.max_timeout_ms = 2'000;
+  s.tx_until_ms = 5'000;
+  s.check_liveness = twin_count <= 1;
+  return s;
+}
+
+}  // namespace cairn::sim

@@ -1,0 +1,446 @@
+#include "tests/sim/world.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <tuple>
+
+#include "crypto/domain.h"
+#include "ledger/genesis.h"
+#include "tests/sim/instance.h"
+#include "tests/support/test_chain.h"
+
+namespace cairn::sim {
+
+namespace {
+
+constexpr size_t kTraceLength = 80;
+constexpr int kUsers = 8;
+constexpr uint64_t kGossipDelayMaxMs = 300;
+
+struct Event {
+  enum class Kind { kDeliver, kTimer, kCrash, kRestart, kSubmit };
+  uint64_t time_ms = 0;
+  uint64_t seq = 0;
+  Kind kind = Kind::kDeliver;
+  int instance = 0;
+  int from_instance = 0;
+  uint64_t round = 0;
+  uint64_t generation = 0;
+  std::shared_ptr<const v1::ConsensusMessage> message;
+};
+
+struct Later {
+  bool operator()(const Event& a, const Event& b) const {
+    return std::tie(a.time_ms, a.seq) > std::tie(b.time_ms, b.seq);
+  }
+};
+
+// Round-robin, except where a twins scenario names the leader of a round or the
+// adversary takes every even round.
+class ScheduledLeaders : public consensus::LeaderElection {
+ public:
+  ScheduledLeaders(const Scenario& s) : validators_(s.validators), rounds_(s.twins_rounds) {
+    if (s.adversarial_leaders) {
+      for (int v = 0; v < s.validators; ++v) {
+        if (s.behaviour[v] != Behaviour::kHonest) {
+          adversary_ = static_cast<uint32_t>(v);
+          break;
+        }
+      }
+    }
+  }
+  uint32_t LeaderOf(uint64_t round) const override {
+    if (round >= 1 && round <= rounds_.size()) return rounds_[round - 1].leader;
+    if (adversary_ && round % 2 == 0) return *adversary_;
+    return static_cast<uint32_t>(round % validators_);
+  }
+
+ private:
+  size_t validators_;
+  const std::vector<TwinsRound>& rounds_;
+  std::optional<uint32_t> adversary_;
+};
+
+uint64_t RoundOf(const v1::ConsensusMessage& m) {
+  switch (m.kind_case()) {
+    case v1::ConsensusMessage::kProposal: {
+      v1::BlockHeader header;
+      header.ParseFromString(m.proposal().block().header());
+      return header.round();
+    }
+    case v1::ConsensusMessage::kVote: return m.vote().round();
+    case v1::ConsensusMessage::kTimeout: return m.timeout().round();
+    default: return 0;
+  }
+}
+
+const char* KindOf(const v1::ConsensusMessage& m) {
+  switch (m.kind_case()) {
+    case v1::ConsensusMessage::kProposal: return "proposal";
+    case v1::ConsensusMessage::kVote: return "vote";
+    case v1::ConsensusMessage::kTimeout: return "timeout";
+    case v1::ConsensusMessage::kBlockRequest: return "block-request";
+    case v1::ConsensusMessage::kBlockResponse: return "block-response";
+    default: return "empty";
+  }
+}
+
+class World {
+ public:
+  World(const Scenario& scenario, crypto::SignatureVerifier& verifier)
+      : s_(scenario),
+        verifier_(verifier),
+        chain_({.validators = scenario.validators, .users = kUsers}),
+        context_{chain_.chain_id(), consensus::Committee::From(ledger::BuildGenesisState(chain_.genesis()).validators).value(),
+                 ledger::BuildGenesisState(chain_.genesis()).block_hash},
+        leaders_(scenario),
+        instances_(scenario.instances()),
+        next_nonce_(kUsers, 1),
+        rng_(scenario.seed ^ 0x5eed5eed5eedull),
+        checker_(context_, verifier, scenario.instances()) {
+    for (int i = 0; i < s_.instances(); ++i) instances_[i].validator = s_.ValidatorOf(i);
+    stable_from_ms_ = s_.gst_ms;
+    for (const Crash& c : s_.crashes) stable_from_ms_ = std::max(stable_from_ms_, c.restart_ms);
+  }
+
+  RunResult Run() {
+    for (int i = 0; i < s_.instances(); ++i) Boot(i);
+    for (const Crash& c : s_.crashes) {
+      Push({.time_ms = c.at_ms, .kind = Event::Kind::kCrash, .instance = static_cast<int>(c.instance)});
+      Push({.time_ms = c.restart_ms, .kind = Event::Kind::kRestart, .instance = static_cast<int>(c.instance)});
+    }
+    Push({.time_ms = s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
+    const uint64_t deadline = stable_from_ms_ + s_.liveness_bound_ms;
+    while (!queue_.empty() && result_.ok) {
+      Event e = queue_.top();
+      queue_.pop();
+      now_ = e.time_ms;
+      if (now_ > deadline) break;
+      Handle(e);
+      if (now_ >= stable_from_ms_ && LivenessReached()) break;
+    }
+    if (result_.ok && s_.check_liveness && !LivenessReached()) {
+      Violation("LIVENESS: after stabilisation at " + std::to_string(stable_from_ms_) +
+                " ms, not every honest instance committed " + std::to_string(kLivenessBlocks) +
+                " new blocks within " + std::to_string(s_.liveness_bound_ms) + " ms" + Heights());
+    }
+    result_.max_height = checker_.max_height();
+    result_.virtual_ms = now_;
+    for (const Instance& in : instances_) {
+      if (in.replica) result_.rejected_messages += in.replica->rejected_messages();
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void Push(Event e) {
+    e.seq = seq_++;
+    queue_.push(std::move(e));
+  }
+  uint64_t Uniform(uint64_t lo, uint64_t hi) { return lo + rng_() % (hi - lo + 1); }
+
+  void Trace(std::string line) {
+    if (trace_.size() == kTraceLength) trace_.pop_front();
+    trace_.push_back("t=" + std::to_string(now_) + "ms " + std::move(line));
+  }
+
+  void Violation(std::string what) {
+    if (!result_.ok) return;
+    result_.ok = false;
+    result_.violation = std::move(what);
+    result_.trace.assign(trace_.begin(), trace_.end());
+  }
+
+  // Each instance's height and protocol state, for a liveness report.
+  std::string Heights() const {
+    std::string out = "; instances:";
+    for (int i = 0; i < s_.instances(); ++i) {
+      const Instance& in = instances_[i];
+      out += " [i" + std::to_string(i) + " height=" + std::to_string(checker_.height(i));
+      if (in.replica) {
+        const auto& r = in.replica->safety_record();
+        out += " round=" + std::to_string(in.replica->current_round()) +
+               " high_qc=" + std::to_string(in.replica->high_qc().round()) +
+               " voted=" + std::to_string(r.highest_voted_round()) +
+               " locked=" + std::to_string(r.highest_qc_round()) +
+               " rejected=" + std::to_string(in.replica->rejected_messages());
+        if (!in.replica->last_rejection().ok()) out += " (" + in.replica->last_rejection().ToString() + ")";
+      } else {
+        out += " down";
+      }
+      out += "]";
+    }
+    return out;
+  }
+
+  bool LivenessReached() {
+    if (!s_.check_liveness) {
+      // Without a liveness requirement a run ends after a fixed stretch of time.
+      return now_ >= stable_from_ms_ + 30'000;
+    }
+    if (!baseline_taken_) {
+      for (Instance& in : instances_) in.height_at_stabilisation = checker_.height(&in - instances_.data());
+      baseline_taken_ = true;
+    }
+    for (int i = 0; i < s_.instances(); ++i) {
+      if (!s_.IsHonest(i)) continue;
+      if (checker_.height(i) < instances_[i].height_at_stabilisation + kLivenessBlocks) return false;
+    }
+    return true;
+  }
+
+  void Boot(int i) {
+    Instance& in = instances_[i];
+    in.ledger = ledger::Ledger::Open(std::make_unique<SharedStore>(in.store), chain_.genesis(), &verifier_).value();
+    in.speculator = std::make_unique<ledger::Speculator>(*in.ledger, 4096);
+    in.pool = std::make_unique<SharedPool>(submitted_, *in.ledger, i, now_);
+    in.engine = std::make_unique<node::LedgerEngine>(*in.ledger, *in.speculator, *in.pool, 50);
+    auto head = in.ledger->GetBlock(in.ledger->height()).value();
+    consensus::RecoveredState recovered{
+        .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
+        .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
+        .safety = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord())};
+    consensus::ReplicaConfig config{.context = context_, .self = in.validator,
+                                    .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms};
+    in.replica = std::make_unique<consensus::Replica>(config, &chain_.validator(in.validator), *in.engine, verifier_,
+                                                      leaders_, std::move(recovered));
+    if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
+    in.up = true;
+    ++in.generation;
+    Trace("boot instance " + std::to_string(i) + " at height " + std::to_string(in.ledger->height()));
+    Apply(i, in.replica->Start(now_));
+  }
+
+  void CrashInstance(int i) {
+    Instance& in = instances_[i];
+    if (!in.up) return;
+    in.up = false;
+    in.replica.reset();
+    in.engine.reset();
+    in.pool.reset();
+    in.speculator.reset();
+    in.ledger.reset();
+    Trace("crash instance " + std::to_string(i));
+  }
+
+  void Handle(const Event& e) {
+    switch (e.kind) {
+      case Event::Kind::kDeliver: {
+        Instance& in = instances_[e.instance];
+        if (!in.up) return;
+        const uint32_t from = instances_[e.from_instance].validator;
+        Trace(std::string(KindOf(*e.message)) + " r=" + std::to_string(RoundOf(*e.message)) + " i" +
+              std::to_string(e.from_instance) + "->i" + std::to_string(e.instance));
+        if (e.message->has_proposal()) Remember(e.message->proposal().block());
+        Apply(e.instance, in.replica->OnMessage(from, *e.message, now_));
+        if (s_.behaviour[in.validator] == Behaviour::kEquivocator && e.message->has_proposal()) {
+          ByzantineVotes(e.instance, e.message->proposal());
+        }
+        return;
+      }
+      case Event::Kind::kTimer: {
+        Instance& in = instances_[e.instance];
+        if (!in.up || in.generation != e.generation) return;
+        Trace("timer r=" + std::to_string(e.round) + " i" + std::to_string(e.instance));
+        Apply(e.instance, in.replica->OnTimer(e.round, now_));
+        return;
+      }
+      case Event::Kind::kCrash: return CrashInstance(e.instance);
+      case Event::Kind::kRestart: return Boot(e.instance);
+      case Event::Kind::kSubmit: {
+        const int user = static_cast<int>(submitted_.size() % kUsers);
+        SubmittedTx submitted{chain_.Transfer(chain_.user(user), next_nonce_[user]++, chain_.user((user + 1) % kUsers), 1), {}};
+        for (int j = 0; j < s_.instances(); ++j) submitted.visible_at_ms.push_back(now_ + Uniform(0, kGossipDelayMaxMs));
+        submitted_.push_back(std::move(submitted));
+        if (now_ + s_.tx_interval_ms <= s_.tx_until_ms) Push({.time_ms = now_ + s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
+        return;
+      }
+    }
+  }
+
+  void Apply(int i, consensus::Actions actions) {
+    Instance& in = instances_[i];
+    const Behaviour behaviour = s_.behaviour[in.validator];
+    for (consensus::Action& action : actions) {
+      if (!in.up) return;
+      if (auto* send = std::get_if<consensus::SendAction>(&action)) {
+        if (behaviour == Behaviour::kSilent) continue;
+        auto message = std::make_shared<const v1::ConsensusMessage>(std::move(send->message));
+        for (int j = 0; j < s_.instances(); ++j) {
+          if (j != i && instances_[j].validator == send->to) Deliver(i, j, message);
+        }
+      } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
+        if (behaviour == Behaviour::kSilent) continue;
+        if (behaviour == Behaviour::kEquivocator && broadcast->message.has_proposal()) {
+          Equivocate(i, broadcast->message.proposal());
+          continue;
+        }
+        auto message = std::make_shared<const v1::ConsensusMessage>(std::move(broadcast->message));
+        for (int j = 0; j < s_.instances(); ++j) {
+          if (j != i) Deliver(i, j, message);
+        }
+      } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
+        Status saved = in.ledger->SaveSafetyRecord(persist->record);
+        if (!saved.ok()) return Violation("instance " + std::to_string(i) + " could not persist: " + saved.ToString());
+      } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
+        for (const auto& [block, certificate] : commit->blocks) {
+          auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_);
+          if (violation) return Violation(*violation);
+        }
+        // A Byzantine equivocator keeps every branch open to build on (see Equivocate).
+        if (behaviour == Behaviour::kEquivocator) continue;
+        Status committed = in.engine->Commit(*commit);
+        if (!committed.ok() && s_.IsHonest(i)) {
+          return Violation("instance " + std::to_string(i) + " failed to commit: " + committed.ToString());
+        }
+        Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
+      } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
+        Push({.time_ms = now_ + timer->delay_ms, .kind = Event::Kind::kTimer, .instance = i, .round = timer->round,
+              .generation = in.generation});
+      }
+    }
+  }
+
+  bool Connected(int a, int b, const v1::ConsensusMessage& m) const {
+    if (!s_.twins_rounds.empty()) {
+      // The round partitions hold until GST; a replica stuck in a partitioned round would
+      // otherwise stay cut off for ever, and liveness could not be checked.
+      if (now_ >= s_.gst_ms) return true;
+      uint64_t round = RoundOf(m);
+      if (round == 0 || round > s_.twins_rounds.size()) return true;
+      const auto& groups = s_.twins_rounds[round - 1].group_of_instance;
+      return groups[a] == groups[b];
+    }
+    for (const Partition& p : s_.partitions) {
+      if (now_ >= p.start_ms && now_ < p.end_ms && p.group_of_instance[a] != p.group_of_instance[b]) return false;
+    }
+    return true;
+  }
+
+  void Deliver(int from, int to, std::shared_ptr<const v1::ConsensusMessage> message) {
+    if (!Connected(from, to, *message)) return;
+    ++result_.messages;
+    const bool before_gst = now_ < s_.gst_ms;
+    if (before_gst && rng_() % 1000 < s_.drop_per_mille) return;
+    const uint64_t max_delay = before_gst ? s_.max_delay_before_gst_ms : s_.max_delay_after_gst_ms;
+    Push({.time_ms = now_ + Uniform(1, max_delay), .kind = Event::Kind::kDeliver, .instance = to, .from_instance = from,
+          .message = message});
+    if (rng_() % 1000 < s_.duplicate_per_mille) {
+      Push({.time_ms = now_ + Uniform(1, max_delay), .kind = Event::Kind::kDeliver, .instance = to,
+            .from_instance = from, .message = message});
+    }
+  }
+
+  void Remember(const v1::Block& block) {
+    proposed_.emplace(crypto::BlockHash(context_.chain_id, block.header()), block);
+  }
+
+  // An equivocating leader: a second, different block for the same round. Each replica
+  // gets the two in a random order, or neither (withheld, so that some replicas learn of
+  // a certificate and commit while others do not); an honest replica votes for the first
+  // only.
+  void Equivocate(int i, const v1::Proposal& proposal) {
+    Instance& in = instances_[i];
+    v1::BlockHeader header;
+    header.ParseFromString(proposal.block().header());
+    Remember(proposal.block());
+    consensus::BlockEngine::ProposalRequest request{
+        .parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
+        .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
+        .timestamp_ms = header.timestamp_ms() + 1};
+    // Entered through a timeout certificate, the round needs no certificate of the round
+    // before: extend a block 1 to 3 levels below the parent instead, which only the
+    // lock stops. (The equivocator never commits its own ledger, so it can still build
+    // on blocks the others have moved past.)
+    std::optional<v1::Block> alternative;
+    if (proposal.has_last_round_tc()) {
+      consensus::BlockEngine::ProposalRequest older = request;
+      for (uint64_t steps = Uniform(1, 3); steps > 0; --steps) {
+        auto child = proposed_.find(older.parent_hash);
+        if (child == proposed_.end()) break;
+        older.parent_qc = child->second.parent_qc();
+        older.parent_hash = HashFromBytes(older.parent_qc.block_hash()).value();
+      }
+      auto block = in.engine->Propose(older);
+      if (block.ok()) alternative = *block;
+    }
+    if (!alternative) {
+      auto block = in.engine->Propose(request);
+      if (block.ok()) alternative = *block;
+    }
+    auto other = std::make_shared<v1::ConsensusMessage>();
+    *other->mutable_proposal() = proposal;
+    if (alternative) {
+      *other->mutable_proposal()->mutable_block() = *alternative;
+      Hash hash = crypto::BlockHash(context_.chain_id, alternative->header());
+      other->mutable_proposal()->set_signature(chain_.validator(in.validator).Sign(consensus::ProposalMessage(context_, hash)));
+    }
+    auto original = std::make_shared<v1::ConsensusMessage>();
+    *original->mutable_proposal() = proposal;
+    Trace("instance " + std::to_string(i) + " equivocates in round " + std::to_string(header.round()));
+    for (int j = 0; j < s_.instances(); ++j) {
+      if (j == i || rng_() % 4 == 0) continue;
+      const bool other_first = rng_() % 2 == 0;
+      Deliver(i, j, other_first ? other : original);
+      Deliver(i, j, other_first ? original : other);
+    }
+  }
+
+  // A Byzantine voter: votes for every proposal it sees, whatever the rules say, and for
+  // a block that does not exist.
+  void ByzantineVotes(int i, const v1::Proposal& proposal) {
+    Instance& in = instances_[i];
+    v1::BlockHeader header;
+    if (!header.ParseFromString(proposal.block().header())) return;
+    const v1::QuorumCertificate& qc = proposal.block().parent_qc();
+    v1::Vote vote;
+    vote.set_epoch(header.epoch());
+    vote.set_round(header.round());
+    vote.set_height(header.height());
+    vote.set_block_hash(ToBytes(crypto::BlockHash(context_.chain_id, proposal.block().header())));
+    if (header.round() == qc.round() + 1 && qc.round() > 0) vote.set_commit_hash(qc.block_hash());
+    vote.set_voter(in.validator);
+    v1::Vote unknown = vote;
+    Bytes random_hash(32, '\0');
+    for (char& c : random_hash) c = static_cast<char>(rng_());
+    unknown.set_block_hash(random_hash);
+    const uint32_t leader = leaders_.LeaderOf(header.round() + 1);
+    for (v1::Vote* v : {&vote, &unknown}) {
+      v->set_signature(chain_.validator(in.validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(*v))));
+      auto message = std::make_shared<v1::ConsensusMessage>();
+      *message->mutable_vote() = *v;
+      for (int j = 0; j < s_.instances(); ++j) {
+        if (j != i && instances_[j].validator == leader) Deliver(i, j, message);
+      }
+    }
+  }
+
+  const Scenario& s_;
+  crypto::SignatureVerifier& verifier_;
+  test::TestChain chain_;
+  consensus::Context context_;
+  ScheduledLeaders leaders_;
+  std::vector<Instance> instances_;
+  std::vector<SubmittedTx> submitted_;
+  std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator
+  std::vector<uint64_t> next_nonce_;
+  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  uint64_t seq_ = 0;
+  uint64_t now_ = 0;
+  uint64_t stable_from_ms_ = 0;
+  bool baseline_taken_ = false;
+  std::mt19937_64 rng_;
+  Checker checker_;
+  RunResult result_;
+  std::deque<std::string> trace_;
+};
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& scenario, crypto::SignatureVerifier& verifier) {
+  World world(scenario, verifier);
+  return world.Run();
+}
+
+}  // namespace cairn::sim

@@ -1,0 +1,36 @@
+// The simulated network: every instance is a real Replica over a real Ledger (in an
+// in-memory store that survives its crashes), driven in virtual time by one event queue
+// and one seeded generator. Nothing here reads a clock or a global random source, so a
+// scenario replays exactly.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "cairn/v1/consensus.pb.h"
+#include "crypto/verifier.h"
+#include "tests/sim/checker.h"
+#include "tests/sim/scenario.h"
+
+namespace cairn::sim {
+
+struct RunResult {
+  bool ok = true;
+  std::string violation;           // the first one
+  std::vector<std::string> trace;  // the events before it, oldest first
+  uint64_t max_height = 0;
+  uint64_t messages = 0;
+  uint64_t virtual_ms = 0;
+  uint64_t rejected_messages = 0;  // dropped by replicas' checks (Byzantine input)
+};
+
+// Runs one scenario to completion: until every honest instance has committed enough
+// blocks after stabilisation, a violation, or the liveness bound. The verifier may be
+// shared between runs (results are cached by key, message and signature).
+RunResult RunScenario(const Scenario& scenario, crypto::SignatureVerifier& verifier);
+
+}  // namespace cairn::sim
