@@ -105,19 +105,35 @@ Scenario TwinsScenario(uint64_t index, int twin_count, int rounds) {
   const uint64_t choices = partitions * 4;
   std::mt19937_64 rng(index * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(twin_count));
   uint64_t enumerated = index;
+  uint64_t held_mask = 0;
+  int hold_rounds = 0;
   for (int r = 0; r < rounds; ++r) {
-    // Early rounds take successive digits of the index (exhaustive in order); once the
-    // index is used up, choices come from the index-seeded generator.
-    uint64_t choice = enumerated > 0 || r == 0 ? enumerated % choices : rng() % choices;
-    enumerated /= choices;
+    uint32_t leader;
+    uint64_t mask;
+    if (enumerated > 0 || r == 0) {
+      // Early rounds take successive digits of the index: exhaustive, in order.
+      uint64_t choice = enumerated % choices;
+      enumerated /= choices;
+      leader = static_cast<uint32_t>(choice % 4);
+      mask = choice / 4;
+    } else {
+      // Beyond, sampled from the index. Half the partitions last 1 to 4 rounds, as real
+      // ones do, which is what lets both sides of a split finish a 2-chain; the others
+      // change every round, which is what exposes double votes.
+      leader = static_cast<uint32_t>(rng() % 4);
+      if (hold_rounds == 0) {
+        held_mask = rng() % partitions;
+        hold_rounds = rng() % 2 == 0 ? 1 : 1 + static_cast<int>(rng() % 4);
+      }
+      --hold_rounds;
+      mask = held_mask;
+    }
     TwinsRound round;
-    round.leader = static_cast<uint32_t>(choice % 4);
-    uint64_t mask = choice / 4;
+    round.leader = leader;
     round.group_of_instance.push_back(0);
     for (int i = 1; i < instances; ++i) round.group_of_instance.push_back(static_cast<int>((mask >> (i - 1)) & 1));
     s.twins_rounds.push_back(std::move(round));
   }
-  // The network is reliable; the partitions come from the rounds, until GST.
   s.gst_ms = 15'000;
   s.max_delay_before_gst_ms = 20;
   s.max_delay_after_gst_ms = 20;
