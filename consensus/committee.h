@@ -1,7 +1,6 @@
 // The validator set of one epoch as consensus uses it: keys by index and quorum size.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "cairn/v1/state.pb.h"
@@ -24,7 +23,6 @@ class Committee {
   const std::vector<crypto::PublicKey>& keys() const { return keys_; }
   bool Contains(uint32_t index) const { return index < keys_.size(); }
   const crypto::PublicKey& key(uint32_t index) const { return keys_.at(index); }
-  std::optional<uint32_t> IndexOf(const crypto::PublicKey& key) const;
 
  private:
   uint64_t epoch_ = 0;

@@ -31,7 +31,6 @@ class TestChain {
   const v1::Genesis& genesis() const { return genesis_; }
   const std::string& chain_id() const { return options_.chain_id; }
   const crypto::PrivateKey& validator(int i) const { return validators_[i]; }
-  int validator_count() const { return static_cast<int>(validators_.size()); }
   const crypto::PrivateKey& admin() const { return admin_; }
   const crypto::PrivateKey& issuer() const { return issuer_; }
   const crypto::PrivateKey& user(int i) const { return users_[i]; }
