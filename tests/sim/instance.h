@@ -62,6 +62,7 @@ struct Instance {
   std::unique_ptr<node::LedgerEngine> engine;
   std::unique_ptr<consensus::Replica> replica;
   uint64_t height_at_stabilisation = 0;
+  uint64_t isolated_until_ms = 0;  // the network adversary cuts it off until then
 };
 
 }  // namespace cairn::sim

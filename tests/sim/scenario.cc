@@ -29,6 +29,7 @@ std::string Scenario::Describe() const {
   }
   for (uint32_t t : twins) out << " twin(v" << t << ")";
   if (adversarial_leaders) out << " adversarial-leaders";
+  if (isolate_first_committer_ms) out << " isolate-committer=" << isolate_first_committer_ms << "ms";
   out << " partitions=" << partitions.size() << " crashes=" << crashes.size();
   if (drop_per_mille) out << " drop=" << drop_per_mille / 10.0 << "%";
   return out.str();
@@ -70,6 +71,13 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine) {
     p.end_ms = std::min(s.gst_ms, p.start_ms + Uniform(rng, 500, 8'000));
     for (int i = 0; i < instances; ++i) p.group_of_instance.push_back(static_cast<int>(Uniform(rng, 0, 1)));
     s.partitions.push_back(std::move(p));
+  }
+  // A third of the runs face a network adversary that isolates whoever commits first.
+  // It needs commits before GST to act on, so its network is otherwise fast.
+  if (Uniform(rng, 0, 2) == 0) {
+    s.isolate_first_committer_ms = Uniform(rng, 1'000, 6'000);
+    s.max_delay_before_gst_ms = Uniform(rng, 10, 200);
+    s.drop_per_mille = static_cast<uint32_t>(Uniform(rng, 0, 50));
   }
   // Twins start apart, each with a part of the network, which is what makes them
   // dangerous.

@@ -55,6 +55,11 @@ struct Scenario {
   // (round-robin otherwise). Safety may not depend on who leads, so this is fair game,
   // and it gives an attacker the consecutive chances that some attacks need.
   bool adversarial_leaders = false;
+  // The network adversary watches commits: before GST, an honest instance that is the
+  // first to commit a height is cut off from everyone for this long (0: never). The
+  // others then time out without the certificate that committed it, which is exactly
+  // when only the lock stops a faulty leader from proposing a conflicting branch.
+  uint64_t isolate_first_committer_ms = 0;
   bool check_liveness = true;
   // After stabilisation (GST, last restart, last twins round) every honest instance
   // must commit kLivenessBlocks new blocks within this bound.

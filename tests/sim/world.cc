@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "crypto/domain.h"
@@ -285,9 +286,18 @@ class World {
         Status saved = in.ledger->SaveSafetyRecord(persist->record);
         if (!saved.ok()) return Violation("instance " + std::to_string(i) + " could not persist: " + saved.ToString());
       } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
+        const uint64_t max_height_before = checker_.max_height();
         for (const auto& [block, certificate] : commit->blocks) {
           auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_);
-          if (violation) return Violation(*violation);
+          if (violation) {
+            result_.safety_violation = true;
+            return Violation(*violation);
+          }
+        }
+        if (s_.isolate_first_committer_ms && s_.IsHonest(i) && checker_.max_height() > max_height_before &&
+            now_ < s_.gst_ms && !AnyIsolated() && rng_() % 2 == 0) {
+          in.isolated_until_ms = std::min(s_.gst_ms, now_ + s_.isolate_first_committer_ms);
+          Trace("instance " + std::to_string(i) + " is cut off until " + std::to_string(in.isolated_until_ms));
         }
         // A Byzantine equivocator keeps every branch open to build on (see Equivocate).
         if (behaviour == Behaviour::kEquivocator) continue;
@@ -303,7 +313,13 @@ class World {
     }
   }
 
+  // One instance at a time, so that the others can make progress without it.
+  bool AnyIsolated() const {
+    return std::any_of(instances_.begin(), instances_.end(), [&](const Instance& in) { return now_ < in.isolated_until_ms; });
+  }
+
   bool Connected(int a, int b, const v1::ConsensusMessage& m) const {
+    if (now_ < instances_[a].isolated_until_ms || now_ < instances_[b].isolated_until_ms) return false;
     if (!s_.twins_rounds.empty()) {
       // The round partitions hold until GST; a replica stuck in a partitioned round would
       // otherwise stay cut off for ever, and liveness could not be checked.
@@ -346,25 +362,42 @@ class World {
     v1::BlockHeader header;
     header.ParseFromString(proposal.block().header());
     Remember(proposal.block());
+    auto original = std::make_shared<v1::ConsensusMessage>();
+    *original->mutable_proposal() = proposal;
+    // Its older branch got certified: finish the 2-chain that commits it with one
+    // proposal that every honest replica can vote for.
+    if (older_branches_.count(HashFromBytes(header.parent_hash()).value())) {
+      Trace("instance " + std::to_string(i) + " extends its older branch in round " + std::to_string(header.round()));
+      for (int j = 0; j < s_.instances(); ++j) {
+        if (j != i) Deliver(i, j, original);
+      }
+      return;
+    }
     consensus::BlockEngine::ProposalRequest request{
         .parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
         .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
         .timestamp_ms = header.timestamp_ms() + 1};
     // Entered through a timeout certificate, the round needs no certificate of the round
-    // before: extend a block 1 to 3 levels below the parent instead, which only the
-    // lock stops. (The equivocator never commits its own ledger, so it can still build
-    // on blocks the others have moved past.)
+    // before: extend a block below the parent instead, which only the lock stops. One
+    // level below is the dangerous case (the parent may have committed somewhere while
+    // its own parent is still what the others hold); up to 3 levels below in a third of
+    // the cases. (The equivocator never commits its own ledger, so it can still build on
+    // blocks the others have moved past.)
     std::optional<v1::Block> alternative;
+    bool older_branch = false;
     if (proposal.has_last_round_tc()) {
       consensus::BlockEngine::ProposalRequest older = request;
-      for (uint64_t steps = Uniform(1, 3); steps > 0; --steps) {
+      for (uint64_t steps = Uniform(0, 2) == 0 ? Uniform(2, 3) : 1; steps > 0; --steps) {
         auto child = proposed_.find(older.parent_hash);
         if (child == proposed_.end()) break;
         older.parent_qc = child->second.parent_qc();
         older.parent_hash = HashFromBytes(older.parent_qc.block_hash()).value();
       }
       auto block = in.engine->Propose(older);
-      if (block.ok()) alternative = *block;
+      if (block.ok()) {
+        alternative = *block;
+        older_branch = older.parent_hash != request.parent_hash;
+      }
     }
     if (!alternative) {
       auto block = in.engine->Propose(request);
@@ -376,12 +409,20 @@ class World {
       *other->mutable_proposal()->mutable_block() = *alternative;
       Hash hash = crypto::BlockHash(context_.chain_id, alternative->header());
       other->mutable_proposal()->set_signature(chain_.validator(in.validator).Sign(consensus::ProposalMessage(context_, hash)));
+      if (older_branch) older_branches_.insert(hash);
     }
-    auto original = std::make_shared<v1::ConsensusMessage>();
-    *original->mutable_proposal() = proposal;
-    Trace("instance " + std::to_string(i) + " equivocates in round " + std::to_string(header.round()));
+    Trace("instance " + std::to_string(i) + (older_branch ? " proposes an older branch" : " equivocates") + " in round " +
+          std::to_string(header.round()));
+    // An older branch goes to everyone instead of the proposal (it needs the votes of
+    // replicas that hold a higher certificate); otherwise the two blocks of one round
+    // arrive in a random order.
     for (int j = 0; j < s_.instances(); ++j) {
-      if (j == i || rng_() % 4 == 0) continue;
+      if (j == i) continue;
+      if (older_branch) {
+        Deliver(i, j, other);
+        continue;
+      }
+      if (rng_() % 4 == 0) continue;
       const bool other_first = rng_() % 2 == 0;
       Deliver(i, j, other_first ? other : original);
       Deliver(i, j, other_first ? original : other);
@@ -425,6 +466,7 @@ class World {
   std::vector<Instance> instances_;
   std::vector<SubmittedTx> submitted_;
   std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator
+  std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
   std::vector<uint64_t> next_nonce_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   uint64_t seq_ = 0;

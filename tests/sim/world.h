@@ -21,6 +21,7 @@ namespace cairn::sim {
 struct RunResult {
   bool ok = true;
   std::string violation;           // the first one
+  bool safety_violation = false;   // agreement, prefix or certificate (not liveness)
   std::vector<std::string> trace;  // the events before it, oldest first
   uint64_t max_height = 0;
   uint64_t messages = 0;
