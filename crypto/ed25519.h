@@ -8,6 +8,7 @@
 #include "crypto/bytes.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace cairn::crypto {
 
@@ -41,6 +42,9 @@ class PublicKey {
 };
 
 // An Ed25519 private key. Move-only; the secret never leaves it except into a key file.
+class PrivateKey;
+Status UseAsTlsIdentity(const PrivateKey& key, SSL_CTX* ctx);
+
 class PrivateKey {
  public:
   // A fresh key from OpenSSL's CSPRNG.
@@ -63,6 +67,8 @@ class PrivateKey {
   Status WriteFile(const std::string& path) const;
 
  private:
+  // The TLS context holds the key inside OpenSSL (tls_identity.h).
+  friend Status UseAsTlsIdentity(const PrivateKey& key, SSL_CTX* ctx);
   explicit PrivateKey(EVP_PKEY* pkey);
   EVP_PKEY* pkey_;
   PublicKey public_key_;

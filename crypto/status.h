@@ -24,6 +24,9 @@ enum class StatusCode {
   kCorruption,          // stored data fails its own checks
   kIoError,             // the operating system or the disk failed
   kInternal,            // a dependency failed in a way we did not expect
+  kUnauthenticated,     // the peer or caller did not prove who it is
+  kPermissionDenied,    // it did, and may not do this (a key outside the validator set)
+  kUnavailable,         // the other side is gone or not there yet; trying again may work
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -47,6 +50,9 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

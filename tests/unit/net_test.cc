@@ -1,0 +1,310 @@
+// net/: frames, and real TLS links between transports on 127.0.0.1 (port 0, so tests
+// never collide). Every wait is bounded; every transport is stopped.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "net/frame.h"
+#include "net/transport.h"
+#include "tests/support/test_chain.h"
+
+namespace cairn::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+v1::PeerMessage TxBatchOf(size_t body_bytes) {
+  v1::PeerMessage m;
+  m.mutable_transactions()->add_transactions()->set_body(Bytes(body_bytes, 'x'));
+  return m;
+}
+
+TEST(Frame, RoundTrips) {
+  v1::PeerMessage m;
+  m.mutable_status()->set_committed_height(42);
+  Bytes frame = EncodeFrame(m);
+  ASSERT_GT(frame.size(), kFrameHeaderBytes);
+  auto length = ReadFrameLength(reinterpret_cast<const uint8_t*>(frame.data()), kDefaultMaxFrameBytes);
+  ASSERT_TRUE(length.ok());
+  EXPECT_EQ(*length, frame.size() - kFrameHeaderBytes);
+  auto decoded = DecodeFrameBody(ByteView(frame).substr(kFrameHeaderBytes));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->status().committed_height(), 42u);
+  EXPECT_STREQ(MessageKind(*decoded), "status");
+}
+
+TEST(Frame, RefusesOversizeAndEmptyLengthsBeforeReadingTheBody) {
+  const uint8_t huge[4] = {0x7f, 0xff, 0xff, 0xff};
+  auto length = ReadFrameLength(huge, kDefaultMaxFrameBytes);
+  ASSERT_FALSE(length.ok());
+  EXPECT_EQ(length.status().code(), StatusCode::kResourceExhausted);
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  EXPECT_EQ(ReadFrameLength(zero, kDefaultMaxFrameBytes).status().code(), StatusCode::kInvalidArgument);
+  const uint8_t limit[4] = {0, 0, 4, 0};  // 1024
+  EXPECT_TRUE(ReadFrameLength(limit, 1024).ok());
+  EXPECT_FALSE(ReadFrameLength(limit, 1023).ok());
+}
+
+TEST(Frame, RefusesGarbageAndKindlessBodies) {
+  EXPECT_FALSE(DecodeFrameBody("\xff\xff\xff\xff\xff").ok());
+  EXPECT_FALSE(DecodeFrameBody(Bytes("\x08\x01", 2)).ok());  // a field that is no kind
+  // Nested length-delimited garbage: refused, not a crash.
+  EXPECT_FALSE(DecodeFrameBody(Bytes(200'000, '\x1a')).ok());
+}
+
+// A transport on its own io thread, recording what happens to it.
+class Node {
+ public:
+  Node(const std::string& label, std::function<bool(const crypto::PublicKey&)> allowed, Bytes genesis = "genesis-A",
+       LinkLimits limits = {})
+      : key_(test::KeyFromLabel(label)), allowed_(std::move(allowed)), genesis_(std::move(genesis)), limits_(limits) {}
+  ~Node() { Stop(); }
+
+  Status Start(std::vector<DialTarget> dial = {}) { return StartOn("127.0.0.1:0", std::move(dial)); }
+  Status StartOn(const std::string& listen, std::vector<DialTarget> dial = {}) {
+    TransportConfig config{.listen = listen, .dial = std::move(dial), .allowed = allowed_,
+                           .genesis_hash = genesis_, .limits = limits_, .reconnect_min_ms = 20,
+                           .reconnect_max_ms = 200};
+    TransportEvents events{
+        .on_connected = [this](const crypto::PublicKey&, const v1::Hello&) { Bump(connects_); },
+        .on_disconnected = [this](const crypto::PublicKey&) { Bump(disconnects_); },
+        .on_message = [this](const crypto::PublicKey& from, v1::PeerMessage m) {
+          std::lock_guard lock(mutex_);
+          received_.emplace_back(from, std::move(m));
+          changed_.notify_all();
+        },
+        .log = [this](const std::string& line) {
+          std::lock_guard lock(mutex_);
+          log_.push_back(line);
+        }};
+    transport_ = std::make_unique<Transport>(io_, key_, config, events);
+    Status started = transport_->Start();
+    if (started.ok()) thread_ = std::thread([this] { io_.run(); });
+    return started;
+  }
+  void Stop() {
+    if (!transport_) return;
+    boost::asio::post(io_, [this] { transport_->Stop(); });
+    // Let the closes go out, then end the loop.
+    std::this_thread::sleep_for(20ms);
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+    transport_.reset();
+  }
+
+  DialTarget target() const { return {"127.0.0.1:" + std::to_string(transport_->listen_port()), key_.public_key()}; }
+  const crypto::PublicKey& key() const { return key_.public_key(); }
+  Transport& transport() { return *transport_; }
+
+  // Waits (at most 10 s) until at least `count` messages arrived.
+  bool WaitReceived(size_t count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 10s, [&] { return received_.size() >= count; });
+  }
+  bool WaitConnected(size_t peers) {
+    for (int i = 0; i < 1000; ++i) {
+      if (transport_->ConnectedPeers().size() == peers) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+  uint64_t Disconnects(const char* reason) {
+    auto counters = transport_->Counters();
+    return counters.disconnects.count(reason) ? counters.disconnects[reason] : 0;
+  }
+  bool WaitDisconnects(const char* reason) {
+    for (int i = 0; i < 1000; ++i) {
+      if (Disconnects(reason) > 0) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+  size_t received() {
+    std::lock_guard lock(mutex_);
+    return received_.size();
+  }
+  std::vector<std::pair<crypto::PublicKey, v1::PeerMessage>> messages() {
+    std::lock_guard lock(mutex_);
+    return received_;
+  }
+  bool Logged(const std::string& fragment) {
+    std::lock_guard lock(mutex_);
+    for (const auto& line : log_) {
+      if (line.find(fragment) != std::string::npos) return true;
+    }
+    return false;
+  }
+  int connects() { return connects_; }
+
+ private:
+  void Bump(std::atomic<int>& counter) {
+    std::lock_guard lock(mutex_);
+    ++counter;
+    changed_.notify_all();
+  }
+
+  crypto::PrivateKey key_;
+  std::function<bool(const crypto::PublicKey&)> allowed_;
+  Bytes genesis_;
+  LinkLimits limits_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Transport> transport_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::pair<crypto::PublicKey, v1::PeerMessage>> received_;
+  std::vector<std::string> log_;
+  std::atomic<int> connects_{0}, disconnects_{0};
+};
+
+// The allowed set of a test network: keys of the labels given.
+std::function<bool(const crypto::PublicKey&)> Allow(std::vector<std::string> labels) {
+  std::vector<crypto::PublicKey> keys;
+  for (const auto& label : labels) keys.push_back(test::KeyFromLabel(label).public_key());
+  return [keys](const crypto::PublicKey& k) { return std::find(keys.begin(), keys.end(), k) != keys.end(); };
+}
+
+TEST(Transport, AuthenticatedPeersExchangeMessagesBothWays) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed), b("b", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitConnected(1));
+  ASSERT_TRUE(b.WaitConnected(1));
+  EXPECT_EQ(a.transport().ConnectedPeers()[0], b.key());
+
+  b.transport().Send(a.key(), TxBatchOf(100));
+  a.transport().Broadcast(TxBatchOf(200));
+  ASSERT_TRUE(a.WaitReceived(1));
+  ASSERT_TRUE(b.WaitReceived(1));
+  EXPECT_EQ(a.messages()[0].first, b.key());
+  EXPECT_EQ(a.messages()[0].second.transactions().transactions(0).body().size(), 100u);
+  EXPECT_EQ(b.messages()[0].second.transactions().transactions(0).body().size(), 200u);
+  EXPECT_EQ(a.transport().Counters().messages_in["transactions"], 1u);
+}
+
+TEST(Transport, BothSidesDialingKeepOneLink) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed), b("b", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(b.WaitConnected(1));
+  // a now dials b too: the two agree on one link, and messages still flow once.
+  Node a2("a", allowed);
+  a.Stop();
+  ASSERT_TRUE(a2.Start({b.target()}).ok());
+  ASSERT_TRUE(a2.WaitConnected(1));
+  ASSERT_TRUE(b.WaitConnected(1));
+  std::this_thread::sleep_for(300ms);  // the redial from b lands and is resolved
+  EXPECT_EQ(b.transport().ConnectedPeers().size(), 1u);
+  b.transport().Broadcast(TxBatchOf(10));
+  ASSERT_TRUE(a2.WaitReceived(1));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(a2.received(), 1u);
+}
+
+TEST(Transport, RefusesAKeyOutsideTheAllowedSetAndLogsIt) {
+  Node a("a", Allow({"a", "b"}));
+  Node stranger("stranger", Allow({"a", "stranger"}));
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(stranger.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitDisconnects("refused"));
+  EXPECT_TRUE(a.Logged("is not a validator or an allowed observer"));
+  EXPECT_TRUE(a.transport().ConnectedPeers().empty());
+  EXPECT_EQ(stranger.connects(), 0);
+}
+
+TEST(Transport, RefusesAPeerPresentingAnotherKeyThanDialed) {
+  auto allowed = Allow({"a", "b", "c"});
+  Node a("a", allowed), c("c", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  DialTarget wrong = a.target();
+  wrong.key = test::KeyFromLabel("b").public_key();
+  ASSERT_TRUE(c.Start({wrong}).ok());
+  ASSERT_TRUE(c.WaitDisconnects("refused"));
+  EXPECT_TRUE(c.Logged("but it presented"));
+}
+
+TEST(Transport, DropsAPeerOfAnotherChain) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed, "genesis-A"), b("b", allowed, "genesis-B");
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitDisconnects("wrong_chain"));
+  EXPECT_TRUE(a.Logged("another chain"));
+  EXPECT_EQ(a.connects(), 0);
+}
+
+TEST(Transport, SurvivesGarbageAndPlainTcpThenAcceptsARealPeer) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket raw(io);
+    raw.connect({boost::asio::ip::make_address("127.0.0.1"), a.transport().listen_port()});
+    Bytes garbage(4096, '\x17');
+    boost::asio::write(raw, boost::asio::buffer(garbage));
+  }
+  ASSERT_TRUE(a.WaitDisconnects("refused"));
+  Node b("b", allowed);
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  EXPECT_TRUE(a.WaitConnected(1));
+}
+
+TEST(Transport, DisconnectsAPeerSendingAnOversizeFrame) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed, "genesis-A", LinkLimits{.max_frame_bytes = 1024});
+  Node b("b", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitConnected(1));
+  b.transport().Send(a.key(), TxBatchOf(100));
+  b.transport().Send(a.key(), TxBatchOf(2048));
+  ASSERT_TRUE(a.WaitDisconnects("oversize"));
+  EXPECT_EQ(a.received(), 1u);  // what came before the bad frame was delivered
+}
+
+TEST(Transport, DisconnectsAFloodingPeer) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed, "genesis-A", LinkLimits{.max_messages_per_second = 10, .message_burst = 20});
+  Node b("b", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitConnected(1));
+  for (int i = 0; i < 200; ++i) b.transport().Send(a.key(), TxBatchOf(10));
+  ASSERT_TRUE(a.WaitDisconnects("flood"));
+  EXPECT_LT(a.received(), 200u);
+}
+
+TEST(Transport, ReconnectsWhenAPeerComesBack) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed), b("b", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  const DialTarget target = a.target();
+  ASSERT_TRUE(b.Start({target}).ok());
+  ASSERT_TRUE(b.WaitConnected(1));
+  a.Stop();
+  ASSERT_TRUE(b.WaitConnected(0));
+  // The same key comes back on the same port; b finds it again by itself.
+  Node again("a", allowed);
+  ASSERT_TRUE(again.StartOn(target.address).ok());
+  EXPECT_TRUE(b.WaitConnected(1));
+  EXPECT_GE(b.connects(), 2);
+}
+
+TEST(Transport, ReportsABusyListenAddressClearly) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  Node b("b", allowed);
+  Status started = b.StartOn(a.target().address);
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.message().find("cannot listen for peers on 127.0.0.1:"), std::string::npos) << started.ToString();
+}
+
+}  // namespace
+}  // namespace cairn::net
