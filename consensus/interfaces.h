@@ -68,6 +68,8 @@ struct PersistSafetyAction {
 };
 struct CommitAction {  // commit these blocks, in order, each with its certificate
   std::vector<std::pair<v1::Block, v1::QuorumCertificate>> blocks;
+  // The certificate that committed them: its commit_hash names the last block.
+  v1::QuorumCertificate finality;
 };
 struct SetTimerAction {  // call OnTimer(round) after delay_ms, unless the round moved on
   uint64_t round;

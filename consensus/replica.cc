@@ -117,6 +117,7 @@ void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
   if (committed.empty()) return;
   CommitAction action;
   for (const CommittedBlock& c : committed) action.blocks.emplace_back(c.block->block, c.certificate);
+  action.finality = qc;
   out_->push_back(std::move(action));
   // Blocks waiting for parents at or below the new head can never be inserted.
   for (auto it = waiting_for_parent_.begin(); it != waiting_for_parent_.end();) {

@@ -7,6 +7,8 @@
 //   S                         consensus safety record (SafetyRecord)
 //   b <height>                block (serialized Block)
 //   c <height>                certificate of that block (QuorumCertificate)
+//   F <height>                finality proof of a block committed directly: the
+//                             certificate whose commit_hash names it (always the head's)
 //   h <block hash>            height of a block
 //   t <tx hash>               TxLocation
 //   r <height> <index>        Receipt
@@ -33,6 +35,7 @@ inline Bytes WithU64(char tag, uint64_t n) {
 }
 inline Bytes Block(uint64_t height) { return WithU64('b', height); }
 inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
+inline Bytes Finality(uint64_t height) { return WithU64('F', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
 inline Bytes Tagged(char tag, ByteView rest) {
   Bytes key(1, tag);

@@ -319,7 +319,8 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   return executed;
 }
 
-Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate) {
+Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate,
+                      const v1::QuorumCertificate* finality) {
   const v1::BlockHeader& header = executed.header;
   const uint64_t height = header.height();
   if (certificate.block_hash() != AsView(executed.hash) || certificate.height() != height ||
@@ -330,9 +331,13 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
     return Status::FailedPrecondition("block " + std::to_string(height) +
                                       " was executed on another head");
   }
+  if (finality != nullptr && finality->commit_hash() != AsView(executed.hash)) {
+    return Status::InvalidArgument("finality certificate does not name block " + std::to_string(height));
+  }
   WriteBatch batch;
   batch.Put(keys::Block(height), executed.block.SerializeAsString());
   batch.Put(keys::Certificate(height), certificate.SerializeAsString());
+  if (finality != nullptr) batch.Put(keys::Finality(height), finality->SerializeAsString());
   batch.Put(keys::BlockHeight(executed.hash), U64Bytes(height));
   for (uint32_t i = 0; i < executed.tx_hashes.size(); ++i) {
     v1::TxLocation location;

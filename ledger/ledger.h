@@ -122,7 +122,11 @@ class Ledger {
   // Validates `block` as the next block on the committed head (see the contract).
   Result<ExecutedBlock> Execute(const v1::Block& block, PendingChain pending = {}) const;
   // Commits a block Execute returned, with the certificate that finalised it.
-  Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate);
+  // `finality`, when given, is the certificate whose commit_hash names this block (the
+  // one that committed it); it is kept so that the head's finality can be proven to a
+  // node that syncs or audits.
+  Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate,
+                const v1::QuorumCertificate* finality = nullptr);
 
   // Builds the next block on the committed head from a leader's template: runs the
   // stateless checks and execution, fills in the roots, and returns the block already
@@ -136,6 +140,11 @@ class Ledger {
   // Reads. NOT_FOUND when absent.
   Result<StoredBlock> GetBlock(uint64_t height) const;
   Result<StoredBlock> GetBlockByHash(const Hash& block_hash) const;
+  // A certificate whose commit_hash names the committed block at `height`: the one that
+  // committed it, or its child's certificate when the child is of the next round.
+  // nullopt for a block committed only as an ancestor (a later block's proof covers it
+  // through the hash chain) and for genesis.
+  Result<std::optional<v1::QuorumCertificate>> FinalityProof(uint64_t height) const;
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
   // At most `limit` (1 to kMaxHistoryPage) entries after `after` (or from the start).

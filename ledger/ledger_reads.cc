@@ -32,6 +32,19 @@ Result<StoredBlock> Ledger::GetBlockByHash(const Hash& block_hash) const {
   return GetBlock(ReadU64(*height_bytes));
 }
 
+Result<std::optional<v1::QuorumCertificate>> Ledger::FinalityProof(uint64_t height) const {
+  using Proof = std::optional<v1::QuorumCertificate>;
+  if (height == 0 || height > this->height()) return Proof();
+  auto own = ReadRecord<v1::QuorumCertificate>(*store_, keys::Finality(height), "finality certificate");
+  if (own.ok()) return Proof(std::move(*own));
+  if (own.status().code() != StatusCode::kNotFound) return own.status();
+  if (height == this->height()) return Proof();
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlock(height));
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock child, GetBlock(height + 1));
+  if (child.certificate && child.certificate->commit_hash() == AsView(block.hash)) return Proof(*child.certificate);
+  return Proof();
+}
+
 Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto location_bytes, store_->Get(keys::TxLocation(tx_hash)));
   if (!location_bytes) return Status::NotFound("no committed transaction " + ToHex(tx_hash));

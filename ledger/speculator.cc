@@ -61,10 +61,11 @@ Result<v1::Block> Speculator::Propose(BlockTemplate t, const Hash& parent_hash,
   return block;
 }
 
-Status Speculator::Commit(const Hash& block_hash, const v1::QuorumCertificate& certificate) {
+Status Speculator::Commit(const Hash& block_hash, const v1::QuorumCertificate& certificate,
+                          const v1::QuorumCertificate* finality) {
   auto it = pending_.find(block_hash);
   if (it == pending_.end()) return Status::NotFound("block " + ToHex(block_hash) + " is not pending");
-  CAIRN_RETURN_IF_ERROR(ledger_.Commit(it->second, certificate));
+  CAIRN_RETURN_IF_ERROR(ledger_.Commit(it->second, certificate, finality));
   const uint64_t height = ledger_.height();
   for (auto p = pending_.begin(); p != pending_.end();) {
     p = p->second.header.height() <= height ? pending_.erase(p) : std::next(p);

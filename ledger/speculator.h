@@ -31,7 +31,8 @@ class Speculator {
   // Commits pending block `block_hash`, whose parent must be the committed head, with
   // the certificate that finalised it; then forgets pending blocks that can no longer
   // commit (at or below the new height).
-  Status Commit(const Hash& block_hash, const v1::QuorumCertificate& certificate);
+  Status Commit(const Hash& block_hash, const v1::QuorumCertificate& certificate,
+                const v1::QuorumCertificate* finality = nullptr);
 
   // True for a pending block or the committed head.
   bool IsKnown(const Hash& block_hash) const;

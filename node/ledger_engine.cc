@@ -33,9 +33,11 @@ std::optional<v1::Block> LedgerEngine::FindCommitted(const Hash& block_hash) {
 }
 
 Status LedgerEngine::Commit(const consensus::CommitAction& action) {
-  for (const auto& [block, certificate] : action.blocks) {
+  for (size_t i = 0; i < action.blocks.size(); ++i) {
+    const auto& [block, certificate] = action.blocks[i];
     Hash hash = crypto::BlockHash(ledger_.chain_id(), block.header());
-    CAIRN_RETURN_IF_ERROR(speculator_.Commit(hash, certificate));
+    const bool last = i + 1 == action.blocks.size();
+    CAIRN_RETURN_IF_ERROR(speculator_.Commit(hash, certificate, last ? &action.finality : nullptr));
   }
   return Status::Ok();
 }

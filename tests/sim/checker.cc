@@ -34,4 +34,14 @@ std::optional<std::string> Checker::OnCommit(int instance, bool honest, const v1
   return std::nullopt;
 }
 
+std::optional<std::string> Checker::OnFinality(int instance, const v1::Block& last,
+                                               const v1::QuorumCertificate& finality) {
+  const Hash hash = crypto::BlockHash(context_.chain_id, last.header());
+  const std::string who = "instance " + std::to_string(instance);
+  if (finality.commit_hash() != AsView(hash)) return who + " committed without a certificate naming its last block";
+  Status valid = consensus::VerifyQc(context_, finality, verifier_);
+  if (!valid.ok()) return who + " committed with a bad finality certificate: " + valid.ToString();
+  return std::nullopt;
+}
+
 }  // namespace cairn::sim

@@ -2,7 +2,8 @@
 //  - agreement: no two honest instances commit different blocks at one height;
 //  - prefix: each honest chain grows by exactly one height at a time from genesis, so
 //    with agreement each is a prefix of the longest;
-//  - certificates: every committed block comes with a valid certificate for it;
+//  - certificates: every committed block comes with a valid certificate for it, and
+//    every commit with a valid certificate whose commit_hash names its last block;
 // and, after stabilisation, liveness: every honest instance keeps committing.
 #pragma once
 
@@ -25,6 +26,9 @@ class Checker {
   // Returns the violation, if any.
   std::optional<std::string> OnCommit(int instance, bool honest, const v1::Block& block,
                                       const v1::QuorumCertificate& certificate, uint64_t now_ms);
+
+  // Checks the certificate that committed blocks up to `last` (by an honest instance).
+  std::optional<std::string> OnFinality(int instance, const v1::Block& last, const v1::QuorumCertificate& finality);
 
   uint64_t height(int instance) const { return height_[instance]; }
   uint64_t last_commit_ms(int instance) const { return last_commit_ms_[instance]; }

@@ -294,6 +294,13 @@ class World {
             return Violation(*violation);
           }
         }
+        if (s_.IsHonest(i) && !commit->blocks.empty()) {
+          auto violation = checker_.OnFinality(i, commit->blocks.back().first, commit->finality);
+          if (violation) {
+            result_.safety_violation = true;
+            return Violation(*violation);
+          }
+        }
         if (s_.isolate_first_committer_ms && s_.IsHonest(i) && checker_.max_height() > max_height_before &&
             now_ < s_.gst_ms && !AnyIsolated() && rng_() % 2 == 0) {
           in.isolated_until_ms = std::min(s_.gst_ms, now_ + s_.isolate_first_committer_ms);

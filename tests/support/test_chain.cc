@@ -65,7 +65,7 @@ v1::Transaction TestChain::Transfer(const crypto::PrivateKey& from, uint64_t non
   return Sign(from, nonce, std::move(body));
 }
 
-v1::QuorumCertificate TestChain::Certify(const v1::Block& block) const {
+v1::QuorumCertificate TestChain::Certify(const v1::Block& block, ByteView commit_hash) const {
   v1::BlockHeader header;
   header.ParseFromString(block.header());
   v1::QuorumCertificate qc;
@@ -73,8 +73,9 @@ v1::QuorumCertificate TestChain::Certify(const v1::Block& block) const {
   qc.set_round(header.round());
   qc.set_height(header.height());
   qc.set_block_hash(ToBytes(crypto::BlockHash(options_.chain_id, block.header())));
+  qc.set_commit_hash(Bytes(commit_hash));
   crypto::VoteStatement vote{.epoch = qc.epoch(), .round = qc.round(), .height = qc.height(),
-                             .block_hash = qc.block_hash()};
+                             .block_hash = qc.block_hash(), .commit_hash = qc.commit_hash()};
   Bytes message = crypto::DomainMessage(crypto::Purpose::kVote, options_.chain_id, vote.Payload());
   for (size_t i = 0; i < crypto::QuorumSize(validators_.size()); ++i) {
     auto* sig = qc.add_signatures();
@@ -100,7 +101,8 @@ Status TestChain::CommitBlock(ledger::Ledger& ledger,
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
   t.transactions = txs;
   CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
-  return ledger.Commit(executed, Certify(executed.block));
+  const Bytes commit_hash = head.height() > 0 ? ToBytes(ledger.head_hash()) : Bytes();
+  return ledger.Commit(executed, Certify(executed.block, commit_hash));
 }
 
 }  // namespace cairn::test

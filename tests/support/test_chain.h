@@ -42,10 +42,12 @@ class TestChain {
                            const crypto::PrivateKey& to, uint64_t amount) const;
   v1::Transaction Sign(const crypto::PrivateKey& from, uint64_t nonce, v1::TxBody body) const;
 
-  // A certificate for `block` signed by the first QuorumSize(n) validators.
-  v1::QuorumCertificate Certify(const v1::Block& block) const;
+  // A certificate for `block` signed by the first QuorumSize(n) validators, stating
+  // `commit_hash` (the parent's hash when the block is of the round after its parent's).
+  v1::QuorumCertificate Certify(const v1::Block& block, ByteView commit_hash = {}) const;
 
-  // Proposes the next block on `ledger`'s head with `txs`, certifies it and commits it.
+  // Proposes the next block on `ledger`'s head with `txs` (in the round after the
+  // head's), certifies it (stating the head as committed) and commits it.
   Status CommitBlock(ledger::Ledger& ledger,
                      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
   // The certificate of the head block (the genesis certificate at height 0).

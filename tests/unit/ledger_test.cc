@@ -306,6 +306,29 @@ TEST_F(LedgerTest, SafetyRecordRoundTrips) {
   EXPECT_EQ((*loaded)->highest_voted_round(), 7u);
 }
 
+TEST_F(LedgerTest, KeepsTheFinalityProofOfDirectlyCommittedBlocks) {
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, {}).ok());
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, {}).ok());
+  // Block 1's proof is block 2's certificate, which names it; the head has none yet.
+  auto proof1 = ledger_->FinalityProof(1);
+  ASSERT_TRUE(proof1.ok() && proof1->has_value());
+  EXPECT_EQ((*proof1)->commit_hash(), ToBytes(ledger_->GetBlock(1)->hash));
+  EXPECT_FALSE(ledger_->FinalityProof(2)->has_value());
+  EXPECT_FALSE(ledger_->FinalityProof(0)->has_value());
+  EXPECT_FALSE(ledger_->FinalityProof(9)->has_value());
+
+  // A block committed with the certificate that committed it keeps that certificate.
+  ExecutedBlock executed = ledger_->ProposeBlock(NextTemplate({})).value();
+  const v1::QuorumCertificate certificate = chain_.Certify(executed.block, ToBytes(ledger_->head_hash()));
+  v1::QuorumCertificate wrong = certificate;  // names the parent, not this block
+  EXPECT_EQ(ledger_->Commit(executed, certificate, &wrong).code(), StatusCode::kInvalidArgument);
+  v1::QuorumCertificate finality = chain_.Certify(ledger_->GetBlock(2)->block, ToBytes(executed.hash));
+  ASSERT_TRUE(ledger_->Commit(executed, certificate, &finality).ok());
+  auto proof3 = ledger_->FinalityProof(3);
+  ASSERT_TRUE(proof3.ok() && proof3->has_value());
+  EXPECT_EQ((*proof3)->SerializeAsString(), finality.SerializeAsString());
+}
+
 TEST_F(LedgerTest, ReadsOfMissingThingsAreNotFound) {
   EXPECT_EQ(ledger_->GetBlock(42).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger_->GetBlockByHash(Hash{}).status().code(), StatusCode::kNotFound);
