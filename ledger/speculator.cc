@@ -6,6 +6,13 @@ namespace cairn::ledger {
 
 Speculator::Speculator(Ledger& ledger, size_t max_pending) : ledger_(ledger), max_pending_(max_pending) {}
 
+Result<std::set<Hash>> Speculator::PendingTxHashes(const Hash& block_hash) const {
+  CAIRN_ASSIGN_OR_RETURN(auto chain, ChainTo(block_hash));
+  std::set<Hash> hashes;
+  for (const ExecutedBlock* block : chain) hashes.insert(block->tx_hashes.begin(), block->tx_hashes.end());
+  return hashes;
+}
+
 bool Speculator::IsKnown(const Hash& block_hash) const {
   return pending_.count(block_hash) > 0 || block_hash == ledger_.head_hash();
 }

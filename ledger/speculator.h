@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -36,6 +37,9 @@ class Speculator {
 
   // True for a pending block or the committed head.
   bool IsKnown(const Hash& block_hash) const;
+  // The hashes of the transactions in the pending blocks from the head up to and
+  // including `block_hash` (empty for the head): what a block on it must not repeat.
+  Result<std::set<Hash>> PendingTxHashes(const Hash& block_hash) const;
   size_t pending_count() const { return pending_.size(); }
 
  private:

@@ -17,7 +17,8 @@ Result<v1::Block> LedgerEngine::Propose(const ProposalRequest& request) {
   t.proposer = request.proposer;
   t.timestamp_ms = request.timestamp_ms;
   t.parent_qc = request.parent_qc;
-  std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_);
+  CAIRN_ASSIGN_OR_RETURN(std::set<Hash> in_pending_blocks, speculator_.PendingTxHashes(request.parent_hash));
+  std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_, in_pending_blocks);
   for (const auto& tx : candidates) *t.transactions.Add() = tx;
   std::vector<ledger::DroppedTx> dropped;
   auto block = speculator_.Propose(std::move(t), request.parent_hash, &dropped);

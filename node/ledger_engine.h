@@ -4,6 +4,7 @@
 // node/'s job, so it lives here; the simulator uses the same class.
 #pragma once
 
+#include <set>
 #include <vector>
 
 #include "consensus/interfaces.h"
@@ -16,8 +17,9 @@ namespace cairn::node {
 class TransactionSource {
  public:
   virtual ~TransactionSource() = default;
-  // Up to `max` transactions to try in the next block, in the order to try them.
-  virtual std::vector<v1::Transaction> Candidates(size_t max) = 0;
+  // Up to `max` transactions to try in the next block, in the order to try them,
+  // leaving out those in `exclude` (already in the uncommitted blocks below it).
+  virtual std::vector<v1::Transaction> Candidates(size_t max, const std::set<Hash>& exclude) = 0;
   // A candidate the proposal left out, and why (the source may drop it for good).
   virtual void LeftOut(const v1::Transaction& tx, const Status& reason) = 0;
 };

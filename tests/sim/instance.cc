@@ -1,15 +1,17 @@
 #include "tests/sim/instance.h"
 
+#include "crypto/domain.h"
 #include "ledger/tx_check.h"
 
 namespace cairn::sim {
 
-std::vector<v1::Transaction> SharedPool::Candidates(size_t max) {
+std::vector<v1::Transaction> SharedPool::Candidates(size_t max, const std::set<Hash>& exclude) {
   std::vector<v1::Transaction> out;
   for (const SubmittedTx& submitted : submitted_) {
     if (out.size() >= max) break;
     if (submitted.visible_at_ms[instance_] > now_ms_) continue;
     const v1::Transaction& tx = submitted.tx;
+    if (exclude.count(crypto::TxHash(ledger_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
     v1::TxBody body;
     if (!body.ParseFromString(tx.body())) continue;
     auto account = ledger_.GetAccount(crypto::AddressOf(tx.public_key()));

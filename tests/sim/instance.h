@@ -27,7 +27,7 @@ class SharedPool : public node::TransactionSource {
   SharedPool(const std::vector<SubmittedTx>& submitted, const ledger::Ledger& ledger, int instance,
              const uint64_t& now_ms)
       : submitted_(submitted), ledger_(ledger), instance_(instance), now_ms_(now_ms) {}
-  std::vector<v1::Transaction> Candidates(size_t max) override;
+  std::vector<v1::Transaction> Candidates(size_t max, const std::set<Hash>& exclude) override;
   void LeftOut(const v1::Transaction&, const Status&) override {}
 
  private:

@@ -1,0 +1,152 @@
+#include "node/mempool.h"
+
+#include <algorithm>
+
+#include "crypto/domain.h"
+#include "ledger/tx_check.h"
+
+namespace cairn::node {
+
+Mempool::Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, NonceLookup committed_nonce,
+                 MempoolLimits limits)
+    : chain_id_(std::move(chain_id)), verifier_(verifier), committed_nonce_(std::move(committed_nonce)), limits_(limits) {}
+
+Result<Hash> Mempool::Add(const v1::Transaction& tx) {
+  // The expensive part (the signature) runs before the lock, so admissions from many
+  // threads verify in parallel.
+  CAIRN_ASSIGN_OR_RETURN(ledger::CheckedTx checked, ledger::CheckTransaction(tx, chain_id_, verifier_));
+  const uint64_t nonce = checked.body.nonce();
+  const uint64_t committed = committed_nonce_(checked.sender);
+  if (nonce <= committed) {
+    return Status::FailedPrecondition("nonce " + std::to_string(nonce) + " is used: the sender's last committed nonce is " +
+                                      std::to_string(committed));
+  }
+  if (nonce > committed + limits_.max_nonce_gap) {
+    return Status::FailedPrecondition("nonce " + std::to_string(nonce) + " is too far ahead of the sender's committed nonce " +
+                                      std::to_string(committed));
+  }
+  const size_t size = tx.ByteSizeLong();
+  std::lock_guard lock(mu_);
+  if (by_hash_.count(checked.hash)) return Status::AlreadyExists("transaction " + ToHex(checked.hash) + " is already pending");
+  auto& queue = by_sender_[checked.sender];
+  auto cleanup = [&] {
+    if (queue.empty()) by_sender_.erase(checked.sender);
+  };
+  if (queue.count(nonce)) {
+    cleanup();
+    return Status::FailedPrecondition("the sender already has a pending transaction with nonce " + std::to_string(nonce));
+  }
+  if (queue.size() >= limits_.max_per_sender) {
+    cleanup();
+    return Status::ResourceExhausted("the sender has " + std::to_string(queue.size()) + " pending transactions, the most allowed");
+  }
+  if (by_hash_.size() >= limits_.max_txs || bytes_ + size > limits_.max_bytes) {
+    cleanup();
+    return Status::ResourceExhausted("mempool is full (" + std::to_string(by_hash_.size()) + " transactions, " +
+                                     std::to_string(bytes_) + " bytes)");
+  }
+  queue[nonce] = checked.hash;
+  by_hash_[checked.hash] = Entry{tx, checked.sender, nonce, next_arrival_++, size};
+  bytes_ += size;
+  return checked.hash;
+}
+
+std::vector<v1::Transaction> Mempool::Candidates(size_t max, const std::set<Hash>& exclude) {
+  std::lock_guard lock(mu_);
+  // Each sender's queue from its first nonce not already pending in a block below, in
+  // nonce order; senders take turns, the longest-waiting first.
+  struct Cursor {
+    uint64_t first_arrival;
+    std::map<uint64_t, Hash>::const_iterator next, end;
+    uint64_t expected;
+  };
+  std::vector<Cursor> cursors;
+  for (const auto& [sender, queue] : by_sender_) {
+    auto it = queue.begin();
+    uint64_t expected = committed_nonce_(sender) + 1;
+    while (it != queue.end() && (it->first < expected || exclude.count(it->second))) {
+      expected = std::max(expected, it->first + 1);
+      ++it;
+    }
+    if (it == queue.end() || it->first != expected) continue;  // a gap: nothing can go yet
+    cursors.push_back({by_hash_.at(it->second).arrival, it, queue.end(), expected});
+  }
+  std::sort(cursors.begin(), cursors.end(), [](const Cursor& a, const Cursor& b) { return a.first_arrival < b.first_arrival; });
+  std::vector<v1::Transaction> out;
+  bool progress = true;
+  while (out.size() < max && progress) {
+    progress = false;
+    for (Cursor& c : cursors) {
+      if (out.size() >= max) break;
+      if (c.next == c.end || c.next->first != c.expected) continue;
+      out.push_back(by_hash_.at(c.next->second).tx);
+      ++c.expected;
+      ++c.next;
+      progress = true;
+    }
+  }
+  return out;
+}
+
+void Mempool::LeftOut(const v1::Transaction& tx, const Status& reason) {
+  // A nonce that the pending chain has passed is not a reason to forget a transaction:
+  // that chain may still be abandoned. Only a transaction that can never be valid goes.
+  if (reason.code() != StatusCode::kInvalidArgument) return;
+  const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
+  std::lock_guard lock(mu_);
+  EraseLocked(hash);
+}
+
+void Mempool::RemoveCommitted(const v1::Block& block) {
+  std::set<Bytes> senders;
+  {
+    std::lock_guard lock(mu_);
+    for (const v1::Transaction& tx : block.transactions()) {
+      Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
+      auto it = by_hash_.find(hash);
+      if (it != by_hash_.end()) senders.insert(it->second.sender);
+      EraseLocked(hash);
+      senders.insert(crypto::AddressOf(tx.public_key()));
+    }
+  }
+  // Nonce lookups read the ledger: outside the lock.
+  std::map<Bytes, uint64_t> committed;
+  for (const Bytes& sender : senders) committed[sender] = committed_nonce_(sender);
+  std::lock_guard lock(mu_);
+  for (const auto& [sender, nonce] : committed) {
+    auto queue = by_sender_.find(sender);
+    if (queue == by_sender_.end()) continue;
+    std::vector<Hash> stale;
+    for (auto it = queue->second.begin(); it != queue->second.end() && it->first <= nonce; ++it) stale.push_back(it->second);
+    for (const Hash& hash : stale) EraseLocked(hash);
+  }
+}
+
+void Mempool::EraseLocked(const Hash& hash) {
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return;
+  auto queue = by_sender_.find(it->second.sender);
+  if (queue != by_sender_.end()) {
+    queue->second.erase(it->second.nonce);
+    if (queue->second.empty()) by_sender_.erase(queue);
+  }
+  bytes_ -= it->second.bytes;
+  by_hash_.erase(it);
+}
+
+bool Mempool::Contains(const Hash& tx_hash) const {
+  std::lock_guard lock(mu_);
+  return by_hash_.count(tx_hash) > 0;
+}
+
+size_t Mempool::size() const {
+  std::lock_guard lock(mu_);
+  return by_hash_.size();
+}
+
+size_t Mempool::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+}  // namespace cairn::node

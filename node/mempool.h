@@ -1,0 +1,82 @@
+// The mempool: transactions admitted but not yet committed. Admission runs the
+// stateless checks (signature through the node's caching verifier, so block validation
+// finds the answer cached) and then the checks against committed state (nonce); it
+// rejects with a reason. Bounded in count, bytes, per-sender depth and nonce gap.
+// Proposals take transactions per sender in nonce order, senders in turn by arrival.
+// Thread-safe: RPC handlers, the verify pool and the consensus thread all call it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/verifier.h"
+#include "node/ledger_engine.h"
+
+namespace cairn::node {
+
+struct MempoolLimits {
+  size_t max_txs = 20'000;
+  size_t max_bytes = 32u << 20;
+  size_t max_per_sender = 512;
+  // A nonce further than this above the sender's committed nonce is refused: it could
+  // only sit there, holding room that others need.
+  uint64_t max_nonce_gap = 1'024;
+};
+
+class Mempool : public TransactionSource {
+ public:
+  // `committed_nonce(address)`: the nonce of the account's last committed transaction
+  // (0 for an account with none or that does not exist yet).
+  using NonceLookup = std::function<uint64_t(ByteView address)>;
+
+  Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, NonceLookup committed_nonce,
+          MempoolLimits limits = {});
+
+  // Admits `tx` and returns its hash, or why not: INVALID_ARGUMENT (malformed, bad
+  // signature), FAILED_PRECONDITION (another chain, nonce already used or too far
+  // ahead, the sender's nonce already pending), ALREADY_EXISTS (this very transaction
+  // is pending), RESOURCE_EXHAUSTED (full).
+  Result<Hash> Add(const v1::Transaction& tx);
+
+  // TransactionSource: up to `max`, skipping those already in the pending blocks below
+  // the proposal (`exclude`).
+  std::vector<v1::Transaction> Candidates(size_t max, const std::set<Hash>& exclude) override;
+  void LeftOut(const v1::Transaction& tx, const Status& reason) override;
+
+  // Drops the transactions of a committed block, and every pending one its senders'
+  // nonces have now passed.
+  void RemoveCommitted(const v1::Block& block);
+
+  bool Contains(const Hash& tx_hash) const;
+  size_t size() const;
+  size_t bytes() const;
+
+ private:
+  struct Entry {
+    v1::Transaction tx;
+    Bytes sender;
+    uint64_t nonce = 0;
+    uint64_t arrival = 0;
+    size_t bytes = 0;
+  };
+  void EraseLocked(const Hash& hash);
+
+  const std::string chain_id_;
+  crypto::SignatureVerifier& verifier_;
+  const NonceLookup committed_nonce_;
+  const MempoolLimits limits_;
+
+  mutable std::mutex mu_;
+  std::map<Hash, Entry> by_hash_;
+  std::map<Bytes, std::map<uint64_t, Hash>> by_sender_;  // sender -> nonce -> hash
+  uint64_t next_arrival_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace cairn::node
