@@ -38,6 +38,12 @@ class BlockEngine {
 
   // A committed block by hash, to answer a peer's BlockRequest.
   virtual std::optional<v1::Block> FindCommitted(const Hash& block_hash) = 0;
+
+  // Whether a block on `parent_hash` has a reason to exist now: transactions wait, or
+  // the parent or grandparent carries transactions (their commit needs the next two
+  // rounds to finish, and the certificate that commits them travels in a proposal).
+  // A leader without work waits (ReplicaConfig::idle_proposal_delay_ms).
+  virtual bool HasWork(const Hash& parent_hash) = 0;
 };
 
 // Who leads a round. Round-robin in production; the simulator's twins scenarios choose.
@@ -71,9 +77,12 @@ struct CommitAction {  // commit these blocks, in order, each with its certifica
   // The certificate that committed them: its commit_hash names the last block.
   v1::QuorumCertificate finality;
 };
-struct SetTimerAction {  // call OnTimer(round) after delay_ms, unless the round moved on
+struct SetTimerAction {  // call OnTimer (or OnProposalTimer) after delay_ms
   uint64_t round;
   uint64_t delay_ms;
+  // The round timer (one at a time; a new one replaces the last), or the idle
+  // leader's wait before an empty proposal (independent of the round timer).
+  enum class Kind { kRound, kProposal } kind = Kind::kRound;
 };
 using Action = std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction>;
 using Actions = std::vector<Action>;

@@ -68,6 +68,20 @@ Actions Replica::OnTimer(uint64_t round, uint64_t now_ms) {
   });
 }
 
+Actions Replica::OnProposalTimer(uint64_t round, uint64_t now_ms) {
+  return Run(now_ms, [&] {
+    if (round != current_round_ || idle_wait_round_ != round) return;
+    idle_wait_over_ = true;
+    MaybePropose();
+  });
+}
+
+Actions Replica::OnTransactionsAvailable(uint64_t now_ms) {
+  return Run(now_ms, [&] {
+    if (idle_wait_round_ == current_round_ && !idle_wait_over_) MaybePropose();
+  });
+}
+
 uint64_t Replica::RoundTimeoutMs() const {
   // Exponential back-off while rounds keep timing out, so that after a period of
   // asynchrony the timers grow until a round is long enough to finish.
@@ -201,6 +215,17 @@ void Replica::MaybePropose() {
   if (!parent_hash.ok()) return;
   const TreeBlock* parent = tree_.Get(*parent_hash);
   if (parent == nullptr) return RequestBlock(*parent_hash, leaders_.LeaderOf(high_qc_.round()));
+  // Liveness does not need empty blocks back to back: with nothing to carry, wait a
+  // while (new transactions end the wait early).
+  if (config_.idle_proposal_delay_ms > 0 && !(idle_wait_round_ == current_round_ && idle_wait_over_) &&
+      !engine_.HasWork(*parent_hash)) {
+    if (idle_wait_round_ != current_round_) {
+      idle_wait_round_ = current_round_;
+      idle_wait_over_ = false;
+      out_->push_back(SetTimerAction{current_round_, config_.idle_proposal_delay_ms, SetTimerAction::Kind::kProposal});
+    }
+    return;
+  }
 
   BlockEngine::ProposalRequest request{
       .parent_hash = *parent_hash, .parent_qc = high_qc_, .round = current_round_,

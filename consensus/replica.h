@@ -41,6 +41,10 @@ struct ReplicaConfig {
   uint64_t base_timeout_ms = 1000;
   uint64_t max_timeout_ms = 60'000;
   size_t max_tree_blocks = 4096;
+  // A leader with nothing to propose (BlockEngine::HasWork) waits this long, or until
+  // OnTransactionsAvailable, before proposing an empty block, so that an idle chain
+  // does not spin. 0 proposes at once. Must be well below base_timeout_ms.
+  uint64_t idle_proposal_delay_ms = 0;
   // Blocks waiting for a parent being fetched.
   size_t max_waiting_blocks = 512;
   // Messages for rounds further ahead of the current round are dropped unchecked.
@@ -64,6 +68,10 @@ class Replica {
   Actions Start(uint64_t now_ms);
   Actions OnMessage(uint32_t from, const v1::ConsensusMessage& message, uint64_t now_ms);
   Actions OnTimer(uint64_t round, uint64_t now_ms);
+  // The idle leader's wait for `round` is over: propose, empty if need be.
+  Actions OnProposalTimer(uint64_t round, uint64_t now_ms);
+  // New transactions arrived: a leader waiting for work proposes now.
+  Actions OnTransactionsAvailable(uint64_t now_ms);
 
   uint64_t current_round() const { return current_round_; }
   const v1::QuorumCertificate& high_qc() const { return high_qc_; }
@@ -125,6 +133,8 @@ class Replica {
   v1::QuorumCertificate high_qc_;
   std::optional<v1::TimeoutCertificate> last_round_tc_;
   uint32_t consecutive_timeouts_ = 0;
+  uint64_t idle_wait_round_ = 0;  // the round whose idle wait is running or over
+  bool idle_wait_over_ = false;
   std::optional<v1::Timeout> my_timeout_;  // signed for current_round_, re-sent on each timer
   SafetyRules safety_;
   BlockTree tree_;

@@ -13,6 +13,11 @@ Result<std::set<Hash>> Speculator::PendingTxHashes(const Hash& block_hash) const
   return hashes;
 }
 
+const ExecutedBlock* Speculator::FindPending(const Hash& block_hash) const {
+  auto it = pending_.find(block_hash);
+  return it == pending_.end() ? nullptr : &it->second;
+}
+
 bool Speculator::IsKnown(const Hash& block_hash) const {
   return pending_.count(block_hash) > 0 || block_hash == ledger_.head_hash();
 }

@@ -40,6 +40,8 @@ class Speculator {
   // The hashes of the transactions in the pending blocks from the head up to and
   // including `block_hash` (empty for the head): what a block on it must not repeat.
   Result<std::set<Hash>> PendingTxHashes(const Hash& block_hash) const;
+  // A pending block, or null.
+  const ExecutedBlock* FindPending(const Hash& block_hash) const;
   size_t pending_count() const { return pending_.size(); }
 
  private:

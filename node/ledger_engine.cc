@@ -33,6 +33,30 @@ std::optional<v1::Block> LedgerEngine::FindCommitted(const Hash& block_hash) {
   return std::move(stored->block);
 }
 
+bool LedgerEngine::HasWork(const Hash& parent_hash) {
+  // The parent and the grandparent, pending or committed: if either carries
+  // transactions, the next blocks are what commits them everywhere.
+  std::optional<Hash> hash = parent_hash;
+  for (int level = 0; level < 2 && hash; ++level) {
+    v1::BlockHeader header;
+    if (const ledger::ExecutedBlock* pending = speculator_.FindPending(*hash)) {
+      if (!pending->block.transactions().empty()) return true;
+      header = pending->header;
+    } else {
+      auto committed = ledger_.GetBlockByHash(*hash);
+      if (!committed.ok()) break;
+      if (!committed->block.transactions().empty()) return true;
+      header = committed->header;
+    }
+    hash.reset();
+    if (header.height() > 0) {
+      if (auto parent = HashFromBytes(header.parent_hash()); parent.ok()) hash = *parent;
+    }
+  }
+  auto in_pending_blocks = speculator_.PendingTxHashes(parent_hash);
+  return in_pending_blocks.ok() && source_.HasCandidates(*in_pending_blocks);
+}
+
 Status LedgerEngine::Commit(const consensus::CommitAction& action) {
   for (size_t i = 0; i < action.blocks.size(); ++i) {
     const auto& [block, certificate] = action.blocks[i];

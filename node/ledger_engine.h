@@ -22,6 +22,8 @@ class TransactionSource {
   virtual std::vector<v1::Transaction> Candidates(size_t max, const std::set<Hash>& exclude) = 0;
   // A candidate the proposal left out, and why (the source may drop it for good).
   virtual void LeftOut(const v1::Transaction& tx, const Status& reason) = 0;
+  // Whether Candidates would return anything.
+  virtual bool HasCandidates(const std::set<Hash>& exclude) { return !Candidates(1, exclude).empty(); }
 };
 
 class LedgerEngine : public consensus::BlockEngine {
@@ -32,6 +34,7 @@ class LedgerEngine : public consensus::BlockEngine {
   Status Execute(const v1::Block& block) override;
   Result<v1::Block> Propose(const ProposalRequest& request) override;
   std::optional<v1::Block> FindCommitted(const Hash& block_hash) override;
+  bool HasWork(const Hash& parent_hash) override;
 
   // Carries out a CommitAction: each block, in order, with its certificate.
   Status Commit(const consensus::CommitAction& action);

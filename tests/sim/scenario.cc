@@ -146,6 +146,7 @@ Scenario TwinsScenario(uint64_t index, int twin_count, int rounds) {
   s.max_delay_before_gst_ms = 20;
   s.max_delay_after_gst_ms = 20;
   s.base_timeout_ms = 500;
+  s.idle_proposal_delay_ms = 200;
   s.max_timeout_ms = 2'000;
   s.tx_until_ms = 5'000;
   s.check_liveness = twin_count <= 1;

@@ -66,6 +66,7 @@ struct Scenario {
   uint64_t liveness_bound_ms = 90'000;
   uint64_t base_timeout_ms = 1'000;
   uint64_t max_timeout_ms = 8'000;
+  uint64_t idle_proposal_delay_ms = 400;
   uint64_t tx_interval_ms = 150;
   uint64_t tx_until_ms = 20'000;
 

@@ -20,7 +20,7 @@ constexpr int kUsers = 8;
 constexpr uint64_t kGossipDelayMaxMs = 300;
 
 struct Event {
-  enum class Kind { kDeliver, kTimer, kCrash, kRestart, kSubmit };
+  enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible };
   uint64_t time_ms = 0;
   uint64_t seq = 0;
   Kind kind = Kind::kDeliver;
@@ -204,7 +204,8 @@ class World {
         .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
         .safety = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord())};
     consensus::ReplicaConfig config{.context = context_, .self = in.validator,
-                                    .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms};
+                                    .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
+                                    .idle_proposal_delay_ms = s_.idle_proposal_delay_ms};
     in.replica = std::make_unique<consensus::Replica>(config, &chain_.validator(in.validator), *in.engine, verifier_,
                                                       leaders_, std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
@@ -248,12 +249,26 @@ class World {
         Apply(e.instance, in.replica->OnTimer(e.round, now_));
         return;
       }
+      case Event::Kind::kProposalTimer: {
+        Instance& in = instances_[e.instance];
+        if (!in.up || in.generation != e.generation) return;
+        Apply(e.instance, in.replica->OnProposalTimer(e.round, now_));
+        return;
+      }
+      case Event::Kind::kTxVisible: {
+        Instance& in = instances_[e.instance];
+        if (in.up) Apply(e.instance, in.replica->OnTransactionsAvailable(now_));
+        return;
+      }
       case Event::Kind::kCrash: return CrashInstance(e.instance);
       case Event::Kind::kRestart: return Boot(e.instance);
       case Event::Kind::kSubmit: {
         const int user = static_cast<int>(submitted_.size() % kUsers);
         SubmittedTx submitted{chain_.Transfer(chain_.user(user), next_nonce_[user]++, chain_.user((user + 1) % kUsers), 1), {}};
-        for (int j = 0; j < s_.instances(); ++j) submitted.visible_at_ms.push_back(now_ + Uniform(0, kGossipDelayMaxMs));
+        for (int j = 0; j < s_.instances(); ++j) {
+          submitted.visible_at_ms.push_back(now_ + Uniform(0, kGossipDelayMaxMs));
+          Push({.time_ms = submitted.visible_at_ms.back(), .kind = Event::Kind::kTxVisible, .instance = j});
+        }
         submitted_.push_back(std::move(submitted));
         if (now_ + s_.tx_interval_ms <= s_.tx_until_ms) Push({.time_ms = now_ + s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
         return;
@@ -314,8 +329,9 @@ class World {
         }
         Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
       } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
-        Push({.time_ms = now_ + timer->delay_ms, .kind = Event::Kind::kTimer, .instance = i, .round = timer->round,
-              .generation = in.generation});
+        const bool proposal = timer->kind == consensus::SetTimerAction::Kind::kProposal;
+        Push({.time_ms = now_ + timer->delay_ms, .kind = proposal ? Event::Kind::kProposalTimer : Event::Kind::kTimer,
+              .instance = i, .round = timer->round, .generation = in.generation});
       }
     }
   }
