@@ -17,5 +17,6 @@ struct Command {
 void PrintError(const std::string& message);
 
 int RunKeygen(const std::vector<std::string>& args);
+int RunTestnet(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

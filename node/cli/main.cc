@@ -11,6 +11,7 @@ namespace {
 constexpr Command kCommands[] = {
     {"keygen", "create an Ed25519 key file (mode 0600); print its public key and address",
      RunKeygen},
+    {"testnet", "write the genesis, keys and configs of a local network (127.0.0.1)", RunTestnet},
 };
 
 void PrintUsage(std::FILE* out) {

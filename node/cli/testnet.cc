@@ -1,0 +1,125 @@
+// `cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID]`: everything
+// a local network needs, in a fixed layout that scripts and people can find:
+//   DIR/genesis.json
+//   DIR/nodeI/config.json, DIR/nodeI/node.key   (I = 0..N-1)
+//   DIR/client.key                              an admin account funded in genesis
+// Node I listens on 127.0.0.1: p2p on P+3I, gRPC on P+3I+1, metrics on P+3I+2.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cairn/v1/config.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "crypto/domain.h"
+#include "crypto/ed25519.h"
+#include "ledger/genesis.h"
+#include "ledger/json_file.h"
+#include "node/cli/command.h"
+#include "node/cli/options.h"
+
+namespace cairn::cli {
+
+namespace {
+
+constexpr uint64_t kClientFunds = 1'000'000'000'000;
+
+std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+Status WriteText(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::out | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return Status::IoError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunTestnet(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  int validators = 4;
+  std::string out;
+  int base_port = 26600;
+  std::string chain_id = "cairn-devnet";
+  po::options_description options("testnet options");
+  options.add_options()
+      ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
+      ("out", po::value(&out)->required(), "folder to create (must not exist or be empty)")
+      ("base-port", po::value(&base_port), "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics); default 26600")
+      ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)");
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID]", options, args,
+                    &exit_code)) {
+    return exit_code;
+  }
+  if (validators < 1 || validators > 100) return PrintError("--validators must be 1 to 100"), 2;
+  if (base_port < 1024 || base_port + 3 * validators > 65535) return PrintError("--base-port out of range"), 2;
+  namespace fs = std::filesystem;
+  const fs::path dir(out);
+  std::error_code ec;
+  if (fs::exists(dir) && !fs::is_empty(dir, ec)) {
+    PrintError(out + " exists and is not empty; testnet never overwrites keys");
+    return 1;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return PrintError("cannot create " + out + ": " + ec.message()), 1;
+
+  v1::Genesis genesis;
+  genesis.set_chain_id(chain_id);
+  genesis.set_genesis_time_ms(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
+  std::vector<crypto::PublicKey> keys;
+  for (int i = 0; i < validators; ++i) {
+    const fs::path node_dir = dir / ("node" + std::to_string(i));
+    fs::create_directories(node_dir, ec);
+    if (ec) return PrintError("cannot create " + node_dir.string() + ": " + ec.message()), 1;
+    crypto::PrivateKey key = crypto::PrivateKey::Generate();
+    if (Status s = key.WriteFile((node_dir / "node.key").string()); !s.ok()) return PrintError(s.message()), 1;
+    keys.push_back(key.public_key());
+    v1::GenesisValidator* v = genesis.add_validators();
+    v->set_name("node" + std::to_string(i));
+    v->set_public_key(key.public_key().hex());
+    v->set_address(Address(base_port + 3 * i));
+  }
+  crypto::PrivateKey client = crypto::PrivateKey::Generate();
+  if (Status s = client.WriteFile((dir / "client.key").string()); !s.ok()) return PrintError(s.message()), 1;
+  v1::GenesisAccount* account = genesis.add_accounts();
+  account->set_public_key(client.public_key().hex());
+  account->set_role(v1::ROLE_ADMIN);
+  v1::Balance* balance = account->add_balances();
+  balance->set_asset("CAIRN");
+  balance->set_amount(kClientFunds);
+  if (Status s = ledger::ValidateGenesis(genesis); !s.ok()) return PrintError(s.message()), 1;
+  if (Status s = WriteText(dir / "genesis.json", ledger::ToJson(genesis)); !s.ok()) return PrintError(s.message()), 1;
+
+  for (int i = 0; i < validators; ++i) {
+    v1::NodeConfig config;
+    config.set_key_file("node.key");
+    config.set_data_dir("data");
+    config.set_genesis_file("../genesis.json");
+    config.set_p2p_listen(Address(base_port + 3 * i));
+    config.set_grpc_listen(Address(base_port + 3 * i + 1));
+    config.set_metrics_listen(Address(base_port + 3 * i + 2));
+    config.set_log_level("info");
+    for (int j = 0; j < validators; ++j) {
+      if (j == i) continue;
+      v1::PeerConfig* peer = config.add_peers();
+      peer->set_address(Address(base_port + 3 * j));
+      peer->set_public_key(keys[j].hex());
+    }
+    const fs::path path = dir / ("node" + std::to_string(i)) / "config.json";
+    if (Status s = WriteText(path, ledger::ToJson(config)); !s.ok()) return PrintError(s.message()), 1;
+  }
+  std::printf("testnet of %d validators in %s (chain %s)\n", validators, out.c_str(), chain_id.c_str());
+  for (int i = 0; i < validators; ++i) {
+    std::printf("  node%d: p2p %s, gRPC %s, metrics http://%s/metrics\n", i, Address(base_port + 3 * i).c_str(),
+                Address(base_port + 3 * i + 1).c_str(), Address(base_port + 3 * i + 2).c_str());
+  }
+  std::printf("client key: %s/client.key (address %s, %llu CAIRN)\n", out.c_str(),
+              ToHex(crypto::AddressOf(client.public_key().bytes())).c_str(), static_cast<unsigned long long>(kClientFunds));
+  std::printf("start a node: build/bin/cairnd --config %s/node0/config.json\n", out.c_str());
+  return 0;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,17 @@
+// The node's JSON config: read, relative paths resolved against the config's folder,
+// and every field checked, so that a bad config is one clear error at start.
+#pragma once
+
+#include <string>
+
+#include "cairn/v1/config.pb.h"
+#include "crypto/status.h"
+
+namespace cairn::node {
+
+// Reads `path` (unknown fields are errors naming the field), resolves key_file,
+// data_dir, genesis_file and rpc_tls paths against its folder, and checks that the
+// required fields are there and every address is host:port.
+Result<v1::NodeConfig> LoadNodeConfig(const std::string& path);
+
+}  // namespace cairn::node

@@ -1,0 +1,346 @@
+#include "node/node.h"
+
+#include <filesystem>
+
+#include "crypto/domain.h"
+#include "ledger/genesis.h"
+#include "node/log.h"
+
+namespace cairn::node {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr uint64_t kDefaultRoundTimeoutMs = 2'000;
+constexpr uint64_t kMaxRoundTimeoutMs = 60'000;
+constexpr size_t kMaxPendingBlocks = 4096;
+constexpr int kVerifyThreads = 2;
+// Gossip batches waiting for the verify pool; beyond, new ones are dropped (peers
+// re-gossip and clients retry, while an unbounded queue would be a memory attack).
+constexpr int64_t kMaxVerifyQueue = 4096;
+// A sync response packs blocks up to this many bytes (under the frame limit).
+constexpr size_t kSyncResponseBudgetBytes = 8u << 20;
+constexpr uint32_t kMaxSyncBlocks = 256;
+
+std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
+  std::unique_ptr<Node> node(new Node());
+  node->config_ = config;
+  CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
+  node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
+  CAIRN_ASSIGN_OR_RETURN(node->genesis_, ledger::ReadGenesisFile(config.genesis_file()));
+  const ledger::GenesisState genesis_state = ledger::BuildGenesisState(node->genesis_);
+  node->genesis_block_hash_ = genesis_state.block_hash;
+  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(genesis_state.validators));
+  node->committee_ = std::make_unique<consensus::Committee>(std::move(committee));
+  for (uint32_t i = 0; i < node->committee_->size(); ++i) {
+    if (node->committee_->key(i) == node->key_->public_key()) node->self_ = i;
+  }
+  node->leaders_ = std::make_unique<consensus::RoundRobinLeaders>(node->committee_->size());
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir(), ec);
+  if (ec) return Status::IoError("cannot create data_dir " + config.data_dir() + ": " + ec.message());
+  CAIRN_ASSIGN_OR_RETURN(auto store, ledger::OpenLevelDbStore(config.data_dir()));
+  auto ledger = ledger::Ledger::Open(std::move(store), node->genesis_, &node->verifier_);
+  if (!ledger.ok()) return ledger.status().Annotate("data_dir " + config.data_dir());
+  node->ledger_ = std::move(*ledger);
+  node->speculator_ = std::make_unique<ledger::Speculator>(*node->ledger_, kMaxPendingBlocks);
+  ledger::Ledger* ledger_ptr = node->ledger_.get();
+  node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
+    auto view = ledger_ptr->GetAccount(address);
+    return view.ok() && view->account ? view->account->nonce() : 0;
+  });
+  const auto& params = node->genesis_.consensus();
+  const size_t max_block_txs = params.max_block_txs() ? params.max_block_txs() : ledger::kDefaultMaxBlockTxs;
+  node->engine_ = std::make_unique<LedgerEngine>(*node->ledger_, *node->speculator_, *node->mempool_, max_block_txs);
+
+  CAIRN_ASSIGN_OR_RETURN(auto head, node->ledger_->GetBlock(node->ledger_->height()));
+  CAIRN_ASSIGN_OR_RETURN(auto safety, node->ledger_->LoadSafetyRecord());
+  consensus::RecoveredState recovered{
+      .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
+      .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
+      .safety = safety.value_or(v1::SafetyRecord())};
+  const uint64_t round_timeout = params.round_timeout_ms() ? params.round_timeout_ms() : kDefaultRoundTimeoutMs;
+  consensus::ReplicaConfig replica_config{
+      .context = {node->genesis_.chain_id(), *node->committee_, node->genesis_block_hash_},
+      .self = node->self_,
+      .base_timeout_ms = round_timeout,
+      .max_timeout_ms = std::max(round_timeout, kMaxRoundTimeoutMs),
+      .idle_proposal_delay_ms = round_timeout / 2};
+  node->replica_ = std::make_unique<consensus::Replica>(replica_config, node->self_ ? node->key_.get() : nullptr,
+                                                        *node->engine_, node->verifier_, *node->leaders_,
+                                                        std::move(recovered));
+  node->round_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
+  node->proposal_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
+
+  net::TransportConfig transport_config{.listen = config.p2p_listen(),
+                                        .genesis_hash = ToBytes(ledger::GenesisHash(node->genesis_)),
+                                        .agent = "cairnd/0.1"};
+  for (const auto& peer : config.peers()) {
+    transport_config.dial.push_back({peer.address(), crypto::PublicKey::FromHex(peer.public_key()).value()});
+  }
+  std::vector<crypto::PublicKey> allowed = node->committee_->keys();
+  for (const auto& observer : config.observers()) allowed.push_back(crypto::PublicKey::FromHex(observer).value());
+  transport_config.allowed = [allowed](const crypto::PublicKey& key) {
+    return std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+  };
+  Node* self = node.get();
+  net::TransportEvents events{
+      .on_connected = [self](const crypto::PublicKey&, const v1::Hello&) {},
+      .on_disconnected = [self](const crypto::PublicKey&) {},
+      .on_message =
+          [self](const crypto::PublicKey& from, v1::PeerMessage message) {
+            if (message.has_transactions()) {
+              if (self->verify_queue_.load() >= kMaxVerifyQueue) return;
+              ++self->verify_queue_;
+              asio::post(*self->verify_pool_, [self, from, batch = std::move(*message.mutable_transactions())]() mutable {
+                self->AdmitGossip(from, std::move(batch));
+                --self->verify_queue_;
+              });
+              return;
+            }
+            asio::post(self->core_io_, [self, from, message = std::move(message)]() mutable {
+              self->OnPeerMessage(from, std::move(message));
+            });
+          },
+      .log = [](const std::string& line) { LogInfo("net", line); },
+      .committed_height = [ledger_ptr] { return ledger_ptr->height(); }};
+  node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
+  node->verify_pool_ = std::make_unique<asio::thread_pool>(kVerifyThreads);
+  node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_);
+  node->RegisterMetrics();
+  return node;
+}
+
+Node::~Node() { Stop(); }
+
+void Node::RegisterMetrics() {
+  m_.committed_height = &metrics_.AddGauge("cairn_committed_height", "Height of the last committed block.");
+  m_.committed_height->Set(static_cast<int64_t>(ledger_->height()));
+  m_.round = &metrics_.AddGauge("cairn_round", "The consensus round this node is in.");
+  m_.blocks_committed = &metrics_.AddCounter("cairn_commits_total", "Blocks committed since start.");
+  m_.txs_committed = &metrics_.AddCounter("cairn_txs_committed_total", "Transactions committed since start.");
+  m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
+                                             "From a block's proposal timestamp to its commit here.",
+                                             {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  net::Transport* transport = transport_.get();
+  metrics_.AddCollector("cairn_peers_connected", "gauge", "Peers with an authenticated link.", [transport](std::string* out) {
+    *out += "cairn_peers_connected " + std::to_string(transport->Counters().peers_connected) + "\n";
+  });
+  Mempool* mempool = mempool_.get();
+  metrics_.AddCollector("cairn_mempool_size", "gauge", "Transactions waiting in the mempool.", [mempool](std::string* out) {
+    *out += "cairn_mempool_size " + std::to_string(mempool->size()) + "\n";
+  });
+  metrics_.AddCollector("cairn_mempool_bytes", "gauge", "Bytes of the transactions in the mempool.", [mempool](std::string* out) {
+    *out += "cairn_mempool_bytes " + std::to_string(mempool->bytes()) + "\n";
+  });
+  std::atomic<int64_t>* verify_queue = &verify_queue_;
+  metrics_.AddCollector("cairn_verify_queue", "gauge", "Gossiped transaction batches waiting for signature checks.",
+                        [verify_queue](std::string* out) { *out += "cairn_verify_queue " + std::to_string(verify_queue->load()) + "\n"; });
+  auto by_label = [transport](const char* name, const char* label, auto pick) {
+    return [transport, name, label, pick](std::string* out) {
+      const net::TransportCounters counters = transport->Counters();
+      for (const auto& [key, value] : pick(counters)) {
+        *out += std::string(name) + "{" + label + "=\"" + EscapeLabel(key) + "\"} " + std::to_string(value) + "\n";
+      }
+    };
+  };
+  metrics_.AddCollector("cairn_messages_in_total", "counter", "Peer messages received, by kind.",
+                        by_label("cairn_messages_in_total", "kind", [](const net::TransportCounters& c) { return c.messages_in; }));
+  metrics_.AddCollector("cairn_messages_out_total", "counter", "Peer messages queued to send, by kind.",
+                        by_label("cairn_messages_out_total", "kind", [](const net::TransportCounters& c) { return c.messages_out; }));
+  metrics_.AddCollector("cairn_peer_disconnects_total", "counter", "Peer links closed, by reason.",
+                        by_label("cairn_peer_disconnects_total", "reason", [](const net::TransportCounters& c) { return c.disconnects; }));
+  metrics_.AddCollector("cairn_send_queue_drops_total", "counter", "Messages dropped because a peer's send queue was full.",
+                        [transport](std::string* out) {
+                          *out += "cairn_send_queue_drops_total " + std::to_string(transport->Counters().send_queue_drops) + "\n";
+                        });
+}
+
+Status Node::Start() {
+  CAIRN_RETURN_IF_ERROR(transport_->Start());
+  if (!config_.metrics_listen().empty()) CAIRN_RETURN_IF_ERROR(metrics_server_->Start(config_.metrics_listen()));
+  started_ = true;
+  net_work_.emplace(net_io_.get_executor());
+  core_work_.emplace(core_io_.get_executor());
+  net_thread_ = std::thread([this] { net_io_.run(); });
+  core_thread_ = std::thread([this] { core_io_.run(); });
+  LogInfo("node", std::string(self_ ? "validator " + std::to_string(*self_) : "observer") + " " +
+                      Short(key_->public_key()) + " of chain " + genesis_.chain_id() + " at height " +
+                      std::to_string(ledger_->height()) + "; peers on " + config_.p2p_listen() +
+                      (config_.metrics_listen().empty() ? "" : ", metrics on " + config_.metrics_listen()));
+  asio::post(core_io_, [this] { Apply(replica_->Start(NowMs())); });
+  return Status::Ok();
+}
+
+void Node::Stop() {
+  if (stopped_.exchange(true)) return;
+  if (started_) {
+    asio::post(net_io_, [this] {
+      transport_->Stop();
+      metrics_server_->Stop();
+    });
+    asio::post(core_io_, [this] {
+      round_timer_->cancel();
+      proposal_timer_->cancel();
+    });
+    net_work_.reset();
+    core_work_.reset();
+    verify_pool_->stop();
+    verify_pool_->join();
+    core_io_.stop();
+    core_thread_.join();
+    // The transport's closes go out before the loop ends.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    net_io_.stop();
+    net_thread_.join();
+    LogInfo("node", "stopped at height " + std::to_string(ledger_->height()));
+  }
+}
+
+uint64_t Node::NowMs() const {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void Node::Apply(consensus::Actions actions) {
+  for (consensus::Action& action : actions) {
+    if (halted_) return;
+    if (auto* send = std::get_if<consensus::SendAction>(&action)) {
+      SendConsensus(send->to, send->message);
+    } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
+      for (uint32_t i = 0; i < committee_->size(); ++i) {
+        if (!self_ || i != *self_) SendConsensus(i, broadcast->message);
+      }
+    } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
+      // Nothing after this action may leave before the record is on disk.
+      Status saved = ledger_->SaveSafetyRecord(persist->record);
+      if (!saved.ok()) {
+        halted_ = true;
+        LogError("consensus", "cannot persist the safety record, consensus stops here: " + saved.ToString());
+        return;
+      }
+    } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
+      OnCommitted(*commit);
+    } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
+      const bool proposal = timer->kind == consensus::SetTimerAction::Kind::kProposal;
+      asio::steady_timer& t = proposal ? *proposal_timer_ : *round_timer_;
+      t.expires_after(std::chrono::milliseconds(timer->delay_ms));
+      t.async_wait([this, round = timer->round, proposal](boost::system::error_code ec) {
+        if (ec || halted_) return;
+        Apply(proposal ? replica_->OnProposalTimer(round, NowMs()) : replica_->OnTimer(round, NowMs()));
+      });
+    }
+  }
+  m_.round->Set(static_cast<int64_t>(replica_->current_round()));
+}
+
+void Node::OnCommitted(const consensus::CommitAction& action) {
+  Status committed = engine_->Commit(action);
+  if (!committed.ok()) {
+    // The ledger stays at its last good block; consensus cannot go on without it.
+    // Restarting the node (after fixing the disk) resumes from that block.
+    halted_ = true;
+    LogError("ledger", "commit failed, the node stops committing: " + committed.ToString());
+    return;
+  }
+  const uint64_t now = NowMs();
+  uint64_t txs = 0;
+  for (const auto& [block, certificate] : action.blocks) {
+    mempool_->RemoveCommitted(block);
+    txs += static_cast<uint64_t>(block.transactions_size());
+    v1::BlockHeader header;
+    if (header.ParseFromString(block.header()) && now >= header.timestamp_ms()) {
+      m_.commit_latency->Observe(static_cast<double>(now - header.timestamp_ms()) / 1000.0);
+    }
+  }
+  m_.blocks_committed->Add(action.blocks.size());
+  m_.txs_committed->Add(txs);
+  const uint64_t height = ledger_->height();
+  m_.committed_height->Set(static_cast<int64_t>(height));
+  if (txs > 0 || LogEnabled(LogLevel::kDebug)) {
+    LogInfo("consensus", "committed up to height " + std::to_string(height) + " (" + std::to_string(txs) + " txs in " +
+                             std::to_string(action.blocks.size()) + " blocks)");
+  }
+  v1::PeerMessage status;
+  status.mutable_status()->set_committed_height(height);
+  transport_->Broadcast(status);
+}
+
+void Node::SendConsensus(uint32_t to, const v1::ConsensusMessage& message) {
+  v1::PeerMessage envelope;
+  *envelope.mutable_consensus() = message;
+  transport_->Send(committee_->key(to), envelope);
+}
+
+void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message) {
+  if (halted_) return;
+  switch (message.kind_case()) {
+    case v1::PeerMessage::kConsensus: {
+      const auto& keys = committee_->keys();
+      auto it = std::find(keys.begin(), keys.end(), from);
+      if (it == keys.end()) return;  // observers take no part in consensus
+      Apply(replica_->OnMessage(static_cast<uint32_t>(it - keys.begin()), message.consensus(), NowMs()));
+      return;
+    }
+    case v1::PeerMessage::kSyncRequest: {
+      const auto& request = message.sync_request();
+      v1::PeerMessage reply;
+      v1::SyncResponse* response = reply.mutable_sync_response();
+      const uint64_t first = std::max<uint64_t>(request.from_height(), 1);
+      response->set_from_height(first);
+      const int max_blocks = static_cast<int>(std::min(request.max_blocks(), kMaxSyncBlocks));
+      size_t bytes = 0;
+      for (uint64_t h = first; h <= ledger_->height() && response->blocks_size() < max_blocks; ++h) {
+        auto stored = ledger_->GetBlock(h);
+        if (!stored.ok() || !stored->certificate) break;
+        const size_t size = stored->block.ByteSizeLong() + stored->certificate->ByteSizeLong();
+        if (response->blocks_size() > 0 && bytes + size > kSyncResponseBudgetBytes) break;
+        bytes += size;
+        v1::CertifiedBlock* out = response->add_blocks();
+        *out->mutable_block() = std::move(stored->block);
+        *out->mutable_certificate() = std::move(*stored->certificate);
+      }
+      if (response->blocks_size() > 0) {
+        const uint64_t last = first + static_cast<uint64_t>(response->blocks_size()) - 1;
+        if (auto proof = ledger_->FinalityProof(last); proof.ok() && *proof) *response->mutable_finality() = **proof;
+      }
+      transport_->Send(from, reply);
+      return;
+    }
+    default:
+      return;  // status and sync responses: block sync (not here yet)
+  }
+}
+
+void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
+  v1::PeerMessage forward;
+  for (v1::Transaction& tx : *batch.mutable_transactions()) {
+    if (mempool_->Add(tx).ok()) *forward.mutable_transactions()->add_transactions() = std::move(tx);
+  }
+  if (forward.transactions().transactions_size() == 0) return;
+  // Each node forwards a transaction once (when it is new to its mempool), to every
+  // peer but the one it came from.
+  transport_->Broadcast(forward, from);
+  asio::post(core_io_, [this] {
+    if (!halted_) Apply(replica_->OnTransactionsAvailable(NowMs()));
+  });
+}
+
+Result<Hash> Node::Submit(const v1::Transaction& tx) {
+  CAIRN_ASSIGN_OR_RETURN(Hash hash, mempool_->Add(tx));
+  v1::PeerMessage gossip;
+  *gossip.mutable_transactions()->add_transactions() = tx;
+  transport_->Broadcast(gossip);
+  asio::post(core_io_, [this] {
+    if (!halted_) Apply(replica_->OnTransactionsAvailable(NowMs()));
+  });
+  return hash;
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,97 @@
+// A running node: the ledger, the mempool, the consensus replica (a validator's, or an
+// observer's that never votes), the transport to its peers and the metrics endpoint.
+//
+// Threads (architecture rule 7): the net thread runs the transport and the metrics
+// server; the core thread owns consensus and every ledger write, and runs the round
+// timers; a small verify pool admits gossiped transactions (their signatures are the
+// expensive part). The transport hands messages to the core by posting, never by
+// blocking it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cairn/v1/config.pb.h"
+#include "consensus/replica.h"
+#include "crypto/verifier.h"
+#include "ledger/ledger.h"
+#include "ledger/speculator.h"
+#include "net/transport.h"
+#include "node/ledger_engine.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+#include "node/metrics_server.h"
+
+namespace cairn::node {
+
+class Node {
+ public:
+  // Loads the key and genesis, opens the ledger (refusing a data dir of another chain)
+  // and builds every part; nothing listens yet.
+  static Result<std::unique_ptr<Node>> Open(const v1::NodeConfig& config);
+  ~Node();
+
+  // Listens (a busy port is an error), dials the peers and starts consensus.
+  Status Start();
+  // Stops everything and joins the threads. Idempotent.
+  void Stop();
+
+  // Admits a transaction from a client: mempool, then gossip. The hash, or why not.
+  Result<Hash> Submit(const v1::Transaction& tx);
+
+  uint64_t committed_height() const { return ledger_->height(); }
+  bool is_validator() const { return self_.has_value(); }
+  const MetricsRegistry& metrics() const { return metrics_; }
+
+ private:
+  Node() = default;
+  void RegisterMetrics();
+  // Core thread.
+  void Apply(consensus::Actions actions);
+  void OnCommitted(const consensus::CommitAction& action);
+  void OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message);
+  void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
+  void SendConsensus(uint32_t to, const v1::ConsensusMessage& message);
+  uint64_t NowMs() const;
+
+  v1::NodeConfig config_;
+  std::unique_ptr<crypto::PrivateKey> key_;
+  v1::Genesis genesis_;
+  Hash genesis_block_hash_{};
+  std::optional<uint32_t> self_;  // validator index; none for an observer
+  std::unique_ptr<consensus::Committee> committee_;
+  std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
+
+  crypto::CachingVerifier verifier_{1 << 18};
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<ledger::Speculator> speculator_;
+  std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<LedgerEngine> engine_;
+  std::unique_ptr<consensus::Replica> replica_;
+
+  boost::asio::io_context net_io_;
+  boost::asio::io_context core_io_;
+  std::unique_ptr<boost::asio::steady_timer> round_timer_;
+  std::unique_ptr<boost::asio::steady_timer> proposal_timer_;
+  std::unique_ptr<boost::asio::thread_pool> verify_pool_;
+  std::atomic<int64_t> verify_queue_{0};
+  std::unique_ptr<net::Transport> transport_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_;
+  std::thread net_thread_, core_thread_;
+  bool started_ = false;
+  std::atomic<bool> stopped_{false};
+  bool halted_ = false;  // a commit failed: consensus stops here (see OnCommitted)
+
+  struct {
+    Gauge* committed_height;
+    Gauge* round;
+    Counter* blocks_committed;
+    Counter* txs_committed;
+    Histogram* commit_latency;
+  } m_{};
+};
+
+}  // namespace cairn::node
