@@ -113,6 +113,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   node->verify_pool_ = std::make_unique<asio::thread_pool>(kVerifyThreads);
   node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_);
+  node->rpc_server_ = std::make_unique<rpc::Server>(*node);
   node->RegisterMetrics();
   return node;
 }
@@ -165,6 +166,7 @@ void Node::RegisterMetrics() {
 Status Node::Start() {
   CAIRN_RETURN_IF_ERROR(transport_->Start());
   if (!config_.metrics_listen().empty()) CAIRN_RETURN_IF_ERROR(metrics_server_->Start(config_.metrics_listen()));
+  if (!config_.grpc_listen().empty()) CAIRN_RETURN_IF_ERROR(rpc_server_->Start(config_.grpc_listen()));
   started_ = true;
   net_work_.emplace(net_io_.get_executor());
   core_work_.emplace(core_io_.get_executor());
@@ -173,6 +175,7 @@ Status Node::Start() {
   LogInfo("node", std::string(self_ ? "validator " + std::to_string(*self_) : "observer") + " " +
                       Short(key_->public_key()) + " of chain " + genesis_.chain_id() + " at height " +
                       std::to_string(ledger_->height()) + "; peers on " + config_.p2p_listen() +
+                      (config_.grpc_listen().empty() ? "" : ", gRPC on " + config_.grpc_listen()) +
                       (config_.metrics_listen().empty() ? "" : ", metrics on " + config_.metrics_listen()));
   asio::post(core_io_, [this] { Apply(replica_->Start(NowMs())); });
   return Status::Ok();
@@ -181,6 +184,7 @@ Status Node::Start() {
 void Node::Stop() {
   if (stopped_.exchange(true)) return;
   if (started_) {
+    rpc_server_->Stop();
     asio::post(net_io_, [this] {
       transport_->Stop();
       metrics_server_->Stop();
@@ -330,6 +334,14 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   asio::post(core_io_, [this] {
     if (!halted_) Apply(replica_->OnTransactionsAvailable(NowMs()));
   });
+}
+
+rpc::NodeStatus Node::CurrentStatus() const {
+  return {.round = static_cast<uint64_t>(m_.round->value()),
+          .validator = self_.has_value(),
+          .node_key = Bytes(key_->public_key().bytes()),
+          .peers = static_cast<uint32_t>(transport_->ConnectedPeers().size()),
+          .mempool_size = mempool_->size()};
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {

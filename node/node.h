@@ -22,10 +22,12 @@
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "node/metrics_server.h"
+#include "rpc/node_api.h"
+#include "rpc/server.h"
 
 namespace cairn::node {
 
-class Node {
+class Node : public rpc::NodeApi {
  public:
   // Loads the key and genesis, opens the ledger (refusing a data dir of another chain)
   // and builds every part; nothing listens yet.
@@ -37,8 +39,11 @@ class Node {
   // Stops everything and joins the threads. Idempotent.
   void Stop();
 
-  // Admits a transaction from a client: mempool, then gossip. The hash, or why not.
-  Result<Hash> Submit(const v1::Transaction& tx);
+  // rpc::NodeApi. Submit admits a client's transaction: mempool, then gossip.
+  Result<Hash> Submit(const v1::Transaction& tx) override;
+  bool IsPending(const Hash& tx_hash) const override { return mempool_->Contains(tx_hash); }
+  rpc::NodeStatus CurrentStatus() const override;
+  const ledger::Ledger& ledger() const override { return *ledger_; }
 
   uint64_t committed_height() const { return ledger_->height(); }
   bool is_validator() const { return self_.has_value(); }
@@ -79,6 +84,7 @@ class Node {
   std::unique_ptr<net::Transport> transport_;
   MetricsRegistry metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<rpc::Server> rpc_server_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_;
   std::thread net_thread_, core_thread_;
   bool started_ = false;

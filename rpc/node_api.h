@@ -1,0 +1,30 @@
+// What the gRPC services need from the node: the narrow interface rpc/ is allowed to
+// use (architecture). Reads go to the ledger, which is safe to read from any thread;
+// everything that changes state goes through the node.
+#pragma once
+
+#include "cairn/v1/transaction.pb.h"
+#include "crypto/bytes.h"
+#include "ledger/ledger.h"
+
+namespace cairn::rpc {
+
+struct NodeStatus {
+  uint64_t round = 0;
+  bool validator = false;
+  Bytes node_key;
+  uint32_t peers = 0;
+  uint64_t mempool_size = 0;
+};
+
+class NodeApi {
+ public:
+  virtual ~NodeApi() = default;
+  // Mempool admission and gossip; the hash, or why not (mempool.h).
+  virtual Result<Hash> Submit(const v1::Transaction& tx) = 0;
+  virtual bool IsPending(const Hash& tx_hash) const = 0;
+  virtual NodeStatus CurrentStatus() const = 0;
+  virtual const ledger::Ledger& ledger() const = 0;
+};
+
+}  // namespace cairn::rpc

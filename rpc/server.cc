@@ -1,0 +1,34 @@
+#include "rpc/server.h"
+
+#include <grpcpp/server_builder.h>
+
+namespace cairn::rpc {
+
+Server::Server(NodeApi& node, ServerLimits limits)
+    : transactions_(node), ledger_(node), node_(node), limits_(limits) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start(const std::string& address) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(limits_.max_request_bytes);
+  builder.RegisterService(&transactions_);
+  builder.RegisterService(&ledger_);
+  builder.RegisterService(&node_);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    server_.reset();
+    return Status::Unavailable("cannot serve gRPC on " + address + " (address busy or invalid)");
+  }
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server_.reset();
+}
+
+}  // namespace cairn::rpc

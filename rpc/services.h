@@ -1,0 +1,42 @@
+// The gRPC services of api.proto over a NodeApi. Synchronous handlers: each request is
+// a few ledger reads or one mempool admission.
+#pragma once
+
+#include "cairn/v1/api.grpc.pb.h"
+#include "rpc/node_api.h"
+
+namespace cairn::rpc {
+
+// Our status codes map one to one onto gRPC's (crypto/status.h).
+grpc::Status ToGrpc(const Status& status);
+
+class TransactionsService final : public v1::Transactions::Service {
+ public:
+  explicit TransactionsService(NodeApi& node) : node_(node) {}
+  grpc::Status Submit(grpc::ServerContext*, const v1::SubmitRequest*, v1::SubmitResponse*) override;
+  grpc::Status GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest*,
+                              v1::GetTransactionResponse*) override;
+
+ private:
+  NodeApi& node_;
+};
+
+class LedgerService final : public v1::Ledger::Service {
+ public:
+  explicit LedgerService(NodeApi& node) : node_(node) {}
+  grpc::Status GetBlock(grpc::ServerContext*, const v1::GetBlockRequest*, v1::GetBlockResponse*) override;
+
+ private:
+  NodeApi& node_;
+};
+
+class NodeService final : public v1::Node::Service {
+ public:
+  explicit NodeService(NodeApi& node) : node_(node) {}
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*, v1::GetStatusResponse*) override;
+
+ private:
+  NodeApi& node_;
+};
+
+}  // namespace cairn::rpc

@@ -1,0 +1,217 @@
+#include "tests/cluster/cluster.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/create_channel.h>
+
+#include "crypto/check.h"
+
+namespace cairn::cluster {
+
+namespace {
+
+bool PortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return free;
+}
+
+// A base port whose 3n ports are all free, from a range picked at random (printed, so a
+// clash can be told from a bug).
+int PickBasePort(int validators) {
+  std::mt19937 rng(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(time(nullptr)));
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int base = 20000 + static_cast<int>(rng() % 2000) * 16;
+    bool all = true;
+    for (int p = base; p < base + 3 * validators && all; ++p) all = PortFree(p);
+    if (all) return base;
+  }
+  CAIRN_CHECK(false);
+  return 0;
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = ::fork();
+  CAIRN_CHECK(pid >= 0);
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits for `pid` at most `limit`; true if it ended.
+bool Reap(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void WithDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+}  // namespace
+
+int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = Spawn(argv, log);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+Cluster::Cluster(int validators) : validators_(validators), pids_(validators, 0) {
+  base_port_ = PickBasePort(validators);
+  std::fprintf(stderr, "cluster: %d validators in %s, base port %d\n", validators, dir().c_str(), base_port_);
+  const std::string out = dir() + "/net";
+  CAIRN_CHECK(RunProgram({CAIRN_CLI_PATH, "testnet", "--validators", std::to_string(validators), "--out", out,
+                          "--base-port", std::to_string(base_port_)},
+                         dir() + "/testnet.log") == 0);
+  client_ = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::ReadFile(out + "/client.key").value());
+  for (int i = 0; i < validators; ++i) {
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(GrpcPort(i)), grpc::InsecureChannelCredentials());
+    node_stubs_.push_back(v1::Node::NewStub(channel));
+    tx_stubs_.push_back(v1::Transactions::NewStub(channel));
+    ledger_stubs_.push_back(v1::Ledger::NewStub(channel));
+  }
+}
+
+Cluster::~Cluster() {
+  for (int i = 0; i < validators_; ++i) {
+    if (pids_[i] > 0) ::kill(pids_[i], SIGTERM);
+  }
+  for (int i = 0; i < validators_; ++i) {
+    if (pids_[i] <= 0) continue;
+    if (!Reap(pids_[i], std::chrono::seconds(10))) {
+      ::kill(pids_[i], SIGKILL);
+      Reap(pids_[i], std::chrono::seconds(5));
+    }
+  }
+}
+
+void Cluster::Start(int i) {
+  CAIRN_CHECK(pids_[i] <= 0);
+  const std::string node_dir = dir() + "/net/node" + std::to_string(i);
+  pids_[i] = Spawn({CAIRND_PATH, "--config", node_dir + "/config.json"}, node_dir + "/cairnd.log");
+}
+
+void Cluster::StartAll() {
+  for (int i = 0; i < validators_; ++i) Start(i);
+}
+
+void Cluster::Signal(int i, int signal) {
+  if (pids_[i] <= 0) return;
+  ::kill(pids_[i], signal);
+  if (signal == SIGKILL || signal == SIGTERM) {
+    if (!Reap(pids_[i], std::chrono::seconds(10))) {
+      ::kill(pids_[i], SIGKILL);
+      Reap(pids_[i], std::chrono::seconds(5));
+    }
+    pids_[i] = 0;
+  }
+}
+
+std::optional<v1::GetStatusResponse> Cluster::Status(int i) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetStatusResponse response;
+  if (!node_stubs_[i]->GetStatus(&context, v1::GetStatusRequest(), &response).ok()) return std::nullopt;
+  return response;
+}
+
+grpc::Status Cluster::Submit(int i, const v1::Transaction& tx, std::string* tx_hash) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::SubmitRequest request;
+  *request.mutable_transaction() = tx;
+  v1::SubmitResponse response;
+  grpc::Status status = tx_stubs_[i]->Submit(&context, request, &response);
+  if (status.ok() && tx_hash) *tx_hash = response.tx_hash();
+  return status;
+}
+
+std::optional<v1::GetTransactionResponse> Cluster::GetTransaction(int i, const std::string& tx_hash) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetTransactionRequest request;
+  request.set_tx_hash(tx_hash);
+  v1::GetTransactionResponse response;
+  if (!tx_stubs_[i]->GetTransaction(&context, request, &response).ok()) return std::nullopt;
+  return response;
+}
+
+std::optional<v1::GetBlockResponse> Cluster::GetBlock(int i, uint64_t height) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetBlockRequest request;
+  request.set_height(height);
+  v1::GetBlockResponse response;
+  if (!ledger_stubs_[i]->GetBlock(&context, request, &response).ok()) return std::nullopt;
+  return response;
+}
+
+std::string Cluster::Metrics(int i) {
+  const std::string log = dir() + "/curl.out";
+  std::remove(log.c_str());
+  if (RunProgram({"/usr/bin/curl", "-s", "--max-time", "2", "http://127.0.0.1:" + std::to_string(MetricsPort(i)) + "/metrics"},
+                 log) != 0) {
+    return "";
+  }
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+double Cluster::Metric(int i, const std::string& key) {
+  std::istringstream lines(Metrics(i));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(key + " ", 0) == 0) return std::stod(line.substr(key.size() + 1));
+  }
+  return -1;
+}
+
+bool Cluster::WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+uint64_t Cluster::Height(int i) {
+  auto status = Status(i);
+  return status ? status->height() : 0;
+}
+
+}  // namespace cairn::cluster

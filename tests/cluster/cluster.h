@@ -1,0 +1,72 @@
+// A local network of real cairnd processes for cluster tests: created with
+// `cairn testnet` in a temporary folder, on 127.0.0.1 ports that were free, each node
+// a child process that the test can kill, pause and restart. Everything it starts it
+// stops (SIGTERM, then SIGKILL) when it goes out of scope.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cairn/v1/api.grpc.pb.h"
+#include "crypto/ed25519.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cairn::cluster {
+
+class Cluster {
+ public:
+  explicit Cluster(int validators);
+  ~Cluster();
+
+  int size() const { return validators_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string NodeDir(int i) const { return dir() + "/node" + std::to_string(i); }
+  int P2pPort(int i) const { return base_port_ + 3 * i; }
+  int GrpcPort(int i) const { return base_port_ + 3 * i + 1; }
+  int MetricsPort(int i) const { return base_port_ + 3 * i + 2; }
+
+  void Start(int i);
+  void StartAll();
+  // Sends `signal` and, for SIGKILL/SIGTERM, waits for the process to end.
+  void Signal(int i, int signal);
+  bool Running(int i) const { return pids_[i] > 0; }
+
+  // gRPC, bounded by a 2-second deadline per call; nullopt when the node does not answer.
+  std::optional<v1::GetStatusResponse> Status(int i);
+  grpc::Status Submit(int i, const v1::Transaction& tx, std::string* tx_hash = nullptr);
+  std::optional<v1::GetTransactionResponse> GetTransaction(int i, const std::string& tx_hash);
+  std::optional<v1::GetBlockResponse> GetBlock(int i, uint64_t height);
+  // The body of GET /metrics, or empty.
+  std::string Metrics(int i);
+  // The value of an unlabelled metric line (or a full "name{labels}" key), or -1.
+  double Metric(int i, const std::string& key);
+
+  // Polls `done` every 100 ms for at most `limit`.
+  static bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit);
+  uint64_t Height(int i);
+
+  // The admin account funded in genesis (DIR/client.key), and the chain id.
+  const crypto::PrivateKey& client() const { return *client_; }
+  std::string chain_id() const { return "cairn-devnet"; }
+
+ private:
+  int validators_;
+  test::TempDir dir_;
+  int base_port_ = 0;
+  std::vector<pid_t> pids_;
+  std::unique_ptr<crypto::PrivateKey> client_;
+  std::vector<std::unique_ptr<v1::Node::Stub>> node_stubs_;
+  std::vector<std::unique_ptr<v1::Transactions::Stub>> tx_stubs_;
+  std::vector<std::unique_ptr<v1::Ledger::Stub>> ledger_stubs_;
+};
+
+// Runs a program to completion with its output to `log`; its exit status.
+int RunProgram(const std::vector<std::string>& argv, const std::string& log);
+
+}  // namespace cairn::cluster

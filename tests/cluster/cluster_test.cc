@@ -1,0 +1,148 @@
+// Real cairnd processes on 127.0.0.1 (tests/cluster/cluster.h). Every wait is bounded;
+// the Cluster stops what it started.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "crypto/domain.h"
+#include "ledger/tx_check.h"
+#include "tests/cluster/cluster.h"
+
+namespace cairn::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Signed transactions from the genesis client: first an account for `recipient`, then
+// transfers to it, with consecutive nonces from 1.
+class Wallet {
+ public:
+  explicit Wallet(const Cluster& cluster) : cluster_(cluster) {}
+  v1::Transaction Next() {
+    v1::TxBody body;
+    body.set_chain_id(cluster_.chain_id());
+    body.set_nonce(++nonce_);
+    if (nonce_ == 1) {
+      body.mutable_create_account()->set_public_key(Bytes(recipient_.public_key().bytes()));
+      body.mutable_create_account()->set_role(v1::ROLE_USER);
+    } else {
+      body.mutable_transfer()->set_to(crypto::AddressOf(recipient_.public_key().bytes()));
+      body.mutable_transfer()->set_asset("CAIRN");
+      body.mutable_transfer()->set_amount(1);
+    }
+    return ledger::SignTransaction(cluster_.client(), body);
+  }
+
+ private:
+  const Cluster& cluster_;
+  crypto::PrivateKey recipient_ = crypto::PrivateKey::Generate();
+  uint64_t nonce_ = 0;
+};
+
+bool AllCommitted(Cluster& cluster, int node, const std::vector<std::string>& hashes) {
+  for (const auto& hash : hashes) {
+    auto tx = cluster.GetTransaction(node, hash);
+    if (!tx || tx->state() != v1::GetTransactionResponse::COMMITTED) return false;
+  }
+  return true;
+}
+
+// The block hash at `height` on node `i`, or empty.
+std::string HashAt(Cluster& cluster, int i, uint64_t height) {
+  auto block = cluster.GetBlock(i, height);
+  return block ? block->hash() : "";
+}
+
+TEST(Cluster, FourValidatorsCommitTransactionsSubmittedToDifferentNodes) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s)) << "no block committed";
+  Wallet wallet(cluster);
+  std::vector<std::string> hashes;
+  for (int k = 0; k < 40; ++k) {
+    std::string hash;
+    const grpc::Status submitted = cluster.Submit(k % 4, wallet.Next(), &hash);
+    ASSERT_TRUE(submitted.ok()) << submitted.error_message();
+    hashes.push_back(hash);
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, i, hashes); }, 60s)) << "node " << i;
+  }
+  // Every node holds the same blocks: compare at the lowest head.
+  uint64_t height = UINT64_MAX;
+  for (int i = 0; i < 4; ++i) height = std::min(height, cluster.Height(i));
+  ASSERT_GT(height, 0u);
+  const std::string reference = HashAt(cluster, 0, height);
+  ASSERT_FALSE(reference.empty());
+  for (int i = 1; i < 4; ++i) EXPECT_EQ(HashAt(cluster, i, height), reference) << "node " << i << " at " << height;
+  EXPECT_GE(cluster.Metric(0, "cairn_txs_committed_total"), 40);
+  EXPECT_EQ(cluster.Metric(0, "cairn_peers_connected"), 3);
+}
+
+TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  cluster.Signal(3, SIGKILL);
+  Wallet wallet(cluster);
+  std::vector<std::string> hashes;
+  for (int k = 0; k < 20; ++k) {
+    std::string hash;
+    ASSERT_TRUE(cluster.Submit(k % 3, wallet.Next(), &hash).ok());
+    hashes.push_back(hash);
+  }
+  ASSERT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, hashes); }, 60s)) << "3 of 4 must commit";
+  const uint64_t target = cluster.Height(0);
+
+  cluster.Start(3);
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(3) >= target; }, 90s))
+      << "node 3 at " << cluster.Height(3) << ", the others at " << target;
+  EXPECT_EQ(HashAt(cluster, 3, target), HashAt(cluster, 0, target));
+  EXPECT_TRUE(AllCommitted(cluster, 3, hashes));
+  // It votes again: with node 2 down, nothing commits without node 3.
+  cluster.Signal(2, SIGKILL);
+  std::string hash;
+  ASSERT_TRUE(cluster.Submit(0, wallet.Next(), &hash).ok());
+  EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, {hash}); }, 90s));
+}
+
+TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
+  Cluster cluster(4);
+  cluster.Start(0);
+  // A node of the same chain whose key is not in the validator set dials node 0.
+  const std::string stranger = cluster.dir() + "/stranger";
+  ASSERT_EQ(RunProgram({CAIRN_CLI_PATH, "keygen", "--out", stranger + ".key"}, stranger + ".log"), 0);
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Status(0).has_value(); }, 30s));
+  const std::string node0_key = ToHex(cluster.Status(0)->node_key());
+  {
+    std::ofstream config(stranger + ".json");
+    config << "{\"key_file\": \"stranger.key\", \"data_dir\": \"stranger-data\", \"genesis_file\": \"net/genesis.json\","
+           << " \"p2p_listen\": \"127.0.0.1:0\", \"peers\": [{\"address\": \"127.0.0.1:" << cluster.P2pPort(0)
+           << "\", \"public_key\": \"" << node0_key << "\"}]}";
+  }
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string log = stranger + "-cairnd.log";
+    FILE* out = std::freopen(log.c_str(), "w", stderr);
+    (void)out;
+    ::execl(CAIRND_PATH, CAIRND_PATH, "--config", (stranger + ".json").c_str(), nullptr);
+    ::_exit(127);
+  }
+  const bool refused = Cluster::WaitFor([&] { return cluster.Metric(0, "cairn_peer_disconnects_total{reason=\"refused\"}") >= 1; }, 30s);
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(cluster.Metric(0, "cairn_peers_connected"), 0);
+  std::ifstream log(cluster.dir() + "/net/node0/cairnd.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("is not a validator or an allowed observer"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace cairn::cluster
