@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "net/block_sync.h"
+#include "tests/support/test_chain.h"
+
+namespace cairn::net {
+namespace {
+
+crypto::PublicKey Peer(const std::string& label) { return test::KeyFromLabel(label).public_key(); }
+
+TEST(BlockSync, AsksNothingWhenNoPeerIsAhead) {
+  BlockSync sync;
+  sync.OnCommitted(10);
+  sync.OnPeerHeight(Peer("a"), 10);
+  sync.OnPeerHeight(Peer("b"), 12);
+  EXPECT_FALSE(sync.Behind());  // 2 behind: consensus fetches those itself
+  sync.OnPeerHeight(Peer("b"), 10);
+  EXPECT_TRUE(sync.Poll(0).size() <= 1);
+}
+
+TEST(BlockSync, SpreadsConsecutiveWindowsOverSeveralPeers) {
+  BlockSync sync({.blocks_per_request = 64, .max_requests_in_flight = 8, .max_in_flight_per_peer = 2});
+  for (const char* p : {"a", "b", "c"}) sync.OnPeerHeight(Peer(p), 1000);
+  EXPECT_TRUE(sync.Behind());
+  auto requests = sync.Poll(0);
+  ASSERT_EQ(requests.size(), 6u);  // 3 peers x 2 each
+  std::set<crypto::PublicKey> peers;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].from_height, 1 + 64 * i);
+    EXPECT_EQ(requests[i].max_blocks, 64u);
+    peers.insert(requests[i].peer);
+  }
+  EXPECT_EQ(peers.size(), 3u);
+  EXPECT_TRUE(sync.Poll(1).empty());  // everyone is busy
+}
+
+TEST(BlockSync, AsksOnlyPeersThatClaimTheHeights) {
+  BlockSync sync({.blocks_per_request = 50});
+  sync.OnPeerHeight(Peer("short"), 60);
+  sync.OnPeerHeight(Peer("long"), 500);
+  for (const SyncRequest& r : sync.Poll(0)) {
+    if (r.from_height + r.max_blocks - 1 > 60) {
+      EXPECT_EQ(r.peer, Peer("long")) << r.from_height;
+    }
+  }
+}
+
+TEST(BlockSync, ResendsATimedOutRequestToAnotherPeerAndScoresTheSlowOne) {
+  BlockSync sync({.blocks_per_request = 100, .max_requests_in_flight = 1, .request_timeout_ms = 1000});
+  sync.OnPeerHeight(Peer("a"), 100);
+  sync.OnPeerHeight(Peer("b"), 100);
+  auto first = sync.Poll(0);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(sync.Poll(999).empty());
+  auto again = sync.Poll(1000);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].from_height, first[0].from_height);
+  EXPECT_NE(again[0].peer, first[0].peer);
+  EXPECT_LT(sync.score(first[0].peer), 0);
+}
+
+TEST(BlockSync, ShunsAPeerThatLied) {
+  BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 1, .shun_ms = 5000});
+  sync.OnPeerHeight(Peer("liar"), 100);
+  sync.OnPeerHeight(Peer("honest"), 100);
+  auto first = sync.Poll(0);
+  ASSERT_EQ(first.size(), 1u);
+  const crypto::PublicKey liar = first[0].peer;
+  sync.OnResponse(liar, first[0].from_height, 0, /*lied=*/true, 10);
+  for (uint64_t t = 20; t < 4000; t += 500) {
+    for (const SyncRequest& r : sync.Poll(t)) {
+      EXPECT_NE(r.peer, liar);
+      sync.OnResponse(r.peer, r.from_height, 0, false, t);
+    }
+  }
+}
+
+TEST(BlockSync, APartlyAppliedWindowLeavesNoGap) {
+  BlockSync sync({.blocks_per_request = 64, .max_requests_in_flight = 2, .max_in_flight_per_peer = 2});
+  sync.OnPeerHeight(Peer("a"), 1000);
+  auto requests = sync.Poll(0);
+  ASSERT_EQ(requests.size(), 2u);  // [1, 64] and [65, 128]
+  // The first answer proved only 40 blocks final.
+  sync.OnCommitted(40);
+  sync.OnResponse(Peer("a"), 1, 40, false, 5);
+  auto next = sync.Poll(6);
+  ASSERT_FALSE(next.empty());
+  EXPECT_EQ(next[0].from_height, 41u);
+  EXPECT_EQ(next[0].max_blocks, 24u);  // up to the window in flight
+}
+
+TEST(BlockSync, ForgetsRequestsOfAPeerThatLeft) {
+  BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 1});
+  sync.OnPeerHeight(Peer("a"), 50);
+  sync.OnPeerHeight(Peer("b"), 50);
+  auto first = sync.Poll(0);
+  ASSERT_EQ(first.size(), 1u);
+  sync.OnPeerGone(first[0].peer);
+  auto next = sync.Poll(1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].from_height, 1u);
+  EXPECT_NE(next[0].peer, first[0].peer);
+}
+
+}  // namespace
+}  // namespace cairn::net
