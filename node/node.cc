@@ -5,6 +5,7 @@
 #include "crypto/domain.h"
 #include "ledger/genesis.h"
 #include "node/log.h"
+#include "node/sync_apply.h"
 
 namespace cairn::node {
 
@@ -22,6 +23,8 @@ constexpr int64_t kMaxVerifyQueue = 4096;
 // A sync response packs blocks up to this many bytes (under the frame limit).
 constexpr size_t kSyncResponseBudgetBytes = 8u << 20;
 constexpr uint32_t kMaxSyncBlocks = 256;
+constexpr uint64_t kSyncTickMs = 200;
+constexpr size_t kMaxSyncBuffer = 16;
 
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
@@ -49,34 +52,21 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   auto ledger = ledger::Ledger::Open(std::move(store), node->genesis_, &node->verifier_);
   if (!ledger.ok()) return ledger.status().Annotate("data_dir " + config.data_dir());
   node->ledger_ = std::move(*ledger);
-  node->speculator_ = std::make_unique<ledger::Speculator>(*node->ledger_, kMaxPendingBlocks);
   ledger::Ledger* ledger_ptr = node->ledger_.get();
   node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
     auto view = ledger_ptr->GetAccount(address);
     return view.ok() && view->account ? view->account->nonce() : 0;
   });
   const auto& params = node->genesis_.consensus();
-  const size_t max_block_txs = params.max_block_txs() ? params.max_block_txs() : ledger::kDefaultMaxBlockTxs;
-  node->engine_ = std::make_unique<LedgerEngine>(*node->ledger_, *node->speculator_, *node->mempool_, max_block_txs);
-
-  CAIRN_ASSIGN_OR_RETURN(auto head, node->ledger_->GetBlock(node->ledger_->height()));
-  CAIRN_ASSIGN_OR_RETURN(auto safety, node->ledger_->LoadSafetyRecord());
-  consensus::RecoveredState recovered{
-      .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
-      .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
-      .safety = safety.value_or(v1::SafetyRecord())};
-  const uint64_t round_timeout = params.round_timeout_ms() ? params.round_timeout_ms() : kDefaultRoundTimeoutMs;
-  consensus::ReplicaConfig replica_config{
-      .context = {node->genesis_.chain_id(), *node->committee_, node->genesis_block_hash_},
-      .self = node->self_,
-      .base_timeout_ms = round_timeout,
-      .max_timeout_ms = std::max(round_timeout, kMaxRoundTimeoutMs),
-      .idle_proposal_delay_ms = round_timeout / 2};
-  node->replica_ = std::make_unique<consensus::Replica>(replica_config, node->self_ ? node->key_.get() : nullptr,
-                                                        *node->engine_, node->verifier_, *node->leaders_,
-                                                        std::move(recovered));
+  node->max_block_txs_ = params.max_block_txs() ? params.max_block_txs() : ledger::kDefaultMaxBlockTxs;
+  node->round_timeout_ms_ = params.round_timeout_ms() ? params.round_timeout_ms() : kDefaultRoundTimeoutMs;
+  node->context_ = std::make_unique<consensus::Context>(
+      consensus::Context{node->genesis_.chain_id(), *node->committee_, node->genesis_block_hash_});
   node->round_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
   node->proposal_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
+  node->sync_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
+  node->sync_.OnCommitted(node->ledger_->height());
+  CAIRN_RETURN_IF_ERROR(node->MakeConsensus());
 
   net::TransportConfig transport_config{.listen = config.p2p_listen(),
                                         .genesis_hash = ToBytes(ledger::GenesisHash(node->genesis_)),
@@ -91,8 +81,12 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   };
   Node* self = node.get();
   net::TransportEvents events{
-      .on_connected = [self](const crypto::PublicKey&, const v1::Hello&) {},
-      .on_disconnected = [self](const crypto::PublicKey&) {},
+      .on_connected =
+          [self](const crypto::PublicKey& peer, const v1::Hello& hello) {
+            asio::post(self->core_io_, [self, peer, height = hello.committed_height()] { self->sync_.OnPeerHeight(peer, height); });
+          },
+      .on_disconnected =
+          [self](const crypto::PublicKey& peer) { asio::post(self->core_io_, [self, peer] { self->sync_.OnPeerGone(peer); }); },
       .on_message =
           [self](const crypto::PublicKey& from, v1::PeerMessage message) {
             if (message.has_transactions()) {
@@ -120,12 +114,37 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
 
 Node::~Node() { Stop(); }
 
+Status Node::MakeConsensus() {
+  // Order matters: the replica refers to the engine, the engine to the speculator.
+  replica_.reset();
+  engine_.reset();
+  speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
+  engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_);
+  CAIRN_ASSIGN_OR_RETURN(auto head, ledger_->GetBlock(ledger_->height()));
+  CAIRN_ASSIGN_OR_RETURN(auto safety, ledger_->LoadSafetyRecord());
+  CAIRN_ASSIGN_OR_RETURN(Hash parent, HashFromBytes(head.header.parent_hash()));
+  consensus::RecoveredState recovered{
+      .head = {head.block, head.header, head.hash, parent},
+      .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
+      .safety = safety.value_or(v1::SafetyRecord())};
+  consensus::ReplicaConfig config{.context = *context_,
+                                  .self = self_,
+                                  .base_timeout_ms = round_timeout_ms_,
+                                  .max_timeout_ms = std::max(round_timeout_ms_, kMaxRoundTimeoutMs),
+                                  .idle_proposal_delay_ms = round_timeout_ms_ / 2};
+  replica_ = std::make_unique<consensus::Replica>(config, self_ ? key_.get() : nullptr, *engine_, verifier_, *leaders_,
+                                                  std::move(recovered));
+  return Status::Ok();
+}
+
 void Node::RegisterMetrics() {
   m_.committed_height = &metrics_.AddGauge("cairn_committed_height", "Height of the last committed block.");
   m_.committed_height->Set(static_cast<int64_t>(ledger_->height()));
   m_.round = &metrics_.AddGauge("cairn_round", "The consensus round this node is in.");
   m_.blocks_committed = &metrics_.AddCounter("cairn_commits_total", "Blocks committed since start.");
   m_.txs_committed = &metrics_.AddCounter("cairn_txs_committed_total", "Transactions committed since start.");
+  m_.blocks_synced = &metrics_.AddCounter("cairn_blocks_synced_total", "Blocks committed through block sync since start.");
+  m_.syncing = &metrics_.AddGauge("cairn_syncing", "1 while block sync catches up (consensus waits), else 0.");
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
@@ -177,7 +196,10 @@ Status Node::Start() {
                       std::to_string(ledger_->height()) + "; peers on " + config_.p2p_listen() +
                       (config_.grpc_listen().empty() ? "" : ", gRPC on " + config_.grpc_listen()) +
                       (config_.metrics_listen().empty() ? "" : ", metrics on " + config_.metrics_listen()));
-  asio::post(core_io_, [this] { Apply(replica_->Start(NowMs())); });
+  asio::post(core_io_, [this] {
+    Apply(replica_->Start(NowMs()));
+    SyncTick();
+  });
   return Status::Ok();
 }
 
@@ -192,6 +214,7 @@ void Node::Stop() {
     asio::post(core_io_, [this] {
       round_timer_->cancel();
       proposal_timer_->cancel();
+      sync_timer_->cancel();
     });
     net_work_.reset();
     core_work_.reset();
@@ -236,7 +259,7 @@ void Node::Apply(consensus::Actions actions) {
       asio::steady_timer& t = proposal ? *proposal_timer_ : *round_timer_;
       t.expires_after(std::chrono::milliseconds(timer->delay_ms));
       t.async_wait([this, round = timer->round, proposal](boost::system::error_code ec) {
-        if (ec || halted_) return;
+        if (ec || halted_ || syncing_) return;
         Apply(proposal ? replica_->OnProposalTimer(round, NowMs()) : replica_->OnTimer(round, NowMs()));
       });
     }
@@ -254,26 +277,96 @@ void Node::OnCommitted(const consensus::CommitAction& action) {
     return;
   }
   const uint64_t now = NowMs();
-  uint64_t txs = 0;
+  std::vector<v1::Block> blocks;
   for (const auto& [block, certificate] : action.blocks) {
-    mempool_->RemoveCommitted(block);
-    txs += static_cast<uint64_t>(block.transactions_size());
     v1::BlockHeader header;
     if (header.ParseFromString(block.header()) && now >= header.timestamp_ms()) {
       m_.commit_latency->Observe(static_cast<double>(now - header.timestamp_ms()) / 1000.0);
     }
+    blocks.push_back(block);
   }
-  m_.blocks_committed->Add(action.blocks.size());
+  AfterCommit(blocks);
+}
+
+void Node::AfterCommit(const std::vector<v1::Block>& blocks) {
+  uint64_t txs = 0;
+  for (const v1::Block& block : blocks) {
+    mempool_->RemoveCommitted(block);
+    txs += static_cast<uint64_t>(block.transactions_size());
+  }
+  m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
   const uint64_t height = ledger_->height();
+  sync_.OnCommitted(height);
   m_.committed_height->Set(static_cast<int64_t>(height));
   if (txs > 0 || LogEnabled(LogLevel::kDebug)) {
-    LogInfo("consensus", "committed up to height " + std::to_string(height) + " (" + std::to_string(txs) + " txs in " +
-                             std::to_string(action.blocks.size()) + " blocks)");
+    LogInfo(syncing_ ? "sync" : "consensus", "committed up to height " + std::to_string(height) + " (" +
+                                                 std::to_string(txs) + " txs in " + std::to_string(blocks.size()) + " blocks)");
   }
   v1::PeerMessage status;
   status.mutable_status()->set_committed_height(height);
   transport_->Broadcast(status);
+}
+
+void Node::SyncTick() {
+  if (stopped_ || halted_) return;
+  if (!syncing_ && sync_.Behind()) {
+    syncing_ = true;
+    m_.syncing->Set(1);
+    round_timer_->cancel();
+    proposal_timer_->cancel();
+    LogInfo("sync", "behind: height " + std::to_string(ledger_->height()) + ", peers up to " +
+                        std::to_string(sync_.best_peer_height()) + "; syncing, consensus waits");
+  }
+  if (syncing_ && !sync_.Behind()) {
+    syncing_ = false;
+    m_.syncing->Set(0);
+    sync_buffer_.clear();
+    if (Status made = MakeConsensus(); !made.ok()) {
+      halted_ = true;
+      LogError("sync", "cannot restart consensus after sync: " + made.ToString());
+      return;
+    }
+    LogInfo("sync", "caught up at height " + std::to_string(ledger_->height()) + "; consensus resumes");
+    Apply(replica_->Start(NowMs()));
+  }
+  if (syncing_) {
+    for (const net::SyncRequest& r : sync_.Poll(NowMs())) {
+      v1::PeerMessage request;
+      request.mutable_sync_request()->set_from_height(r.from_height);
+      request.mutable_sync_request()->set_max_blocks(r.max_blocks);
+      transport_->Send(r.peer, request);
+    }
+  }
+  sync_timer_->expires_after(std::chrono::milliseconds(kSyncTickMs));
+  sync_timer_->async_wait([this](boost::system::error_code ec) {
+    if (!ec) SyncTick();
+  });
+}
+
+void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response) {
+  if (!syncing_) return;
+  crypto::PublicKey peer = from;
+  for (;;) {
+    if (response.from_height() > ledger_->height() + 1) {
+      // Above the head: keep it until the blocks below arrive (one per window in flight).
+      if (sync_buffer_.size() < kMaxSyncBuffer) sync_buffer_[response.from_height()] = {peer, std::move(response)};
+      return;
+    }
+    SyncOutcome outcome = ApplySyncResponse(*ledger_, *context_, verifier_, response);
+    sync_.OnResponse(peer, response.from_height(), outcome.committed.size(), outcome.lied, NowMs());
+    if (outcome.lied) LogWarn("sync", "peer " + Short(peer) + " sent a bad sync response: " + outcome.why);
+    if (!outcome.committed.empty()) {
+      m_.blocks_synced->Add(outcome.committed.size());
+      AfterCommit(outcome.committed);
+    }
+    // Go on with the lowest buffered response, if it now joins the head.
+    auto next = sync_buffer_.begin();
+    if (next == sync_buffer_.end() || next->first > ledger_->height() + 1) return;
+    peer = next->second.first;
+    response = std::move(next->second.second);
+    sync_buffer_.erase(next);
+  }
 }
 
 void Node::SendConsensus(uint32_t to, const v1::ConsensusMessage& message) {
@@ -285,7 +378,14 @@ void Node::SendConsensus(uint32_t to, const v1::ConsensusMessage& message) {
 void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message) {
   if (halted_) return;
   switch (message.kind_case()) {
+    case v1::PeerMessage::kStatus:
+      sync_.OnPeerHeight(from, message.status().committed_height());
+      return;
+    case v1::PeerMessage::kSyncResponse:
+      OnSyncResponse(from, std::move(*message.mutable_sync_response()));
+      return;
     case v1::PeerMessage::kConsensus: {
+      if (syncing_) return;  // consensus waits until sync has caught up
       const auto& keys = committee_->keys();
       auto it = std::find(keys.begin(), keys.end(), from);
       if (it == keys.end()) return;  // observers take no part in consensus
@@ -318,7 +418,7 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
       return;
     }
     default:
-      return;  // status and sync responses: block sync (not here yet)
+      return;
   }
 }
 
@@ -332,7 +432,7 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   // peer but the one it came from.
   transport_->Broadcast(forward, from);
   asio::post(core_io_, [this] {
-    if (!halted_) Apply(replica_->OnTransactionsAvailable(NowMs()));
+    if (!halted_ && !syncing_) Apply(replica_->OnTransactionsAvailable(NowMs()));
   });
 }
 
@@ -350,7 +450,7 @@ Result<Hash> Node::Submit(const v1::Transaction& tx) {
   *gossip.mutable_transactions()->add_transactions() = tx;
   transport_->Broadcast(gossip);
   asio::post(core_io_, [this] {
-    if (!halted_) Apply(replica_->OnTransactionsAvailable(NowMs()));
+    if (!halted_ && !syncing_) Apply(replica_->OnTransactionsAvailable(NowMs()));
   });
   return hash;
 }

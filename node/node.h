@@ -17,6 +17,7 @@
 #include "crypto/verifier.h"
 #include "ledger/ledger.h"
 #include "ledger/speculator.h"
+#include "net/block_sync.h"
 #include "net/transport.h"
 #include "node/ledger_engine.h"
 #include "node/mempool.h"
@@ -52,6 +53,13 @@ class Node : public rpc::NodeApi {
  private:
   Node() = default;
   void RegisterMetrics();
+  // A fresh speculator, engine and replica from the ledger's head and safety record:
+  // at open, and when sync has moved the head under consensus.
+  Status MakeConsensus();
+  // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
+  void SyncTick();
+  void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
+  void AfterCommit(const std::vector<v1::Block>& blocks);
   // Core thread.
   void Apply(consensus::Actions actions);
   void OnCommitted(const consensus::CommitAction& action);
@@ -66,6 +74,9 @@ class Node : public rpc::NodeApi {
   Hash genesis_block_hash_{};
   std::optional<uint32_t> self_;  // validator index; none for an observer
   std::unique_ptr<consensus::Committee> committee_;
+  std::unique_ptr<consensus::Context> context_;
+  uint64_t round_timeout_ms_ = 0;
+  size_t max_block_txs_ = 0;
   std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
 
   crypto::CachingVerifier verifier_{1 << 18};
@@ -79,6 +90,12 @@ class Node : public rpc::NodeApi {
   boost::asio::io_context core_io_;
   std::unique_ptr<boost::asio::steady_timer> round_timer_;
   std::unique_ptr<boost::asio::steady_timer> proposal_timer_;
+  std::unique_ptr<boost::asio::steady_timer> sync_timer_;
+  net::BlockSync sync_;
+  bool syncing_ = false;  // consensus waits while sync catches up
+  // Responses above the head, until the ones below them arrive (bounded by the
+  // scheduler's requests in flight).
+  std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;
   std::unique_ptr<boost::asio::thread_pool> verify_pool_;
   std::atomic<int64_t> verify_queue_{0};
   std::unique_ptr<net::Transport> transport_;
@@ -96,6 +113,8 @@ class Node : public rpc::NodeApi {
     Gauge* round;
     Counter* blocks_committed;
     Counter* txs_committed;
+    Counter* blocks_synced;
+    Gauge* syncing;
     Histogram* commit_latency;
   } m_{};
 };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "crypto/check.h"
+#include "ledger/json_file.h"
 
 namespace cairn::cluster {
 
@@ -88,15 +90,17 @@ int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-Cluster::Cluster(int validators) : validators_(validators), pids_(validators, 0) {
-  base_port_ = PickBasePort(validators);
+Cluster::Cluster(int validators, int observers)
+    : validators_(validators), observers_(observers), pids_(validators + observers, 0) {
+  base_port_ = PickBasePort(validators + observers);
   std::fprintf(stderr, "cluster: %d validators in %s, base port %d\n", validators, dir().c_str(), base_port_);
   const std::string out = dir() + "/net";
   CAIRN_CHECK(RunProgram({CAIRN_CLI_PATH, "testnet", "--validators", std::to_string(validators), "--out", out,
                           "--base-port", std::to_string(base_port_)},
                          dir() + "/testnet.log") == 0);
   client_ = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::ReadFile(out + "/client.key").value());
-  for (int i = 0; i < validators; ++i) {
+  AddObservers(out);
+  for (int i = 0; i < nodes(); ++i) {
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(GrpcPort(i)), grpc::InsecureChannelCredentials());
     node_stubs_.push_back(v1::Node::NewStub(channel));
     tx_stubs_.push_back(v1::Transactions::NewStub(channel));
@@ -104,11 +108,41 @@ Cluster::Cluster(int validators) : validators_(validators), pids_(validators, 0)
   }
 }
 
-Cluster::~Cluster() {
+void Cluster::AddObservers(const std::string& out) {
+  std::vector<v1::NodeConfig> configs(validators_);
   for (int i = 0; i < validators_; ++i) {
-    if (pids_[i] > 0) ::kill(pids_[i], SIGTERM);
+    CAIRN_CHECK(ledger::ReadJsonFile(out + "/node" + std::to_string(i) + "/config.json", &configs[i]).ok());
+  }
+  for (int j = 0; j < observers_; ++j) {
+    const int index = validators_ + j;
+    const std::string dir = out + "/node" + std::to_string(index);
+    std::filesystem::create_directories(dir);
+    crypto::PrivateKey key = crypto::PrivateKey::Generate();
+    CAIRN_CHECK(key.WriteFile(dir + "/node.key").ok());
+    v1::NodeConfig config = configs[0];
+    config.clear_peers();
+    config.clear_observers();
+    config.set_p2p_listen("127.0.0.1:" + std::to_string(P2pPort(index)));
+    config.set_grpc_listen("127.0.0.1:" + std::to_string(GrpcPort(index)));
+    config.set_metrics_listen("127.0.0.1:" + std::to_string(MetricsPort(index)));
+    for (int i = 0; i < validators_; ++i) {
+      v1::PeerConfig* peer = config.add_peers();
+      peer->set_address("127.0.0.1:" + std::to_string(P2pPort(i)));
+      peer->set_public_key(crypto::PrivateKey::ReadFile(out + "/node" + std::to_string(i) + "/node.key")->public_key().hex());
+      configs[i].add_observers(key.public_key().hex());
+    }
+    std::ofstream(dir + "/config.json") << ledger::ToJson(config);
   }
   for (int i = 0; i < validators_; ++i) {
+    std::ofstream(out + "/node" + std::to_string(i) + "/config.json", std::ios::trunc) << ledger::ToJson(configs[i]);
+  }
+}
+
+Cluster::~Cluster() {
+  for (int i = 0; i < nodes(); ++i) {
+    if (pids_[i] > 0) ::kill(pids_[i], SIGTERM);
+  }
+  for (int i = 0; i < nodes(); ++i) {
     if (pids_[i] <= 0) continue;
     if (!Reap(pids_[i], std::chrono::seconds(10))) {
       ::kill(pids_[i], SIGKILL);
@@ -124,7 +158,7 @@ void Cluster::Start(int i) {
 }
 
 void Cluster::StartAll() {
-  for (int i = 0; i < validators_; ++i) Start(i);
+  for (int i = 0; i < validators_; ++i) Start(i);  // the validators
 }
 
 void Cluster::Signal(int i, int signal) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cairn/v1/api.grpc.pb.h"
+#include "cairn/v1/config.pb.h"
 #include "crypto/ed25519.h"
 #include "tests/unit/temp_dir.h"
 
@@ -21,10 +22,13 @@ namespace cairn::cluster {
 
 class Cluster {
  public:
-  explicit Cluster(int validators);
+  // `observers` extra nodes follow the chain without voting (allowed by every
+  // validator's config); they are nodes size() .. size() + observers - 1.
+  explicit Cluster(int validators, int observers = 0);
   ~Cluster();
 
   int size() const { return validators_; }
+  int nodes() const { return validators_ + observers_; }
   const std::string& dir() const { return dir_.path(); }
   std::string NodeDir(int i) const { return dir() + "/node" + std::to_string(i); }
   int P2pPort(int i) const { return base_port_ + 3 * i; }
@@ -32,7 +36,7 @@ class Cluster {
   int MetricsPort(int i) const { return base_port_ + 3 * i + 2; }
 
   void Start(int i);
-  void StartAll();
+  void StartAll();  // the validators
   // Sends `signal` and, for SIGKILL/SIGTERM, waits for the process to end.
   void Signal(int i, int signal);
   bool Running(int i) const { return pids_[i] > 0; }
@@ -56,7 +60,10 @@ class Cluster {
   std::string chain_id() const { return "cairn-devnet"; }
 
  private:
+  void AddObservers(const std::string& out);
+
   int validators_;
+  int observers_;
   test::TempDir dir_;
   int base_port_ = 0;
   std::vector<pid_t> pids_;

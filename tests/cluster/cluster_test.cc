@@ -111,6 +111,44 @@ TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted
   EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, {hash}); }, 90s));
 }
 
+TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySync) {
+  // Node 4 is an observer with an empty disk that joins once the chain is 1,000 blocks
+  // long: it follows by block sync alone (observers take no part in consensus).
+  Cluster cluster(4, /*observers=*/1);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  // Steady load makes blocks as fast as the validators agree.
+  Wallet wallet(cluster);
+  const auto produce_deadline = std::chrono::steady_clock::now() + 150s;
+  int k = 0;
+  while (cluster.Height(0) < 1000 && std::chrono::steady_clock::now() < produce_deadline) {
+    for (int burst = 0; burst < 3; ++burst, ++k) {
+      grpc::Status submitted = cluster.Submit(k % 4, wallet.Next());
+      ASSERT_TRUE(submitted.ok()) << submitted.error_message();
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const uint64_t target = cluster.Height(0);
+  ASSERT_GE(target, 1000u);
+
+  const auto started = std::chrono::steady_clock::now();
+  cluster.Start(4);
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(4) >= target; }, 120s))
+      << "the observer is at " << cluster.Height(4) << " of " << target;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "cluster: an observer caught up %llu blocks in %.1f s (%.0f blocks/s, start included)\n",
+               static_cast<unsigned long long>(target), seconds, target / seconds);
+  EXPECT_EQ(HashAt(cluster, 4, target), HashAt(cluster, 0, target));
+  EXPECT_GE(cluster.Metric(4, "cairn_blocks_synced_total"), 1000);
+  auto status = cluster.Status(4);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_FALSE(status->validator());
+  // It keeps following: the chain moves on, and so does the observer.
+  for (int j = 0; j < 10; ++j) ASSERT_TRUE(cluster.Submit(j % 4, wallet.Next()).ok());
+  const uint64_t later = cluster.Height(0) + 5;
+  EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.Height(4) >= later; }, 60s));
+}
+
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
   Cluster cluster(4);
   cluster.Start(0);

@@ -1,0 +1,28 @@
+// Applying what block sync fetched: a SyncResponse is checked against the committed
+// head (hash chain, each block's certificate) and the blocks it proves final are
+// committed. A block is final when a certificate names it in commit_hash: the next
+// block's own certificate, or the response's finality certificate for the last one.
+// Certified but unproven blocks are left for a later response: a certificate alone can
+// be for a block that a timeout later abandoned.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cairn/v1/p2p.pb.h"
+#include "consensus/certificates.h"
+#include "ledger/ledger.h"
+
+namespace cairn::node {
+
+struct SyncOutcome {
+  std::vector<v1::Block> committed;  // in order
+  bool lied = false;                 // the response failed a check: `why`
+  std::string why;
+};
+
+// Requires response.from_height() <= ledger.height() + 1 (the caller buffers the rest).
+SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, const consensus::Context& context,
+                              crypto::SignatureVerifier& verifier, const v1::SyncResponse& response);
+
+}  // namespace cairn::node
