@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include "crypto/domain.h"
+#include "ledger/genesis.h"
+#include "node/sync_apply.h"
+#include "tests/support/test_chain.h"
+
+namespace cairn::node {
+namespace {
+
+class SyncApplyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto genesis = ledger::BuildGenesisState(chain_.genesis());
+    context_ = std::make_unique<consensus::Context>(consensus::Context{
+        chain_.chain_id(), consensus::Committee::From(genesis.validators).value(), genesis.block_hash});
+    source_ = Open();
+    target_ = Open();
+    for (uint64_t nonce = 1; nonce <= 5; ++nonce) {
+      google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+      *txs.Add() = chain_.Transfer(chain_.user(0), nonce, chain_.user(1), 1);
+      ASSERT_TRUE(chain_.CommitBlock(*source_, txs).ok());
+    }
+  }
+  std::unique_ptr<ledger::Ledger> Open() {
+    return ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
+  }
+  // Blocks [from, to] of the source as a response.
+  v1::SyncResponse Response(uint64_t from, uint64_t to) {
+    v1::SyncResponse response;
+    response.set_from_height(from);
+    for (uint64_t h = from; h <= to; ++h) {
+      auto stored = source_->GetBlock(h).value();
+      auto* out = response.add_blocks();
+      *out->mutable_block() = stored.block;
+      *out->mutable_certificate() = *stored.certificate;
+    }
+    return response;
+  }
+  SyncOutcome Apply(const v1::SyncResponse& response) {
+    return ApplySyncResponse(*target_, *context_, verifier_, response);
+  }
+
+  test::TestChain chain_;
+  crypto::DirectVerifier verifier_;
+  std::unique_ptr<consensus::Context> context_;
+  std::unique_ptr<ledger::Ledger> source_, target_;
+};
+
+TEST_F(SyncApplyTest, CommitsTheBlocksALaterCertificateProvesAndNoMore) {
+  SyncOutcome outcome = Apply(Response(1, 5));
+  EXPECT_FALSE(outcome.lied) << outcome.why;
+  // Blocks 2..5 carry certificates naming their parents: 1..4 are final, 5 is not yet.
+  EXPECT_EQ(outcome.committed.size(), 4u);
+  EXPECT_EQ(target_->height(), 4u);
+  EXPECT_EQ(target_->head_hash(), source_->GetBlock(4)->hash);
+  EXPECT_TRUE(target_->FinalityProof(4)->has_value());  // it can prove its head to others
+}
+
+TEST_F(SyncApplyTest, AFinalityCertificateProvesTheLastBlock) {
+  v1::SyncResponse response = Response(1, 5);
+  // A certificate of some later block whose commit_hash names block 5.
+  *response.mutable_finality() = chain_.Certify(source_->GetBlock(5)->block, ToBytes(source_->GetBlock(5)->hash));
+  SyncOutcome outcome = Apply(response);
+  EXPECT_FALSE(outcome.lied) << outcome.why;
+  EXPECT_EQ(target_->height(), 5u);
+  EXPECT_EQ(target_->state_root(), source_->state_root());
+}
+
+TEST_F(SyncApplyTest, RefusesABrokenHashChain) {
+  v1::SyncResponse response = Response(1, 5);
+  response.mutable_blocks()->SwapElements(1, 2);
+  SyncOutcome outcome = Apply(response);
+  EXPECT_TRUE(outcome.lied);
+  EXPECT_EQ(target_->height(), 0u);
+}
+
+TEST_F(SyncApplyTest, RefusesAForgedCertificate) {
+  v1::SyncResponse response = Response(1, 3);
+  response.mutable_blocks(1)->mutable_certificate()->mutable_signatures(0)->mutable_signature()->at(0) ^= 1;
+  SyncOutcome outcome = Apply(response);
+  EXPECT_TRUE(outcome.lied);
+  EXPECT_NE(outcome.why.find("block 2"), std::string::npos) << outcome.why;
+  EXPECT_EQ(target_->height(), 0u);
+}
+
+TEST_F(SyncApplyTest, ACertifiedButUnprovenForkIsNotCommitted) {
+  // Another block at height 1, certified by a quorum (a round that later timed out),
+  // with nothing naming it final: it must not be taken.
+  ledger::BlockTemplate t;
+  t.round = 7;
+  t.timestamp_ms = target_->head_header().timestamp_ms() + 1;
+  t.parent_qc = ledger::GenesisCertificate(target_->head_hash());
+  auto proposed = target_->ProposeBlock(t);
+  ASSERT_TRUE(proposed.ok()) << proposed.status().ToString();
+  const ledger::ExecutedBlock& fork = *proposed;
+  v1::SyncResponse response;
+  response.set_from_height(1);
+  auto* out = response.add_blocks();
+  *out->mutable_block() = fork.block;
+  *out->mutable_certificate() = chain_.Certify(fork.block);
+  SyncOutcome outcome = Apply(response);
+  EXPECT_FALSE(outcome.lied);
+  EXPECT_TRUE(outcome.committed.empty());
+  EXPECT_EQ(target_->height(), 0u);
+}
+
+TEST_F(SyncApplyTest, OverlapMustMatchWhatIsCommitted) {
+  ASSERT_EQ(Apply(Response(1, 3)).committed.size(), 2u);
+  SyncOutcome again = Apply(Response(1, 5));  // 1..2 overlap, 3..4 new
+  EXPECT_FALSE(again.lied) << again.why;
+  EXPECT_EQ(target_->height(), 4u);
+
+  auto other = Open();
+  test::TestChain same_chain;
+  google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+  *txs.Add() = chain_.Transfer(chain_.user(2), 1, chain_.user(3), 9);
+  ASSERT_TRUE(same_chain.CommitBlock(*other, txs).ok());
+  v1::SyncResponse lie;
+  lie.set_from_height(1);
+  auto* out = lie.add_blocks();
+  *out->mutable_block() = other->GetBlock(1)->block;
+  *out->mutable_certificate() = *other->GetBlock(1)->certificate;
+  SyncOutcome outcome = Apply(lie);
+  EXPECT_TRUE(outcome.lied);
+  EXPECT_NE(outcome.why.find("differs from our committed block"), std::string::npos) << outcome.why;
+}
+
+}  // namespace
+}  // namespace cairn::node
