@@ -425,6 +425,8 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
 void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   v1::PeerMessage forward;
   for (v1::Transaction& tx : *batch.mutable_transactions()) {
+    // Seen before (from any peer, pending or long committed): nothing to check or send.
+    if (!gossip_seen_.FirstSight(crypto::TxHash(genesis_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
     if (mempool_->Add(tx).ok()) *forward.mutable_transactions()->add_transactions() = std::move(tx);
   }
   if (forward.transactions().transactions_size() == 0) return;
@@ -446,6 +448,7 @@ rpc::NodeStatus Node::CurrentStatus() const {
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {
   CAIRN_ASSIGN_OR_RETURN(Hash hash, mempool_->Add(tx));
+  gossip_seen_.FirstSight(hash);  // peers will echo it back: no need to check it again
   v1::PeerMessage gossip;
   *gossip.mutable_transactions()->add_transactions() = tx;
   transport_->Broadcast(gossip);

@@ -18,6 +18,7 @@
 #include "ledger/ledger.h"
 #include "ledger/speculator.h"
 #include "net/block_sync.h"
+#include "net/seen_cache.h"
 #include "net/transport.h"
 #include "node/ledger_engine.h"
 #include "node/mempool.h"
@@ -98,6 +99,7 @@ class Node : public rpc::NodeApi {
   std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;
   std::unique_ptr<boost::asio::thread_pool> verify_pool_;
   std::atomic<int64_t> verify_queue_{0};
+  net::SeenCache gossip_seen_{1 << 16};  // transactions already handled from gossip
   std::unique_ptr<net::Transport> transport_;
   MetricsRegistry metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;

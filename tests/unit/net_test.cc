@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "net/frame.h"
+#include "net/seen_cache.h"
 #include "net/transport.h"
+#include "crypto/sha256.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::net {
@@ -53,6 +55,17 @@ TEST(Frame, RefusesGarbageAndKindlessBodies) {
   EXPECT_FALSE(DecodeFrameBody(Bytes("\x08\x01", 2)).ok());  // a field that is no kind
   // Nested length-delimited garbage: refused, not a crash.
   EXPECT_FALSE(DecodeFrameBody(Bytes(200'000, '\x1a')).ok());
+}
+
+TEST(SeenCache, SaysFirstSightOnceAndForgetsTheOldestBeyondItsCapacity) {
+  SeenCache seen(3);
+  auto hash = [](int i) { return crypto::Sha256Of(std::to_string(i)); };
+  EXPECT_TRUE(seen.FirstSight(hash(1)));
+  EXPECT_FALSE(seen.FirstSight(hash(1)));
+  for (int i = 2; i <= 4; ++i) EXPECT_TRUE(seen.FirstSight(hash(i)));
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_TRUE(seen.FirstSight(hash(1)));  // evicted, so new again
+  EXPECT_FALSE(seen.FirstSight(hash(4)));
 }
 
 // A transport on its own io thread, recording what happens to it.
