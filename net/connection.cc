@@ -60,7 +60,6 @@ void Connection::Handshake(std::function<void(Result<crypto::PublicKey>)> done) 
 }
 
 void Connection::Start(Handlers handlers) {
-  handshake_timer_.cancel();
   handlers_ = std::move(handlers);
   ReadHeader();
   WriteNext();

@@ -25,7 +25,7 @@ struct LinkLimits {
   // Inbound flood limit (token bucket): sustained messages per second and the burst.
   double max_messages_per_second = 20'000;
   double message_burst = 40'000;
-  // A handshake (TCP connect + TLS + hello) must finish within this.
+  // A handshake (TLS, then the peer's hello) must finish within this.
   uint64_t handshake_timeout_ms = 5'000;
 };
 
@@ -48,8 +48,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // certificate. `done` gets the key, or the error; the caller decides whether the key
   // may stay.
   void Handshake(std::function<void(Result<crypto::PublicKey>)> done);
-  // Starts reading frames and delivering them.
+  // Starts reading frames and delivering them. The handshake deadline still runs: the
+  // peer must also say hello in time (Established).
   void Start(Handlers handlers);
+  // The peer said hello: the link is up, the handshake deadline is off.
+  void Established() { handshake_timer_.cancel(); }
   // Queues a frame; false (and counted) when the queue is full or the link closed.
   bool Send(std::shared_ptr<const Bytes> frame);
   void Close(CloseReason reason, const std::string& detail);

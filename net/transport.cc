@@ -192,6 +192,7 @@ void Transport::OnMessage(Connection& link, v1::PeerMessage message) {
     }
     Pending p = pending->second;
     pending_.erase(pending);
+    link.Established();
     if (!p.dialer) --pending_inbound_;
     auto existing = links_.find(key);
     if (existing != links_.end() && existing->second->open()) {

@@ -9,6 +9,7 @@
 
 #include "net/frame.h"
 #include "net/seen_cache.h"
+#include "crypto/tls_identity.h"
 #include "net/transport.h"
 #include "crypto/sha256.h"
 #include "tests/support/test_chain.h"
@@ -266,6 +267,22 @@ TEST(Transport, SurvivesGarbageAndPlainTcpThenAcceptsARealPeer) {
   Node b("b", allowed);
   ASSERT_TRUE(b.Start({a.target()}).ok());
   EXPECT_TRUE(a.WaitConnected(1));
+}
+
+TEST(Transport, DropsAnAuthenticatedPeerThatNeverSaysHello) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed, "genesis-A", LinkLimits{.handshake_timeout_ms = 300});
+  ASSERT_TRUE(a.Start().ok());
+  // A client with an allowed key that completes TLS and then stays silent.
+  boost::asio::io_context io;
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls);
+  const crypto::PrivateKey b = test::KeyFromLabel("b");
+  ASSERT_TRUE(crypto::UseAsTlsIdentity(b, tls.native_handle()).ok());
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> silent(io, tls);
+  silent.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), a.transport().listen_port()});
+  silent.handshake(boost::asio::ssl::stream_base::client);
+  ASSERT_TRUE(a.WaitDisconnects("handshake_timeout"));
+  EXPECT_TRUE(a.transport().ConnectedPeers().empty());
 }
 
 TEST(Transport, DisconnectsAPeerSendingAnOversizeFrame) {
