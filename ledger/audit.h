@@ -1,0 +1,60 @@
+// Audit: verify a chain from its genesis file without trusting whoever stored it. Every
+// block is replayed on a fresh in-memory ledger: the hash chain, each block's
+// certificate (a quorum of distinct validators of its epoch's set, valid signatures),
+// every transaction's checks and signature, the transactions, receipts and state roots
+// by re-execution. Given the store itself (a node's data directory), it also compares
+// what the node kept (receipts, account records, head) with what the replay computed,
+// so a record tampered behind the chain's back is caught too.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <utility>
+
+#include "cairn/v1/block.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/state.pb.h"
+#include "ledger/kv_store.h"
+
+namespace cairn::ledger {
+
+// Where the audited blocks come from.
+class AuditSource {
+ public:
+  virtual ~AuditSource() = default;
+  // The block at `height` (>= 1) with its certificate, or nullopt past the head.
+  virtual Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> Get(uint64_t height) = 0;
+  // A certificate whose commit_hash names the block at `height`, if the source has one.
+  virtual Result<std::optional<v1::QuorumCertificate>> Finality(uint64_t height) = 0;
+};
+
+// A node's data directory, read record by record (no Ledger::Open: nothing in it is
+// trusted).
+class StoreAuditSource : public AuditSource {
+ public:
+  explicit StoreAuditSource(const KvStore& store) : store_(store) {}
+  Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> Get(uint64_t height) override;
+  Result<std::optional<v1::QuorumCertificate>> Finality(uint64_t height) override;
+
+ private:
+  const KvStore& store_;
+};
+
+// Checks a certificate against the validator set of its epoch (consensus's VerifyQc,
+// passed in because ledger/ does not depend on consensus/).
+using CertificateCheck = std::function<Status(const v1::QuorumCertificate&, const v1::ValidatorSet&)>;
+
+struct AuditReport {
+  uint64_t blocks = 0;
+  uint64_t transactions = 0;
+  bool head_proven_final = false;  // a certificate names the last block as committed
+  double seconds = 0;
+};
+
+// Replays every block of `source`. A failure is CORRUPTION "height H: <check>: detail",
+// the first one found. `stored`, when given, is the store the blocks came from, and its
+// own records are compared with the replay.
+Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, const CertificateCheck& check,
+                               const KvStore* stored = nullptr);
+
+}  // namespace cairn::ledger
