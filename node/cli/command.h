@@ -18,5 +18,6 @@ void PrintError(const std::string& message);
 
 int RunKeygen(const std::vector<std::string>& args);
 int RunTestnet(const std::vector<std::string>& args);
+int RunAudit(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

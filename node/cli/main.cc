@@ -12,6 +12,7 @@ constexpr Command kCommands[] = {
     {"keygen", "create an Ed25519 key file (mode 0600); print its public key and address",
      RunKeygen},
     {"testnet", "write the genesis, keys and configs of a local network (127.0.0.1)", RunTestnet},
+    {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
 };
 
 void PrintUsage(std::FILE* out) {
