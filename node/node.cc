@@ -297,6 +297,10 @@ void Node::AfterCommit(const std::vector<v1::Block>& blocks) {
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
   const uint64_t height = ledger_->height();
+  {
+    std::lock_guard lock(commit_mu_);  // so that a waiter cannot miss the notification
+  }
+  commit_cv_.notify_all();
   sync_.OnCommitted(height);
   m_.committed_height->Set(static_cast<int64_t>(height));
   if (txs > 0 || LogEnabled(LogLevel::kDebug)) {
@@ -436,6 +440,12 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   asio::post(core_io_, [this] {
     if (!halted_ && !syncing_) Apply(replica_->OnTransactionsAvailable(NowMs()));
   });
+}
+
+bool Node::WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(commit_mu_);
+  return commit_cv_.wait_until(lock, deadline, [&] { return ledger_->height() > height || stopped_; }) &&
+         ledger_->height() > height;
 }
 
 rpc::NodeStatus Node::CurrentStatus() const {

@@ -8,7 +8,9 @@
 // blocking it.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -46,6 +48,7 @@ class Node : public rpc::NodeApi {
   bool IsPending(const Hash& tx_hash) const override { return mempool_->Contains(tx_hash); }
   rpc::NodeStatus CurrentStatus() const override;
   const ledger::Ledger& ledger() const override { return *ledger_; }
+  bool WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) override;
 
   uint64_t committed_height() const { return ledger_->height(); }
   bool is_validator() const { return self_.has_value(); }
@@ -108,6 +111,8 @@ class Node : public rpc::NodeApi {
   std::thread net_thread_, core_thread_;
   bool started_ = false;
   std::atomic<bool> stopped_{false};
+  std::mutex commit_mu_;  // with commit_cv_: wakes RPC waiters at each commit
+  std::condition_variable commit_cv_;
   bool halted_ = false;  // a commit failed: consensus stops here (see OnCommitted)
 
   struct {

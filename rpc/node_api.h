@@ -3,6 +3,8 @@
 // everything that changes state goes through the node.
 #pragma once
 
+#include <chrono>
+
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
 #include "ledger/ledger.h"
@@ -25,6 +27,9 @@ class NodeApi {
   virtual bool IsPending(const Hash& tx_hash) const = 0;
   virtual NodeStatus CurrentStatus() const = 0;
   virtual const ledger::Ledger& ledger() const = 0;
+  // Blocks until the committed height is above `height` or `deadline` passes; whether
+  // it is above.
+  virtual bool WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 }  // namespace cairn::rpc

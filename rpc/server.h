@@ -13,6 +13,7 @@ namespace cairn::rpc {
 
 struct ServerLimits {
   int max_request_bytes = 4 << 20;  // a transaction is at most ~1 KiB
+  int max_streams_per_client = 4;
 };
 
 class Server {

@@ -1,5 +1,7 @@
 #include "rpc/services.h"
 
+#include "ledger/state_tree.h"
+
 namespace cairn::rpc {
 
 grpc::Status ToGrpc(const Status& status) {
@@ -21,6 +23,8 @@ grpc::Status ToGrpc(const Status& status) {
 }
 
 namespace {
+
+constexpr uint64_t kMaxWaitMs = 60'000;
 
 Result<Hash> HashArgument(const std::string& bytes, const char* what) {
   auto hash = HashFromBytes(bytes);
@@ -59,6 +63,96 @@ grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1:
   return grpc::Status::OK;
 }
 
+grpc::Status TransactionsService::WaitForCommit(grpc::ServerContext* context, const v1::WaitForCommitRequest* request,
+                                                v1::GetTransactionResponse* response) {
+  const auto now = std::chrono::steady_clock::now();
+  const uint64_t wait_ms = request->timeout_ms() == 0 ? kMaxWaitMs : std::min(request->timeout_ms(), kMaxWaitMs);
+  const auto deadline = now + std::chrono::milliseconds(wait_ms);
+  v1::GetTransactionRequest get;
+  get.set_tx_hash(request->tx_hash());
+  for (;;) {
+    response->Clear();
+    const uint64_t height = node_.ledger().height();
+    grpc::Status status = GetTransaction(context, &get, response);
+    if (!status.ok() || response->state() == v1::GetTransactionResponse::COMMITTED) return status;
+    if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "the client went away"};
+    if (std::chrono::steady_clock::now() >= deadline) return grpc::Status::OK;
+    // Wake at each commit, and at least every second to notice a cancelled call.
+    node_.WaitForHeightAbove(height, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+  }
+}
+
+namespace {
+
+Status FillBlock(const ledger::Ledger& ledger, ledger::StoredBlock stored, v1::GetBlockResponse* response) {
+  const uint64_t height = stored.header.height();
+  *response->mutable_block() = std::move(stored.block);
+  response->set_hash(ToBytes(stored.hash));
+  response->set_height(height);
+  if (stored.certificate) *response->mutable_certificate() = std::move(*stored.certificate);
+  CAIRN_ASSIGN_OR_RETURN(auto proof, ledger.FinalityProof(height));
+  if (proof) *response->mutable_finality() = std::move(*proof);
+  return Status::Ok();
+}
+
+}  // namespace
+
+grpc::Status LedgerService::StreamBlocks(grpc::ServerContext* context, const v1::StreamBlocksRequest* request,
+                                         grpc::ServerWriter<v1::GetBlockResponse>* writer) {
+  const std::string client = context->peer().substr(0, context->peer().rfind(':'));
+  {
+    std::lock_guard lock(streams_mu_);
+    if (streams_[client] >= max_streams_per_client_) {
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "at most " + std::to_string(max_streams_per_client_) +
+                                                        " block streams per client"};
+    }
+    ++streams_[client];
+  }
+  struct Release {
+    LedgerService* self;
+    std::string client;
+    ~Release() {
+      std::lock_guard lock(self->streams_mu_);
+      if (--self->streams_[client] == 0) self->streams_.erase(client);
+    }
+  } release{this, client};
+
+  const ledger::Ledger& ledger = node_.ledger();
+  for (uint64_t height = std::max<uint64_t>(request->from_height(), 1);;) {
+    if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "the client went away"};
+    if (height > ledger.height()) {
+      node_.WaitForHeightAbove(height - 1, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+      continue;
+    }
+    auto stored = ledger.GetBlock(height);
+    if (!stored.ok()) return ToGrpc(stored.status());
+    v1::GetBlockResponse response;
+    if (Status filled = FillBlock(ledger, std::move(*stored), &response); !filled.ok()) return ToGrpc(filled);
+    // Blocks while the client does not read: back-pressure, nothing skipped.
+    if (!writer->Write(response)) return {grpc::StatusCode::CANCELLED, "the client went away"};
+    ++height;
+  }
+}
+
+grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccountRequest* request,
+                                       v1::GetAccountResponse* response) {
+  if (request->address().size() != 20) return ToGrpc(Status::InvalidArgument("address must be 20 bytes"));
+  auto view = node_.ledger().GetAccount(request->address());
+  if (!view.ok()) return ToGrpc(view.status());
+  if (view->account) *response->mutable_account() = *view->account;
+  response->set_height(view->height);
+  response->set_state_root(ToBytes(view->state_root));
+  v1::AccountProof* proof = response->mutable_proof();
+  proof->set_address(request->address());
+  proof->set_account(view->account_bytes);
+  for (const Hash& sibling : view->proof.siblings) proof->add_siblings(ToBytes(sibling));
+  if (view->proof.leaf && view->proof.leaf->first != ledger::StateKey(request->address())) {
+    proof->set_other_leaf_key(ToBytes(view->proof.leaf->first));
+    proof->set_other_leaf_value_hash(ToBytes(view->proof.leaf->second));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status LedgerService::GetBlock(grpc::ServerContext*, const v1::GetBlockRequest* request,
                                      v1::GetBlockResponse* response) {
   const ledger::Ledger& ledger = node_.ledger();
@@ -75,13 +169,7 @@ grpc::Status LedgerService::GetBlock(grpc::ServerContext*, const v1::GetBlockReq
     case v1::GetBlockRequest::WHICH_NOT_SET: break;
   }
   if (!stored.ok()) return ToGrpc(stored.status());
-  const uint64_t height = stored->header.height();
-  *response->mutable_block() = std::move(stored->block);
-  response->set_hash(ToBytes(stored->hash));
-  response->set_height(height);
-  if (stored->certificate) *response->mutable_certificate() = std::move(*stored->certificate);
-  if (auto proof = ledger.FinalityProof(height); proof.ok() && *proof) *response->mutable_finality() = **proof;
-  return grpc::Status::OK;
+  return ToGrpc(FillBlock(ledger, std::move(*stored), response));
 }
 
 grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*, v1::GetStatusResponse* response) {

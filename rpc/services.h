@@ -2,6 +2,10 @@
 // a few ledger reads or one mempool admission.
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <string>
+
 #include "cairn/v1/api.grpc.pb.h"
 #include "rpc/node_api.h"
 
@@ -16,6 +20,8 @@ class TransactionsService final : public v1::Transactions::Service {
   grpc::Status Submit(grpc::ServerContext*, const v1::SubmitRequest*, v1::SubmitResponse*) override;
   grpc::Status GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest*,
                               v1::GetTransactionResponse*) override;
+  grpc::Status WaitForCommit(grpc::ServerContext*, const v1::WaitForCommitRequest*,
+                             v1::GetTransactionResponse*) override;
 
  private:
   NodeApi& node_;
@@ -23,11 +29,17 @@ class TransactionsService final : public v1::Transactions::Service {
 
 class LedgerService final : public v1::Ledger::Service {
  public:
-  explicit LedgerService(NodeApi& node) : node_(node) {}
+  LedgerService(NodeApi& node, int max_streams_per_client) : node_(node), max_streams_per_client_(max_streams_per_client) {}
   grpc::Status GetBlock(grpc::ServerContext*, const v1::GetBlockRequest*, v1::GetBlockResponse*) override;
+  grpc::Status StreamBlocks(grpc::ServerContext*, const v1::StreamBlocksRequest*,
+                            grpc::ServerWriter<v1::GetBlockResponse>*) override;
+  grpc::Status GetAccount(grpc::ServerContext*, const v1::GetAccountRequest*, v1::GetAccountResponse*) override;
 
  private:
   NodeApi& node_;
+  const int max_streams_per_client_;
+  std::mutex streams_mu_;
+  std::map<std::string, int> streams_;  // open streams by client address
 };
 
 class NodeService final : public v1::Node::Service {

@@ -19,5 +19,14 @@ void PrintError(const std::string& message);
 int RunKeygen(const std::vector<std::string>& args);
 int RunTestnet(const std::vector<std::string>& args);
 int RunAudit(const std::vector<std::string>& args);
+int RunStatus(const std::vector<std::string>& args);
+int RunAccount(const std::vector<std::string>& args);
+int RunTx(const std::vector<std::string>& args);
+int RunBlock(const std::vector<std::string>& args);
+int RunWatch(const std::vector<std::string>& args);
+int RunTransfer(const std::vector<std::string>& args);
+int RunMint(const std::vector<std::string>& args);
+int RunCreateAccount(const std::vector<std::string>& args);
+int RunSetRole(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

@@ -12,6 +12,15 @@ constexpr Command kCommands[] = {
     {"keygen", "create an Ed25519 key file (mode 0600); print its public key and address",
      RunKeygen},
     {"testnet", "write the genesis, keys and configs of a local network (127.0.0.1)", RunTestnet},
+    {"status", "the node's chain, height, head, round and peers", RunStatus},
+    {"account", "an account's role, nonce and balances, with its proof checked", RunAccount},
+    {"transfer", "send an amount of an asset to an account", RunTransfer},
+    {"mint", "create units of an asset in an account (issuers)", RunMint},
+    {"create-account", "create an account for a public key (admins)", RunCreateAccount},
+    {"set-role", "change an account's role (admins)", RunSetRole},
+    {"tx", "a transaction: pending, or committed with its receipt and proof checked", RunTx},
+    {"block", "a committed block by height, or the latest", RunBlock},
+    {"watch", "follow new blocks as they commit", RunWatch},
     {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
 };
 

@@ -1,0 +1,119 @@
+#include "node/cli/client.h"
+
+#include <cstdlib>
+
+#include <grpcpp/create_channel.h>
+
+namespace cairn::cli {
+
+namespace {
+
+constexpr auto kCallDeadline = std::chrono::seconds(10);
+
+void SetDeadline(grpc::ClientContext* context, std::chrono::milliseconds extra = std::chrono::milliseconds(0)) {
+  context->set_deadline(std::chrono::system_clock::now() + kCallDeadline + extra);
+}
+
+StatusCode FromGrpc(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return StatusCode::kInvalidArgument;
+    case grpc::StatusCode::NOT_FOUND: return StatusCode::kNotFound;
+    case grpc::StatusCode::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
+    case grpc::StatusCode::FAILED_PRECONDITION: return StatusCode::kFailedPrecondition;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return StatusCode::kResourceExhausted;
+    case grpc::StatusCode::UNAUTHENTICATED: return StatusCode::kUnauthenticated;
+    case grpc::StatusCode::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return StatusCode::kUnavailable;
+    default: return StatusCode::kInternal;
+  }
+}
+
+}  // namespace
+
+void AddNodeOption(boost::program_options::options_description& options, std::string* node) {
+  options.add_options()("node", boost::program_options::value(node),
+                        "the node's gRPC address HOST:PORT (default: $CAIRN_NODE, else the devnet's node 0)");
+}
+
+NodeClient::NodeClient(const std::string& node_flag) {
+  const char* env = std::getenv("CAIRN_NODE");
+  address_ = !node_flag.empty() ? node_flag : (env != nullptr && *env != '\0') ? env : kDevnetNode;
+  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  node_ = v1::Node::NewStub(channel);
+  transactions_ = v1::Transactions::NewStub(channel);
+  ledger_ = v1::Ledger::NewStub(channel);
+}
+
+cairn::Status NodeClient::Check(const grpc::Status& status) const {
+  if (status.ok()) return cairn::Status::Ok();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return {StatusCode::kUnavailable, "node " + address_ + " does not answer (" + status.error_message() + ")"};
+  }
+  return {FromGrpc(status.error_code()), status.error_message()};
+}
+
+Result<v1::GetStatusResponse> NodeClient::Status() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetStatusResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(node_->GetStatus(&context, v1::GetStatusRequest(), &response)));
+  return response;
+}
+
+Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetAccountRequest request;
+  request.set_address(address);
+  v1::GetAccountResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(ledger_->GetAccount(&context, request, &response)));
+  return response;
+}
+
+Result<v1::GetTransactionResponse> NodeClient::Transaction(const Bytes& tx_hash) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetTransactionRequest request;
+  request.set_tx_hash(tx_hash);
+  v1::GetTransactionResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(transactions_->GetTransaction(&context, request, &response)));
+  return response;
+}
+
+Result<v1::GetTransactionResponse> NodeClient::WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms) {
+  grpc::ClientContext context;
+  SetDeadline(&context, std::chrono::milliseconds(timeout_ms));
+  v1::WaitForCommitRequest request;
+  request.set_tx_hash(tx_hash);
+  request.set_timeout_ms(timeout_ms);
+  v1::GetTransactionResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(transactions_->WaitForCommit(&context, request, &response)));
+  return response;
+}
+
+Result<Bytes> NodeClient::Submit(const v1::Transaction& tx) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::SubmitRequest request;
+  *request.mutable_transaction() = tx;
+  v1::SubmitResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(transactions_->Submit(&context, request, &response)));
+  return response.tx_hash();
+}
+
+Result<v1::GetBlockResponse> NodeClient::Block(std::optional<uint64_t> height) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetBlockRequest request;
+  if (height) {
+    request.set_height(*height);
+  } else {
+    request.set_latest(true);
+  }
+  v1::GetBlockResponse response;
+  CAIRN_RETURN_IF_ERROR(Check(ledger_->GetBlock(&context, request, &response)));
+  return response;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,46 @@
+// The CLI's connection to a node's gRPC API: `--node HOST:PORT`, else the CAIRN_NODE
+// environment variable, else node 0 of the devnet. Every call has a deadline, and an
+// error comes back as one line naming the node.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "cairn/v1/api.grpc.pb.h"
+#include <optional>
+
+#include "crypto/bytes.h"
+#include "crypto/status.h"
+
+namespace cairn::cli {
+
+constexpr const char* kDevnetNode = "127.0.0.1:26601";
+
+// Adds --node to `options`.
+void AddNodeOption(boost::program_options::options_description& options, std::string* node);
+
+class NodeClient {
+ public:
+  explicit NodeClient(const std::string& node_flag);
+  const std::string& address() const { return address_; }
+
+  Result<v1::GetStatusResponse> Status();
+  Result<v1::GetAccountResponse> Account(const Bytes& address);
+  Result<v1::GetTransactionResponse> Transaction(const Bytes& tx_hash);
+  Result<v1::GetTransactionResponse> WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms);
+  Result<Bytes> Submit(const v1::Transaction& tx);
+  Result<v1::GetBlockResponse> Block(std::optional<uint64_t> height);  // nullopt: latest
+  v1::Ledger::Stub& ledger() { return *ledger_; }
+
+ private:
+  cairn::Status Check(const grpc::Status& status) const;
+
+  std::string address_;
+  std::unique_ptr<v1::Node::Stub> node_;
+  std::unique_ptr<v1::Transactions::Stub> transactions_;
+  std::unique_ptr<v1::Ledger::Stub> ledger_;
+};
+
+}  // namespace cairn::cli

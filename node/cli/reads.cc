@@ -1,0 +1,247 @@
+// The read commands: status, account, tx, block, watch. Each prints a few readable
+// lines, or with --json one JSON object (watch: one per block, per line). Proofs that
+// come with an answer are checked here against the roots they claim.
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
+#include "ledger/ledger.h"
+#include "node/cli/args.h"
+#include "node/cli/client.h"
+#include "node/cli/command.h"
+#include "node/cli/options.h"
+
+namespace cairn::cli {
+
+namespace {
+
+namespace po = boost::program_options;
+
+struct Reading {
+  std::string node;
+  bool json = false;
+};
+
+// A hash from the node's bytes; a malformed one becomes zeros, which no proof accepts.
+Hash HashOrZero(const std::string& bytes) {
+  auto hash = HashFromBytes(bytes);
+  return hash.ok() ? *hash : Hash{};
+}
+
+void AddReading(po::options_description& options, Reading* reading) {
+  options.add_options()("json", po::bool_switch(&reading->json), "print JSON");
+  AddNodeOption(options, &reading->node);
+}
+
+std::string BlockLine(const v1::GetBlockResponse& block, bool json) {
+  v1::BlockHeader header;
+  header.ParseFromString(block.block().header());
+  char line[512];
+  if (json) {
+    std::snprintf(line, sizeof(line),
+                  "{\"height\": %llu, \"hash\": \"%s\", \"round\": %llu, \"proposer\": %u, \"timestamp_ms\": %llu, "
+                  "\"transactions\": %d, \"signers\": %d, \"proven_final\": %s}",
+                  static_cast<unsigned long long>(block.height()), ToHex(block.hash()).c_str(),
+                  static_cast<unsigned long long>(header.round()), header.proposer(),
+                  static_cast<unsigned long long>(header.timestamp_ms()), block.block().transactions_size(),
+                  block.certificate().signatures_size(), block.has_finality() ? "true" : "false");
+  } else {
+    std::snprintf(line, sizeof(line), "block %llu %s: round %llu, proposer %u, %d txs, %d signers%s",
+                  static_cast<unsigned long long>(block.height()), ToHex(block.hash()).c_str(),
+                  static_cast<unsigned long long>(header.round()), header.proposer(), block.block().transactions_size(),
+                  block.certificate().signatures_size(), block.has_finality() ? ", proven final" : "");
+  }
+  return line;
+}
+
+}  // namespace
+
+int RunStatus(const std::vector<std::string>& args) {
+  Reading reading;
+  po::options_description options("status options");
+  AddReading(options, &reading);
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn status [--node HOST:PORT] [--json]", options, args, &exit_code)) return exit_code;
+  NodeClient client(reading.node);
+  auto status = client.Status();
+  if (!status.ok()) return PrintError(status.status().message()), 1;
+  if (reading.json) {
+    std::printf("{\"chain_id\": \"%s\", \"height\": %llu, \"head_hash\": \"%s\", \"round\": %llu, \"validator\": %s, "
+                "\"peers\": %u, \"mempool_size\": %llu, \"node_key\": \"%s\"}\n",
+                status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
+                ToHex(status->head_hash()).c_str(), static_cast<unsigned long long>(status->round()),
+                status->validator() ? "true" : "false", status->peers(),
+                static_cast<unsigned long long>(status->mempool_size()), ToHex(status->node_key()).c_str());
+  } else {
+    std::printf("node %s: chain %s, height %llu, head %s\n%s, round %llu, %u peers, %llu pending transactions\n",
+                client.address().c_str(), status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
+                ToHex(status->head_hash()).c_str(), status->validator() ? "validator" : "observer",
+                static_cast<unsigned long long>(status->round()), status->peers(),
+                static_cast<unsigned long long>(status->mempool_size()));
+  }
+  return 0;
+}
+
+int RunAccount(const std::vector<std::string>& args) {
+  Reading reading;
+  std::string address_text;
+  po::options_description options("account options");
+  options.add_options()("address", po::value(&address_text)->required(), "address (or public key); also positional");
+  AddReading(options, &reading);
+  std::vector<std::string> all = args;
+  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--address");
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn account ADDR [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  auto address = ParseAddress(address_text);
+  if (!address.ok()) return PrintError(address.status().message()), 2;
+  NodeClient client(reading.node);
+  auto answer = client.Account(*address);
+  if (!answer.ok()) return PrintError(answer.status().message()), 1;
+  // The proof must hold against the root the node names (which a client that trusts a
+  // certified header can check in turn).
+  ledger::StateProof proof;
+  for (const auto& sibling : answer->proof().siblings()) proof.siblings.push_back(HashOrZero(sibling));
+  if (!answer->proof().other_leaf_key().empty()) {
+    proof.leaf = std::pair{HashOrZero(answer->proof().other_leaf_key()), HashOrZero(answer->proof().other_leaf_value_hash())};
+  } else if (!answer->proof().account().empty()) {
+    proof.leaf = std::pair{ledger::StateKey(*address), ledger::AccountValueHash(answer->proof().account())};
+  }
+  auto root = HashFromBytes(answer->state_root());
+  const bool proven = root.ok() && ledger::VerifyAccountProof(*root, *address, answer->proof().account(), proof);
+  if (!proven) return PrintError("the node's proof does not check against its state root"), 1;
+  const v1::Account& account = answer->account();
+  if (reading.json) {
+    std::string balances;
+    for (const auto& b : account.balances()) {
+      balances += std::string(balances.empty() ? "" : ", ") + "{\"asset\": \"" + b.asset() + "\", \"amount\": " +
+                  std::to_string(b.amount()) + "}";
+    }
+    std::printf("{\"address\": \"%s\", \"exists\": %s, \"role\": \"%s\", \"nonce\": %llu, \"balances\": [%s], "
+                "\"height\": %llu, \"state_root\": \"%s\", \"proof_valid\": true}\n",
+                ToHex(*address).c_str(), answer->has_account() ? "true" : "false", RoleName(account.role()).c_str(),
+                static_cast<unsigned long long>(account.nonce()), balances.c_str(),
+                static_cast<unsigned long long>(answer->height()), ToHex(answer->state_root()).c_str());
+    return 0;
+  }
+  if (!answer->has_account()) {
+    std::printf("no account %s at height %llu (absence proven against the state root)\n", ToHex(*address).c_str(),
+                static_cast<unsigned long long>(answer->height()));
+    return 0;
+  }
+  std::printf("account %s: %s, nonce %llu\n", ToHex(*address).c_str(), RoleName(account.role()).c_str(),
+              static_cast<unsigned long long>(account.nonce()));
+  for (const auto& b : account.balances()) std::printf("  %s %llu\n", b.asset().c_str(), static_cast<unsigned long long>(b.amount()));
+  std::printf("at height %llu, proven against state root %s\n", static_cast<unsigned long long>(answer->height()),
+              ToHex(answer->state_root()).c_str());
+  return 0;
+}
+
+int RunTx(const std::vector<std::string>& args) {
+  Reading reading;
+  std::string hash_text;
+  po::options_description options("tx options");
+  options.add_options()("hash", po::value(&hash_text)->required(), "transaction hash; also positional");
+  AddReading(options, &reading);
+  std::vector<std::string> all = args;
+  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--hash");
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn tx HASH [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  auto hash = ParseHash(hash_text);
+  if (!hash.ok()) return PrintError(hash.status().message()), 2;
+  NodeClient client(reading.node);
+  auto tx = client.Transaction(*hash);
+  if (!tx.ok()) return PrintError(tx.status().message()), 1;
+  const std::string state = v1::GetTransactionResponse::State_Name(tx->state());
+  if (tx->state() != v1::GetTransactionResponse::COMMITTED) {
+    if (reading.json) {
+      std::printf("{\"tx_hash\": \"%s\", \"state\": \"%s\"}\n", hash_text.c_str(), state.c_str());
+    } else {
+      std::printf("transaction %s: %s\n", hash_text.c_str(), state.c_str());
+    }
+    return tx->state() == v1::GetTransactionResponse::UNKNOWN ? 1 : 0;
+  }
+  // The inclusion proof against the block header's transactions root.
+  v1::BlockHeader header;
+  std::vector<Hash> siblings;
+  for (const auto& s : tx->inclusion_proof()) siblings.push_back(HashOrZero(s));
+  auto tx_root = header.ParseFromString(tx->block_header()) ? HashFromBytes(header.tx_root()) : Result<Hash>(Status::InvalidArgument(""));
+  const bool included = tx_root.ok() && crypto::VerifyMerkleInclusion(HashFromBytes(*hash).value(), tx->receipt().index(),
+                                                                       tx->block_tx_count(), siblings, *tx_root);
+  if (!included) return PrintError("the node's inclusion proof does not check against the block header"), 1;
+  const v1::Receipt& receipt = tx->receipt();
+  if (reading.json) {
+    std::printf("{\"tx_hash\": \"%s\", \"state\": \"%s\", \"height\": %llu, \"index\": %u, \"result\": \"%s\", "
+                "\"message\": \"%s\", \"block_hash\": \"%s\", \"inclusion_proof_valid\": true}\n",
+                hash_text.c_str(), state.c_str(), static_cast<unsigned long long>(receipt.height()), receipt.index(),
+                v1::TxResult_Name(receipt.result()).c_str(), receipt.message().c_str(), ToHex(tx->block_hash()).c_str());
+  } else {
+    std::printf("transaction %s: committed at height %llu (index %u) in block %s\nresult %s%s%s; inclusion proven\n",
+                hash_text.c_str(), static_cast<unsigned long long>(receipt.height()), receipt.index(),
+                ToHex(tx->block_hash()).c_str(), v1::TxResult_Name(receipt.result()).c_str(),
+                receipt.message().empty() ? "" : ": ", receipt.message().c_str());
+  }
+  return 0;
+}
+
+int RunBlock(const std::vector<std::string>& args) {
+  Reading reading;
+  std::string which = "latest";
+  po::options_description options("block options");
+  options.add_options()("height", po::value(&which), "a height, or latest (default); also positional");
+  AddReading(options, &reading);
+  std::vector<std::string> all = args;
+  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--height");
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn block [HEIGHT|latest] [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  std::optional<uint64_t> height;
+  if (which != "latest") {
+    char* end = nullptr;
+    height = std::strtoull(which.c_str(), &end, 10);
+    if (which.empty() || *end != '\0') return PrintError("'" + which + "' is not a height or latest"), 2;
+  }
+  NodeClient client(reading.node);
+  auto block = client.Block(height);
+  if (!block.ok()) return PrintError(block.status().message()), 1;
+  std::printf("%s\n", BlockLine(*block, reading.json).c_str());
+  return 0;
+}
+
+int RunWatch(const std::vector<std::string>& args) {
+  Reading reading;
+  uint64_t from = 0;
+  po::options_description options("watch options");
+  options.add_options()("from", po::value(&from), "first height (default: the next block)");
+  AddReading(options, &reading);
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn watch [--from HEIGHT] [--node HOST:PORT] [--json]", options, args, &exit_code)) return exit_code;
+  NodeClient client(reading.node);
+  if (from == 0) {
+    auto status = client.Status();
+    if (!status.ok()) return PrintError(status.status().message()), 1;
+    from = status->height() + 1;
+  }
+  // Follows until interrupted; after a broken connection, resumes from the next height.
+  for (;;) {
+    grpc::ClientContext context;
+    v1::StreamBlocksRequest request;
+    request.set_from_height(from);
+    auto stream = client.ledger().StreamBlocks(&context, request);
+    v1::GetBlockResponse block;
+    while (stream->Read(&block)) {
+      std::printf("%s\n", BlockLine(block, reading.json).c_str());
+      std::fflush(stdout);
+      from = block.height() + 1;
+    }
+    grpc::Status ended = stream->Finish();
+    if (ended.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED || ended.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      return PrintError(ended.error_message()), 1;
+    }
+    std::fprintf(stderr, "cairn: stream from %s ended (%s); reconnecting from height %llu\n", client.address().c_str(),
+                 ended.error_message().c_str(), static_cast<unsigned long long>(from));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,177 @@
+// The commands that sign and submit: transfer, mint, create-account, set-role. Each
+// reads the sender's key, asks the node for the chain id and the sender's nonce, signs,
+// submits, and with --wait waits for the commit and reports the receipt (a failed
+// receipt is a non-zero exit).
+#include <cstdio>
+#include <functional>
+
+#include "crypto/domain.h"
+#include "ledger/tx_check.h"
+#include "node/cli/args.h"
+#include "node/cli/client.h"
+#include "node/cli/command.h"
+#include "node/cli/options.h"
+
+namespace cairn::cli {
+
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr uint64_t kWaitMs = 30'000;
+
+struct Common {
+  std::string key_file, node;
+  bool wait = false;
+  bool json = false;
+};
+
+void AddCommon(po::options_description& options, Common* common) {
+  options.add_options()
+      ("key", po::value(&common->key_file)->required(), "the sender's key file")
+      ("wait", po::bool_switch(&common->wait), "wait until it commits and print the receipt")
+      ("json", po::bool_switch(&common->json), "print JSON");
+  AddNodeOption(options, &common->node);
+}
+
+// Fills the operation of `body`; an error for a bad argument.
+using FillOperation = std::function<Status(v1::TxBody* body)>;
+
+int SignAndSubmit(const std::string& usage, po::options_description& options, Common& common,
+                  const std::vector<std::string>& args, const FillOperation& fill) {
+  int exit_code = 0;
+  if (!ParseOptions(usage, options, args, &exit_code)) return exit_code;
+  auto key = crypto::PrivateKey::ReadFile(common.key_file);
+  if (!key.ok()) return PrintError(key.status().message()), 1;
+  v1::TxBody body;
+  if (Status filled = fill(&body); !filled.ok()) return PrintError(filled.message()), 2;
+
+  NodeClient client(common.node);
+  auto status = client.Status();
+  if (!status.ok()) return PrintError(status.status().message()), 1;
+  const Bytes sender = crypto::AddressOf(key->public_key().bytes());
+  auto account = client.Account(sender);
+  if (!account.ok()) return PrintError(account.status().message()), 1;
+  if (!account->has_account()) {
+    return PrintError("the sender " + ToHex(sender) + " has no account on chain " + status->chain_id() +
+                      " (an admin creates it with create-account)"),
+           1;
+  }
+  body.set_chain_id(status->chain_id());
+  // The next nonce after the committed one; transactions still pending from this
+  // sender would need a later nonce (submit them one at a time with --wait).
+  body.set_nonce(account->account().nonce() + 1);
+  v1::Transaction tx = ledger::SignTransaction(*key, body);
+  auto hash = client.Submit(tx);
+  if (!hash.ok()) return PrintError("rejected: " + hash.status().ToString()), 1;
+  if (!common.wait) {
+    if (common.json) {
+      std::printf("{\"tx_hash\": \"%s\", \"nonce\": %llu}\n", ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()));
+    } else {
+      std::printf("submitted %s (nonce %llu)\n", ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()));
+    }
+    return 0;
+  }
+  auto result = client.WaitForCommit(*hash, kWaitMs);
+  if (!result.ok()) return PrintError(result.status().message()), 1;
+  if (result->state() != v1::GetTransactionResponse::COMMITTED) {
+    return PrintError("transaction " + ToHex(*hash) + " did not commit within 30 s (it is " +
+                      v1::GetTransactionResponse::State_Name(result->state()) + ")"),
+           1;
+  }
+  const v1::Receipt& receipt = result->receipt();
+  const bool ok = receipt.result() == v1::TX_OK;
+  if (common.json) {
+    std::printf("{\"tx_hash\": \"%s\", \"nonce\": %llu, \"height\": %llu, \"index\": %u, \"result\": \"%s\"}\n",
+                ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()),
+                static_cast<unsigned long long>(receipt.height()), receipt.index(), v1::TxResult_Name(receipt.result()).c_str());
+  } else {
+    std::printf("committed %s at height %llu (index %u): %s%s%s\n", ToHex(*hash).c_str(),
+                static_cast<unsigned long long>(receipt.height()), receipt.index(), v1::TxResult_Name(receipt.result()).c_str(),
+                receipt.message().empty() ? "" : ": ", receipt.message().c_str());
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int RunTransfer(const std::vector<std::string>& args) {
+  Common common;
+  std::string to, asset = "CAIRN";
+  uint64_t amount = 0;
+  po::options_description options("transfer options");
+  options.add_options()
+      ("to", po::value(&to)->required(), "recipient address (or public key)")
+      ("amount", po::value(&amount)->required(), "amount in the asset's smallest unit")
+      ("asset", po::value(&asset), "asset name (default CAIRN)");
+  AddCommon(options, &common);
+  return SignAndSubmit("usage: cairn transfer --key FILE --to ADDR --amount N [--asset A] [--wait]", options, common,
+                       args, [&](v1::TxBody* body) -> Status {
+                         CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(to));
+                         body->mutable_transfer()->set_to(address);
+                         body->mutable_transfer()->set_asset(asset);
+                         body->mutable_transfer()->set_amount(amount);
+                         return Status::Ok();
+                       });
+}
+
+int RunMint(const std::vector<std::string>& args) {
+  Common common;
+  std::string to, asset;
+  uint64_t amount = 0;
+  po::options_description options("mint options");
+  options.add_options()
+      ("to", po::value(&to)->required(), "account to credit (address or public key)")
+      ("asset", po::value(&asset)->required(), "asset name: 1 to 16 of A-Z, 0-9")
+      ("amount", po::value(&amount)->required(), "amount to create");
+  AddCommon(options, &common);
+  return SignAndSubmit("usage: cairn mint --key FILE --to ADDR --asset A --amount N [--wait]", options, common, args,
+                       [&](v1::TxBody* body) -> Status {
+                         CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(to));
+                         body->mutable_mint()->set_to(address);
+                         body->mutable_mint()->set_asset(asset);
+                         body->mutable_mint()->set_amount(amount);
+                         return Status::Ok();
+                       });
+}
+
+int RunCreateAccount(const std::vector<std::string>& args) {
+  Common common;
+  std::string public_key, role = "user";
+  po::options_description options("create-account options");
+  options.add_options()
+      ("public-key", po::value(&public_key)->required(), "the new account's public key (64 hex)")
+      ("role", po::value(&role), "user (default), issuer or admin");
+  AddCommon(options, &common);
+  return SignAndSubmit("usage: cairn create-account --key FILE --public-key HEX [--role R] [--wait]", options, common,
+                       args, [&](v1::TxBody* body) -> Status {
+                         auto bytes = FromHex(public_key);
+                         if (!bytes.ok() || bytes->size() != 32) {
+                           return Status::InvalidArgument("--public-key must be 64 hex characters");
+                         }
+                         CAIRN_ASSIGN_OR_RETURN(v1::Role parsed, ParseRole(role));
+                         body->mutable_create_account()->set_public_key(*bytes);
+                         body->mutable_create_account()->set_role(parsed);
+                         return Status::Ok();
+                       });
+}
+
+int RunSetRole(const std::vector<std::string>& args) {
+  Common common;
+  std::string account, role;
+  po::options_description options("set-role options");
+  options.add_options()
+      ("account", po::value(&account)->required(), "the account (address or public key)")
+      ("role", po::value(&role)->required(), "user, issuer or admin");
+  AddCommon(options, &common);
+  return SignAndSubmit("usage: cairn set-role --key FILE --account ADDR --role R [--wait]", options, common, args,
+                       [&](v1::TxBody* body) -> Status {
+                         CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(account));
+                         CAIRN_ASSIGN_OR_RETURN(v1::Role parsed, ParseRole(role));
+                         body->mutable_set_role()->set_account(address);
+                         body->mutable_set_role()->set_role(parsed);
+                         return Status::Ok();
+                       });
+}
+
+}  // namespace cairn::cli
