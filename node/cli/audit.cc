@@ -1,6 +1,8 @@
-// `cairn audit --genesis FILE --data DIR`: verifies a node's chain from genesis without
-// trusting the node (ledger/audit.h): prints a summary, or the first height and check
-// that failed, and exits non-zero then.
+// `cairn audit --genesis FILE (--data DIR | --node HOST:PORT)`: verifies a chain from
+// genesis without trusting the node that kept it (ledger/audit.h): prints a summary, or
+// the first height and check that failed, and exits non-zero then. With --data the
+// node's own records (receipts, indexes, accounts, head) are compared too; with --node,
+// the blocks it serves are audited.
 #include <cstdio>
 #include <filesystem>
 
@@ -8,23 +10,76 @@
 #include "ledger/audit.h"
 #include "ledger/genesis.h"
 #include "node/certificate_check.h"
+#include "node/cli/client.h"
 #include "node/cli/command.h"
 #include "node/cli/options.h"
 
 namespace cairn::cli {
 
+namespace {
+
+// Blocks as a node serves them over gRPC.
+class NodeAuditSource : public ledger::AuditSource {
+ public:
+  explicit NodeAuditSource(NodeClient& client) : client_(client) {}
+  Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> Get(uint64_t height) override {
+    using Out = std::optional<std::pair<v1::Block, v1::QuorumCertificate>>;
+    auto block = client_.Block(height);
+    if (block.status().code() == StatusCode::kNotFound) return Out();
+    if (!block.ok()) return block.status();
+    last_ = *block;
+    return Out(std::pair{block->block(), block->certificate()});
+  }
+  Result<std::optional<v1::QuorumCertificate>> Finality(uint64_t height) override {
+    using Out = std::optional<v1::QuorumCertificate>;
+    if (last_.height() != height) {
+      CAIRN_ASSIGN_OR_RETURN(last_, client_.Block(height));
+    }
+    return last_.has_finality() ? Out(last_.finality()) : Out();
+  }
+
+ private:
+  NodeClient& client_;
+  v1::GetBlockResponse last_;
+};
+
+int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report) {
+  if (!report.ok()) {
+    std::printf("audit FAILED: %s\n", report.status().message().c_str());
+    return 1;
+  }
+  const double tps = report->seconds > 0 ? report->transactions / report->seconds : 0;
+  std::printf("audit passed: chain %s, %llu blocks, %llu transactions in %.2f s (%.0f tx/s); %s\n",
+              genesis.chain_id().c_str(), static_cast<unsigned long long>(report->blocks),
+              static_cast<unsigned long long>(report->transactions), report->seconds, tps,
+              report->head_proven_final ? "the head is proven final" : "no finality certificate for the head");
+  return 0;
+}
+
+}  // namespace
+
 int RunAudit(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
-  std::string genesis_file, data;
+  std::string genesis_file, data, node;
   po::options_description options("audit options");
   options.add_options()
       ("genesis", po::value(&genesis_file)->required(), "the chain's genesis file: the only thing trusted")
-      ("data", po::value(&data)->required(), "a node's data directory (stop the node first, or audit a copy)");
+      ("data", po::value(&data), "a node's data directory (stop the node first, or audit a copy)")
+      ("node", po::value(&node), "or: a node's gRPC address, whose blocks are audited");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn audit --genesis FILE --data DIR", options, args, &exit_code)) return exit_code;
-
+  if (!ParseOptions("usage: cairn audit --genesis FILE (--data DIR | --node HOST:PORT)", options, args, &exit_code)) {
+    return exit_code;
+  }
+  if (data.empty() == node.empty()) return PrintError("give exactly one of --data DIR and --node HOST:PORT"), 2;
   auto genesis = ledger::ReadGenesisFile(genesis_file);
   if (!genesis.ok()) return PrintError(genesis.status().ToString()), 1;
+  crypto::DirectVerifier verifier;
+  auto check = node::MakeCertificateCheck(genesis->chain_id(), ledger::BuildGenesisState(*genesis).block_hash, verifier);
+  if (!node.empty()) {
+    NodeClient client(node);
+    NodeAuditSource source(client);
+    return Report(*genesis, ledger::AuditChain(*genesis, source, check));
+  }
   if (!std::filesystem::exists(std::filesystem::path(data) / "CURRENT")) {
     return PrintError(data + " is not a node's data directory (no LevelDB database there)"), 1;
   }
@@ -34,20 +89,8 @@ int RunAudit(const std::vector<std::string>& args) {
                       store.status().message()),
            1;
   }
-  crypto::DirectVerifier verifier;
-  auto check = node::MakeCertificateCheck(genesis->chain_id(), ledger::BuildGenesisState(*genesis).block_hash, verifier);
   ledger::StoreAuditSource source(**store);
-  auto report = ledger::AuditChain(*genesis, source, check, store->get());
-  if (!report.ok()) {
-    std::printf("audit FAILED: %s\n", report.status().message().c_str());
-    return 1;
-  }
-  const double tps = report->seconds > 0 ? report->transactions / report->seconds : 0;
-  std::printf("audit passed: chain %s, %llu blocks, %llu transactions in %.2f s (%.0f tx/s); %s\n",
-              genesis->chain_id().c_str(), static_cast<unsigned long long>(report->blocks),
-              static_cast<unsigned long long>(report->transactions), report->seconds, tps,
-              report->head_proven_final ? "the head is proven final" : "no finality certificate for the head");
-  return 0;
+  return Report(*genesis, ledger::AuditChain(*genesis, source, check, store->get()));
 }
 
 }  // namespace cairn::cli

@@ -49,6 +49,7 @@ lines=$(timeout 5 "$cairn" watch --from 1 --json | wc -l || true)
 [ "$lines" -ge 3 ] || { echo "watch printed $lines blocks"; exit 1; }
 if "$cairn" account nothex 2>"$dir/err"; then echo "a bad address was accepted"; exit 1; fi
 grep -q "neither an address" "$dir/err"
+"$cairn" audit --genesis "$dir/net/genesis.json" --node "$CAIRN_NODE" | grep -q "audit passed"
 
 # Stop the nodes; every node's data passes the audit.
 for pid in "${pids[@]}"; do kill -TERM "$pid"; done
