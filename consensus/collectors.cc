@@ -60,4 +60,22 @@ TimeoutCollector::Added TimeoutCollector::Add(const v1::Timeout& timeout, const 
 
 void TimeoutCollector::DropBelow(uint64_t round) { by_round_.erase(by_round_.begin(), by_round_.lower_bound(round)); }
 
+std::vector<uint32_t> VoteCollector::Voters(uint64_t round) const {
+  std::vector<uint32_t> out;
+  auto it = by_round_.find(round);
+  if (it != by_round_.end()) {
+    for (const auto& [voter, statements] : it->second.statements_by_voter) out.push_back(voter);
+  }
+  return out;
+}
+
+std::vector<uint32_t> TimeoutCollector::Signers(uint64_t round) const {
+  std::vector<uint32_t> out;
+  auto it = by_round_.find(round);
+  if (it != by_round_.end()) {
+    for (const auto& [validator, signature] : it->second.by_validator) out.push_back(validator);
+  }
+  return out;
+}
+
 }  // namespace cairn::consensus

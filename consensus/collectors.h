@@ -25,6 +25,8 @@ class VoteCollector {
   std::optional<v1::QuorumCertificate> Add(const v1::Vote& vote, const Committee& committee);
   void DropBelow(uint64_t round);
   uint64_t equivocations() const { return equivocations_; }
+  // Validators whose vote for `round` this collector holds (for operators' views).
+  std::vector<uint32_t> Voters(uint64_t round) const;
 
  private:
   static constexpr size_t kMaxStatementsPerVoter = 2;
@@ -45,6 +47,8 @@ class TimeoutCollector {
   };
   Added Add(const v1::Timeout& timeout, const Committee& committee);
   void DropBelow(uint64_t round);
+  // Validators whose timeout for `round` this collector holds.
+  std::vector<uint32_t> Signers(uint64_t round) const;
 
  private:
   struct Round {

@@ -82,6 +82,17 @@ Actions Replica::OnTransactionsAvailable(uint64_t now_ms) {
   });
 }
 
+Replica::RoundView Replica::View() const {
+  return {.round = current_round_,
+          .leader = leaders_.LeaderOf(current_round_),
+          .next_leader = leaders_.LeaderOf(current_round_ + 1),
+          .high_qc_round = high_qc_.round(),
+          .last_tc_round = last_round_tc_ ? last_round_tc_->round() : 0,
+          .voted = votes_.Voters(current_round_),
+          .timed_out = timeouts_.Signers(current_round_),
+          .quorum = config_.context.committee.quorum()};
+}
+
 uint64_t Replica::RoundTimeoutMs() const {
   // Exponential back-off while rounds keep timing out, so that after a period of
   // asynchrony the timers grow until a round is long enough to finish.

@@ -74,6 +74,19 @@ class Replica {
   Actions OnTransactionsAvailable(uint64_t now_ms);
 
   uint64_t current_round() const { return current_round_; }
+  // What an operator needs to see why a round does not end: who leads, whose votes and
+  // timeouts for it this replica holds (votes reach the next round's leader only).
+  struct RoundView {
+    uint64_t round = 0;
+    uint32_t leader = 0;
+    uint32_t next_leader = 0;
+    uint64_t high_qc_round = 0;
+    uint64_t last_tc_round = 0;
+    std::vector<uint32_t> voted;
+    std::vector<uint32_t> timed_out;
+    size_t quorum = 0;
+  };
+  RoundView View() const;
   const v1::QuorumCertificate& high_qc() const { return high_qc_; }
   uint64_t committed_height() const { return tree_.root().header.height(); }
   const v1::SafetyRecord& safety_record() const { return safety_.record(); }

@@ -265,6 +265,32 @@ void Node::Apply(consensus::Actions actions) {
     }
   }
   m_.round->Set(static_cast<int64_t>(replica_->current_round()));
+  RefreshConsensusView();
+}
+
+void Node::RefreshConsensusView() {
+  const consensus::Replica::RoundView view = replica_->View();
+  v1::GetConsensusStateResponse state;
+  state.set_round(view.round);
+  state.set_leader(view.leader);
+  state.set_next_leader(view.next_leader);
+  state.set_high_qc_round(view.high_qc_round);
+  state.set_last_tc_round(view.last_tc_round);
+  for (uint32_t v : view.voted) state.add_voted(v);
+  for (uint32_t v : view.timed_out) state.add_timed_out(v);
+  state.set_quorum(static_cast<uint32_t>(view.quorum));
+  state.set_votes_missing(static_cast<uint32_t>(view.quorum > view.voted.size() ? view.quorum - view.voted.size() : 0));
+  state.set_timeouts_missing(
+      static_cast<uint32_t>(view.quorum > view.timed_out.size() ? view.quorum - view.timed_out.size() : 0));
+  state.set_syncing(syncing_);
+  state.set_committed_height(ledger_->height());
+  std::lock_guard lock(view_mu_);
+  consensus_view_ = std::move(state);
+}
+
+v1::GetConsensusStateResponse Node::ConsensusState() const {
+  std::lock_guard lock(view_mu_);
+  return consensus_view_;
 }
 
 void Node::OnCommitted(const consensus::CommitAction& action) {
@@ -314,9 +340,11 @@ void Node::AfterCommit(const std::vector<v1::Block>& blocks) {
 
 void Node::SyncTick() {
   if (stopped_ || halted_) return;
+  best_peer_height_ = sync_.best_peer_height();
   if (!syncing_ && sync_.Behind()) {
     syncing_ = true;
     m_.syncing->Set(1);
+    RefreshConsensusView();
     round_timer_->cancel();
     proposal_timer_->cancel();
     LogInfo("sync", "behind: height " + std::to_string(ledger_->height()) + ", peers up to " +
@@ -453,7 +481,9 @@ rpc::NodeStatus Node::CurrentStatus() const {
           .validator = self_.has_value(),
           .node_key = Bytes(key_->public_key().bytes()),
           .peers = static_cast<uint32_t>(transport_->ConnectedPeers().size()),
-          .mempool_size = mempool_->size()};
+          .mempool_size = mempool_->size(),
+          .syncing = m_.syncing->value() != 0,
+          .best_peer_height = best_peer_height_.load()};
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {

@@ -47,6 +47,7 @@ class Node : public rpc::NodeApi {
   Result<Hash> Submit(const v1::Transaction& tx) override;
   bool IsPending(const Hash& tx_hash) const override { return mempool_->Contains(tx_hash); }
   rpc::NodeStatus CurrentStatus() const override;
+  v1::GetConsensusStateResponse ConsensusState() const override;
   const ledger::Ledger& ledger() const override { return *ledger_; }
   bool WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) override;
 
@@ -97,6 +98,10 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<boost::asio::steady_timer> sync_timer_;
   net::BlockSync sync_;
   bool syncing_ = false;  // consensus waits while sync catches up
+  std::atomic<uint64_t> best_peer_height_{0};  // for GetStatus, read off the core thread
+  mutable std::mutex view_mu_;                 // guards consensus_view_
+  v1::GetConsensusStateResponse consensus_view_;  // refreshed after each consensus step
+  void RefreshConsensusView();
   // Responses above the head, until the ones below them arrive (bounded by the
   // scheduler's requests in flight).
   std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;

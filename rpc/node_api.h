@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "cairn/v1/api.pb.h"
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
 #include "ledger/ledger.h"
@@ -17,6 +18,8 @@ struct NodeStatus {
   Bytes node_key;
   uint32_t peers = 0;
   uint64_t mempool_size = 0;
+  bool syncing = false;
+  uint64_t best_peer_height = 0;
 };
 
 class NodeApi {
@@ -26,6 +29,8 @@ class NodeApi {
   virtual Result<Hash> Submit(const v1::Transaction& tx) = 0;
   virtual bool IsPending(const Hash& tx_hash) const = 0;
   virtual NodeStatus CurrentStatus() const = 0;
+  // A snapshot of the consensus round (taken on the consensus thread after each step).
+  virtual v1::GetConsensusStateResponse ConsensusState() const = 0;
   virtual const ledger::Ledger& ledger() const = 0;
   // Blocks until the committed height is above `height` or `deadline` passes; whether
   // it is above.

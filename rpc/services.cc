@@ -1,5 +1,6 @@
 #include "rpc/services.h"
 
+#include "crypto/quorum.h"
 #include "ledger/state_tree.h"
 
 namespace cairn::rpc {
@@ -25,6 +26,7 @@ grpc::Status ToGrpc(const Status& status) {
 namespace {
 
 constexpr uint64_t kMaxWaitMs = 60'000;
+constexpr uint32_t kMaxHistoryPage = 1000;
 
 Result<Hash> HashArgument(const std::string& bytes, const char* what) {
   auto hash = HashFromBytes(bytes);
@@ -183,6 +185,39 @@ grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusReq
   response->set_node_key(status.node_key);
   response->set_peers(status.peers);
   response->set_mempool_size(status.mempool_size);
+  response->set_syncing(status.syncing);
+  response->set_best_peer_height(status.best_peer_height);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::GetValidators(grpc::ServerContext*, const v1::GetValidatorsRequest* request,
+                                        v1::GetValidatorsResponse* response) {
+  const ledger::Ledger& ledger = node_.ledger();
+  const uint64_t epoch = request->has_epoch() ? request->epoch() : ledger.head_header().epoch();
+  auto set = ledger.ValidatorSet(epoch);
+  if (!set.ok()) return ToGrpc(set.status());
+  const size_t n = static_cast<size_t>(set->validators_size());
+  *response->mutable_validators() = std::move(*set);
+  response->set_quorum(static_cast<uint32_t>(crypto::QuorumSize(n)));
+  response->set_max_faulty(static_cast<uint32_t>(crypto::MaxFaulty(n)));
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetAccountHistory(grpc::ServerContext*, const v1::GetAccountHistoryRequest* request,
+                                              v1::GetAccountHistoryResponse* response) {
+  if (request->address().size() != 20) return ToGrpc(Status::InvalidArgument("address must be 20 bytes"));
+  if (request->limit() > kMaxHistoryPage) {
+    return ToGrpc(Status::InvalidArgument("limit is at most " + std::to_string(kMaxHistoryPage)));
+  }
+  std::optional<v1::HistoryEntry> after;
+  if (!request->page_token().empty()) {
+    after.emplace();
+    if (!after->ParseFromString(request->page_token())) return ToGrpc(Status::InvalidArgument("page_token is not one we gave"));
+  }
+  auto page = node_.ledger().GetAccountHistory(request->address(), after, request->limit() ? request->limit() : 100);
+  if (!page.ok()) return ToGrpc(page.status());
+  for (auto& entry : page->entries) *response->add_entries() = std::move(entry);
+  if (page->next_after) response->set_next_page_token(page->next_after->SerializeAsString());
   return grpc::Status::OK;
 }
 

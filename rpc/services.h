@@ -34,6 +34,8 @@ class LedgerService final : public v1::Ledger::Service {
   grpc::Status StreamBlocks(grpc::ServerContext*, const v1::StreamBlocksRequest*,
                             grpc::ServerWriter<v1::GetBlockResponse>*) override;
   grpc::Status GetAccount(grpc::ServerContext*, const v1::GetAccountRequest*, v1::GetAccountResponse*) override;
+  grpc::Status GetAccountHistory(grpc::ServerContext*, const v1::GetAccountHistoryRequest*,
+                                 v1::GetAccountHistoryResponse*) override;
 
  private:
   NodeApi& node_;
@@ -46,6 +48,12 @@ class NodeService final : public v1::Node::Service {
  public:
   explicit NodeService(NodeApi& node) : node_(node) {}
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*, v1::GetStatusResponse*) override;
+  grpc::Status GetValidators(grpc::ServerContext*, const v1::GetValidatorsRequest*, v1::GetValidatorsResponse*) override;
+  grpc::Status GetConsensusState(grpc::ServerContext*, const v1::GetConsensusStateRequest*,
+                                 v1::GetConsensusStateResponse* response) override {
+    *response = node_.ConsensusState();
+    return grpc::Status::OK;
+  }
 
  private:
   NodeApi& node_;

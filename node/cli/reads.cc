@@ -69,17 +69,19 @@ int RunStatus(const std::vector<std::string>& args) {
   if (!status.ok()) return PrintError(status.status().message()), 1;
   if (reading.json) {
     std::printf("{\"chain_id\": \"%s\", \"height\": %llu, \"head_hash\": \"%s\", \"round\": %llu, \"validator\": %s, "
-                "\"peers\": %u, \"mempool_size\": %llu, \"node_key\": \"%s\"}\n",
+                "\"peers\": %u, \"mempool_size\": %llu, \"syncing\": %s, \"best_peer_height\": %llu, \"node_key\": \"%s\"}\n",
                 status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
                 ToHex(status->head_hash()).c_str(), static_cast<unsigned long long>(status->round()),
                 status->validator() ? "true" : "false", status->peers(),
-                static_cast<unsigned long long>(status->mempool_size()), ToHex(status->node_key()).c_str());
+                static_cast<unsigned long long>(status->mempool_size()), status->syncing() ? "true" : "false",
+                static_cast<unsigned long long>(status->best_peer_height()), ToHex(status->node_key()).c_str());
   } else {
-    std::printf("node %s: chain %s, height %llu, head %s\n%s, round %llu, %u peers, %llu pending transactions\n",
+    std::printf("node %s: chain %s, height %llu, head %s\n%s, round %llu, %u peers, %llu pending transactions%s\n",
                 client.address().c_str(), status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
                 ToHex(status->head_hash()).c_str(), status->validator() ? "validator" : "observer",
                 static_cast<unsigned long long>(status->round()), status->peers(),
-                static_cast<unsigned long long>(status->mempool_size()));
+                static_cast<unsigned long long>(status->mempool_size()),
+                status->syncing() ? (", syncing (peers up to " + std::to_string(status->best_peer_height()) + ")").c_str() : "");
   }
   return 0;
 }

@@ -13,6 +13,10 @@
 #include "ledger/tx_check.h"
 #include "tests/cluster/cluster.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
 namespace cairn::cluster {
 namespace {
 
@@ -154,6 +158,78 @@ TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySync) {
   for (int j = 0; j < 10; ++j) ASSERT_TRUE(cluster.Submit(j % 4, wallet.Next()).ok());
   const uint64_t later = cluster.Height(0) + 5;
   EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.Height(4) >= later; }, 60s));
+}
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const auto& slice : slices) out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return out;
+}
+
+// What a generic tool (grpcurl, grpc_health_probe) does, with hand-encoded messages so
+// that the test needs none of our stubs: the health check answers SERVING, reflection
+// lists our services, and the consensus state names the round's leader.
+TEST(Cluster, GenericGrpcToolsCanCheckHealthAndListTheServices) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(cluster.GrpcPort(0)), grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+
+  grpc::ClientContext health_context;
+  health_context.set_deadline(std::chrono::system_clock::now() + 5s);
+  grpc::ByteBuffer empty_request(nullptr, 0);  // HealthCheckRequest{service: ""}
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call;
+  grpc::CompletionQueue queue;
+  call = generic.PrepareUnaryCall(&health_context, "/grpc.health.v1.Health/Check", empty_request, &queue);
+  call->StartCall();
+  grpc::ByteBuffer reply;
+  grpc::Status status;
+  call->Finish(&reply, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(queue.Next(&tag, &ok));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Flatten(reply), std::string("\x08\x01", 2));  // status: SERVING
+
+  grpc::ClientContext reflection_context;
+  reflection_context.set_deadline(std::chrono::system_clock::now() + 5s);
+  auto stream = generic.PrepareCall(&reflection_context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+  stream->StartCall(reinterpret_cast<void*>(2));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  const std::string list_services("\x3a\x00", 2);  // ServerReflectionRequest{list_services: ""}
+  grpc::Slice slice(list_services);
+  grpc::ByteBuffer request(&slice, 1);
+  stream->Write(request, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer listing;
+  stream->Read(&listing, reinterpret_cast<void*>(4));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  const std::string services = Flatten(listing);
+  for (const char* name : {"cairn.v1.Transactions", "cairn.v1.Ledger", "cairn.v1.Node", "grpc.health.v1.Health"}) {
+    EXPECT_NE(services.find(name), std::string::npos) << name;
+  }
+  reflection_context.TryCancel();
+  stream->Finish(&status, reinterpret_cast<void*>(5));
+  queue.Next(&tag, &ok);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+
+  auto node = v1::Node::NewStub(channel);
+  grpc::ClientContext context;
+  v1::GetConsensusStateResponse state;
+  ASSERT_TRUE(node->GetConsensusState(&context, v1::GetConsensusStateRequest(), &state).ok());
+  EXPECT_GT(state.round(), 0u);
+  EXPECT_EQ(state.leader(), state.round() % 4);
+  EXPECT_EQ(state.quorum(), 3u);
+  grpc::ClientContext validators_context;
+  v1::GetValidatorsResponse validators;
+  ASSERT_TRUE(node->GetValidators(&validators_context, v1::GetValidatorsRequest(), &validators).ok());
+  EXPECT_EQ(validators.validators().validators_size(), 4);
+  EXPECT_EQ(validators.max_faulty(), 1u);
 }
 
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
