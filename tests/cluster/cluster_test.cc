@@ -232,6 +232,35 @@ TEST(Cluster, GenericGrpcToolsCanCheckHealthAndListTheServices) {
   EXPECT_EQ(validators.max_faulty(), 1u);
 }
 
+// StreamBlocks: a client that does not read is held back, not skipped, and one that
+// reconnects from the next height sees every height exactly once.
+TEST(Cluster, BlockStreamsHoldBackSlowClientsAndResumeWithoutAGap) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(cluster.GrpcPort(1)), grpc::InsecureChannelCredentials());
+  auto ledger = v1::Ledger::NewStub(channel);
+  std::vector<uint64_t> seen;
+  uint64_t next = 1;
+  for (int session = 0; session < 2; ++session) {
+    grpc::ClientContext context;
+    v1::StreamBlocksRequest request;
+    request.set_from_height(next);
+    auto stream = ledger->StreamBlocks(&context, request);
+    // A slow reader: blocks commit meanwhile (about one a second when idle).
+    std::this_thread::sleep_for(3s);
+    v1::GetBlockResponse block;
+    for (int k = 0; k < 4 && stream->Read(&block); ++k) {
+      seen.push_back(block.height());
+      next = block.height() + 1;
+    }
+    context.TryCancel();
+    stream->Finish();
+  }
+  ASSERT_EQ(seen.size(), 8u);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1) << "a gap or a repeat at " << i;
+}
+
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
   Cluster cluster(4);
   cluster.Start(0);
