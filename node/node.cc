@@ -185,7 +185,10 @@ void Node::RegisterMetrics() {
 Status Node::Start() {
   CAIRN_RETURN_IF_ERROR(transport_->Start());
   if (!config_.metrics_listen().empty()) CAIRN_RETURN_IF_ERROR(metrics_server_->Start(config_.metrics_listen()));
-  if (!config_.grpc_listen().empty()) CAIRN_RETURN_IF_ERROR(rpc_server_->Start(config_.grpc_listen()));
+  if (!config_.grpc_listen().empty()) {
+    const bool tls = config_.has_rpc_tls() && !config_.rpc_tls().cert_file().empty();
+    CAIRN_RETURN_IF_ERROR(rpc_server_->Start(config_.grpc_listen(), tls ? &config_.rpc_tls() : nullptr));
+  }
   started_ = true;
   net_work_.emplace(net_io_.get_executor());
   core_work_.emplace(core_io_.get_executor());

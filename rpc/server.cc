@@ -2,22 +2,37 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include "ledger/json_file.h"
+
 namespace cairn::rpc {
+
+namespace {
+constexpr size_t kMaxPemBytes = 1 << 20;
+}  // namespace
 
 Server::Server(NodeApi& node, ServerLimits limits)
     : transactions_(node), ledger_(node, limits.max_streams_per_client), node_(node), limits_(limits) {}
 
 Server::~Server() { Stop(); }
 
-Status Server::Start(const std::string& address) {
+Status Server::Start(const std::string& address, const v1::TlsConfig* tls) {
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (tls != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(Bytes cert, ledger::ReadSmallFile(tls->cert_file(), kMaxPemBytes));
+    CAIRN_ASSIGN_OR_RETURN(Bytes key, ledger::ReadSmallFile(tls->key_file(), kMaxPemBytes));
+    grpc::SslServerCredentialsOptions options;
+    options.pem_key_cert_pairs.push_back({key, cert});
+    credentials = grpc::SslServerCredentials(options);
+  }
   // The standard health service and reflection, so that generic gRPC tools work.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(address, credentials, &port);
   builder.SetMaxReceiveMessageSize(limits_.max_request_bytes);
   builder.RegisterService(&transactions_);
   builder.RegisterService(&ledger_);
@@ -25,7 +40,8 @@ Status Server::Start(const std::string& address) {
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     server_.reset();
-    return Status::Unavailable("cannot serve gRPC on " + address + " (address busy or invalid)");
+    return Status::Unavailable("cannot serve gRPC on " + address + " (address busy or invalid" +
+                               (tls ? ", or the TLS certificate and key do not match)" : ")"));
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 
 #include <grpcpp/server.h>
 
+#include "cairn/v1/config.pb.h"
 #include "rpc/node_api.h"
 #include "rpc/services.h"
 
@@ -20,8 +21,9 @@ class Server {
  public:
   explicit Server(NodeApi& node, ServerLimits limits = {});
   ~Server();
-  // Listens on `address` (host:port); a clear error if it cannot.
-  Status Start(const std::string& address);
+  // Listens on `address` (host:port), with TLS when `tls` names a certificate and key
+  // (PEM files); a clear error if it cannot.
+  Status Start(const std::string& address, const v1::TlsConfig* tls = nullptr);
   void Stop();
 
  private:

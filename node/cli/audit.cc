@@ -60,22 +60,23 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
 
 int RunAudit(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
-  std::string genesis_file, data, node;
+  std::string genesis_file, data;
+  NodeFlags node;
   po::options_description options("audit options");
   options.add_options()
       ("genesis", po::value(&genesis_file)->required(), "the chain's genesis file: the only thing trusted")
-      ("data", po::value(&data), "a node's data directory (stop the node first, or audit a copy)")
-      ("node", po::value(&node), "or: a node's gRPC address, whose blocks are audited");
+      ("data", po::value(&data), "a node's data directory (stop the node first, or audit a copy)");
+  AddNodeOption(options, &node);
   int exit_code = 0;
   if (!ParseOptions("usage: cairn audit --genesis FILE (--data DIR | --node HOST:PORT)", options, args, &exit_code)) {
     return exit_code;
   }
-  if (data.empty() == node.empty()) return PrintError("give exactly one of --data DIR and --node HOST:PORT"), 2;
+  if (data.empty() == node.node.empty()) return PrintError("give exactly one of --data DIR and --node HOST:PORT"), 2;
   auto genesis = ledger::ReadGenesisFile(genesis_file);
   if (!genesis.ok()) return PrintError(genesis.status().ToString()), 1;
   crypto::DirectVerifier verifier;
   auto check = node::MakeCertificateCheck(genesis->chain_id(), ledger::BuildGenesisState(*genesis).block_hash, verifier);
-  if (!node.empty()) {
+  if (!node.node.empty()) {
     NodeClient client(node);
     NodeAuditSource source(client);
     return Report(*genesis, ledger::AuditChain(*genesis, source, check));

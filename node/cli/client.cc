@@ -3,6 +3,9 @@
 #include <cstdlib>
 
 #include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "ledger/json_file.h"
 
 namespace cairn::cli {
 
@@ -31,15 +34,27 @@ StatusCode FromGrpc(grpc::StatusCode code) {
 
 }  // namespace
 
-void AddNodeOption(boost::program_options::options_description& options, std::string* node) {
-  options.add_options()("node", boost::program_options::value(node),
-                        "the node's gRPC address HOST:PORT (default: $CAIRN_NODE, else the devnet's node 0)");
+void AddNodeOption(boost::program_options::options_description& options, NodeFlags* flags) {
+  options.add_options()
+      ("node", boost::program_options::value(&flags->node),
+       "the node's gRPC address HOST:PORT (default: $CAIRN_NODE, else the devnet's node 0)")
+      ("tls-ca", boost::program_options::value(&flags->tls_ca),
+       "connect with TLS, trusting this PEM certificate (default: $CAIRN_TLS_CA; none: plaintext)");
 }
 
-NodeClient::NodeClient(const std::string& node_flag) {
+NodeClient::NodeClient(const NodeFlags& flags) {
   const char* env = std::getenv("CAIRN_NODE");
-  address_ = !node_flag.empty() ? node_flag : (env != nullptr && *env != '\0') ? env : kDevnetNode;
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  address_ = !flags.node.empty() ? flags.node : (env != nullptr && *env != '\0') ? env : kDevnetNode;
+  const char* env_ca = std::getenv("CAIRN_TLS_CA");
+  const std::string ca = !flags.tls_ca.empty() ? flags.tls_ca : (env_ca != nullptr ? env_ca : "");
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca.empty()) {
+    auto pem = ledger::ReadSmallFile(ca, 1 << 20);
+    // An unreadable CA file leaves pem_root_certs empty: every call then fails to
+    // verify the node, which is the safe way to fail.
+    credentials = grpc::SslCredentials({.pem_root_certs = pem.ok() ? *pem : ""});
+  }
+  auto channel = grpc::CreateChannel(address_, credentials);
   node_ = v1::Node::NewStub(channel);
   transactions_ = v1::Transactions::NewStub(channel);
   ledger_ = v1::Ledger::NewStub(channel);

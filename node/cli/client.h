@@ -18,12 +18,17 @@ namespace cairn::cli {
 
 constexpr const char* kDevnetNode = "127.0.0.1:26601";
 
-// Adds --node to `options`.
-void AddNodeOption(boost::program_options::options_description& options, std::string* node);
+struct NodeFlags {
+  std::string node;    // HOST:PORT
+  std::string tls_ca;  // PEM file of the CA (or self-signed certificate) to trust; empty: plaintext
+};
+
+// Adds --node and --tls-ca to `options`.
+void AddNodeOption(boost::program_options::options_description& options, NodeFlags* flags);
 
 class NodeClient {
  public:
-  explicit NodeClient(const std::string& node_flag);
+  explicit NodeClient(const NodeFlags& flags);
   const std::string& address() const { return address_; }
 
   Result<v1::GetStatusResponse> Status();

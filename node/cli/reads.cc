@@ -20,7 +20,7 @@ namespace {
 namespace po = boost::program_options;
 
 struct Reading {
-  std::string node;
+  NodeFlags node;
   bool json = false;
 };
 

@@ -21,7 +21,8 @@ namespace po = boost::program_options;
 constexpr uint64_t kWaitMs = 30'000;
 
 struct Common {
-  std::string key_file, node;
+  std::string key_file;
+  NodeFlags node;
   bool wait = false;
   bool json = false;
 };
