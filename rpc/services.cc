@@ -144,6 +144,9 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccoun
   if (view->account) *response->mutable_account() = *view->account;
   response->set_height(view->height);
   response->set_state_root(ToBytes(view->state_root));
+  auto block = node_.ledger().GetBlock(view->height);
+  if (!block.ok()) return ToGrpc(block.status());
+  response->set_block_header(block->block.header());
   v1::AccountProof* proof = response->mutable_proof();
   proof->set_address(request->address());
   proof->set_account(view->account_bytes);

@@ -28,5 +28,6 @@ int RunTransfer(const std::vector<std::string>& args);
 int RunMint(const std::vector<std::string>& args);
 int RunCreateAccount(const std::vector<std::string>& args);
 int RunSetRole(const std::vector<std::string>& args);
+int RunVerifyProof(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

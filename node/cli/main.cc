@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"block", "a committed block by height, or the latest", RunBlock},
     {"watch", "follow new blocks as they commit", RunWatch},
     {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
+    {"verify-proof", "check a saved transaction or account proof offline", RunVerifyProof},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -2,16 +2,17 @@
 // lines, or with --json one JSON object (watch: one per block, per line). Proofs that
 // come with an answer are checked here against the roots they claim.
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include "crypto/domain.h"
-#include "crypto/merkle.h"
-#include "ledger/ledger.h"
+#include "ledger/json_file.h"
 #include "node/cli/args.h"
 #include "node/cli/client.h"
 #include "node/cli/command.h"
 #include "node/cli/options.h"
+#include "node/cli/proofs.h"
 
 namespace cairn::cli {
 
@@ -24,10 +25,11 @@ struct Reading {
   bool json = false;
 };
 
-// A hash from the node's bytes; a malformed one becomes zeros, which no proof accepts.
-Hash HashOrZero(const std::string& bytes) {
-  auto hash = HashFromBytes(bytes);
-  return hash.ok() ? *hash : Hash{};
+// Saves an answer with its proof as JSON, for `cairn verify-proof` to check offline.
+void WriteProofFile(const std::string& path, const google::protobuf::Message& answer) {
+  std::ofstream out(path, std::ios::trunc);
+  out << ledger::ToJson(answer);
+  if (!out) PrintError("cannot write " + path);
 }
 
 void AddReading(po::options_description& options, Reading* reading) {
@@ -88,9 +90,11 @@ int RunStatus(const std::vector<std::string>& args) {
 
 int RunAccount(const std::vector<std::string>& args) {
   Reading reading;
-  std::string address_text;
+  std::string address_text, proof_file;
   po::options_description options("account options");
-  options.add_options()("address", po::value(&address_text)->required(), "address (or public key); also positional");
+  options.add_options()
+      ("address", po::value(&address_text)->required(), "address (or public key); also positional")
+      ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
   AddReading(options, &reading);
   std::vector<std::string> all = args;
   if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--address");
@@ -101,18 +105,10 @@ int RunAccount(const std::vector<std::string>& args) {
   NodeClient client(reading.node);
   auto answer = client.Account(*address);
   if (!answer.ok()) return PrintError(answer.status().message()), 1;
-  // The proof must hold against the root the node names (which a client that trusts a
-  // certified header can check in turn).
-  ledger::StateProof proof;
-  for (const auto& sibling : answer->proof().siblings()) proof.siblings.push_back(HashOrZero(sibling));
-  if (!answer->proof().other_leaf_key().empty()) {
-    proof.leaf = std::pair{HashOrZero(answer->proof().other_leaf_key()), HashOrZero(answer->proof().other_leaf_value_hash())};
-  } else if (!answer->proof().account().empty()) {
-    proof.leaf = std::pair{ledger::StateKey(*address), ledger::AccountValueHash(answer->proof().account())};
-  }
-  auto root = HashFromBytes(answer->state_root());
-  const bool proven = root.ok() && ledger::VerifyAccountProof(*root, *address, answer->proof().account(), proof);
-  if (!proven) return PrintError("the node's proof does not check against its state root"), 1;
+  // The proof must hold against the root (and header) the node names, which a client
+  // that trusts a certified header can check in turn (verify-proof).
+  if (Status proven = CheckAccountProof(*answer); !proven.ok()) return PrintError("the node's answer: " + proven.message()), 1;
+  if (!proof_file.empty()) WriteProofFile(proof_file, *answer);
   const v1::Account& account = answer->account();
   if (reading.json) {
     std::string balances;
@@ -142,9 +138,11 @@ int RunAccount(const std::vector<std::string>& args) {
 
 int RunTx(const std::vector<std::string>& args) {
   Reading reading;
-  std::string hash_text;
+  std::string hash_text, proof_file;
   po::options_description options("tx options");
-  options.add_options()("hash", po::value(&hash_text)->required(), "transaction hash; also positional");
+  options.add_options()
+      ("hash", po::value(&hash_text)->required(), "transaction hash; also positional")
+      ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
   AddReading(options, &reading);
   std::vector<std::string> all = args;
   if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--hash");
@@ -164,14 +162,8 @@ int RunTx(const std::vector<std::string>& args) {
     }
     return tx->state() == v1::GetTransactionResponse::UNKNOWN ? 1 : 0;
   }
-  // The inclusion proof against the block header's transactions root.
-  v1::BlockHeader header;
-  std::vector<Hash> siblings;
-  for (const auto& s : tx->inclusion_proof()) siblings.push_back(HashOrZero(s));
-  auto tx_root = header.ParseFromString(tx->block_header()) ? HashFromBytes(header.tx_root()) : Result<Hash>(Status::InvalidArgument(""));
-  const bool included = tx_root.ok() && crypto::VerifyMerkleInclusion(HashFromBytes(*hash).value(), tx->receipt().index(),
-                                                                       tx->block_tx_count(), siblings, *tx_root);
-  if (!included) return PrintError("the node's inclusion proof does not check against the block header"), 1;
+  if (Status included = CheckInclusion(*tx); !included.ok()) return PrintError("the node's answer: " + included.message()), 1;
+  if (!proof_file.empty()) WriteProofFile(proof_file, *tx);
   const v1::Receipt& receipt = tx->receipt();
   if (reading.json) {
     std::printf("{\"tx_hash\": \"%s\", \"state\": \"%s\", \"height\": %llu, \"index\": %u, \"result\": \"%s\", "

@@ -40,6 +40,26 @@ admin=$(openssl pkey -in "$dir/net/client.key" -pubout -outform DER | tail -c 32
 tx=$(CAIRN_NODE=127.0.0.1:$((port + 4)) "$cairn" transfer --key "$dir/alice.key" --to "$admin" --amount 200 --wait --json)
 hash=$(echo "$tx" | json_field tx_hash)
 "$cairn" tx "$hash" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"] == "COMMITTED" and d["result"] == "TX_OK" and d["inclusion_proof_valid"], d'
+# Proofs saved from the node check offline against the block they name, and not
+# against another block or once altered.
+block_hash=$("$cairn" tx "$hash" --json --proof "$dir/tx.proof" | json_field block_hash)
+"$cairn" verify-proof --proof "$dir/tx.proof" --block-hash "$block_hash" | grep -q "proof valid"
+if "$cairn" verify-proof --proof "$dir/tx.proof" --block-hash "$(printf '0%.0s' $(seq 64))" 2>/dev/null; then
+  echo "a proof passed against the wrong block"; exit 1
+fi
+height=$("$cairn" account "$alice" --json --proof "$dir/account.proof" | json_field height)
+account_block=$("$cairn" block "$height" --json | json_field hash)
+"$cairn" verify-proof --proof "$dir/account.proof" --block-hash "$account_block" --chain-id cairn-devnet | grep -q "proof valid"
+/usr/bin/python3 - "$dir/account.proof" <<'PY'
+import base64, json, sys
+proof = json.load(open(sys.argv[1]))
+raw = bytearray(base64.b64decode(proof["proof"]["account"]))
+raw[-1] ^= 1  # one bit of the account's bytes
+proof["proof"]["account"] = base64.b64encode(bytes(raw)).decode()
+json.dump(proof, open(sys.argv[1], "w"))
+PY
+if "$cairn" verify-proof --proof "$dir/account.proof" 2>/dev/null; then echo "an altered account proof passed"; exit 1; fi
+
 # Overspending commits with a failure receipt and a non-zero exit.
 if "$cairn" transfer --key "$dir/alice.key" --to "$admin" --amount 100000 --wait 2>"$dir/err"; then
   echo "an overspend reported success"; exit 1
