@@ -101,6 +101,14 @@ try:
     balances = {b.asset: b.amount for b in account.account.balances}
     assert balances.get("CAIRN") == 1234, f"balance {balances}"
 
+    # The admin's history pages through both transactions, oldest first.
+    first = ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(address=admin_address, limit=1), timeout=5)
+    assert len(first.entries) == 1 and first.next_page_token, first
+    rest = ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(
+        address=admin_address, limit=10, page_token=first.next_page_token), timeout=5)
+    history = [e.tx_hash for e in first.entries] + [e.tx_hash for e in rest.entries]
+    assert history[-2:] == hashes, f"history {[h.hex() for h in history]}"
+
     # A bad signature is refused with INVALID_ARGUMENT.
     forged = sign(admin, transaction_pb2.TxBody(chain_id=status.chain_id, nonce=nonce + 3, transfer=transfer.transfer))
     forged.signature = bytes([forged.signature[0] ^ 1]) + forged.signature[1:]
