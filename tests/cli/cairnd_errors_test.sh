@@ -5,13 +5,7 @@
 set -euo pipefail
 cairn=$1
 cairnd=$2
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/network.sh"
 
 # expect_failure NAME PATTERN COMMAND...: the command fails and stderr matches PATTERN.
 expect_failure() {

@@ -5,22 +5,11 @@
 set -euo pipefail
 cairn=$1
 cairnd=$2
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/network.sh"
 json_field() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
 
-port=$((21000 + RANDOM % 20000))
-"$cairn" testnet --validators 4 --out "$dir/net" --base-port "$port" >/dev/null
-for i in 0 1 2 3; do
-  "$cairnd" --config "$dir/net/node$i/config.json" 2>"$dir/net/node$i/cairnd.log" &
-  pids+=($!)
-done
+create_network "$cairn"
+start_network "$cairnd"
 export CAIRN_NODE=127.0.0.1:$((port + 1))
 for _ in $(seq 1 60); do
   h=$("$cairn" status --json 2>/dev/null | json_field height 2>/dev/null || true)
@@ -72,9 +61,7 @@ grep -q "neither an address" "$dir/err"
 "$cairn" audit --genesis "$dir/net/genesis.json" --node "$CAIRN_NODE" | grep -q "audit passed"
 
 # Stop the nodes; every node's data passes the audit.
-for pid in "${pids[@]}"; do kill -TERM "$pid"; done
-for pid in "${pids[@]}"; do wait "$pid" || true; done
-pids=()
+stop_network
 for i in 0 1 2 3; do
   "$cairn" audit --genesis "$dir/net/genesis.json" --data "$dir/net/node$i/data" | grep -q "audit passed"
 done
