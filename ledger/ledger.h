@@ -147,6 +147,9 @@ class Ledger {
   Result<std::optional<v1::QuorumCertificate>> FinalityProof(uint64_t height) const;
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
+  // The nonce of the account's last committed transaction (0 without an account): the
+  // mempool's question, answered from the record alone, without a proof.
+  Result<uint64_t> CommittedNonce(ByteView address) const;
   // At most `limit` (1 to kMaxHistoryPage) entries after `after` (or from the start).
   static constexpr size_t kMaxHistoryPage = 1000;
   Result<HistoryPage> GetAccountHistory(ByteView address, const std::optional<v1::HistoryEntry>& after,

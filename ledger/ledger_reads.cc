@@ -95,6 +95,14 @@ Result<AccountView> Ledger::GetAccount(ByteView address) const {
   return view;
 }
 
+Result<uint64_t> Ledger::CommittedNonce(ByteView address) const {
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Account(address)));
+  if (!bytes) return uint64_t{0};
+  v1::Account account;
+  if (!account.ParseFromString(*bytes)) return Status::Corruption("account record does not parse");
+  return account.nonce();
+}
+
 Result<HistoryPage> Ledger::GetAccountHistory(ByteView address,
                                               const std::optional<v1::HistoryEntry>& after,
                                               size_t limit) const {

@@ -54,8 +54,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   node->ledger_ = std::move(*ledger);
   ledger::Ledger* ledger_ptr = node->ledger_.get();
   node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
-    auto view = ledger_ptr->GetAccount(address);
-    return view.ok() && view->account ? view->account->nonce() : 0;
+    auto nonce = ledger_ptr->CommittedNonce(address);
+    return nonce.ok() ? *nonce : 0;
   });
   const auto& params = node->genesis_.consensus();
   node->max_block_txs_ = params.max_block_txs() ? params.max_block_txs() : ledger::kDefaultMaxBlockTxs;

@@ -68,67 +68,55 @@ cairn::Status NodeClient::Check(const grpc::Status& status) const {
   return {FromGrpc(status.error_code()), status.error_message()};
 }
 
-Result<v1::GetStatusResponse> NodeClient::Status() {
+// One unary call with the CLI's deadline (plus `extra` for calls that wait).
+template <typename Stub, typename Request, typename Response>
+Result<Response> NodeClient::Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                  const Request& request, std::chrono::milliseconds extra) {
   grpc::ClientContext context;
-  SetDeadline(&context);
-  v1::GetStatusResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(node_->GetStatus(&context, v1::GetStatusRequest(), &response)));
+  SetDeadline(&context, extra);
+  Response response;
+  CAIRN_RETURN_IF_ERROR(Check((stub.*method)(&context, request, &response)));
   return response;
+}
+
+Result<v1::GetStatusResponse> NodeClient::Status() {
+  return Call(*node_, &v1::Node::Stub::GetStatus, v1::GetStatusRequest());
 }
 
 Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
   v1::GetAccountRequest request;
   request.set_address(address);
-  v1::GetAccountResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(ledger_->GetAccount(&context, request, &response)));
-  return response;
+  return Call(*ledger_, &v1::Ledger::Stub::GetAccount, request);
 }
 
 Result<v1::GetTransactionResponse> NodeClient::Transaction(const Bytes& tx_hash) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
   v1::GetTransactionRequest request;
   request.set_tx_hash(tx_hash);
-  v1::GetTransactionResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(transactions_->GetTransaction(&context, request, &response)));
-  return response;
+  return Call(*transactions_, &v1::Transactions::Stub::GetTransaction, request);
 }
 
 Result<v1::GetTransactionResponse> NodeClient::WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms) {
-  grpc::ClientContext context;
-  SetDeadline(&context, std::chrono::milliseconds(timeout_ms));
   v1::WaitForCommitRequest request;
   request.set_tx_hash(tx_hash);
   request.set_timeout_ms(timeout_ms);
-  v1::GetTransactionResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(transactions_->WaitForCommit(&context, request, &response)));
-  return response;
+  return Call(*transactions_, &v1::Transactions::Stub::WaitForCommit, request, std::chrono::milliseconds(timeout_ms));
 }
 
 Result<Bytes> NodeClient::Submit(const v1::Transaction& tx) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
   v1::SubmitRequest request;
   *request.mutable_transaction() = tx;
-  v1::SubmitResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(transactions_->Submit(&context, request, &response)));
+  CAIRN_ASSIGN_OR_RETURN(v1::SubmitResponse response, Call(*transactions_, &v1::Transactions::Stub::Submit, request));
   return response.tx_hash();
 }
 
 Result<v1::GetBlockResponse> NodeClient::Block(std::optional<uint64_t> height) {
-  grpc::ClientContext context;
-  SetDeadline(&context);
   v1::GetBlockRequest request;
   if (height) {
     request.set_height(*height);
   } else {
     request.set_latest(true);
   }
-  v1::GetBlockResponse response;
-  CAIRN_RETURN_IF_ERROR(Check(ledger_->GetBlock(&context, request, &response)));
-  return response;
+  return Call(*ledger_, &v1::Ledger::Stub::GetBlock, request);
 }
 
 }  // namespace cairn::cli

@@ -41,6 +41,9 @@ class NodeClient {
 
  private:
   cairn::Status Check(const grpc::Status& status) const;
+  template <typename Stub, typename Request, typename Response>
+  Result<Response> Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                        const Request& request, std::chrono::milliseconds extra = std::chrono::milliseconds(0));
 
   std::string address_;
   std::unique_ptr<v1::Node::Stub> node_;

@@ -14,8 +14,8 @@ std::vector<v1::Transaction> SharedPool::Candidates(size_t max, const std::set<H
     if (exclude.count(crypto::TxHash(ledger_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
     v1::TxBody body;
     if (!body.ParseFromString(tx.body())) continue;
-    auto account = ledger_.GetAccount(crypto::AddressOf(tx.public_key()));
-    if (account.ok() && account->account && account->account->nonce() >= body.nonce()) continue;  // committed
+    auto nonce = ledger_.CommittedNonce(crypto::AddressOf(tx.public_key()));
+    if (nonce.ok() && *nonce >= body.nonce()) continue;  // committed
     out.push_back(tx);
   }
   return out;

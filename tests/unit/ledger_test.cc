@@ -306,6 +306,15 @@ TEST_F(LedgerTest, SafetyRecordRoundTrips) {
   EXPECT_EQ((*loaded)->highest_voted_round(), 7u);
 }
 
+TEST_F(LedgerTest, CommittedNonceReadsTheRecordAlone) {
+  const Bytes sender = test::TestChain::AddressOf(chain_.user(0));
+  EXPECT_EQ(ledger_->CommittedNonce(sender).value(), 0u);
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 5),
+                                                   chain_.Transfer(chain_.user(0), 2, chain_.user(1), 5)})).ok());
+  EXPECT_EQ(ledger_->CommittedNonce(sender).value(), 2u);
+  EXPECT_EQ(ledger_->CommittedNonce(Bytes(20, 'x')).value(), 0u);  // no such account
+}
+
 TEST_F(LedgerTest, KeepsTheFinalityProofOfDirectlyCommittedBlocks) {
   ASSERT_TRUE(chain_.CommitBlock(*ledger_, {}).ok());
   ASSERT_TRUE(chain_.CommitBlock(*ledger_, {}).ok());
