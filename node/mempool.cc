@@ -62,14 +62,8 @@ std::vector<v1::Transaction> Mempool::Candidates(size_t max, const std::set<Hash
   };
   std::vector<Cursor> cursors;
   for (const auto& [sender, queue] : by_sender_) {
-    auto it = queue.begin();
-    uint64_t expected = committed_nonce_(sender) + 1;
-    while (it != queue.end() && (it->first < expected || exclude.count(it->second))) {
-      expected = std::max(expected, it->first + 1);
-      ++it;
-    }
-    if (it == queue.end() || it->first != expected) continue;  // a gap: nothing can go yet
-    cursors.push_back({by_hash_.at(it->second).arrival, it, queue.end(), expected});
+    auto [it, expected] = FirstReady(sender, queue, exclude);
+    if (it != queue.end()) cursors.push_back({by_hash_.at(it->second).arrival, it, queue.end(), expected});
   }
   std::sort(cursors.begin(), cursors.end(), [](const Cursor& a, const Cursor& b) { return a.first_arrival < b.first_arrival; });
   std::vector<v1::Transaction> out;
@@ -86,6 +80,26 @@ std::vector<v1::Transaction> Mempool::Candidates(size_t max, const std::set<Hash
     }
   }
   return out;
+}
+
+bool Mempool::HasCandidates(const std::set<Hash>& exclude) {
+  std::lock_guard lock(mu_);
+  for (const auto& [sender, queue] : by_sender_) {
+    if (FirstReady(sender, queue, exclude).first != queue.end()) return true;
+  }
+  return false;
+}
+
+std::pair<Mempool::Queue::const_iterator, uint64_t> Mempool::FirstReady(const Bytes& sender, const Queue& queue,
+                                                                      const std::set<Hash>& exclude) const {
+  auto it = queue.begin();
+  uint64_t expected = committed_nonce_(sender) + 1;
+  while (it != queue.end() && (it->first < expected || exclude.count(it->second))) {
+    expected = std::max(expected, it->first + 1);
+    ++it;
+  }
+  if (it != queue.end() && it->first != expected) it = queue.end();  // a gap: nothing can go yet
+  return {it, expected};
 }
 
 void Mempool::LeftOut(const v1::Transaction& tx, const Status& reason) {

@@ -48,6 +48,9 @@ class Mempool : public TransactionSource {
   // the proposal (`exclude`).
   std::vector<v1::Transaction> Candidates(size_t max, const std::set<Hash>& exclude) override;
   void LeftOut(const v1::Transaction& tx, const Status& reason) override;
+  // Stops at the first sender with a transaction ready (the consensus thread asks this
+  // before every proposal).
+  bool HasCandidates(const std::set<Hash>& exclude) override;
 
   // Drops the transactions of a committed block, and every pending one its senders'
   // nonces have now passed.
@@ -65,7 +68,12 @@ class Mempool : public TransactionSource {
     uint64_t arrival = 0;
     size_t bytes = 0;
   };
+  using Queue = std::map<uint64_t, Hash>;  // nonce -> hash
   void EraseLocked(const Hash& hash);
+  // The sender's first transaction that can go next (skipping nonces committed or in
+  // `exclude`), and its nonce; queue.end() when there is none or a gap comes first.
+  std::pair<Queue::const_iterator, uint64_t> FirstReady(const Bytes& sender, const Queue& queue,
+                                                        const std::set<Hash>& exclude) const;
 
   const std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
@@ -74,7 +82,7 @@ class Mempool : public TransactionSource {
 
   mutable std::mutex mu_;
   std::map<Hash, Entry> by_hash_;
-  std::map<Bytes, std::map<uint64_t, Hash>> by_sender_;  // sender -> nonce -> hash
+  std::map<Bytes, Queue> by_sender_;
   uint64_t next_arrival_ = 0;
   size_t bytes_ = 0;
 };

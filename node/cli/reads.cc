@@ -32,6 +32,13 @@ void WriteProofFile(const std::string& path, const google::protobuf::Message& an
   if (!out) PrintError("cannot write " + path);
 }
 
+// `cairn account ADDR` means `cairn account --address ADDR`: the first argument, when it
+// is not an option, is the value of `flag`.
+std::vector<std::string> WithPositional(std::vector<std::string> args, const char* flag) {
+  if (!args.empty() && args[0].rfind("--", 0) != 0) args.insert(args.begin(), flag);
+  return args;
+}
+
 void AddReading(po::options_description& options, Reading* reading) {
   options.add_options()("json", po::bool_switch(&reading->json), "print JSON");
   AddNodeOption(options, &reading->node);
@@ -96,8 +103,7 @@ int RunAccount(const std::vector<std::string>& args) {
       ("address", po::value(&address_text)->required(), "address (or public key); also positional")
       ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
   AddReading(options, &reading);
-  std::vector<std::string> all = args;
-  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--address");
+  const std::vector<std::string> all = WithPositional(args, "--address");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn account ADDR [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
   auto address = ParseAddress(address_text);
@@ -144,8 +150,7 @@ int RunTx(const std::vector<std::string>& args) {
       ("hash", po::value(&hash_text)->required(), "transaction hash; also positional")
       ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
   AddReading(options, &reading);
-  std::vector<std::string> all = args;
-  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--hash");
+  const std::vector<std::string> all = WithPositional(args, "--hash");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn tx HASH [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
   auto hash = ParseHash(hash_text);
@@ -185,8 +190,7 @@ int RunBlock(const std::vector<std::string>& args) {
   po::options_description options("block options");
   options.add_options()("height", po::value(&which), "a height, or latest (default); also positional");
   AddReading(options, &reading);
-  std::vector<std::string> all = args;
-  if (!all.empty() && all[0].rfind("--", 0) != 0) all.insert(all.begin(), "--height");
+  const std::vector<std::string> all = WithPositional(args, "--height");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn block [HEIGHT|latest] [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
   std::optional<uint64_t> height;

@@ -14,10 +14,22 @@ TEST(BlockSync, AsksNothingWhenNoPeerIsAhead) {
   BlockSync sync;
   sync.OnCommitted(10);
   sync.OnPeerHeight(Peer("a"), 10);
+  sync.OnPeerHeight(Peer("b"), 10);
+  EXPECT_FALSE(sync.Behind());
+  EXPECT_TRUE(sync.Poll(0).empty());
+}
+
+TEST(BlockSync, ASmallLagIsNotBehindButCanStillBeFetched) {
+  BlockSync sync;
+  sync.OnCommitted(10);
   sync.OnPeerHeight(Peer("b"), 12);
   EXPECT_FALSE(sync.Behind());  // 2 behind: consensus fetches those itself
-  sync.OnPeerHeight(Peer("b"), 10);
-  EXPECT_TRUE(sync.Poll(0).size() <= 1);
+  auto requests = sync.Poll(0);  // (the node polls only while syncing)
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].from_height, 11u);
+  EXPECT_EQ(requests[0].max_blocks, 2u);
+  sync.OnPeerHeight(Peer("b"), 9);  // heights only grow: an older announcement is ignored
+  EXPECT_EQ(sync.best_peer_height(), 12u);
 }
 
 TEST(BlockSync, SpreadsConsecutiveWindowsOverSeveralPeers) {
