@@ -24,6 +24,16 @@ inline ByteView AsView(const Hash& h) {
 }
 inline Bytes ToBytes(const Hash& h) { return Bytes(AsView(h)); }
 
+// For unordered containers keyed by a digest: its first bytes are already uniform.
+struct HashHasher {
+  size_t operator()(const Hash& h) const {
+    size_t v;
+    static_assert(sizeof(v) <= sizeof(Hash));
+    __builtin_memcpy(&v, h.data(), sizeof(v));
+    return v;
+  }
+};
+
 // Parses exactly 32 bytes into a Hash.
 Result<Hash> HashFromBytes(ByteView bytes);
 

@@ -38,18 +38,10 @@ class CachingVerifier : public SignatureVerifier {
   size_t misses() const;
 
  private:
-  struct HashOfHash {
-    size_t operator()(const Hash& h) const {
-      size_t v;
-      static_assert(sizeof(v) <= sizeof(Hash));
-      __builtin_memcpy(&v, h.data(), sizeof(v));
-      return v;
-    }
-  };
   const size_t capacity_;
   mutable std::mutex mu_;
   std::list<Hash> order_;  // oldest first
-  std::unordered_map<Hash, bool, HashOfHash> results_;
+  std::unordered_map<Hash, bool, HashHasher> results_;
   size_t hits_ = 0;
   size_t misses_ = 0;
 };

@@ -4,12 +4,15 @@
 #                               devnet/ (once), start it, wait until blocks commit
 #   scripts/devnet.sh status    each node's process and committed height
 #   scripts/devnet.sh stop      stop every node (SIGTERM, then SIGKILL after 10 s)
-# CAIRN_DEVNET_DIR (default devnet/) and CAIRN_DEVNET_PORT (default 26600) move it.
+# CAIRN_DEVNET_DIR (default devnet/) and CAIRN_DEVNET_PORT (default 26600) move it;
+# CAIRN_DEVNET_VALIDATORS (default 4) and CAIRN_DEVNET_LOAD_ACCOUNTS (default 0, see
+# `cairn testnet --help`) shape a new one (scripts/bench.sh uses them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CAIRN_DEVNET_DIR:-$root/devnet}
 base_port=${CAIRN_DEVNET_PORT:-26600}
-validators=4
+validators=${CAIRN_DEVNET_VALIDATORS:-4}
+load_accounts=${CAIRN_DEVNET_LOAD_ACCOUNTS:-0}
 
 metrics_port() { echo $((base_port + 3 * $1 + 2)); }
 pid_of() { [ -f "$dir/node$1/cairnd.pid" ] && cat "$dir/node$1/cairnd.pid" || true; }
@@ -25,7 +28,8 @@ start() {
     "$root/scripts/build.sh" cairnd cairn
   fi
   if [ ! -f "$dir/genesis.json" ]; then
-    "$root/build/bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" >/dev/null
+    "$root/build/bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" \
+      --load-accounts "$load_accounts" >/dev/null
     echo "devnet: created a $validators-validator network in $dir"
   fi
   for i in $(seq 0 $((validators - 1))); do
@@ -40,7 +44,7 @@ start() {
       status
       cat <<USAGE
 
-devnet is up: 4 validators committing on 127.0.0.1.
+devnet is up: $validators validators committing on 127.0.0.1.
   status:   scripts/devnet.sh status
   stop:     scripts/devnet.sh stop
   logs:     $dir/nodeI/cairnd.log

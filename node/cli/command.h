@@ -29,5 +29,6 @@ int RunMint(const std::vector<std::string>& args);
 int RunCreateAccount(const std::vector<std::string>& args);
 int RunSetRole(const std::vector<std::string>& args);
 int RunVerifyProof(const std::vector<std::string>& args);
+int RunLoad(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"watch", "follow new blocks as they commit", RunWatch},
     {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
     {"verify-proof", "check a saved transaction or account proof offline", RunVerifyProof},
+    {"load", "benchmark a local network with signed transfers (scripts/bench.sh)", RunLoad},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,9 +1,12 @@
-// `cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID]`: everything
-// a local network needs, in a fixed layout that scripts and people can find:
+// `cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID]
+// [--load-accounts A]`: everything a local network needs, in a fixed layout that
+// scripts and people can find:
 //   DIR/genesis.json
 //   DIR/nodeI/config.json, DIR/nodeI/node.key   (I = 0..N-1)
 //   DIR/client.key                              an admin account funded in genesis
 // Node I listens on 127.0.0.1: p2p on P+3I, gRPC on P+3I+1, metrics on P+3I+2.
+// --load-accounts funds the load generator's accounts (node/load/load_accounts.h),
+// whose keys are public: for benchmarks only.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +20,7 @@
 #include "ledger/json_file.h"
 #include "node/cli/command.h"
 #include "node/cli/options.h"
+#include "node/load/load_accounts.h"
 
 namespace cairn::cli {
 
@@ -42,18 +46,22 @@ int RunTestnet(const std::vector<std::string>& args) {
   std::string out;
   int base_port = 26600;
   std::string chain_id = "cairn-devnet";
+  uint32_t load_accounts = 0;
   po::options_description options("testnet options");
   options.add_options()
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
       ("out", po::value(&out)->required(), "folder to create (must not exist or be empty)")
       ("base-port", po::value(&base_port), "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics); default 26600")
-      ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)");
+      ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)")
+      ("load-accounts", po::value(&load_accounts),
+       "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID]", options, args,
-                    &exit_code)) {
+  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A]",
+                    options, args, &exit_code)) {
     return exit_code;
   }
   if (validators < 1 || validators > 100) return PrintError("--validators must be 1 to 100"), 2;
+  if (load_accounts > 1'000'000) return PrintError("--load-accounts must be at most 1000000"), 2;
   if (base_port < 1024 || base_port + 3 * validators > 65535) return PrintError("--base-port out of range"), 2;
   namespace fs = std::filesystem;
   const fs::path dir(out);
@@ -90,6 +98,14 @@ int RunTestnet(const std::vector<std::string>& args) {
   v1::Balance* balance = account->add_balances();
   balance->set_asset("CAIRN");
   balance->set_amount(kClientFunds);
+  for (uint32_t i = 0; i < load_accounts; ++i) {
+    v1::GenesisAccount* load = genesis.add_accounts();
+    load->set_public_key(load::LoadAccountKey(i).public_key().hex());
+    load->set_role(v1::ROLE_USER);
+    v1::Balance* funds = load->add_balances();
+    funds->set_asset(load::kLoadAsset);
+    funds->set_amount(load::kLoadAccountFunds);
+  }
   if (Status s = ledger::ValidateGenesis(genesis); !s.ok()) return PrintError(s.message()), 1;
   if (Status s = WriteText(dir / "genesis.json", ledger::ToJson(genesis)); !s.ok()) return PrintError(s.message()), 1;
 

@@ -1,0 +1,130 @@
+// `cairn load --network DIR`: the load generator. Drives a network made by
+// `cairn testnet --load-accounts A` and started (scripts/bench.sh does both), and
+// prints the report of node/load/report.h. Exits non-zero when a transaction was
+// refused or lost, or the measurement itself failed.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "crypto/ed25519.h"
+#include "ledger/genesis.h"
+#include "node/cli/command.h"
+#include "node/cli/options.h"
+#include "node/config.h"
+#include "node/load/driver.h"
+#include "node/load/load_accounts.h"
+#include "node/load/report.h"
+#include "node/load/workload.h"
+
+namespace cairn::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Ed25519 verifications a second on this thread, over about a second.
+double MeasureVerifyPerSecond() {
+  const crypto::PrivateKey key = load::LoadAccountKey(0);
+  const std::string message(120, 'm');  // about a transaction's signed bytes
+  const Bytes signature = key.Sign(message);
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::seconds(1);
+  uint64_t count = 0;
+  bool all_valid = true;
+  while (std::chrono::steady_clock::now() < end) {
+    for (int i = 0; i < 100; ++i) all_valid &= key.public_key().Verify(message, signature);
+    count += 100;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all_valid ? count / seconds : 0;
+}
+
+// How many load accounts genesis funds: keys 0, 1, ... while they are there.
+uint32_t CountLoadAccounts(const v1::Genesis& genesis) {
+  std::set<std::string> keys;
+  for (const auto& account : genesis.accounts()) keys.insert(account.public_key());
+  uint32_t count = 0;
+  while (keys.count(load::LoadAccountKey(count).public_key().hex())) ++count;
+  return count;
+}
+
+}  // namespace
+
+int RunLoad(const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  std::string network = "devnet", mode = "saturation";
+  load::LoadConfig config;
+  double rate_of_ceiling = 0;
+  po::options_description options("load options");
+  options.add_options()
+      ("network", po::value(&network), "the folder of `cairn testnet --load-accounts A`, its nodes running (default devnet)")
+      ("mode", po::value(&mode), "saturation (closed loop), rate (open loop) or idle (default saturation)")
+      ("inflight", po::value(&config.inflight), "saturation: transactions submitted and not yet committed (default 2000)")
+      ("rate", po::value(&config.rate), "rate: submissions a second")
+      ("rate-of-ceiling", po::value(&rate_of_ceiling), "rate: submissions a second as a fraction of the signature ceiling")
+      ("seconds", po::value(&config.seconds), "the measured window (default 60)")
+      ("warmup", po::value(&config.warmup_seconds), "seconds of load before the window (default 10)")
+      ("drain", po::value(&config.drain_seconds), "seconds for acknowledged transactions to commit after it (default 30)");
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn load --network DIR [--mode saturation|rate|idle] [--inflight K] [--rate R | "
+                    "--rate-of-ceiling F] [--seconds S] [--warmup W]",
+                    options, args, &exit_code)) {
+    return exit_code;
+  }
+  if (mode != "saturation" && mode != "rate" && mode != "idle") return PrintError("--mode must be saturation, rate or idle"), 2;
+  config.mode = mode == "rate" ? load::LoadMode::kRate : mode == "idle" ? load::LoadMode::kIdle : load::LoadMode::kSaturation;
+  if (config.mode == load::LoadMode::kRate && (config.rate > 0) == (rate_of_ceiling > 0)) {
+    return PrintError("--mode rate needs exactly one of --rate and --rate-of-ceiling"), 2;
+  }
+  if (config.seconds <= 0 || config.warmup_seconds < 0 || config.inflight == 0) {
+    return PrintError("--seconds and --inflight must be positive, --warmup not negative"), 2;
+  }
+
+  auto genesis = ledger::ReadGenesisFile((fs::path(network) / "genesis.json").string());
+  if (!genesis.ok()) return PrintError(genesis.status().ToString()), 1;
+  for (size_t i = 0; fs::exists(fs::path(network) / ("node" + std::to_string(i)) / "config.json"); ++i) {
+    const fs::path dir = fs::path(network) / ("node" + std::to_string(i));
+    auto node = node::LoadNodeConfig((dir / "config.json").string());
+    if (!node.ok()) return PrintError(node.status().ToString()), 1;
+    config.nodes.push_back(node->grpc_listen());
+    std::ifstream pid_file(dir / "cairnd.pid");
+    pid_t pid = 0;
+    if (pid_file >> pid) config.pids.push_back(pid);
+  }
+  if (config.nodes.empty()) return PrintError(network + " holds no nodeI/config.json"), 1;
+  const uint32_t accounts = CountLoadAccounts(*genesis);
+  if (accounts == 0 && config.mode != load::LoadMode::kIdle) {
+    return PrintError(network + "/genesis.json funds no load accounts (cairn testnet --load-accounts A)"), 1;
+  }
+
+  load::BenchFacts facts{.mode = mode,
+                         .validators = static_cast<size_t>(genesis->validators_size()),
+                         .accounts = accounts,
+                         .cores = std::max(1u, std::thread::hardware_concurrency()),
+                         .seconds = config.seconds,
+                         .inflight = config.mode == load::LoadMode::kSaturation ? config.inflight : 0};
+  std::fprintf(stderr, "measuring Ed25519 verification on one core...\n");
+  facts.verify_per_s_one_core = MeasureVerifyPerSecond();
+  const double ceiling = load::CeilingTps(facts);
+  if (rate_of_ceiling > 0) config.rate = rate_of_ceiling * ceiling;
+  facts.offered_rate = config.rate;
+
+  // Enough for the whole run: the ceiling bounds what the chain can take (with room
+  // for a noisy measurement of it), the rate bounds what is offered.
+  const double run_seconds = config.warmup_seconds + config.seconds;
+  size_t count = 0;
+  if (config.mode == load::LoadMode::kSaturation) count = static_cast<size_t>(1.5 * ceiling * run_seconds) + config.inflight;
+  if (config.mode == load::LoadMode::kRate) count = static_cast<size_t>(config.rate * run_seconds) + 1;
+  std::fprintf(stderr, "signing %zu transfers over %u accounts...\n", count, accounts);
+  const load::Workload workload = load::SignTransfers(genesis->chain_id(), accounts, count, facts.cores);
+  std::fprintf(stderr, "%s load on %zu validators: %.0f s warm-up, %.0f s measured\n", mode.c_str(), config.nodes.size(),
+               config.warmup_seconds, config.seconds);
+  load::LoadResult result = load::RunLoad(config, workload);
+  const bool clean = result.error.empty() && result.failed == 0 && result.lost == 0;
+  load::PrintReport(stdout, facts, std::move(result));
+  return clean ? 0 : 1;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,264 @@
+#include "node/load/driver.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "cairn/v1/api.grpc.pb.h"
+#include "crypto/domain.h"
+#include "node/load/proc_stats.h"
+
+namespace cairn::load {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kSubmitDeadline = std::chrono::seconds(10);
+constexpr auto kSampleEvery = std::chrono::milliseconds(250);
+constexpr int64_t kNotYet = -1;
+
+int64_t Nanos(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+Clock::duration Seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+class Driver {
+ public:
+  Driver(const LoadConfig& config, const Workload& workload)
+      : config_(config),
+        workload_(workload),
+        submit_ns_(workload.txs.size(), kNotYet),
+        commit_ns_(workload.txs.size(), kNotYet),
+        acknowledged_(workload.txs.size(), 0) {
+    for (const std::string& node : config.nodes) {
+      auto channel = grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
+      submit_stubs_.push_back(v1::Transactions::NewStub(channel));
+      if (!ledger_stub_) ledger_stub_ = v1::Ledger::NewStub(channel);
+    }
+  }
+
+  LoadResult Run() {
+    start_ = Clock::now();
+    window_start_ = start_ + Seconds(config_.warmup_seconds);
+    window_end_ = window_start_ + Seconds(config_.seconds);
+    std::thread watcher([this] { WatchBlocks(); });
+    std::thread submitter;
+    if (config_.mode != LoadMode::kIdle) submitter = std::thread([this] { SubmitAll(); });
+    SampleValidators();
+    if (submitter.joinable()) submitter.join();
+    WaitForCalls();
+    Drain();
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      if (stream_context_) stream_context_->TryCancel();
+    }
+    watcher.join();
+    return Summarise();
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    uint32_t index = 0;
+  };
+
+  bool InWindow(int64_t ns) const { return ns >= Nanos(window_start_) && ns < Nanos(window_end_); }
+
+  void Submit(uint32_t index) {
+    const SignedTransfer& tx = workload_.txs[index];
+    auto* call = new Call();
+    call->index = index;
+    call->context.set_deadline(std::chrono::system_clock::now() + kSubmitDeadline);
+    submit_ns_[index] = Nanos(Clock::now());
+    {
+      std::lock_guard lock(mu_);
+      ++submitted_;
+      ++calls_;
+    }
+    auto& stub = *submit_stubs_[tx.account % submit_stubs_.size()];
+    stub.async()->Submit(&call->context, &tx.request, &call->response, [this, call](grpc::Status status) {
+      OnSubmitted(call->index, status);
+      delete call;
+    });
+  }
+
+  void OnSubmitted(uint32_t index, const grpc::Status& status) {
+    std::lock_guard lock(mu_);
+    if (status.ok()) {
+      acknowledged_[index] = 1;
+    } else {
+      ++failed_;
+      ++failures_[std::to_string(status.error_code()) + ": " + status.error_message()];
+    }
+    if (--calls_ == 0) cv_.notify_all();
+    cv_.notify_all();  // a failure frees a slot of the closed loop
+  }
+
+  uint64_t InFlight() const { return submitted_ - committed_ - failed_; }
+
+  void SubmitAll() {
+    const size_t total = workload_.txs.size();
+    size_t next = 0;
+    while (Clock::now() < window_end_) {
+      if (next == total) {
+        ran_out_ = true;
+        return;
+      }
+      if (config_.mode == LoadMode::kSaturation) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(5), [&] { return InFlight() < config_.inflight; });
+        size_t room = InFlight() < config_.inflight ? config_.inflight - InFlight() : 0;
+        lock.unlock();
+        while (room-- > 0 && next < total) Submit(static_cast<uint32_t>(next++));
+      } else {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+        const size_t due = std::min(total, static_cast<size_t>(elapsed * config_.rate));
+        while (next < due) Submit(static_cast<uint32_t>(next++));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  }
+
+  void WaitForCalls() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return calls_ == 0; });
+  }
+
+  // Until every acknowledged transaction has committed, or the drain time is over.
+  void Drain() {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, Clock::now() + Seconds(config_.drain_seconds),
+                   [&] { return InFlight() == 0 || !stream_error_.empty(); });
+  }
+
+  void WatchBlocks() {
+    grpc::ClientContext context;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stream_context_ = &context;
+    }
+    v1::StreamBlocksRequest request;
+    request.set_from_height(1);
+    auto stream = ledger_stub_->StreamBlocks(&context, request);
+    v1::GetBlockResponse response;
+    const std::string chain_id = ChainIdOfWorkload();
+    while (stream->Read(&response)) {
+      const int64_t now = Nanos(Clock::now());
+      v1::BlockHeader header;
+      header.ParseFromString(response.block().header());
+      uint64_t mine = 0;
+      for (const v1::Transaction& tx : response.block().transactions()) {
+        const Hash hash = crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body());
+        auto it = workload_.index.find(hash);
+        if (it == workload_.index.end()) continue;
+        commit_ns_[it->second] = now;
+        ++mine;
+      }
+      std::lock_guard lock(mu_);
+      chain_height_ = header.height();
+      chain_txs_ += static_cast<uint64_t>(response.block().transactions_size());
+      committed_ += mine;
+      if (InWindow(now)) {
+        ++blocks_in_window_;
+        committed_in_window_ += static_cast<uint64_t>(response.block().transactions_size());
+        if (response.block().transactions_size() == 0) ++empty_blocks_in_window_;
+      }
+      cv_.notify_all();
+    }
+    grpc::Status status = stream->Finish();
+    std::lock_guard lock(mu_);
+    stream_context_ = nullptr;
+    if (!stopping_) stream_error_ = "the block stream of " + config_.nodes.front() + " ended: " + status.error_message();
+    cv_.notify_all();
+  }
+
+  std::string ChainIdOfWorkload() const {
+    if (workload_.txs.empty()) return "";
+    v1::TxBody body;
+    body.ParseFromString(workload_.txs.front().request.transaction().body());
+    return body.chain_id();
+  }
+
+  // CPU at the window's ends, memory every kSampleEvery within it.
+  void SampleValidators() {
+    usage_.assign(config_.pids.size(), {});
+    std::vector<double> cpu_at_start(config_.pids.size(), 0);
+    std::this_thread::sleep_until(window_start_);
+    for (size_t i = 0; i < config_.pids.size(); ++i) {
+      if (auto u = ReadProcessUsage(config_.pids[i])) cpu_at_start[i] = u->cpu_seconds;
+    }
+    while (Clock::now() < window_end_) {
+      for (size_t i = 0; i < config_.pids.size(); ++i) {
+        if (auto u = ReadProcessUsage(config_.pids[i])) {
+          usage_[i].rss_mb_max = std::max(usage_[i].rss_mb_max, u->rss_mb);
+          usage_[i].cpu_seconds = u->cpu_seconds - cpu_at_start[i];
+          usage_[i].peak_rss_mb = u->peak_rss_mb;
+        }
+      }
+      std::this_thread::sleep_until(std::min(window_end_, Clock::now() + kSampleEvery));
+    }
+  }
+
+  LoadResult Summarise() {
+    std::lock_guard lock(mu_);
+    LoadResult result;
+    result.committed_in_window = committed_in_window_;
+    result.blocks_in_window = blocks_in_window_;
+    result.empty_blocks_in_window = empty_blocks_in_window_;
+    result.submitted = submitted_;
+    result.failed = failed_;
+    result.failures = failures_;
+    result.ran_out = ran_out_;
+    result.chain_height = chain_height_;
+    result.chain_txs = chain_txs_;
+    result.usage = usage_;
+    result.error = stream_error_;
+    for (size_t j = 0; j < workload_.txs.size(); ++j) {
+      if (submit_ns_[j] == kNotYet) continue;
+      if (InWindow(submit_ns_[j])) ++result.submitted_in_window;
+      if (acknowledged_[j] && commit_ns_[j] == kNotYet) ++result.lost;
+      if (InWindow(submit_ns_[j]) && commit_ns_[j] != kNotYet) {
+        result.latencies_ms.push_back(static_cast<double>(commit_ns_[j] - submit_ns_[j]) / 1e6);
+      }
+    }
+    return result;
+  }
+
+  const LoadConfig& config_;
+  const Workload& workload_;
+  std::vector<std::unique_ptr<v1::Transactions::Stub>> submit_stubs_;
+  std::unique_ptr<v1::Ledger::Stub> ledger_stub_;
+  Clock::time_point start_, window_start_, window_end_;
+
+  // Per transaction; each slot is written by one thread and read after it is done.
+  std::vector<int64_t> submit_ns_;  // the submitter
+  std::vector<int64_t> commit_ns_;  // the watcher
+  std::vector<uint8_t> acknowledged_;  // gRPC callbacks, under mu_
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t submitted_ = 0, committed_ = 0, failed_ = 0, calls_ = 0;
+  std::map<std::string, uint64_t> failures_;
+  bool ran_out_ = false, stopping_ = false;
+  grpc::ClientContext* stream_context_ = nullptr;
+  std::string stream_error_;
+  uint64_t chain_height_ = 0, chain_txs_ = 0;
+  uint64_t committed_in_window_ = 0, blocks_in_window_ = 0, empty_blocks_in_window_ = 0;
+  std::vector<ValidatorUsage> usage_;
+};
+
+}  // namespace
+
+LoadResult RunLoad(const LoadConfig& config, const Workload& workload) { return Driver(config, workload).Run(); }
+
+}  // namespace cairn::load

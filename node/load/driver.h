@@ -1,0 +1,60 @@
+// Runs a load against a running network and measures it from the chain: every
+// pre-signed transfer is submitted over the public gRPC API (each account to one
+// validator, the accounts spread over all of them), and a transaction counts as
+// committed when a block holding it arrives on node 0's block stream.
+//   saturation: closed loop, at most `inflight` submitted and not yet committed;
+//   rate:       open loop, `rate` submissions a second whatever the chain does;
+//   idle:       nothing submitted, only the validators' CPU and blocks are watched.
+// The window of `seconds` starts after `warmup_seconds`; submissions stop at its end
+// and every acknowledged transaction then has `drain_seconds` to commit (else lost).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "node/load/workload.h"
+
+namespace cairn::load {
+
+enum class LoadMode { kSaturation, kRate, kIdle };
+
+struct LoadConfig {
+  std::vector<std::string> nodes;  // gRPC addresses of the validators
+  std::vector<pid_t> pids;         // their processes, for CPU and memory (may be empty)
+  LoadMode mode = LoadMode::kSaturation;
+  size_t inflight = 2'000;
+  double rate = 0;
+  double warmup_seconds = 10;
+  double seconds = 60;
+  double drain_seconds = 30;
+};
+
+struct ValidatorUsage {
+  double cpu_seconds = 0;  // in the window
+  double rss_mb_max = 0;   // the highest sampled in the window
+  double peak_rss_mb = 0;  // the process's own high-water mark at the end
+};
+
+struct LoadResult {
+  uint64_t submitted_in_window = 0;
+  uint64_t committed_in_window = 0;  // transactions in blocks that arrived in the window
+  uint64_t blocks_in_window = 0;
+  uint64_t empty_blocks_in_window = 0;
+  std::vector<double> latencies_ms;  // of the window's submissions that committed
+  uint64_t submitted = 0;            // all, warm-up and window
+  uint64_t failed = 0;               // refused by the node (see failures)
+  uint64_t lost = 0;                 // acknowledged, yet not committed by the end
+  std::map<std::string, uint64_t> failures;  // gRPC code and message -> count
+  bool ran_out = false;              // every pre-signed transaction went before the end
+  uint64_t chain_height = 0;         // the last block seen on the stream
+  uint64_t chain_txs = 0;            // transactions in all blocks seen (from height 1)
+  std::vector<ValidatorUsage> usage; // one per pid
+  std::string error;                 // a failure of the harness itself (stream lost)
+};
+
+LoadResult RunLoad(const LoadConfig& config, const Workload& workload);
+
+}  // namespace cairn::load

@@ -1,0 +1,48 @@
+#include "node/load/workload.h"
+
+#include <thread>
+
+#include "crypto/domain.h"
+#include "ledger/tx_check.h"
+#include "node/load/load_accounts.h"
+
+namespace cairn::load {
+
+Workload SignTransfers(const std::string& chain_id, uint32_t accounts, size_t count, unsigned threads) {
+  std::vector<crypto::PrivateKey> keys;
+  std::vector<Bytes> addresses;
+  for (uint32_t i = 0; i < accounts; ++i) {
+    keys.push_back(LoadAccountKey(i));
+    addresses.push_back(crypto::AddressOf(keys.back().public_key().bytes()));
+  }
+  Workload workload;
+  workload.txs.resize(count);
+  auto sign_range = [&](size_t begin, size_t end) {
+    for (size_t j = begin; j < end; ++j) {
+      const uint32_t account = static_cast<uint32_t>(j % accounts);
+      v1::TxBody body;
+      body.set_chain_id(chain_id);
+      body.set_nonce(j / accounts + 1);
+      v1::Transfer* transfer = body.mutable_transfer();
+      transfer->set_to(addresses[(account + 1) % accounts]);
+      transfer->set_asset(kLoadAsset);
+      transfer->set_amount(1);
+      SignedTransfer& out = workload.txs[j];
+      *out.request.mutable_transaction() = ledger::SignTransaction(keys[account], body);
+      const v1::Transaction& tx = out.request.transaction();
+      out.hash = crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body());
+      out.account = account;
+    }
+  };
+  threads = std::max(1u, threads);
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back(sign_range, count * t / threads, count * (t + 1) / threads);
+  }
+  for (std::thread& w : workers) w.join();
+  workload.index.reserve(count);
+  for (size_t j = 0; j < count; ++j) workload.index.emplace(workload.txs[j].hash, static_cast<uint32_t>(j));
+  return workload;
+}
+
+}  // namespace cairn::load
