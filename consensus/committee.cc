@@ -14,4 +14,11 @@ Result<Committee> Committee::From(const v1::ValidatorSet& set) {
   return committee;
 }
 
+std::optional<uint32_t> Committee::IndexOf(const crypto::PublicKey& key) const {
+  for (uint32_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == key) return i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace cairn::consensus

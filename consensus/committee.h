@@ -1,6 +1,7 @@
 // The validator set of one epoch as consensus uses it: keys by index and quorum size.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "cairn/v1/state.pb.h"
@@ -23,6 +24,8 @@ class Committee {
   const std::vector<crypto::PublicKey>& keys() const { return keys_; }
   bool Contains(uint32_t index) const { return index < keys_.size(); }
   const crypto::PublicKey& key(uint32_t index) const { return keys_.at(index); }
+  // The index of `key`, or nothing when it is not a validator of this set.
+  std::optional<uint32_t> IndexOf(const crypto::PublicKey& key) const;
 
  private:
   uint64_t epoch_ = 0;

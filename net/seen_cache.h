@@ -5,7 +5,7 @@
 
 #include <deque>
 #include <mutex>
-#include <set>
+#include <unordered_set>
 
 #include "crypto/bytes.h"
 
@@ -33,7 +33,7 @@ class SeenCache {
  private:
   const size_t capacity_;
   mutable std::mutex mu_;
-  std::set<Hash> seen_;
+  std::unordered_set<Hash, HashHasher> seen_;
   std::deque<Hash> order_;
 };
 

@@ -25,6 +25,9 @@ constexpr size_t kSyncResponseBudgetBytes = 8u << 20;
 constexpr uint32_t kMaxSyncBlocks = 256;
 constexpr uint64_t kSyncTickMs = 200;
 constexpr size_t kMaxSyncBuffer = 16;
+// Client transactions go to the peers in batches of at most this many, at most this late.
+constexpr size_t kMaxGossipBatch = 512;
+constexpr std::chrono::milliseconds kGossipDelay{5};
 
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
@@ -106,6 +109,15 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       .committed_height = [ledger_ptr] { return ledger_ptr->height(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   node->verify_pool_ = std::make_unique<asio::thread_pool>(kVerifyThreads);
+  net::Transport* transport = node->transport_.get();
+  node->tx_outbox_ = std::make_unique<TxOutbox>(
+      node->net_io_,
+      [transport](v1::TxBatch batch) {
+        v1::PeerMessage message;
+        *message.mutable_transactions() = std::move(batch);
+        transport->Broadcast(message);
+      },
+      kMaxGossipBatch, kGossipDelay);
   node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_);
   node->rpc_server_ = std::make_unique<rpc::Server>(*node);
   node->RegisterMetrics();
@@ -211,6 +223,7 @@ void Node::Stop() {
   if (started_) {
     rpc_server_->Stop();
     asio::post(net_io_, [this] {
+      tx_outbox_->Cancel();
       transport_->Stop();
       metrics_server_->Stop();
     });
@@ -421,10 +434,9 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
       return;
     case v1::PeerMessage::kConsensus: {
       if (syncing_) return;  // consensus waits until sync has caught up
-      const auto& keys = committee_->keys();
-      auto it = std::find(keys.begin(), keys.end(), from);
-      if (it == keys.end()) return;  // observers take no part in consensus
-      Apply(replica_->OnMessage(static_cast<uint32_t>(it - keys.begin()), message.consensus(), NowMs()));
+      const std::optional<uint32_t> sender = committee_->IndexOf(from);
+      if (!sender) return;  // observers take no part in consensus
+      Apply(replica_->OnMessage(*sender, message.consensus(), NowMs()));
       return;
     }
     case v1::PeerMessage::kSyncRequest: {
@@ -458,17 +470,31 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
 }
 
 void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
+  // Validators are a full mesh and each sends its clients' transactions to all the
+  // others, so what a validator sent is not relayed again (that would triple the
+  // traffic for nothing; a transaction a link lost still arrives in the block that
+  // commits it). What an observer's clients sent reaches the validators it links to,
+  // and they relay it.
+  const bool relay = !committee_->IndexOf(from).has_value();
   v1::PeerMessage forward;
+  bool admitted = false;
   for (v1::Transaction& tx : *batch.mutable_transactions()) {
     // Seen before (from any peer, pending or long committed): nothing to check or send.
     if (!gossip_seen_.FirstSight(crypto::TxHash(genesis_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
-    if (mempool_->Add(tx).ok()) *forward.mutable_transactions()->add_transactions() = std::move(tx);
+    if (!mempool_->Add(tx).ok()) continue;
+    admitted = true;
+    if (relay) *forward.mutable_transactions()->add_transactions() = std::move(tx);
   }
-  if (forward.transactions().transactions_size() == 0) return;
-  // Each node forwards a transaction once (when it is new to its mempool), to every
-  // peer but the one it came from.
-  transport_->Broadcast(forward, from);
+  if (forward.transactions().transactions_size() > 0) transport_->Broadcast(forward, from);
+  if (admitted) WakeConsensusForTransactions();
+}
+
+void Node::WakeConsensusForTransactions() {
+  // One wake-up in the core's queue at a time: it sees every transaction admitted
+  // before it runs.
+  if (tx_wakeup_queued_.exchange(true)) return;
   asio::post(core_io_, [this] {
+    tx_wakeup_queued_ = false;
     if (!halted_ && !syncing_) Apply(replica_->OnTransactionsAvailable(NowMs()));
   });
 }
@@ -491,13 +517,9 @@ rpc::NodeStatus Node::CurrentStatus() const {
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {
   CAIRN_ASSIGN_OR_RETURN(Hash hash, mempool_->Add(tx));
-  gossip_seen_.FirstSight(hash);  // peers will echo it back: no need to check it again
-  v1::PeerMessage gossip;
-  *gossip.mutable_transactions()->add_transactions() = tx;
-  transport_->Broadcast(gossip);
-  asio::post(core_io_, [this] {
-    if (!halted_ && !syncing_) Apply(replica_->OnTransactionsAvailable(NowMs()));
-  });
+  gossip_seen_.FirstSight(hash);  // a peer may relay it back: no need to check it again
+  tx_outbox_->Add(tx);
+  WakeConsensusForTransactions();
   return hash;
 }
 

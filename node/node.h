@@ -26,6 +26,7 @@
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "node/metrics_server.h"
+#include "node/tx_outbox.h"
 #include "rpc/node_api.h"
 #include "rpc/server.h"
 
@@ -70,6 +71,8 @@ class Node : public rpc::NodeApi {
   void OnCommitted(const consensus::CommitAction& action);
   void OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message);
   void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
+  // Lets consensus know that transactions wait (a leader idling for them proposes).
+  void WakeConsensusForTransactions();
   void SendConsensus(uint32_t to, const v1::ConsensusMessage& message);
   uint64_t NowMs() const;
 
@@ -108,6 +111,8 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<boost::asio::thread_pool> verify_pool_;
   std::atomic<int64_t> verify_queue_{0};
   net::SeenCache gossip_seen_{1 << 16};  // transactions already handled from gossip
+  std::atomic<bool> tx_wakeup_queued_{false};
+  std::unique_ptr<TxOutbox> tx_outbox_;  // client transactions on their way to the peers
   std::unique_ptr<net::Transport> transport_;
   MetricsRegistry metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;

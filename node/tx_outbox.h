@@ -1,0 +1,41 @@
+// Transactions this node admitted from its own clients, on their way to its peers:
+// batched in time (one TxBatch per flush rather than one message per transaction), so
+// that under load a peer parses, posts and checks a batch at a time. A transaction
+// waits at most `delay` here; a full batch goes at once.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+
+#include "cairn/v1/p2p.pb.h"
+#include "net/asio.h"
+
+namespace cairn::node {
+
+class TxOutbox {
+ public:
+  using Send = std::function<void(v1::TxBatch batch)>;
+  // `send` runs on `io`'s thread, or on Add's caller for a full batch.
+  TxOutbox(boost::asio::io_context& io, Send send, size_t max_batch, std::chrono::milliseconds delay)
+      : io_(io), send_(std::move(send)), max_batch_(max_batch), delay_(delay), timer_(io) {}
+
+  // Thread-safe.
+  void Add(const v1::Transaction& tx);
+  // On `io`'s thread, before it stops: what waits is dropped (clients resubmit).
+  void Cancel() { timer_.cancel(); }
+
+ private:
+  void Flush();
+
+  boost::asio::io_context& io_;
+  const Send send_;
+  const size_t max_batch_;
+  const std::chrono::milliseconds delay_;
+  boost::asio::steady_timer timer_;  // used on io_'s thread only
+  std::mutex mu_;
+  v1::TxBatch pending_;  // guarded by mu_
+  bool flush_scheduled_ = false;  // guarded by mu_
+};
+
+}  // namespace cairn::node
