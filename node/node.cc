@@ -95,7 +95,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
             if (message.has_transactions()) {
               if (self->verify_queue_.load() >= kMaxVerifyQueue) return;
               ++self->verify_queue_;
-              asio::post(*self->verify_pool_, [self, from, batch = std::move(*message.mutable_transactions())]() mutable {
+              asio::post(self->verify_io_, [self, from, batch = std::move(*message.mutable_transactions())]() mutable {
                 self->AdmitGossip(from, std::move(batch));
                 --self->verify_queue_;
               });
@@ -108,7 +108,6 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       .log = [](const std::string& line) { LogInfo("net", line); },
       .committed_height = [ledger_ptr] { return ledger_ptr->height(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
-  node->verify_pool_ = std::make_unique<asio::thread_pool>(kVerifyThreads);
   net::Transport* transport = node->transport_.get();
   node->tx_outbox_ = std::make_unique<TxOutbox>(
       node->net_io_,
@@ -204,8 +203,17 @@ Status Node::Start() {
   started_ = true;
   net_work_.emplace(net_io_.get_executor());
   core_work_.emplace(core_io_.get_executor());
-  net_thread_ = std::thread([this] { net_io_.run(); });
-  core_thread_ = std::thread([this] { core_io_.run(); });
+  verify_work_.emplace(verify_io_.get_executor());
+  // Named, so that top -H and perf show which part of the node spends the time.
+  auto run = [](asio::io_context& io, const char* name) {
+    return std::thread([&io, name] {
+      pthread_setname_np(pthread_self(), name);
+      io.run();
+    });
+  };
+  net_thread_ = run(net_io_, "cairn-net");
+  core_thread_ = run(core_io_, "cairn-core");
+  for (int i = 0; i < kVerifyThreads; ++i) verify_threads_.push_back(run(verify_io_, "cairn-verify"));
   LogInfo("node", std::string(self_ ? "validator " + std::to_string(*self_) : "observer") + " " +
                       Short(key_->public_key()) + " of chain " + genesis_.chain_id() + " at height " +
                       std::to_string(ledger_->height()) + "; peers on " + config_.p2p_listen() +
@@ -234,8 +242,9 @@ void Node::Stop() {
     });
     net_work_.reset();
     core_work_.reset();
-    verify_pool_->stop();
-    verify_pool_->join();
+    verify_work_.reset();
+    verify_io_.stop();
+    for (std::thread& t : verify_threads_) t.join();
     core_io_.stop();
     core_thread_.join();
     // The transport's closes go out before the loop ends.

@@ -108,7 +108,7 @@ class Node : public rpc::NodeApi {
   // Responses above the head, until the ones below them arrive (bounded by the
   // scheduler's requests in flight).
   std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;
-  std::unique_ptr<boost::asio::thread_pool> verify_pool_;
+  boost::asio::io_context verify_io_;  // run by verify_threads_
   std::atomic<int64_t> verify_queue_{0};
   net::SeenCache gossip_seen_{1 << 16};  // transactions already handled from gossip
   std::atomic<bool> tx_wakeup_queued_{false};
@@ -117,8 +117,10 @@ class Node : public rpc::NodeApi {
   MetricsRegistry metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<rpc::Server> rpc_server_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_,
+      verify_work_;
   std::thread net_thread_, core_thread_;
+  std::vector<std::thread> verify_threads_;
   bool started_ = false;
   std::atomic<bool> stopped_{false};
   std::mutex commit_mu_;  // with commit_cv_: wakes RPC waiters at each commit
