@@ -14,7 +14,7 @@ constexpr size_t kMaxPemBytes = 1 << 20;
 }  // namespace
 
 Server::Server(NodeApi& node, ServerLimits limits)
-    : transactions_(node), ledger_(node, limits.max_streams_per_client), node_(node), limits_(limits) {}
+    : transactions_(node, limits.max_streams_per_client), ledger_(node, limits.max_streams_per_client), node_(node), limits_(limits) {}
 
 Server::~Server() { Stop(); }
 

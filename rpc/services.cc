@@ -45,6 +45,31 @@ grpc::Status TransactionsService::Submit(grpc::ServerContext*, const v1::SubmitR
   return grpc::Status::OK;
 }
 
+grpc::Status TransactionsService::SubmitStream(
+    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::SubmitStreamResponse, v1::SubmitRequest>* stream) {
+  StreamSlots::Slot slot = streams_.Take(context->peer());
+  if (!slot) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "at most " + std::to_string(streams_.max_per_client()) + " submit streams per client"};
+  }
+  v1::SubmitRequest request;
+  v1::SubmitStreamResponse response;
+  while (stream->Read(&request)) {
+    response.Clear();
+    Result<Hash> hash = request.has_transaction() ? node_.Submit(request.transaction())
+                                                  : Result<Hash>(Status::InvalidArgument("transaction is missing"));
+    if (hash.ok()) {
+      response.set_tx_hash(ToBytes(*hash));
+    } else {
+      const grpc::Status refused = ToGrpc(hash.status());
+      response.set_code(static_cast<int32_t>(refused.error_code()));
+      response.set_message(refused.error_message());
+    }
+    if (!stream->Write(response)) return {grpc::StatusCode::CANCELLED, "the client went away"};
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest* request,
                                                  v1::GetTransactionResponse* response) {
   auto hash = HashArgument(request->tx_hash(), "tx_hash");
@@ -101,24 +126,11 @@ Status FillBlock(const ledger::Ledger& ledger, ledger::StoredBlock stored, v1::G
 
 grpc::Status LedgerService::StreamBlocks(grpc::ServerContext* context, const v1::StreamBlocksRequest* request,
                                          grpc::ServerWriter<v1::GetBlockResponse>* writer) {
-  const std::string client = context->peer().substr(0, context->peer().rfind(':'));
-  {
-    std::lock_guard lock(streams_mu_);
-    if (streams_[client] >= max_streams_per_client_) {
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED, "at most " + std::to_string(max_streams_per_client_) +
-                                                        " block streams per client"};
-    }
-    ++streams_[client];
+  StreamSlots::Slot slot = streams_.Take(context->peer());
+  if (!slot) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+            "at most " + std::to_string(streams_.max_per_client()) + " block streams per client"};
   }
-  struct Release {
-    LedgerService* self;
-    std::string client;
-    ~Release() {
-      std::lock_guard lock(self->streams_mu_);
-      if (--self->streams_[client] == 0) self->streams_.erase(client);
-    }
-  } release{this, client};
-
   const ledger::Ledger& ledger = node_.ledger();
   for (uint64_t height = std::max<uint64_t>(request->from_height(), 1);;) {
     if (context->IsCancelled()) return {grpc::StatusCode::CANCELLED, "the client went away"};

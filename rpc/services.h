@@ -2,12 +2,11 @@
 // a few ledger reads or one mempool admission.
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <string>
 
 #include "cairn/v1/api.grpc.pb.h"
 #include "rpc/node_api.h"
+#include "rpc/stream_slots.h"
 
 namespace cairn::rpc {
 
@@ -16,8 +15,10 @@ grpc::Status ToGrpc(const Status& status);
 
 class TransactionsService final : public v1::Transactions::Service {
  public:
-  explicit TransactionsService(NodeApi& node) : node_(node) {}
+  TransactionsService(NodeApi& node, int max_streams_per_client) : node_(node), streams_(max_streams_per_client) {}
   grpc::Status Submit(grpc::ServerContext*, const v1::SubmitRequest*, v1::SubmitResponse*) override;
+  grpc::Status SubmitStream(grpc::ServerContext*,
+                            grpc::ServerReaderWriter<v1::SubmitStreamResponse, v1::SubmitRequest>*) override;
   grpc::Status GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest*,
                               v1::GetTransactionResponse*) override;
   grpc::Status WaitForCommit(grpc::ServerContext*, const v1::WaitForCommitRequest*,
@@ -25,11 +26,12 @@ class TransactionsService final : public v1::Transactions::Service {
 
  private:
   NodeApi& node_;
+  StreamSlots streams_;
 };
 
 class LedgerService final : public v1::Ledger::Service {
  public:
-  LedgerService(NodeApi& node, int max_streams_per_client) : node_(node), max_streams_per_client_(max_streams_per_client) {}
+  LedgerService(NodeApi& node, int max_streams_per_client) : node_(node), streams_(max_streams_per_client) {}
   grpc::Status GetBlock(grpc::ServerContext*, const v1::GetBlockRequest*, v1::GetBlockResponse*) override;
   grpc::Status StreamBlocks(grpc::ServerContext*, const v1::StreamBlocksRequest*,
                             grpc::ServerWriter<v1::GetBlockResponse>*) override;
@@ -39,9 +41,7 @@ class LedgerService final : public v1::Ledger::Service {
 
  private:
   NodeApi& node_;
-  const int max_streams_per_client_;
-  std::mutex streams_mu_;
-  std::map<std::string, int> streams_;  // open streams by client address
+  StreamSlots streams_;
 };
 
 class NodeService final : public v1::Node::Service {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -17,7 +18,6 @@ namespace cairn::load {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kSubmitDeadline = std::chrono::seconds(10);
 constexpr auto kSampleEvery = std::chrono::milliseconds(250);
 constexpr int64_t kNotYet = -1;
 
@@ -39,7 +39,7 @@ class Driver {
         acknowledged_(workload.txs.size(), 0) {
     for (const std::string& node : config.nodes) {
       auto channel = grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
-      submit_stubs_.push_back(v1::Transactions::NewStub(channel));
+      lanes_.push_back(std::make_unique<Lane>(v1::Transactions::NewStub(channel)));
       if (!ledger_stub_) ledger_stub_ = v1::Ledger::NewStub(channel);
     }
   }
@@ -50,10 +50,23 @@ class Driver {
     window_end_ = window_start_ + Seconds(config_.seconds);
     std::thread watcher([this] { WatchBlocks(); });
     std::thread submitter;
-    if (config_.mode != LoadMode::kIdle) submitter = std::thread([this] { SubmitAll(); });
+    std::vector<std::thread> lane_threads;
+    if (config_.mode != LoadMode::kIdle) {
+      for (auto& lane : lanes_) {
+        lane->stream = lane->stub->SubmitStream(&lane->context);
+        lane_threads.emplace_back([this, l = lane.get()] { WriteLane(*l); });
+        lane_threads.emplace_back([this, l = lane.get()] { ReadLane(*l); });
+      }
+      submitter = std::thread([this] { SubmitAll(); });
+    }
     SampleValidators();
     if (submitter.joinable()) submitter.join();
-    WaitForCalls();
+    for (auto& lane : lanes_) {
+      std::lock_guard lock(lane->mu);
+      lane->closing = true;
+      lane->cv.notify_all();
+    }
+    for (std::thread& t : lane_threads) t.join();
     Drain();
     {
       std::lock_guard lock(mu_);
@@ -65,43 +78,90 @@ class Driver {
   }
 
  private:
-  struct Call {
+  // One submit stream to one validator: the submitter queues, a writer sends, a reader
+  // matches the answers (in order) to what was sent.
+  struct Lane {
+    explicit Lane(std::unique_ptr<v1::Transactions::Stub> s) : stub(std::move(s)) {}
+    std::unique_ptr<v1::Transactions::Stub> stub;
     grpc::ClientContext context;
-    v1::SubmitResponse response;
-    uint32_t index = 0;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::SubmitRequest, v1::SubmitStreamResponse>> stream;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<uint32_t> to_send;  // guarded by mu
+    std::deque<uint32_t> sent;     // guarded by mu
+    bool closing = false;          // guarded by mu: nothing more will be queued
   };
 
-  bool InWindow(int64_t ns) const { return ns >= Nanos(window_start_) && ns < Nanos(window_end_); }
-
   void Submit(uint32_t index) {
-    const SignedTransfer& tx = workload_.txs[index];
-    auto* call = new Call();
-    call->index = index;
-    call->context.set_deadline(std::chrono::system_clock::now() + kSubmitDeadline);
     submit_ns_[index] = Nanos(Clock::now());
     {
       std::lock_guard lock(mu_);
       ++submitted_;
-      ++calls_;
     }
-    auto& stub = *submit_stubs_[tx.account % submit_stubs_.size()];
-    stub.async()->Submit(&call->context, &tx.request, &call->response, [this, call](grpc::Status status) {
-      OnSubmitted(call->index, status);
-      delete call;
-    });
+    Lane& lane = *lanes_[workload_.txs[index].account % lanes_.size()];
+    std::lock_guard lock(lane.mu);
+    lane.to_send.push_back(index);
+    lane.cv.notify_one();
   }
 
-  void OnSubmitted(uint32_t index, const grpc::Status& status) {
+  void WriteLane(Lane& lane) {
+    std::vector<uint32_t> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(lane.mu);
+        lane.cv.wait(lock, [&] { return !lane.to_send.empty() || lane.closing; });
+        if (lane.to_send.empty()) break;
+        batch.assign(lane.to_send.begin(), lane.to_send.end());
+        lane.to_send.clear();
+        lane.sent.insert(lane.sent.end(), batch.begin(), batch.end());
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        // All but the last of a batch may wait in gRPC's buffer for the next.
+        grpc::WriteOptions options;
+        if (i + 1 < batch.size()) options.set_buffer_hint();
+        if (!lane.stream->Write(workload_.txs[batch[i]].request, options)) {
+          lane.stream->WritesDone();
+          return;
+        }
+      }
+    }
+    lane.stream->WritesDone();
+  }
+
+  void ReadLane(Lane& lane) {
+    v1::SubmitStreamResponse response;
+    while (lane.stream->Read(&response)) {
+      uint32_t index;
+      {
+        std::lock_guard lock(lane.mu);
+        if (lane.sent.empty()) break;  // an answer to nothing: the node is wrong
+        index = lane.sent.front();
+        lane.sent.pop_front();
+      }
+      OnSubmitted(index, response.code(), response.message());
+    }
+    const grpc::Status status = lane.stream->Finish();
+    std::lock_guard lock(lane.mu);
+    // Whatever was sent and not answered was not admitted.
+    for (uint32_t index : lane.sent) {
+      OnSubmitted(index, status.ok() ? grpc::StatusCode::UNKNOWN : status.error_code(),
+                  "no answer: " + status.error_message());
+    }
+    lane.sent.clear();
+  }
+
+  void OnSubmitted(uint32_t index, int code, const std::string& message) {
     std::lock_guard lock(mu_);
-    if (status.ok()) {
+    if (code == 0) {
       acknowledged_[index] = 1;
     } else {
       ++failed_;
-      ++failures_[std::to_string(status.error_code()) + ": " + status.error_message()];
+      ++failures_[std::to_string(code) + ": " + message];
+      cv_.notify_all();  // a failure frees a slot of the closed loop
     }
-    if (--calls_ == 0) cv_.notify_all();
-    cv_.notify_all();  // a failure frees a slot of the closed loop
   }
+
+  bool InWindow(int64_t ns) const { return ns >= Nanos(window_start_) && ns < Nanos(window_end_); }
 
   uint64_t InFlight() const { return submitted_ - committed_ - failed_; }
 
@@ -126,11 +186,6 @@ class Driver {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }
-  }
-
-  void WaitForCalls() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return calls_ == 0; });
   }
 
   // Until every acknowledged transaction has committed, or the drain time is over.
@@ -236,18 +291,18 @@ class Driver {
 
   const LoadConfig& config_;
   const Workload& workload_;
-  std::vector<std::unique_ptr<v1::Transactions::Stub>> submit_stubs_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
   std::unique_ptr<v1::Ledger::Stub> ledger_stub_;
   Clock::time_point start_, window_start_, window_end_;
 
   // Per transaction; each slot is written by one thread and read after it is done.
   std::vector<int64_t> submit_ns_;  // the submitter
   std::vector<int64_t> commit_ns_;  // the watcher
-  std::vector<uint8_t> acknowledged_;  // gRPC callbacks, under mu_
+  std::vector<uint8_t> acknowledged_;  // the lanes' readers, under mu_
 
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t submitted_ = 0, committed_ = 0, failed_ = 0, calls_ = 0;
+  uint64_t submitted_ = 0, committed_ = 0, failed_ = 0;
   std::map<std::string, uint64_t> failures_;
   bool ran_out_ = false, stopping_ = false;
   grpc::ClientContext* stream_context_ = nullptr;

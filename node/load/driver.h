@@ -1,7 +1,8 @@
 // Runs a load against a running network and measures it from the chain: every
-// pre-signed transfer is submitted over the public gRPC API (each account to one
-// validator, the accounts spread over all of them), and a transaction counts as
-// committed when a block holding it arrives on node 0's block stream.
+// pre-signed transfer is submitted over the public gRPC API (SubmitStream, one stream
+// per validator; each account to one validator, the accounts spread over all of
+// them), and a transaction counts as committed when a block holding it arrives on
+// node 0's block stream.
 //   saturation: closed loop, at most `inflight` submitted and not yet committed;
 //   rate:       open loop, `rate` submissions a second whatever the chain does;
 //   idle:       nothing submitted, only the validators' CPU and blocks are watched.
