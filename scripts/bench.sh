@@ -9,7 +9,9 @@
 #                                    the ceiling, idle (each on a fresh network)
 #   scripts/bench.sh micro [args]    Google Benchmark micro-benchmarks of the hot paths,
 #                                    medians of 5 repetitions (args go to cairn_bench)
-# The last line of a network run is one JSON object (node/load/report.h).
+# The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN
+# set to a folder holding cairn and cairnd, nothing is installed or built (tests use
+# that); CAIRN_BENCH_PORT (default 27600) is the network's first port.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -42,8 +44,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/setup.sh >/dev/null
-scripts/build.sh cairn cairnd >/dev/null
+if [ -z "${CAIRN_BIN:-}" ]; then
+  scripts/setup.sh >/dev/null
+  scripts/build.sh cairn cairnd >/dev/null
+fi
+bin=${CAIRN_BIN:-build/bin}
 
 if [ -n "$keep" ]; then
   if [ -e "$keep" ] && [ -n "$(ls -A "$keep")" ]; then echo "bench.sh: $keep is not empty" >&2; exit 2; fi
@@ -53,7 +58,7 @@ else
 fi
 network() {
   CAIRN_DEVNET_DIR=$dir CAIRN_DEVNET_PORT=$port CAIRN_DEVNET_VALIDATORS=$validators \
-    CAIRN_DEVNET_LOAD_ACCOUNTS=$accounts scripts/devnet.sh "$1" >/dev/null
+    CAIRN_DEVNET_LOAD_ACCOUNTS=$accounts CAIRN_BIN=$bin scripts/devnet.sh "$1" >/dev/null
 }
 cleanup() {
   network stop || true
@@ -63,11 +68,11 @@ trap cleanup EXIT
 network start
 
 status=0
-build/bin/cairn load --network "$dir" "${load_args[@]}" | tee "$dir/bench.out" || status=$?
+"$bin/cairn" load --network "$dir" "${load_args[@]}" | tee "$dir/bench.out" || status=$?
 network stop
 if [ -n "$keep" ]; then
   chain_txs=$(tail -n 1 "$dir/bench.out" | sed -n 's/.*"chain_txs":\([0-9]*\).*/\1/p')
-  audit=$(build/bin/cairn audit --genesis "$dir/genesis.json" --data "$dir/node0/data")
+  audit=$("$bin/cairn" audit --genesis "$dir/genesis.json" --data "$dir/node0/data")
   echo "$audit"
   audited=$(echo "$audit" | sed -n 's/.* blocks, \([0-9]*\) transactions.*/\1/p')
   if [ "$audited" != "$chain_txs" ]; then

@@ -6,13 +6,15 @@
 #   scripts/devnet.sh stop      stop every node (SIGTERM, then SIGKILL after 10 s)
 # CAIRN_DEVNET_DIR (default devnet/) and CAIRN_DEVNET_PORT (default 26600) move it;
 # CAIRN_DEVNET_VALIDATORS (default 4) and CAIRN_DEVNET_LOAD_ACCOUNTS (default 0, see
-# `cairn testnet --help`) shape a new one (scripts/bench.sh uses them).
+# `cairn testnet --help`) shape a new one (scripts/bench.sh uses them); CAIRN_BIN
+# (default build/bin) is where cairn and cairnd are.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CAIRN_DEVNET_DIR:-$root/devnet}
 base_port=${CAIRN_DEVNET_PORT:-26600}
 validators=${CAIRN_DEVNET_VALIDATORS:-4}
 load_accounts=${CAIRN_DEVNET_LOAD_ACCOUNTS:-0}
+bin=${CAIRN_BIN:-$root/build/bin}
 
 metrics_port() { echo $((base_port + 3 * $1 + 2)); }
 pid_of() { [ -f "$dir/node$1/cairnd.pid" ] && cat "$dir/node$1/cairnd.pid" || true; }
@@ -23,18 +25,18 @@ height() {
 }
 
 start() {
-  if [ ! -x "$root/build/bin/cairnd" ] || [ ! -x "$root/build/bin/cairn" ]; then
+  if [ ! -x "$bin/cairnd" ] || [ ! -x "$bin/cairn" ]; then
     "$root/scripts/setup.sh"
     "$root/scripts/build.sh" cairnd cairn
   fi
   if [ ! -f "$dir/genesis.json" ]; then
-    "$root/build/bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" \
+    "$bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" \
       --load-accounts "$load_accounts" >/dev/null
     echo "devnet: created a $validators-validator network in $dir"
   fi
   for i in $(seq 0 $((validators - 1))); do
     if alive "$i"; then continue; fi
-    nohup "$root/build/bin/cairnd" --config "$dir/node$i/config.json" >>"$dir/node$i/cairnd.log" 2>&1 &
+    nohup "$bin/cairnd" --config "$dir/node$i/config.json" >>"$dir/node$i/cairnd.log" 2>&1 &
     echo $! >"$dir/node$i/cairnd.pid"
   done
   # Blocks commit about once a second when idle: wait for two.

@@ -121,7 +121,7 @@ void BM_ExecuteAndCommitBlock(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_ExecuteAndCommitBlock)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExecuteAndCommitBlock)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
 
 // The commit alone: the synced WriteBatch of an already executed block.
 void BM_CommitBlock(benchmark::State& state) {

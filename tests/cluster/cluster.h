@@ -44,6 +44,8 @@ class Cluster {
   // gRPC, bounded by a 2-second deadline per call; nullopt when the node does not answer.
   std::optional<v1::GetStatusResponse> Status(int i);
   grpc::Status Submit(int i, const v1::Transaction& tx, std::string* tx_hash = nullptr);
+  // For calls the helpers here do not cover (streams).
+  v1::Transactions::Stub& transactions(int i) { return *tx_stubs_.at(i); }
   std::optional<v1::GetTransactionResponse> GetTransaction(int i, const std::string& tx_hash);
   std::optional<v1::GetBlockResponse> GetBlock(int i, uint64_t height);
   // The body of GET /metrics, or empty.

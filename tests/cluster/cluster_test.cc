@@ -88,6 +88,46 @@ TEST(Cluster, FourValidatorsCommitTransactionsSubmittedToDifferentNodes) {
   EXPECT_EQ(cluster.Metric(0, "cairn_peers_connected"), 3);
 }
 
+TEST(Cluster, ASubmitStreamAnswersEachTransactionInOrderAndTheAdmittedOnesCommit) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s)) << "no block committed";
+  Wallet wallet(cluster);
+  const v1::Transaction create = wallet.Next();
+  v1::Transaction forged = wallet.Next();
+  forged.mutable_signature()->at(0) ^= 1;
+  const v1::Transaction transfer = wallet.Next();  // nonce 3 after the forged 2: a gap the mempool holds
+  const std::vector<v1::Transaction> sent = {create, forged, transfer, create};
+  const std::vector<grpc::StatusCode> expected = {grpc::StatusCode::OK, grpc::StatusCode::INVALID_ARGUMENT,
+                                                  grpc::StatusCode::OK, grpc::StatusCode::ALREADY_EXISTS};
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto stream = cluster.transactions(1).SubmitStream(&context);
+  for (const v1::Transaction& tx : sent) {
+    v1::SubmitRequest request;
+    *request.mutable_transaction() = tx;
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::vector<v1::SubmitStreamResponse> answers;
+  v1::SubmitStreamResponse answer;
+  while (stream->Read(&answer)) answers.push_back(answer);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), sent.size());
+  for (size_t k = 0; k < sent.size(); ++k) {
+    EXPECT_EQ(answers[k].code(), expected[k]) << "answer " << k << ": " << answers[k].message();
+    if (expected[k] == grpc::StatusCode::OK) {
+      const v1::Transaction& tx = sent[k];
+      EXPECT_EQ(answers[k].tx_hash(), ToBytes(crypto::TxHash(cluster.chain_id(), tx.public_key(), tx.signature(), tx.body())));
+    } else {
+      EXPECT_FALSE(answers[k].message().empty()) << "a refusal says why";
+    }
+  }
+  // The account creation commits on another node; the transfer waits for nonce 2.
+  EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, {answers[0].tx_hash()}); }, 60s));
+}
+
 TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted) {
   Cluster cluster(4);
   cluster.StartAll();
