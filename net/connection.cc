@@ -128,21 +128,25 @@ bool Connection::Send(std::shared_ptr<const Bytes> frame) {
 void Connection::WriteNext() {
   if (writing_ || queue_.empty() || !open_) return;
   writing_ = true;
+  // The bytes being written stay owned here until the write ends, even if Close
+  // empties the queue meanwhile.
+  in_write_ = queue_.front();
   frames_in_write_ = 1;
-  boost::asio::const_buffer buffer = asio::buffer(*queue_.front());
   if (queue_.size() > 1) {
-    joined_.clear();
+    auto joined = std::make_shared<Bytes>();
     frames_in_write_ = 0;
     for (const auto& frame : queue_) {
-      if (frames_in_write_ > 0 && joined_.size() + frame->size() > kMaxJoinedWriteBytes) break;
-      joined_ += *frame;
+      if (frames_in_write_ > 0 && joined->size() + frame->size() > kMaxJoinedWriteBytes) break;
+      *joined += *frame;
       ++frames_in_write_;
     }
-    buffer = asio::buffer(joined_);
+    in_write_ = std::move(joined);
   }
+  const boost::asio::const_buffer buffer = asio::buffer(*in_write_);
   auto self = shared_from_this();
   asio::async_write(stream_, buffer, [self](boost::system::error_code ec, size_t) {
     self->writing_ = false;
+    self->in_write_.reset();
     if (!self->open_) return;
     if (ec) return self->Close(CloseReason::kIoError, ec.message());
     for (size_t i = 0; i < self->frames_in_write_; ++i) {

@@ -82,8 +82,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<std::shared_ptr<const Bytes>> queue_;
   size_t queued_bytes_ = 0;
   bool writing_ = false;
-  // The frames of the write in progress, when it joined several (WriteNext).
-  Bytes joined_;
+  // The write in progress (WriteNext): its bytes (one frame, or several joined) and
+  // how many queued frames it carries.
+  std::shared_ptr<const Bytes> in_write_;
   size_t frames_in_write_ = 0;
   uint64_t dropped_sends_ = 0;
   double tokens_;

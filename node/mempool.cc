@@ -112,21 +112,25 @@ void Mempool::LeftOut(const v1::Transaction& tx, const Status& reason) {
 }
 
 void Mempool::RemoveCommitted(const v1::Block& block) {
-  std::set<Bytes> senders;
-  {
-    std::lock_guard lock(mu_);
-    for (const v1::Transaction& tx : block.transactions()) {
-      Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
-      auto it = by_hash_.find(hash);
-      if (it != by_hash_.end()) senders.insert(it->second.sender);
-      EraseLocked(hash);
-      senders.insert(crypto::AddressOf(tx.public_key()));
-    }
-  }
-  // Nonce lookups read the ledger: outside the lock.
+  // Every transaction of a committed block used its nonce, whatever its outcome
+  // (ledger/executor.cc), so a sender's highest nonce in the block is now its committed
+  // nonce: no ledger read needed.
   std::map<Bytes, uint64_t> committed;
-  for (const Bytes& sender : senders) committed[sender] = committed_nonce_(sender);
   std::lock_guard lock(mu_);
+  for (const v1::Transaction& tx : block.transactions()) {
+    const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
+    auto it = by_hash_.find(hash);
+    if (it != by_hash_.end()) {
+      uint64_t& highest = committed[it->second.sender];
+      highest = std::max(highest, it->second.nonce);
+      EraseLocked(hash);
+      continue;
+    }
+    v1::TxBody body;  // one this node never held: the block was checked, so it parses
+    if (!body.ParseFromString(tx.body())) continue;
+    uint64_t& highest = committed[crypto::AddressOf(tx.public_key())];
+    highest = std::max(highest, body.nonce());
+  }
   for (const auto& [sender, nonce] : committed) {
     auto queue = by_sender_.find(sender);
     if (queue == by_sender_.end()) continue;
