@@ -70,8 +70,9 @@ Actions Replica::OnTimer(uint64_t round, uint64_t now_ms) {
 
 Actions Replica::OnProposalTimer(uint64_t round, uint64_t now_ms) {
   return Run(now_ms, [&] {
-    if (round != current_round_ || idle_wait_round_ != round) return;
-    idle_wait_over_ = true;
+    if (round != current_round_) return;
+    if (idle_wait_round_ == round) idle_wait_over_ = true;
+    if (pace_wait_round_ == round) pace_wait_over_ = true;
     MaybePropose();
   });
 }
@@ -236,6 +237,20 @@ void Replica::MaybePropose() {
       out_->push_back(SetTimerAction{current_round_, config_.idle_proposal_delay_ms, SetTimerAction::Kind::kProposal});
     }
     return;
+  }
+  // Pacing (ReplicaConfig::min_block_interval_ms); the wait ends by its timer only,
+  // never by clock readings, so that a clock step cannot stall the round.
+  if (config_.min_block_interval_ms > 0 && !(pace_wait_round_ == current_round_ && pace_wait_over_)) {
+    const uint64_t due = parent->header.timestamp_ms() + config_.min_block_interval_ms;
+    if (now_ms_ < due) {
+      if (pace_wait_round_ != current_round_) {
+        pace_wait_round_ = current_round_;
+        pace_wait_over_ = false;
+        out_->push_back(SetTimerAction{current_round_, std::min(due - now_ms_, config_.min_block_interval_ms),
+                                       SetTimerAction::Kind::kProposal});
+      }
+      return;
+    }
   }
 
   BlockEngine::ProposalRequest request{

@@ -45,6 +45,12 @@ struct ReplicaConfig {
   // OnTransactionsAvailable, before proposing an empty block, so that an idle chain
   // does not spin. 0 proposes at once. Must be well below base_timeout_ms.
   uint64_t idle_proposal_delay_ms = 0;
+  // A leader proposes no sooner than this after its parent block's timestamp: under a
+  // trickle of transactions the chain would otherwise make blocks as fast as the
+  // validators can, each costing every one of them signatures and a synced write, and
+  // the CPU that takes delays everything else. 0 does not pace. Must be well below
+  // base_timeout_ms.
+  uint64_t min_block_interval_ms = 0;
   // Blocks waiting for a parent being fetched.
   size_t max_waiting_blocks = 512;
   // Messages for rounds further ahead of the current round are dropped unchecked.
@@ -148,6 +154,8 @@ class Replica {
   uint32_t consecutive_timeouts_ = 0;
   uint64_t idle_wait_round_ = 0;  // the round whose idle wait is running or over
   bool idle_wait_over_ = false;
+  uint64_t pace_wait_round_ = 0;  // the round whose pacing wait is running or over
+  bool pace_wait_over_ = false;
   std::optional<v1::Timeout> my_timeout_;  // signed for current_round_, re-sent on each timer
   SafetyRules safety_;
   BlockTree tree_;

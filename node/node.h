@@ -84,6 +84,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<consensus::Committee> committee_;
   std::unique_ptr<consensus::Context> context_;
   uint64_t round_timeout_ms_ = 0;
+  uint64_t min_block_interval_ms_ = 0;
   size_t max_block_txs_ = 0;
   std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
 
@@ -101,6 +102,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<boost::asio::steady_timer> sync_timer_;
   net::BlockSync sync_;
   bool syncing_ = false;  // consensus waits while sync catches up
+  uint64_t announced_height_ = 0;  // the committed height last sent to the peers (SyncTick)
   std::atomic<uint64_t> best_peer_height_{0};  // for GetStatus, read off the core thread
   mutable std::mutex view_mu_;                 // guards consensus_view_
   v1::GetConsensusStateResponse consensus_view_;  // refreshed after each consensus step

@@ -67,6 +67,7 @@ struct Scenario {
   uint64_t base_timeout_ms = 1'000;
   uint64_t max_timeout_ms = 8'000;
   uint64_t idle_proposal_delay_ms = 400;
+  uint64_t min_block_interval_ms = 20;
   uint64_t tx_interval_ms = 150;
   uint64_t tx_until_ms = 20'000;
 

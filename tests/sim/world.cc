@@ -205,7 +205,8 @@ class World {
         .safety = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord())};
     consensus::ReplicaConfig config{.context = context_, .self = in.validator,
                                     .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
-                                    .idle_proposal_delay_ms = s_.idle_proposal_delay_ms};
+                                    .idle_proposal_delay_ms = s_.idle_proposal_delay_ms,
+                                    .min_block_interval_ms = s_.min_block_interval_ms};
     in.replica = std::make_unique<consensus::Replica>(config, &chain_.validator(in.validator), *in.engine, verifier_,
                                                       leaders_, std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
