@@ -45,29 +45,57 @@ grpc::Status TransactionsService::Submit(grpc::ServerContext*, const v1::SubmitR
   return grpc::Status::OK;
 }
 
-grpc::Status TransactionsService::SubmitStream(
-    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::SubmitStreamResponse, v1::SubmitRequest>* stream) {
-  StreamSlots::Slot slot = streams_.Take(context->peer());
-  if (!slot) {
-    return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-            "at most " + std::to_string(streams_.max_per_client()) + " submit streams per client"};
-  }
-  v1::SubmitRequest request;
-  v1::SubmitStreamResponse response;
-  while (stream->Read(&request)) {
-    response.Clear();
-    Result<Hash> hash = request.has_transaction() ? node_.Submit(request.transaction())
-                                                  : Result<Hash>(Status::InvalidArgument("transaction is missing"));
+namespace {
+
+// One submit stream: read a transaction, admit it, write the answer, read the next.
+class SubmitReactor final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse> {
+ public:
+  SubmitReactor(NodeApi& node, StreamSlots::Slot slot) : node_(node), slot_(std::move(slot)) { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::OK);  // the client has sent everything
+    response_.Clear();
+    Result<Hash> hash = request_.has_transaction() ? node_.Submit(request_.transaction())
+                                                   : Result<Hash>(Status::InvalidArgument("transaction is missing"));
     if (hash.ok()) {
-      response.set_tx_hash(ToBytes(*hash));
+      response_.set_tx_hash(ToBytes(*hash));
     } else {
       const grpc::Status refused = ToGrpc(hash.status());
-      response.set_code(static_cast<int32_t>(refused.error_code()));
-      response.set_message(refused.error_message());
+      response_.set_code(static_cast<int32_t>(refused.error_code()));
+      response_.set_message(refused.error_message());
     }
-    if (!stream->Write(response)) return {grpc::StatusCode::CANCELLED, "the client went away"};
+    StartWrite(&response_);
   }
-  return grpc::Status::OK;
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish({grpc::StatusCode::CANCELLED, "the client went away"});
+    StartRead(&request_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  NodeApi& node_;
+  StreamSlots::Slot slot_;  // freed with the reactor
+  v1::SubmitRequest request_;
+  v1::SubmitStreamResponse response_;
+};
+
+// A stream refused before it starts.
+class RefusedStream final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse> {
+ public:
+  explicit RefusedStream(grpc::Status why) { Finish(std::move(why)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse>* TransactionsService::SubmitStream(
+    grpc::CallbackServerContext* context) {
+  StreamSlots::Slot slot = streams_.Take(context->peer());
+  if (!slot) {
+    return new RefusedStream({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              "at most " + std::to_string(streams_.max_per_client()) + " submit streams per client"});
+  }
+  return new SubmitReactor(node_, std::move(slot));
 }
 
 grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest* request,

@@ -13,12 +13,15 @@ namespace cairn::rpc {
 // Our status codes map one to one onto gRPC's (crypto/status.h).
 grpc::Status ToGrpc(const Status& status);
 
-class TransactionsService final : public v1::Transactions::Service {
+// SubmitStream uses gRPC's callback API (a reactor per stream, run on gRPC's own
+// threads), so that open gateway streams do not each hold a thread of the
+// synchronous pool for as long as they last.
+class TransactionsService final : public v1::Transactions::WithCallbackMethod_SubmitStream<v1::Transactions::Service> {
  public:
   TransactionsService(NodeApi& node, int max_streams_per_client) : node_(node), streams_(max_streams_per_client) {}
   grpc::Status Submit(grpc::ServerContext*, const v1::SubmitRequest*, v1::SubmitResponse*) override;
-  grpc::Status SubmitStream(grpc::ServerContext*,
-                            grpc::ServerReaderWriter<v1::SubmitStreamResponse, v1::SubmitRequest>*) override;
+  grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse>* SubmitStream(
+      grpc::CallbackServerContext* context) override;
   grpc::Status GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest*,
                               v1::GetTransactionResponse*) override;
   grpc::Status WaitForCommit(grpc::ServerContext*, const v1::WaitForCommitRequest*,

@@ -126,6 +126,25 @@ TEST(Cluster, ASubmitStreamAnswersEachTransactionInOrderAndTheAdmittedOnesCommit
   }
   // The account creation commits on another node; the transfer waits for nonce 2.
   EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, {answers[0].tx_hash()}); }, 60s));
+
+  // A client holds at most 4 submit streams open on a node; a fifth is refused.
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReaderWriter<v1::SubmitRequest, v1::SubmitStreamResponse>>> open;
+  v1::SubmitRequest one;
+  *one.mutable_transaction() = wallet.Next();
+  for (int k = 0; k < 5; ++k) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->set_deadline(std::chrono::system_clock::now() + 30s);
+    open.push_back(cluster.transactions(2).SubmitStream(contexts.back().get()));
+    // An answered write shows that the stream is open on the node.
+    if (k < 4) {
+      ASSERT_TRUE(open.back()->Write(one));
+      ASSERT_TRUE(open.back()->Read(&answer)) << "stream " << k;
+    }
+  }
+  EXPECT_FALSE(open.back()->Read(&answer));
+  EXPECT_EQ(open.back()->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  for (int k = 0; k < 4; ++k) contexts[k]->TryCancel();
 }
 
 TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted) {
