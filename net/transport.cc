@@ -263,6 +263,17 @@ void Transport::Send(const crypto::PublicKey& to, const v1::PeerMessage& message
   });
 }
 
+void Transport::SendToEach(const std::vector<crypto::PublicKey>& to, const v1::PeerMessage& message) {
+  auto frame = std::make_shared<const Bytes>(EncodeFrame(message));
+  const char* kind = MessageKind(message);
+  asio::post(io_, [this, to, frame, kind] {
+    for (const crypto::PublicKey& key : to) {
+      auto it = links_.find(key);
+      if (it != links_.end()) SendOn(*it->second, frame, kind);
+    }
+  });
+}
+
 void Transport::Broadcast(const v1::PeerMessage& message, std::optional<crypto::PublicKey> except) {
   auto frame = std::make_shared<const Bytes>(EncodeFrame(message));
   const char* kind = MessageKind(message);

@@ -75,6 +75,8 @@ class Transport {
   void Stop();
 
   void Send(const crypto::PublicKey& to, const v1::PeerMessage& message);
+  // To each of `to` that is connected; the message is serialized once for all.
+  void SendToEach(const std::vector<crypto::PublicKey>& to, const v1::PeerMessage& message);
   // To every connected peer but `except`.
   void Broadcast(const v1::PeerMessage& message, std::optional<crypto::PublicKey> except = std::nullopt);
 

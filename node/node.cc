@@ -283,11 +283,16 @@ void Node::Apply(consensus::Actions actions) {
   for (consensus::Action& action : actions) {
     if (halted_) return;
     if (auto* send = std::get_if<consensus::SendAction>(&action)) {
-      SendConsensus(send->to, send->message);
+      SendConsensus(send->to, std::move(send->message));
     } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
+      // One envelope and one serialization for all (a proposal carries its block).
+      v1::PeerMessage envelope;
+      *envelope.mutable_consensus() = std::move(broadcast->message);
+      std::vector<crypto::PublicKey> others;
       for (uint32_t i = 0; i < committee_->size(); ++i) {
-        if (!self_ || i != *self_) SendConsensus(i, broadcast->message);
+        if (!self_ || i != *self_) others.push_back(committee_->key(i));
       }
+      transport_->SendToEach(others, envelope);
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
       // Nothing after this action may leave before the record is on disk.
       Status saved = ledger_->SaveSafetyRecord(persist->record);
@@ -347,22 +352,22 @@ void Node::OnCommitted(const consensus::CommitAction& action) {
     return;
   }
   const uint64_t now = NowMs();
-  std::vector<v1::Block> blocks;
+  std::vector<const v1::Block*> blocks;
   for (const auto& [block, certificate] : action.blocks) {
     v1::BlockHeader header;
     if (header.ParseFromString(block.header()) && now >= header.timestamp_ms()) {
       m_.commit_latency->Observe(static_cast<double>(now - header.timestamp_ms()) / 1000.0);
     }
-    blocks.push_back(block);
+    blocks.push_back(&block);
   }
   AfterCommit(blocks);
 }
 
-void Node::AfterCommit(const std::vector<v1::Block>& blocks) {
+void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   uint64_t txs = 0;
-  for (const v1::Block& block : blocks) {
-    mempool_->RemoveCommitted(block);
-    txs += static_cast<uint64_t>(block.transactions_size());
+  for (const v1::Block* block : blocks) {
+    mempool_->RemoveCommitted(*block);
+    txs += static_cast<uint64_t>(block->transactions_size());
   }
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
@@ -439,7 +444,9 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
     if (outcome.lied) LogWarn("sync", "peer " + Short(peer) + " sent a bad sync response: " + outcome.why);
     if (!outcome.committed.empty()) {
       m_.blocks_synced->Add(outcome.committed.size());
-      AfterCommit(outcome.committed);
+      std::vector<const v1::Block*> blocks;
+      for (const v1::Block& block : outcome.committed) blocks.push_back(&block);
+      AfterCommit(blocks);
     }
     // Go on with the lowest buffered response, if it now joins the head.
     auto next = sync_buffer_.begin();
@@ -450,9 +457,9 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
   }
 }
 
-void Node::SendConsensus(uint32_t to, const v1::ConsensusMessage& message) {
+void Node::SendConsensus(uint32_t to, v1::ConsensusMessage message) {
   v1::PeerMessage envelope;
-  *envelope.mutable_consensus() = message;
+  *envelope.mutable_consensus() = std::move(message);
   transport_->Send(committee_->key(to), envelope);
 }
 

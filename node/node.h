@@ -65,7 +65,7 @@ class Node : public rpc::NodeApi {
   // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
-  void AfterCommit(const std::vector<v1::Block>& blocks);
+  void AfterCommit(const std::vector<const v1::Block*>& blocks);
   // Core thread.
   void Apply(consensus::Actions actions);
   void OnCommitted(const consensus::CommitAction& action);
@@ -73,7 +73,7 @@ class Node : public rpc::NodeApi {
   void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
   // Lets consensus know that transactions wait (a leader idling for them proposes).
   void WakeConsensusForTransactions();
-  void SendConsensus(uint32_t to, const v1::ConsensusMessage& message);
+  void SendConsensus(uint32_t to, v1::ConsensusMessage message);
   uint64_t NowMs() const;
 
   v1::NodeConfig config_;
