@@ -30,10 +30,12 @@ struct BioDeleter {
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
-// Turning 32 raw bytes into OpenSSL's EVP_PKEY costs about a fifth of a verification
-// (OpenSSL 3 looks up its providers each time), and a node verifies under the same
-// keys again and again: the validators' on every block, active senders' on each of
-// their transactions. Each thread keeps the keys it used recently.
+// Preparing a verification from 32 raw bytes (an EVP_PKEY, then a context initialised
+// for it) costs OpenSSL 3 provider look-ups under process-wide locks, which threads
+// verifying side by side contend for; a node verifies under the same keys again and
+// again (the validators' on every block, active senders' on each transaction). So
+// each thread keeps, per recent key, a context initialised once, and verifies with a
+// copy of it.
 constexpr size_t kMaxCachedKeys = 4096;
 
 struct KeyBytesHash {
@@ -44,13 +46,22 @@ struct KeyBytesHash {
   }
 };
 
-EVP_PKEY* CachedPkey(const std::array<uint8_t, kPublicKeySize>& key) {
-  thread_local std::unordered_map<std::array<uint8_t, kPublicKeySize>, PkeyPtr, KeyBytesHash> cache;
-  if (auto it = cache.find(key); it != cache.end()) return it->second.get();
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
-  if (!pkey) return nullptr;
+using CtxPtr = std::unique_ptr<EVP_MD_CTX, CtxDeleter>;
+
+// A context initialised for verifying under `key`, or null for bytes that are no key.
+const EVP_MD_CTX* CachedVerifyContext(const std::array<uint8_t, kPublicKeySize>& key) {
+  struct Entry {
+    PkeyPtr pkey;
+    CtxPtr ctx;
+  };
+  thread_local std::unordered_map<std::array<uint8_t, kPublicKeySize>, Entry, KeyBytesHash> cache;
+  if (auto it = cache.find(key); it != cache.end()) return it->second.ctx.get();
+  Entry entry{PkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size())),
+              CtxPtr(EVP_MD_CTX_new())};
+  if (!entry.pkey || !entry.ctx) return nullptr;
+  if (EVP_DigestVerifyInit(entry.ctx.get(), nullptr, nullptr, nullptr, entry.pkey.get()) != 1) return nullptr;
   if (cache.size() >= kMaxCachedKeys) cache.clear();
-  return cache.emplace(key, std::move(pkey)).first->second.get();
+  return cache.emplace(key, std::move(entry)).first->second.ctx.get();
 }
 
 PublicKey PublicKeyOf(EVP_PKEY* pkey) {
@@ -80,11 +91,11 @@ Result<PublicKey> PublicKey::FromHex(std::string_view hex) {
 
 bool PublicKey::Verify(ByteView message, ByteView signature) const {
   if (signature.size() != kSignatureSize) return false;
-  EVP_PKEY* pkey = CachedPkey(key_);
-  if (pkey == nullptr) return false;
-  std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+  const EVP_MD_CTX* prepared = CachedVerifyContext(key_);
+  if (prepared == nullptr) return false;
+  thread_local CtxPtr ctx(EVP_MD_CTX_new());
   CAIRN_CHECK(ctx != nullptr);
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey) != 1) return false;
+  if (EVP_MD_CTX_copy_ex(ctx.get(), prepared) != 1) return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const uint8_t*>(signature.data()),
                           signature.size(), reinterpret_cast<const uint8_t*>(message.data()),
                           message.size()) == 1;

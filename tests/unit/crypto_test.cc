@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "crypto/bytes.h"
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
@@ -83,6 +85,25 @@ TEST(Ed25519, RejectsTamperingAndBadLengths) {
   EXPECT_FALSE(PrivateKey::FromSeed(Bytes(16, 'x')).ok());
   // The all-zero default key verifies nothing.
   EXPECT_FALSE(PublicKey().Verify("message", sig));
+}
+
+// Verification reuses a context prepared per key and thread: no result may leak from
+// one check into the next, in any order, and threads must agree.
+TEST(Ed25519, RepeatedChecksUnderOneKeyStayIndependent) {
+  PrivateKey key = PrivateKey::Generate();
+  const Bytes sig = key.Sign("message");
+  Bytes flipped = sig;
+  flipped[0] ^= 1;
+  auto check = [&] {
+    for (int i = 0; i < 50; ++i) {
+      EXPECT_TRUE(key.public_key().Verify("message", sig));
+      EXPECT_FALSE(key.public_key().Verify("message", flipped));
+      EXPECT_FALSE(key.public_key().Verify("other", sig));
+    }
+  };
+  std::thread other(check);
+  check();
+  other.join();
 }
 
 TEST(Ed25519, KeyFileIsPrivateAndRoundTrips) {
