@@ -34,12 +34,17 @@ Result<Hash> HashArgument(const std::string& bytes, const char* what) {
   return hash;
 }
 
+// What Submit and each message of SubmitStream do: the same checks, the same answers.
+Result<Hash> Admit(NodeApi& node, const v1::SubmitRequest& request) {
+  if (!request.has_transaction()) return Status::InvalidArgument("transaction is missing");
+  return node.Submit(request.transaction());
+}
+
 }  // namespace
 
 grpc::Status TransactionsService::Submit(grpc::ServerContext*, const v1::SubmitRequest* request,
                                          v1::SubmitResponse* response) {
-  if (!request->has_transaction()) return ToGrpc(Status::InvalidArgument("transaction is missing"));
-  auto hash = node_.Submit(request->transaction());
+  auto hash = Admit(node_, *request);
   if (!hash.ok()) return ToGrpc(hash.status());
   response->set_tx_hash(ToBytes(*hash));
   return grpc::Status::OK;
@@ -55,8 +60,7 @@ class SubmitReactor final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1
   void OnReadDone(bool ok) override {
     if (!ok) return Finish(grpc::Status::OK);  // the client has sent everything
     response_.Clear();
-    Result<Hash> hash = request_.has_transaction() ? node_.Submit(request_.transaction())
-                                                   : Result<Hash>(Status::InvalidArgument("transaction is missing"));
+    Result<Hash> hash = Admit(node_, request_);
     if (hash.ok()) {
       response_.set_tx_hash(ToBytes(*hash));
     } else {

@@ -1,13 +1,16 @@
 #include "node/load/proc_stats.h"
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <unistd.h>
 
+#include "ledger/json_file.h"
+
 namespace cairn::load {
 
 namespace {
+
+constexpr size_t kMaxProcFileBytes = 64 << 10;
 
 // "VmRSS:     1234 kB" -> 1234 / 1024.
 std::optional<double> StatusFieldMb(const std::string& status, const std::string& field) {
@@ -23,8 +26,10 @@ std::optional<double> StatusFieldMb(const std::string& status, const std::string
 
 std::optional<ProcessUsage> ReadProcessUsage(pid_t pid) {
   const std::string base = "/proc/" + std::to_string(pid);
-  std::ifstream stat_file(base + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  auto stat_text = ledger::ReadSmallFile(base + "/stat", kMaxProcFileBytes);
+  auto status = ledger::ReadSmallFile(base + "/status", kMaxProcFileBytes);
+  if (!stat_text.ok() || !status.ok()) return std::nullopt;
+  const std::string& stat = *stat_text;
   // Fields after the command name, which is in parentheses and may hold spaces:
   // state(3) ... utime(14) stime(15).
   const size_t close = stat.rfind(')');
@@ -37,10 +42,8 @@ std::optional<ProcessUsage> ReadProcessUsage(pid_t pid) {
     if (i == 15) stime = std::stod(field);
   }
   if (!fields) return std::nullopt;
-  std::ifstream status_file(base + "/status");
-  std::string status((std::istreambuf_iterator<char>(status_file)), std::istreambuf_iterator<char>());
-  auto rss = StatusFieldMb(status, "VmRSS");
-  auto peak = StatusFieldMb(status, "VmHWM");
+  auto rss = StatusFieldMb(*status, "VmRSS");
+  auto peak = StatusFieldMb(*status, "VmHWM");
   if (!rss || !peak) return std::nullopt;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   return ProcessUsage{.cpu_seconds = (utime + stime) / ticks, .rss_mb = *rss, .peak_rss_mb = *peak};

@@ -16,4 +16,7 @@ for field in validators seconds offered_tps committed_tps latency_ms_p50 latency
 done
 committed=$(echo "$json" | sed -n 's/.*"chain_txs":\([0-9]*\).*/\1/p')
 [ "$committed" -gt 0 ] || { echo "nothing committed" >&2; exit 1; }
+# The validators' memory and CPU come from /proc: a reading that failed would be zero.
+echo "$json" | grep -q '"rss_mb_max":0.0,' && { echo "no validator memory was read" >&2; exit 1; }
+echo "$json" | grep -qE '"cpu_s":\[(0.00[],]|\])' && { echo "no validator CPU was read" >&2; exit 1; }
 echo "bench smoke: $committed transactions committed and audited"
