@@ -189,6 +189,14 @@ void Node::RegisterMetrics() {
   std::atomic<int64_t>* verify_queue = &verify_queue_;
   metrics_.AddCollector("cairn_verify_queue", "gauge", "Gossiped transaction batches waiting for signature checks.",
                         [verify_queue](std::string* out) { *out += "cairn_verify_queue " + std::to_string(verify_queue->load()) + "\n"; });
+  crypto::CachingVerifier* verifier = &verifier_;
+  metrics_.AddCollector("cairn_signature_checks_total", "counter",
+                        "Signature checks by outcome: answered from the cache, verified, or waited for another thread's check.",
+                        [verifier](std::string* out) {
+                          *out += "cairn_signature_checks_total{outcome=\"cached\"} " + std::to_string(verifier->hits()) + "\n";
+                          *out += "cairn_signature_checks_total{outcome=\"verified\"} " + std::to_string(verifier->misses()) + "\n";
+                          *out += "cairn_signature_checks_total{outcome=\"waited\"} " + std::to_string(verifier->waits()) + "\n";
+                        });
   auto by_label = [transport](const char* name, const char* label, auto pick) {
     return [transport, name, label, pick](std::string* out) {
       const net::TransportCounters counters = transport->Counters();
@@ -285,6 +293,10 @@ void Node::Apply(consensus::Actions actions) {
     if (auto* send = std::get_if<consensus::SendAction>(&action)) {
       SendConsensus(send->to, std::move(send->message));
     } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
+      // A proposal may carry transactions of this node's clients still in the outbox:
+      // they go first, so that peers check them on their admission pools, not on their
+      // consensus threads when the proposal arrives.
+      tx_outbox_->Flush();
       // One envelope and one serialization for all (a proposal carries its block).
       v1::PeerMessage envelope;
       *envelope.mutable_consensus() = std::move(broadcast->message);

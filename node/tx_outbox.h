@@ -22,11 +22,14 @@ class TxOutbox {
 
   // Thread-safe.
   void Add(const v1::Transaction& tx);
+  // Thread-safe: sends what waits now, on the caller's thread. A leader calls it before
+  // its proposal goes out, so that its peers receive these transactions (and start
+  // checking them on their admission pools) ahead of the proposal that carries them.
+  void Flush();
   // On `io`'s thread, before it stops: what waits is dropped (clients resubmit).
   void Cancel() { timer_.cancel(); }
 
  private:
-  void Flush();
 
   boost::asio::io_context& io_;
   const Send send_;

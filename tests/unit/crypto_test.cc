@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 #include "crypto/bytes.h"
 #include "crypto/domain.h"
@@ -253,6 +254,33 @@ TEST(CachingVerifier, CachesValidAndInvalidResultsAndEvicts) {
   EXPECT_FALSE(cache.Verify(key.public_key(), "o", sig));
   EXPECT_TRUE(cache.Verify(key.public_key(), "m", sig));
   EXPECT_EQ(cache.misses(), 4u);
+}
+
+// Threads walking the same signatures at once (the consensus thread and the admission
+// pool over one batch) check each signature once between them: a thread that finds
+// one being checked waits for that answer instead of checking it again.
+TEST(CachingVerifier, ConcurrentCallersCheckEachSignatureOnce) {
+  constexpr int kSignatures = 200;
+  constexpr int kThreads = 4;
+  PrivateKey key = PrivateKey::Generate();
+  std::vector<Bytes> messages, signatures;
+  for (int i = 0; i < kSignatures; ++i) {
+    messages.push_back("message " + std::to_string(i));
+    signatures.push_back(key.Sign(messages.back()));
+    if (i % 7 == 0) signatures.back()[5] ^= 1;  // some forged, to share "invalid" too
+  }
+  CachingVerifier cache(1 << 10);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kSignatures; ++i) {
+        EXPECT_EQ(cache.Verify(key.public_key(), messages[i], signatures[i]), i % 7 != 0) << i;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(cache.misses(), size_t{kSignatures});
+  EXPECT_EQ(cache.hits() + cache.waits(), size_t{kSignatures} * (kThreads - 1));
 }
 
 TEST_F(QuorumTest, SizesFollowN) {
