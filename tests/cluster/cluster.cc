@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -90,18 +91,25 @@ int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-Cluster::Cluster(int validators, int observers)
+Cluster::Cluster(int validators, int observers, int load_accounts)
     : validators_(validators), observers_(observers), pids_(validators + observers, 0) {
   base_port_ = PickBasePort(validators + observers);
   std::fprintf(stderr, "cluster: %d validators in %s, base port %d\n", validators, dir().c_str(), base_port_);
   const std::string out = dir() + "/net";
   CAIRN_CHECK(RunProgram({CAIRN_CLI_PATH, "testnet", "--validators", std::to_string(validators), "--out", out,
-                          "--base-port", std::to_string(base_port_)},
+                          "--base-port", std::to_string(base_port_), "--load-accounts", std::to_string(load_accounts)},
                          dir() + "/testnet.log") == 0);
   client_ = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::ReadFile(out + "/client.key").value());
   AddObservers(out);
+  // Nodes are killed and restarted: a channel must try again within a second, not
+  // after gRPC's default back-off of up to two minutes.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   for (int i = 0; i < nodes(); ++i) {
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(GrpcPort(i)), grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(GrpcPort(i)),
+                                             grpc::InsecureChannelCredentials(), args);
     node_stubs_.push_back(v1::Node::NewStub(channel));
     tx_stubs_.push_back(v1::Transactions::NewStub(channel));
     ledger_stubs_.push_back(v1::Ledger::NewStub(channel));
@@ -135,6 +143,24 @@ void Cluster::AddObservers(const std::string& out) {
   }
   for (int i = 0; i < validators_; ++i) {
     std::ofstream(out + "/node" + std::to_string(i) + "/config.json", std::ios::trunc) << ledger::ToJson(configs[i]);
+  }
+}
+
+void Cluster::RoutePeers(const std::function<int(int from, int to)>& port) {
+  const std::string out = dir() + "/net";
+  std::vector<std::string> keys(validators_);
+  for (int j = 0; j < validators_; ++j) {
+    keys[j] = crypto::PrivateKey::ReadFile(out + "/node" + std::to_string(j) + "/node.key")->public_key().hex();
+  }
+  for (int i = 0; i < validators_; ++i) {
+    const std::string file = out + "/node" + std::to_string(i) + "/config.json";
+    v1::NodeConfig config;
+    CAIRN_CHECK(ledger::ReadJsonFile(file, &config).ok());
+    for (v1::PeerConfig& peer : *config.mutable_peers()) {
+      const int j = static_cast<int>(std::find(keys.begin(), keys.end(), peer.public_key()) - keys.begin());
+      if (j < validators_) peer.set_address("127.0.0.1:" + std::to_string(port(i, j)));
+    }
+    std::ofstream(file, std::ios::trunc) << ledger::ToJson(config);
   }
 }
 
@@ -178,6 +204,14 @@ std::optional<v1::GetStatusResponse> Cluster::Status(int i) {
   WithDeadline(&context);
   v1::GetStatusResponse response;
   if (!node_stubs_[i]->GetStatus(&context, v1::GetStatusRequest(), &response).ok()) return std::nullopt;
+  return response;
+}
+
+std::optional<v1::GetConsensusStateResponse> Cluster::ConsensusState(int i) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetConsensusStateResponse response;
+  if (!node_stubs_[i]->GetConsensusState(&context, v1::GetConsensusStateRequest(), &response).ok()) return std::nullopt;
   return response;
 }
 

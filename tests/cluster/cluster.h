@@ -24,7 +24,9 @@ class Cluster {
  public:
   // `observers` extra nodes follow the chain without voting (allowed by every
   // validator's config); they are nodes size() .. size() + observers - 1.
-  explicit Cluster(int validators, int observers = 0);
+  // `load_accounts` funds that many benchmark accounts in genesis
+  // (node/load/load_accounts.h), for tests that need many independent senders.
+  explicit Cluster(int validators, int observers = 0, int load_accounts = 0);
   ~Cluster();
 
   int size() const { return validators_; }
@@ -35,6 +37,10 @@ class Cluster {
   int GrpcPort(int i) const { return base_port_ + 3 * i + 1; }
   int MetricsPort(int i) const { return base_port_ + 3 * i + 2; }
 
+  // Before the first start: validator i reaches validator j at 127.0.0.1:port(i, j)
+  // instead of j's own port (a proxy the test controls; tests/cluster/link_proxy.h).
+  void RoutePeers(const std::function<int(int from, int to)>& port);
+
   void Start(int i);
   void StartAll();  // the validators
   // Sends `signal` and, for SIGKILL/SIGTERM, waits for the process to end.
@@ -43,6 +49,7 @@ class Cluster {
 
   // gRPC, bounded by a 2-second deadline per call; nullopt when the node does not answer.
   std::optional<v1::GetStatusResponse> Status(int i);
+  std::optional<v1::GetConsensusStateResponse> ConsensusState(int i);
   grpc::Status Submit(int i, const v1::Transaction& tx, std::string* tx_hash = nullptr);
   // For calls the helpers here do not cover (streams).
   v1::Transactions::Stub& transactions(int i) { return *tx_stubs_.at(i); }
@@ -56,6 +63,9 @@ class Cluster {
   // Polls `done` every 100 ms for at most `limit`.
   static bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit);
   uint64_t Height(int i);
+
+  std::string GenesisFile() const { return dir() + "/net/genesis.json"; }
+  std::string DataDir(int i) const { return dir() + "/net/node" + std::to_string(i) + "/data"; }
 
   // The admin account funded in genesis (DIR/client.key), and the chain id.
   const crypto::PrivateKey& client() const { return *client_; }

@@ -1,0 +1,34 @@
+// The invariants a fault run ends with, checked only through the API and the audit
+// tool, as an outside observer would: no two nodes' chains differ at any height both
+// hold, every transaction the API acknowledged as committed is in every node's ledger,
+// and every node's data passes `cairn audit`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/cluster/cluster.h"
+
+namespace cairn::cluster {
+
+// The highest committed height any validator reports (0 when none answers).
+uint64_t MaxHeight(Cluster& cluster);
+
+struct ChainComparison {
+  uint64_t heights = 0;  // heights compared on every node
+  uint64_t forks = 0;    // heights where two nodes hold different blocks
+  std::string first;     // the first disagreement, for the failure message
+};
+// Compares the block hashes of heights 1..`height` on every validator; a node that
+// cannot serve a height counts as a disagreement.
+ChainComparison CompareChains(Cluster& cluster, uint64_t height);
+
+// How many of `tx_hashes` node `i` does not report as COMMITTED.
+size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_hashes);
+
+// Runs `cairn audit` on node i's data directory (the node must be stopped); true when
+// the audit passes. Its output goes to DIR/audit-nodeI.log.
+bool AuditPasses(Cluster& cluster, int i);
+
+}  // namespace cairn::cluster

@@ -1,0 +1,124 @@
+#include "tests/cluster/fault_injector.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace cairn::cluster {
+
+const char* FaultName(Fault fault) {
+  switch (fault) {
+    case Fault::kKill: return "kill";
+    case Fault::kPause: return "pause";
+    case Fault::kIsolate: return "isolate";
+    case Fault::kIsolateLeader: return "isolate-leader";
+    case Fault::kSplit: return "split";
+    case Fault::kDelay: return "delay";
+  }
+  return "?";
+}
+
+FaultInjector::FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed, uint64_t round_timeout_ms)
+    : cluster_(cluster), links_(links), rng_(seed), round_timeout_ms_(round_timeout_ms) {}
+
+Fault FaultInjector::Next() {
+  if (draws_++ % 2 == 0) return Fault::kKill;
+  if (bag_.empty()) {
+    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay};
+    std::shuffle(bag_.begin(), bag_.end(), rng_);
+  }
+  const Fault next = bag_.back();
+  bag_.pop_back();
+  return next;
+}
+
+std::string FaultInjector::Inject(Fault fault) {
+  switch (fault) {
+    case Fault::kKill: return Kill();
+    case Fault::kPause: return Pause();
+    case Fault::kIsolate: return Isolate(AnyValidator());
+    case Fault::kIsolateLeader: {
+      // Any node that answers knows the round's leader; the first to answer is asked.
+      for (int i = 0; i < cluster_.size(); ++i) {
+        if (auto state = cluster_.ConsensusState(i)) return "leader of round " + std::to_string(state->round()) +
+                                                             ": " + Isolate(static_cast<int>(state->leader()));
+      }
+      return Isolate(AnyValidator());
+    }
+    case Fault::kSplit: return Split();
+    case Fault::kDelay: return Delay();
+  }
+  return "";
+}
+
+int FaultInjector::AnyValidator() { return static_cast<int>(rng_() % static_cast<uint64_t>(cluster_.size())); }
+
+void FaultInjector::Hold(uint64_t min_ms, uint64_t max_ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(min_ms + rng_() % (max_ms - min_ms + 1)));
+}
+
+std::string FaultInjector::Kill() {
+  const int victim = AnyValidator();
+  std::string when = "at a random moment";
+  if (rng_() % 2 == 0) {
+    // Right after a commit, so that the kill often lands while the next block's
+    // commit (or the one just seen) is being written.
+    const uint64_t seen = cluster_.Height(victim);
+    const bool advanced = Cluster::WaitFor([&] { return cluster_.Height(victim) > seen; }, std::chrono::seconds(10));
+    when = advanced ? "right after committing height " + std::to_string(seen + 1) : "after waiting 10 s for a commit";
+  }
+  cluster_.Signal(victim, SIGKILL);
+  Hold(500, 3000);
+  cluster_.Start(victim);
+  return "SIGKILL node " + std::to_string(victim) + " " + when + ", restarted";
+}
+
+std::string FaultInjector::Pause() {
+  const int victim = AnyValidator();
+  cluster_.Signal(victim, SIGSTOP);
+  const uint64_t hold_ms = round_timeout_ms_ * 3 / 2 + rng_() % (round_timeout_ms_ * 3 / 2 + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
+  cluster_.Signal(victim, SIGCONT);
+  return "SIGSTOP node " + std::to_string(victim) + " for " + std::to_string(hold_ms) + " ms, SIGCONT";
+}
+
+std::string FaultInjector::Isolate(int victim) {
+  const bool cut = rng_() % 2 == 0;
+  links_.Partition({victim}, cut ? LinkCondition::kCut : LinkCondition::kDropped);
+  Hold(3000, 6000);
+  links_.HealAll();
+  return std::string(cut ? "cut" : "black-holed") + " every link of node " + std::to_string(victim) + ", healed";
+}
+
+std::string FaultInjector::Split() {
+  const int n = cluster_.size();
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng_);
+  // n = 4: 2|2, neither side a quorum. Larger n: a side of f (the rest commit) or of
+  // f + 1 (no side commits).
+  const int f = (n - 1) / 3;
+  const int side_size = n == 4 ? 2 : f + static_cast<int>(rng_() % 2);
+  std::vector<int> side(order.begin(), order.begin() + side_size);
+  links_.Partition(side, LinkCondition::kCut);
+  Hold(3000, 6000);
+  links_.HealAll();
+  std::string names;
+  for (int i : side) names += (names.empty() ? "" : ",") + std::to_string(i);
+  return "split {" + names + "} from the other " + std::to_string(n - side_size) + ", healed";
+}
+
+std::string FaultInjector::Delay() {
+  const int victim = AnyValidator();
+  const uint64_t delay_ms = 100 + rng_() % 301;
+  for (int other = 0; other < cluster_.size(); ++other) {
+    if (other != victim) links_.Set(victim, other, LinkCondition::kDelayed, delay_ms);
+  }
+  Hold(3000, 6000);
+  links_.HealAll();
+  return "delayed every link of node " + std::to_string(victim) + " by " + std::to_string(delay_ms) + " ms, healed";
+}
+
+}  // namespace cairn::cluster

@@ -1,0 +1,58 @@
+// The faults the fault harness injects into a running cluster, one at a time: each is
+// injected, held for a while and healed before Inject returns, so that the harness can
+// then check that the cluster commits again within its bound.
+//
+// At most f validators are down or cut off by a single fault, except for the even
+// split (no side holds a quorum), which must stall the chain and then heal.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/cluster/cluster.h"
+#include "tests/cluster/link_proxy.h"
+
+namespace cairn::cluster {
+
+enum class Fault {
+  kKill,            // SIGKILL a validator (half the time right after it commits), restart it
+  kPause,           // SIGSTOP a validator for longer than the round timeout, then SIGCONT
+  kIsolate,         // cut off, or black-hole, every link of one validator
+  kIsolateLeader,   // the same for the validator leading the current round
+  kSplit,           // two sides: a 2|2 split for n = 4; 2|5 or 3|4 for n = 7
+  kDelay,           // every link of one validator slowed by 100-400 ms
+};
+const char* FaultName(Fault fault);
+
+class FaultInjector {
+ public:
+  // `round_timeout_ms` sets how long a pause lasts (1.5 to 3 round timeouts).
+  FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed, uint64_t round_timeout_ms);
+
+  // Every other fault is a kill, since restarts (recovery from disk, catch-up by sync)
+  // are what most often goes wrong; the rest come from a shuffled bag of the other
+  // kinds, so that every ten faults hold each kind at least once.
+  Fault Next();
+  // Injects, holds and heals `fault`; a line saying what was done.
+  std::string Inject(Fault fault);
+
+ private:
+  int AnyValidator();
+  std::string Kill();
+  std::string Pause();
+  std::string Isolate(int victim);
+  std::string Split();
+  std::string Delay();
+  void Hold(uint64_t min_ms, uint64_t max_ms);
+
+  Cluster& cluster_;
+  LinkProxies& links_;
+  std::mt19937_64 rng_;
+  const uint64_t round_timeout_ms_;
+  uint64_t draws_ = 0;
+  std::vector<Fault> bag_;  // the other kinds still to draw
+};
+
+}  // namespace cairn::cluster

@@ -1,0 +1,152 @@
+// cairn-faults: real cairnd validators on 127.0.0.1 under a steady load of signed
+// transfers, with faults injected one after another (tests/cluster/fault_injector.h):
+// kills and restarts, pauses, cut, black-holed and slowed links through loopback
+// proxies, the leader isolated, splits. After each fault is healed the cluster must
+// commit again within --recover-s; at the end every node must catch up, the chains must
+// agree at every height, every transaction acknowledged as committed must be in every
+// node's ledger, and `cairn audit` must pass on every node's data. Prints one line per
+// fault and a one-line summary; exits 1 (saying why) when any of that fails.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "tests/cluster/chain_checks.h"
+#include "tests/cluster/cluster.h"
+#include "tests/cluster/fault_injector.h"
+#include "tests/cluster/link_proxy.h"
+#include "tests/cluster/steady_load.h"
+#include "tests/support/seed.h"
+
+namespace cairn::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kRoundTimeoutMs = 2'000;  // cairn testnet's genesis
+
+struct Options {
+  int validators = 4;
+  int faults = 20;
+  int accounts = 40;
+  int recover_s = 30;
+  int catch_up_s = 120;
+};
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int Fail(const std::string& why, uint64_t seed) {
+  std::printf("cairn-faults: FAIL (seed %llu): %s\n", static_cast<unsigned long long>(seed), why.c_str());
+  return 1;
+}
+
+int Run(const Options& o, uint64_t seed) {
+  Cluster cluster(o.validators, 0, o.accounts);
+  std::vector<int> ports;
+  for (int i = 0; i < o.validators; ++i) ports.push_back(cluster.P2pPort(i));
+  LinkProxies links(ports);
+  cluster.RoutePeers([&](int from, int to) { return links.Port(from, to); });
+  cluster.StartAll();
+  if (!Cluster::WaitFor([&] { return MaxHeight(cluster) >= 1; }, std::chrono::seconds(60))) {
+    return Fail("the cluster did not commit its first block within 60 s", seed);
+  }
+  SteadyLoad load(cluster, o.accounts, 4, seed);
+  load.Start();
+  FaultInjector injector(cluster, links, seed, kRoundTimeoutMs);
+  std::map<std::string, int> injected;
+  double recover_max_s = 0, recover_last_s = 0;
+  const auto run_start = Clock::now();
+  for (int k = 1; k <= o.faults; ++k) {
+    const Fault fault = injector.Next();
+    const std::string what = injector.Inject(fault);
+    ++injected[FaultName(fault)];
+    // Healed: a block committed after this point shows the cluster is live again.
+    const auto healed = Clock::now();
+    const uint64_t before = MaxHeight(cluster);
+    if (!Cluster::WaitFor([&] { return MaxHeight(cluster) >= before + 2; }, std::chrono::seconds(o.recover_s))) {
+      return Fail("no commit within " + std::to_string(o.recover_s) + " s after fault " + std::to_string(k) + " (" +
+                      what + "); stuck at height " + std::to_string(before),
+                  seed);
+    }
+    recover_last_s = SecondsSince(healed);
+    recover_max_s = std::max(recover_max_s, recover_last_s);
+    std::printf("fault %d/%d %s: %s; commits again after %.1f s, %zu txs acknowledged\n", k, o.faults,
+                FaultName(fault), what.c_str(), recover_last_s, load.acknowledged());
+    std::fflush(stdout);
+  }
+  load.Stop();
+  const std::vector<std::string> acknowledged = load.Acknowledged();
+
+  // Every node catches up with the highest, then the chains and the ledgers are compared.
+  const auto catch_up_start = Clock::now();
+  const uint64_t target = MaxHeight(cluster);
+  for (int i = 0; i < o.validators; ++i) {
+    if (!Cluster::WaitFor([&] { return cluster.Height(i) >= target; }, std::chrono::seconds(o.catch_up_s))) {
+      return Fail("node " + std::to_string(i) + " stayed at height " + std::to_string(cluster.Height(i)) +
+                      ", the others reached " + std::to_string(target),
+                  seed);
+    }
+  }
+  const double catch_up_s = SecondsSince(catch_up_start);
+  const ChainComparison chains = CompareChains(cluster, target);
+  size_t missing = 0;
+  for (int i = 0; i < o.validators; ++i) missing += CountMissing(cluster, i, acknowledged);
+  for (int i = 0; i < o.validators; ++i) cluster.Signal(i, SIGTERM);
+  int audited = 0;
+  for (int i = 0; i < o.validators; ++i) audited += AuditPasses(cluster, i) ? 1 : 0;
+
+  std::string kinds;
+  for (const auto& [name, count] : injected) kinds += (kinds.empty() ? "" : ", ") + name + " " + std::to_string(count);
+  std::printf(
+      "cairn-faults: seed %llu, %d validators, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
+      "node; %llu forks over %llu heights; audit passed on %d/%d; recovery max %.1f s, after the last heal %.1f s, "
+      "catch-up %.1f s; %zu submit failures, %zu resubmissions\n",
+      static_cast<unsigned long long>(seed), o.validators, o.faults, SecondsSince(run_start), kinds.c_str(),
+      acknowledged.size(), missing, static_cast<unsigned long long>(chains.forks),
+      static_cast<unsigned long long>(chains.heights), audited, o.validators, recover_max_s, recover_last_s,
+      catch_up_s, load.submit_failures(), load.resubmissions());
+  if (chains.forks > 0) return Fail("chains differ: " + chains.first, seed);
+  if (missing > 0) return Fail(std::to_string(missing) + " acknowledged transactions missing (counted per node)", seed);
+  if (audited != o.validators) return Fail("cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
+  if (acknowledged.empty()) return Fail("no transaction was acknowledged: the load did not run", seed);
+  std::printf("cairn-faults: PASS\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::cluster
+
+int main(int argc, char** argv) {
+  namespace po = boost::program_options;
+  cairn::cluster::Options o;
+  uint64_t seed = 0;
+  po::options_description options("usage: cairn-faults [options]");
+  options.add_options()("help", "this text")
+      ("validators", po::value(&o.validators)->default_value(4), "validators (4 to 10)")
+      ("faults", po::value(&o.faults)->default_value(20), "faults to inject, one after another (every other one a kill)")
+      ("accounts", po::value(&o.accounts)->default_value(40), "load accounts, each with one transfer in flight")
+      ("recover-s", po::value(&o.recover_s)->default_value(30), "bound on the time to commit again after a heal")
+      ("catch-up-s", po::value(&o.catch_up_s)->default_value(120), "bound on every node reaching the highest height")
+      ("seed", po::value(&seed), "replay a run (default: CAIRN_TEST_SEED, else random)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cairn-faults: %s\n", e.what());
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << options;
+    return 0;
+  }
+  if (o.validators < 4 || o.validators > 10 || o.faults < 1 || o.accounts < 1) {
+    std::fprintf(stderr, "cairn-faults: --validators 4..10, --faults and --accounts at least 1\n");
+    return 2;
+  }
+  if (!vm.count("seed")) seed = cairn::test::TestSeed("cairn-faults");
+  return cairn::cluster::Run(o, seed);
+}
