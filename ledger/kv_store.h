@@ -54,8 +54,18 @@ class KvStore {
   virtual Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const = 0;
 };
 
-// Opens (creating when absent) a LevelDB database at `path`.
-Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path);
+// What opening a database LevelDB reports as corrupt does.
+enum class OnCorruption {
+  kFail,    // returns the Corruption status (readers: the audit, tests)
+  kRepair,  // leveldb::RepairDB keeps every intact record and drops the rest, then opens
+};
+
+// Opens (creating when absent) a LevelDB database at `path`. With kRepair, when a
+// repair ran, `repair_report` (if given) says what LevelDB found; otherwise it is left
+// empty. A repaired store may have lost its newest writes: the caller must check that
+// what remains holds together (Ledger::Open does) and fetch the rest again.
+Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption = OnCorruption::kFail,
+                                                  std::string* repair_report = nullptr);
 
 // An in-memory store for tests, with a hook to inject write failures.
 class MemoryStore : public KvStore {

@@ -74,7 +74,8 @@ class LevelDbStore : public KvStore {
 
 }  // namespace
 
-Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path) {
+Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption,
+                                                  std::string* repair_report) {
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options options;
   options.create_if_missing = true;
@@ -82,6 +83,13 @@ Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path) {
   options.filter_policy = filter.get();
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, path, &db);
+  if (s.IsCorruption() && on_corruption == OnCorruption::kRepair) {
+    const std::string found = s.ToString();
+    leveldb::Status repaired = leveldb::RepairDB(path, options);
+    if (!repaired.ok()) return FromLevelDb(repaired, ("cannot repair the damaged database at " + path + " (" + found + ")").c_str());
+    if (repair_report) *repair_report = found;
+    s = leveldb::DB::Open(options, path, &db);
+  }
   if (!s.ok()) return FromLevelDb(s, ("cannot open ledger database at " + path).c_str());
   return std::unique_ptr<KvStore>(
       std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(db), std::move(filter)));

@@ -22,6 +22,7 @@ const char* CloseReasonName(CloseReason reason) {
     case CloseReason::kWrongChain: return "wrong_chain";
     case CloseReason::kDuplicate: return "duplicate";
     case CloseReason::kHandshakeTimeout: return "handshake_timeout";
+    case CloseReason::kIdle: return "idle";
   }
   return "unknown";
 }
@@ -94,6 +95,7 @@ void Connection::ReadBody(uint32_t length) {
     if (!self->TakeToken()) return self->Close(CloseReason::kFlood, "over the message rate limit");
     auto message = DecodeFrameBody(self->body_);
     if (!message.ok()) return self->Close(CloseReason::kMalformed, message.status().message());
+    self->last_received_ = std::chrono::steady_clock::now();
     self->handlers_.on_message(*self, std::move(*message));
     if (self->open_) self->ReadHeader();
   });
@@ -117,6 +119,7 @@ bool Connection::Send(std::shared_ptr<const Bytes> frame) {
   }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
+  last_sent_ = std::chrono::steady_clock::now();
   // Until Start, frames wait: nothing may reach a peer before it is accepted.
   if (handlers_.on_message) WriteNext();
   return true;

@@ -27,11 +27,15 @@ struct LinkLimits {
   double message_burst = 40'000;
   // A handshake (TLS, then the peer's hello) must finish within this.
   uint64_t handshake_timeout_ms = 5'000;
+  // An established link that receives nothing for this long is closed (kIdle): its peer
+  // is gone without a close (power lost, a cable cut, a black hole) or stuck. The
+  // transport keeps healthy links from going quiet (Transport::CheckLiveness).
+  uint64_t idle_timeout_ms = 10'000;
 };
 
 // Why a link closed, for logs and the disconnect counters.
 enum class CloseReason { kLocal, kPeerClosed, kIoError, kMalformed, kOversize, kFlood, kRefused, kWrongChain,
-                         kDuplicate, kHandshakeTimeout };
+                         kDuplicate, kHandshakeTimeout, kIdle };
 const char* CloseReasonName(CloseReason reason);
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -62,6 +66,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const crypto::PublicKey& peer_key() const { return peer_key_; }
   const std::string& remote() const { return remote_; }
   uint64_t dropped_sends() const { return dropped_sends_; }
+  // The random id the peer's process chose at start (its hello): a new link that
+  // brings another one comes from a restarted peer.
+  const Bytes& peer_boot_id() const { return peer_boot_id_; }
+  void set_peer_boot_id(Bytes id) { peer_boot_id_ = std::move(id); }
+  // Since the last message arrived, and since the last one was queued to send.
+  std::chrono::steady_clock::duration quiet_in(std::chrono::steady_clock::time_point now) const {
+    return now - last_received_;
+  }
+  std::chrono::steady_clock::duration quiet_out(std::chrono::steady_clock::time_point now) const {
+    return now - last_sent_;
+  }
 
  private:
   void ReadHeader();
@@ -75,7 +90,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Handlers handlers_;
   bool open_ = true;
   crypto::PublicKey peer_key_;
+  Bytes peer_boot_id_;
   std::string remote_;
+  std::chrono::steady_clock::time_point last_received_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
   boost::asio::steady_timer handshake_timer_;
   uint8_t header_[4] = {};
   Bytes body_;

@@ -43,9 +43,11 @@ Transport::Transport(asio::io_context& io, const crypto::PrivateKey& key, Transp
       config_(std::move(config)),
       events_(std::move(events)),
       acceptor_(io),
+      liveness_timer_(io),
       jitter_(std::random_device{}()) {
   tls_status_ = crypto::UseAsTlsIdentity(key, tls_.native_handle());
   own_key_ = key.public_key();
+  for (int i = 0; i < 2; ++i) AppendU64(&boot_id_, jitter_());
 }
 
 Transport::~Transport() = default;
@@ -73,11 +75,40 @@ Status Transport::Start() {
     dialers_.push_back(dialer);
     Dial(dialer);
   }
+  CheckLiveness();
   return Status::Ok();
+}
+
+void Transport::CheckLiveness() {
+  if (stopped_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const auto idle = std::chrono::milliseconds(config_.limits.idle_timeout_ms);
+  std::vector<std::shared_ptr<Connection>> silent;
+  std::shared_ptr<const Bytes> keepalive;
+  for (auto& [key, link] : links_) {
+    if (link->quiet_in(now) >= idle) {
+      silent.push_back(link);
+    } else if (link->quiet_out(now) >= idle / 4) {
+      if (!keepalive) {
+        v1::PeerMessage status;
+        status.mutable_status()->set_committed_height(events_.committed_height ? events_.committed_height() : 0);
+        keepalive = std::make_shared<const Bytes>(EncodeFrame(status));
+      }
+      SendOn(*link, keepalive, "status");
+    }
+  }
+  for (auto& link : silent) {
+    link->Close(CloseReason::kIdle, "nothing received for " + std::to_string(config_.limits.idle_timeout_ms) + " ms");
+  }
+  liveness_timer_.expires_after(idle / 4);
+  liveness_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) CheckLiveness();
+  });
 }
 
 void Transport::Stop() {
   stopped_ = true;
+  liveness_timer_.cancel();
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   for (auto& dialer : dialers_) dialer->timer.cancel();
@@ -167,6 +198,7 @@ void Transport::Authenticate(std::shared_ptr<Connection> link, std::shared_ptr<D
     hello.mutable_hello()->set_genesis_hash(config_.genesis_hash);
     hello.mutable_hello()->set_committed_height(events_.committed_height ? events_.committed_height() : 0);
     hello.mutable_hello()->set_agent(config_.agent);
+    hello.mutable_hello()->set_boot_id(boot_id_);
     SendOn(*link, std::make_shared<const Bytes>(EncodeFrame(hello)), "hello");
   });
 }
@@ -194,12 +226,27 @@ void Transport::OnMessage(Connection& link, v1::PeerMessage message) {
     pending_.erase(pending);
     link.Established();
     if (!p.dialer) --pending_inbound_;
+    link.set_peer_boot_id(message.hello().boot_id());
     auto existing = links_.find(key);
     if (existing != links_.end() && existing->second->open()) {
-      if (!Preferred(link, *existing->second)) return link.Close(CloseReason::kDuplicate, "already linked");
+      // Two live links to one peer: both sides dialed at once, and both keep the same
+      // one (Preferred). But a peer that restarted, whose old link we have not yet
+      // seen close (no FIN came: power loss, a cut), is on a new boot id: its new link
+      // wins, or it would be refused until the old one timed out.
+      const bool restarted = existing->second->peer_boot_id() != message.hello().boot_id();
+      if (!restarted && !Preferred(link, *existing->second)) {
+        return link.Close(CloseReason::kDuplicate, "already linked");
+      }
       auto old = existing->second;
       existing->second = p.link;  // first, so that closing the old one is not a disconnect
-      old->Close(CloseReason::kDuplicate, "replaced by a newer link");
+      old->Close(CloseReason::kDuplicate, restarted ? "the peer restarted" : "replaced by a newer link");
+      if (restarted) {
+        Log("peer " + key.hex().substr(0, 16) + " restarted: its new link (" + link.remote() + ") replaces the old one");
+        // What was asked of the old process will not be answered; what it announced
+        // may no longer hold.
+        if (events_.on_disconnected) events_.on_disconnected(key);
+        if (events_.on_connected) events_.on_connected(key, message.hello());
+      }
     } else {
       links_[key] = p.link;
       Publish();

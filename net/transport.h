@@ -98,6 +98,10 @@ class Transport {
   void OnMessage(Connection& link, v1::PeerMessage message);
   void OnClosed(Connection& link, CloseReason reason, const std::string& detail);
   bool Preferred(const Connection& a, const Connection& b) const;
+  // Every quarter of the idle timeout: closes links that have been silent for the
+  // whole timeout, and sends our ChainStatus on links quiet for a quarter of it, so
+  // that a healthy link is never silent even when the chain stands still.
+  void CheckLiveness();
   void SendOn(Connection& link, std::shared_ptr<const Bytes> frame, const char* kind);
   void Publish();
   void Count(CloseReason reason);
@@ -111,6 +115,8 @@ class Transport {
   Status tls_status_;
   crypto::PublicKey own_key_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer liveness_timer_;
+  Bytes boot_id_;  // random per process; sent in our hello
   std::vector<std::shared_ptr<Dialer>> dialers_;
   std::map<crypto::PublicKey, std::shared_ptr<Connection>> links_;  // said hello
   std::map<Connection*, Pending> pending_;                          // not yet

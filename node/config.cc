@@ -26,35 +26,47 @@ Status CheckAddress(const char* field, const std::string& address, bool required
 Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   v1::NodeConfig config;
   CAIRN_RETURN_IF_ERROR(ledger::ReadJsonFile(path, &config).Annotate("config " + path));
-  const auto folder = std::filesystem::path(path).parent_path();
-  auto fail = [&](const Status& s) { return s.Annotate("config " + path); };
+  auto checked = CheckNodeConfig(std::move(config), std::filesystem::path(path).parent_path());
+  if (!checked.ok()) return checked.status().Annotate("config " + path);
+  return checked;
+}
+
+Result<v1::NodeConfig> ParseNodeConfig(std::string_view json, const std::string& folder) {
+  v1::NodeConfig config;
+  CAIRN_RETURN_IF_ERROR(ledger::ParseJson(json, &config).Annotate("config"));
+  auto checked = CheckNodeConfig(std::move(config), folder);
+  if (!checked.ok()) return checked.status().Annotate("config");
+  return checked;
+}
+
+Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesystem::path& folder) {
   for (auto [field, value] : {std::pair{"key_file", config.mutable_key_file()},
                               std::pair{"data_dir", config.mutable_data_dir()},
                               std::pair{"genesis_file", config.mutable_genesis_file()}}) {
-    if (value->empty()) return fail(Status::InvalidArgument(std::string(field) + " is required"));
+    if (value->empty()) return Status::InvalidArgument(std::string(field) + " is required");
     *value = Resolve(folder, *value);
   }
   if (config.has_rpc_tls()) {
     config.mutable_rpc_tls()->set_cert_file(Resolve(folder, config.rpc_tls().cert_file()));
     config.mutable_rpc_tls()->set_key_file(Resolve(folder, config.rpc_tls().key_file()));
   }
-  if (Status s = CheckAddress("p2p_listen", config.p2p_listen(), true); !s.ok()) return fail(s);
-  if (Status s = CheckAddress("grpc_listen", config.grpc_listen(), false); !s.ok()) return fail(s);
-  if (Status s = CheckAddress("metrics_listen", config.metrics_listen(), false); !s.ok()) return fail(s);
+  if (Status s = CheckAddress("p2p_listen", config.p2p_listen(), true); !s.ok()) return s;
+  if (Status s = CheckAddress("grpc_listen", config.grpc_listen(), false); !s.ok()) return s;
+  if (Status s = CheckAddress("metrics_listen", config.metrics_listen(), false); !s.ok()) return s;
   for (int i = 0; i < config.peers_size(); ++i) {
     const auto& peer = config.peers(i);
     const std::string where = "peers[" + std::to_string(i) + "]";
-    if (Status s = CheckAddress("address", peer.address(), true); !s.ok()) return fail(s.Annotate(where));
+    if (Status s = CheckAddress("address", peer.address(), true); !s.ok()) return s.Annotate(where);
     if (auto key = crypto::PublicKey::FromHex(peer.public_key()); !key.ok()) {
-      return fail(key.status().Annotate(where + ".public_key"));
+      return key.status().Annotate(where + ".public_key");
     }
   }
   for (int i = 0; i < config.observers_size(); ++i) {
     if (auto key = crypto::PublicKey::FromHex(config.observers(i)); !key.ok()) {
-      return fail(key.status().Annotate("observers[" + std::to_string(i) + "]"));
+      return key.status().Annotate("observers[" + std::to_string(i) + "]");
     }
   }
-  if (auto level = ParseLogLevel(config.log_level()); !level.ok()) return fail(level.status().Annotate("log_level"));
+  if (auto level = ParseLogLevel(config.log_level()); !level.ok()) return level.status().Annotate("log_level");
   return config;
 }
 

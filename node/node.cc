@@ -7,6 +7,7 @@
 
 #include "crypto/domain.h"
 #include "ledger/genesis.h"
+#include "node/ledger_recovery.h"
 #include "node/log.h"
 #include "node/sync_apply.h"
 
@@ -57,13 +58,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   }
   node->leaders_ = std::make_unique<consensus::RoundRobinLeaders>(node->committee_->size());
 
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir(), ec);
-  if (ec) return Status::IoError("cannot create data_dir " + config.data_dir() + ": " + ec.message());
-  CAIRN_ASSIGN_OR_RETURN(auto store, ledger::OpenLevelDbStore(config.data_dir()));
-  auto ledger = ledger::Ledger::Open(std::move(store), node->genesis_, &node->verifier_);
-  if (!ledger.ok()) return ledger.status().Annotate("data_dir " + config.data_dir());
-  node->ledger_ = std::move(*ledger);
+  CAIRN_ASSIGN_OR_RETURN(node->ledger_, OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_));
   ledger::Ledger* ledger_ptr = node->ledger_.get();
   node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
     auto nonce = ledger_ptr->CommittedNonce(address);

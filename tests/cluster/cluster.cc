@@ -165,22 +165,48 @@ void Cluster::RoutePeers(const std::function<int(int from, int to)>& port) {
 }
 
 Cluster::~Cluster() {
-  for (int i = 0; i < nodes(); ++i) {
-    if (pids_[i] > 0) ::kill(pids_[i], SIGTERM);
+  std::vector<pid_t> all = twin_pids_;
+  for (pid_t pid : pids_) {
+    if (pid > 0) all.push_back(pid);
   }
-  for (int i = 0; i < nodes(); ++i) {
-    if (pids_[i] <= 0) continue;
-    if (!Reap(pids_[i], std::chrono::seconds(10))) {
-      ::kill(pids_[i], SIGKILL);
-      Reap(pids_[i], std::chrono::seconds(5));
+  for (pid_t pid : all) {
+    ::kill(pid, SIGCONT);  // a paused node would not see SIGTERM
+    ::kill(pid, SIGTERM);
+  }
+  for (pid_t pid : all) {
+    if (!Reap(pid, std::chrono::seconds(10))) {
+      ::kill(pid, SIGKILL);
+      Reap(pid, std::chrono::seconds(5));
     }
   }
 }
 
+void Cluster::StartTwin(int of) {
+  const std::string original = NodeDir(of);
+  const std::string twin = dir() + "/net/twin" + std::to_string(twin_pids_.size());
+  std::filesystem::create_directories(twin);
+  v1::NodeConfig config;
+  CAIRN_CHECK(ledger::ReadJsonFile(original + "/config.json", &config).ok());
+  config.set_key_file(original + "/node.key");
+  config.set_genesis_file(GenesisFile());
+  config.set_p2p_listen("127.0.0.1:0");  // nobody dials the twin; it dials them
+  config.clear_grpc_listen();
+  config.clear_metrics_listen();
+  for (v1::PeerConfig& peer : *config.mutable_peers()) {
+    for (int j = 0; j < validators_; ++j) {
+      const std::string key_file = dir() + "/net/node" + std::to_string(j) + "/node.key";
+      if (crypto::PrivateKey::ReadFile(key_file)->public_key().hex() == peer.public_key()) {
+        peer.set_address("127.0.0.1:" + std::to_string(P2pPort(j)));
+      }
+    }
+  }
+  std::ofstream(twin + "/config.json") << ledger::ToJson(config);
+  twin_pids_.push_back(Spawn({CAIRND_PATH, "--config", twin + "/config.json"}, twin + "/cairnd.log"));
+}
+
 void Cluster::Start(int i) {
   CAIRN_CHECK(pids_[i] <= 0);
-  const std::string node_dir = dir() + "/net/node" + std::to_string(i);
-  pids_[i] = Spawn({CAIRND_PATH, "--config", node_dir + "/config.json"}, node_dir + "/cairnd.log");
+  pids_[i] = Spawn({CAIRND_PATH, "--config", NodeDir(i) + "/config.json"}, NodeDir(i) + "/cairnd.log");
 }
 
 void Cluster::StartAll() {
@@ -197,6 +223,14 @@ void Cluster::Signal(int i, int signal) {
     }
     pids_[i] = 0;
   }
+}
+
+bool Cluster::Alive(int i) {
+  if (pids_[i] <= 0) return false;
+  int status = 0;
+  if (::waitpid(pids_[i], &status, WNOHANG) != pids_[i]) return true;
+  pids_[i] = 0;
+  return false;
 }
 
 std::optional<v1::GetStatusResponse> Cluster::Status(int i) {

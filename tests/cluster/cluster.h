@@ -32,7 +32,10 @@ class Cluster {
   int size() const { return validators_; }
   int nodes() const { return validators_ + observers_; }
   const std::string& dir() const { return dir_.path(); }
-  std::string NodeDir(int i) const { return dir() + "/node" + std::to_string(i); }
+  // Leaves dir() in place when the cluster is destroyed (for a failed run's logs).
+  void KeepDir() { dir_.Keep(); }
+  // Node i's folder (config.json, node.key, cairnd.log, data/).
+  std::string NodeDir(int i) const { return dir() + "/net/node" + std::to_string(i); }
   int P2pPort(int i) const { return base_port_ + 3 * i; }
   int GrpcPort(int i) const { return base_port_ + 3 * i + 1; }
   int MetricsPort(int i) const { return base_port_ + 3 * i + 2; }
@@ -42,10 +45,17 @@ class Cluster {
   void RoutePeers(const std::function<int(int from, int to)>& port);
 
   void Start(int i);
+  // Starts a second process holding validator `of`'s key, with its own empty data
+  // directory and no client ports, dialing the other validators directly: a Byzantine
+  // validator whose two halves sign conflicting proposals and votes. Stopped with the
+  // cluster.
+  void StartTwin(int of);
   void StartAll();  // the validators
   // Sends `signal` and, for SIGKILL/SIGTERM, waits for the process to end.
   void Signal(int i, int signal);
   bool Running(int i) const { return pids_[i] > 0; }
+  // False when node i was never started or stopped, or has exited by itself (reaped).
+  bool Alive(int i);
 
   // gRPC, bounded by a 2-second deadline per call; nullopt when the node does not answer.
   std::optional<v1::GetStatusResponse> Status(int i);
@@ -65,7 +75,7 @@ class Cluster {
   uint64_t Height(int i);
 
   std::string GenesisFile() const { return dir() + "/net/genesis.json"; }
-  std::string DataDir(int i) const { return dir() + "/net/node" + std::to_string(i) + "/data"; }
+  std::string DataDir(int i) const { return NodeDir(i) + "/data"; }
 
   // The admin account funded in genesis (DIR/client.key), and the chain id.
   const crypto::PrivateKey& client() const { return *client_; }
@@ -79,6 +89,7 @@ class Cluster {
   test::TempDir dir_;
   int base_port_ = 0;
   std::vector<pid_t> pids_;
+  std::vector<pid_t> twin_pids_;
   std::unique_ptr<crypto::PrivateKey> client_;
   std::vector<std::unique_ptr<v1::Node::Stub>> node_stubs_;
   std::vector<std::unique_ptr<v1::Transactions::Stub>> tx_stubs_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace cairn::cluster {
@@ -16,6 +17,7 @@ const char* FaultName(Fault fault) {
     case Fault::kIsolateLeader: return "isolate-leader";
     case Fault::kSplit: return "split";
     case Fault::kDelay: return "delay";
+    case Fault::kTruncate: return "truncate";
   }
   return "?";
 }
@@ -26,7 +28,7 @@ FaultInjector::FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed
 Fault FaultInjector::Next() {
   if (draws_++ % 2 == 0) return Fault::kKill;
   if (bag_.empty()) {
-    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay};
+    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay, Fault::kTruncate};
     std::shuffle(bag_.begin(), bag_.end(), rng_);
   }
   const Fault next = bag_.back();
@@ -49,6 +51,7 @@ std::string FaultInjector::Inject(Fault fault) {
     }
     case Fault::kSplit: return Split();
     case Fault::kDelay: return Delay();
+    case Fault::kTruncate: return Truncate();
   }
   return "";
 }
@@ -119,6 +122,34 @@ std::string FaultInjector::Delay() {
   Hold(3000, 6000);
   links_.HealAll();
   return "delayed every link of node " + std::to_string(victim) + " by " + std::to_string(delay_ms) + " ms, healed";
+}
+
+std::string FaultInjector::Truncate() {
+  namespace fs = std::filesystem;
+  const int victim = AnyValidator();
+  cluster_.Signal(victim, SIGKILL);
+  // LevelDB's own files: the write-ahead log (*.log), tables (*.ldb) and MANIFEST-*;
+  // not its text LOG, which is not data.
+  fs::path newest;
+  fs::file_time_type newest_time = fs::file_time_type::min();
+  for (const auto& entry : fs::directory_iterator(cluster_.DataDir(victim))) {
+    const std::string name = entry.path().filename().string();
+    const bool data = name.ends_with(".log") || name.ends_with(".ldb") || name.starts_with("MANIFEST-");
+    if (data && entry.is_regular_file() && entry.file_size() > 0 && entry.last_write_time() >= newest_time) {
+      newest = entry.path();
+      newest_time = entry.last_write_time();
+    }
+  }
+  std::string what = "SIGKILL node " + std::to_string(victim);
+  if (!newest.empty()) {
+    const uintmax_t size = fs::file_size(newest);
+    const uintmax_t cut = 1 + rng_() % std::min<uintmax_t>(size, 1 << 20);
+    fs::resize_file(newest, size - cut);
+    what += ", cut " + std::to_string(cut) + " of " + std::to_string(size) + " bytes off " + newest.filename().string();
+  }
+  Hold(200, 1000);
+  cluster_.Start(victim);
+  return what + ", restarted";
 }
 
 }  // namespace cairn::cluster

@@ -23,6 +23,7 @@ enum class Fault {
   kIsolateLeader,   // the same for the validator leading the current round
   kSplit,           // two sides: a 2|2 split for n = 4; 2|5 or 3|4 for n = 7
   kDelay,           // every link of one validator slowed by 100-400 ms
+  kTruncate,        // SIGKILL a validator, cut up to 1 MiB off its newest LevelDB file, restart
 };
 const char* FaultName(Fault fault);
 
@@ -45,6 +46,7 @@ class FaultInjector {
   std::string Isolate(int victim);
   std::string Split();
   std::string Delay();
+  std::string Truncate();
   void Hold(uint64_t min_ms, uint64_t max_ms);
 
   Cluster& cluster_;

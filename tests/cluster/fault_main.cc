@@ -4,7 +4,8 @@
 // proxies, the leader isolated, splits. After each fault is healed the cluster must
 // commit again within --recover-s; at the end every node must catch up, the chains must
 // agree at every height, every transaction acknowledged as committed must be in every
-// node's ledger, and `cairn audit` must pass on every node's data. Prints one line per
+// node's ledger, and `cairn audit` must pass on every node's data. With --twin the last
+// validator is Byzantine throughout: a second process signs with its key. Prints one line per
 // fault and a one-line summary; exits 1 (saying why) when any of that fails.
 #include <chrono>
 #include <cstdio>
@@ -32,26 +33,34 @@ struct Options {
   int accounts = 40;
   int recover_s = 30;
   int catch_up_s = 120;
+  bool twin = false;
+  bool keep = false;
 };
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int Fail(const std::string& why, uint64_t seed) {
-  std::printf("cairn-faults: FAIL (seed %llu): %s\n", static_cast<unsigned long long>(seed), why.c_str());
+int Fail(Cluster& cluster, const std::string& why, uint64_t seed) {
+  cluster.KeepDir();
+  std::printf("cairn-faults: FAIL (seed %llu): %s; logs and data kept in %s\n", static_cast<unsigned long long>(seed),
+              why.c_str(), cluster.dir().c_str());
   return 1;
 }
 
 int Run(const Options& o, uint64_t seed) {
   Cluster cluster(o.validators, 0, o.accounts);
+  if (o.keep) cluster.KeepDir();
   std::vector<int> ports;
   for (int i = 0; i < o.validators; ++i) ports.push_back(cluster.P2pPort(i));
   LinkProxies links(ports);
   cluster.RoutePeers([&](int from, int to) { return links.Port(from, to); });
   cluster.StartAll();
+  // The twin makes validator n-1 Byzantine for the whole run. Every other fault is
+  // healed before liveness is checked, so at most f validators are faulty then.
+  if (o.twin) cluster.StartTwin(o.validators - 1);
   if (!Cluster::WaitFor([&] { return MaxHeight(cluster) >= 1; }, std::chrono::seconds(60))) {
-    return Fail("the cluster did not commit its first block within 60 s", seed);
+    return Fail(cluster, "the cluster did not commit its first block within 60 s", seed);
   }
   SteadyLoad load(cluster, o.accounts, 4, seed);
   load.Start();
@@ -67,9 +76,18 @@ int Run(const Options& o, uint64_t seed) {
     const auto healed = Clock::now();
     const uint64_t before = MaxHeight(cluster);
     if (!Cluster::WaitFor([&] { return MaxHeight(cluster) >= before + 2; }, std::chrono::seconds(o.recover_s))) {
-      return Fail("no commit within " + std::to_string(o.recover_s) + " s after fault " + std::to_string(k) + " (" +
+      return Fail(cluster, "no commit within " + std::to_string(o.recover_s) + " s after fault " + std::to_string(k) + " (" +
                       what + "); stuck at height " + std::to_string(before),
                   seed);
+    }
+    // No node may have exited meanwhile (a restart into damage must not crash-loop).
+    for (int i = 0; i < o.validators; ++i) {
+      if (!cluster.Alive(i)) {
+        return Fail(cluster,
+                    "node " + std::to_string(i) + " exited after fault " + std::to_string(k) + " (" + what + "); see " +
+                        cluster.NodeDir(i) + "/cairnd.log",
+                    seed);
+      }
     }
     recover_last_s = SecondsSince(healed);
     recover_max_s = std::max(recover_max_s, recover_last_s);
@@ -85,7 +103,7 @@ int Run(const Options& o, uint64_t seed) {
   const uint64_t target = MaxHeight(cluster);
   for (int i = 0; i < o.validators; ++i) {
     if (!Cluster::WaitFor([&] { return cluster.Height(i) >= target; }, std::chrono::seconds(o.catch_up_s))) {
-      return Fail("node " + std::to_string(i) + " stayed at height " + std::to_string(cluster.Height(i)) +
+      return Fail(cluster, "node " + std::to_string(i) + " stayed at height " + std::to_string(cluster.Height(i)) +
                       ", the others reached " + std::to_string(target),
                   seed);
     }
@@ -101,17 +119,17 @@ int Run(const Options& o, uint64_t seed) {
   std::string kinds;
   for (const auto& [name, count] : injected) kinds += (kinds.empty() ? "" : ", ") + name + " " + std::to_string(count);
   std::printf(
-      "cairn-faults: seed %llu, %d validators, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
+      "cairn-faults: seed %llu, %d validators%s, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
       "node; %llu forks over %llu heights; audit passed on %d/%d; recovery max %.1f s, after the last heal %.1f s, "
       "catch-up %.1f s; %zu submit failures, %zu resubmissions\n",
-      static_cast<unsigned long long>(seed), o.validators, o.faults, SecondsSince(run_start), kinds.c_str(),
+      static_cast<unsigned long long>(seed), o.validators, o.twin ? " (the last one twinned)" : "", o.faults, SecondsSince(run_start), kinds.c_str(),
       acknowledged.size(), missing, static_cast<unsigned long long>(chains.forks),
       static_cast<unsigned long long>(chains.heights), audited, o.validators, recover_max_s, recover_last_s,
       catch_up_s, load.submit_failures(), load.resubmissions());
-  if (chains.forks > 0) return Fail("chains differ: " + chains.first, seed);
-  if (missing > 0) return Fail(std::to_string(missing) + " acknowledged transactions missing (counted per node)", seed);
-  if (audited != o.validators) return Fail("cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
-  if (acknowledged.empty()) return Fail("no transaction was acknowledged: the load did not run", seed);
+  if (chains.forks > 0) return Fail(cluster, "chains differ: " + chains.first, seed);
+  if (missing > 0) return Fail(cluster, std::to_string(missing) + " acknowledged transactions missing (counted per node)", seed);
+  if (audited != o.validators) return Fail(cluster, "cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
+  if (acknowledged.empty()) return Fail(cluster, "no transaction was acknowledged: the load did not run", seed);
   std::printf("cairn-faults: PASS\n");
   return 0;
 }
@@ -130,6 +148,8 @@ int main(int argc, char** argv) {
       ("accounts", po::value(&o.accounts)->default_value(40), "load accounts, each with one transfer in flight")
       ("recover-s", po::value(&o.recover_s)->default_value(30), "bound on the time to commit again after a heal")
       ("catch-up-s", po::value(&o.catch_up_s)->default_value(120), "bound on every node reaching the highest height")
+      ("twin", po::bool_switch(&o.twin), "also run a second process with the last validator's key (equivocation)")
+      ("keep", po::bool_switch(&o.keep), "keep the cluster's folder (logs, data) after a passing run too")
       ("seed", po::value(&seed), "replay a run (default: CAIRN_TEST_SEED, else random)");
   po::variables_map vm;
   try {

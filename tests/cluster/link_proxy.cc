@@ -42,6 +42,14 @@ struct LinkProxies::Session : std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     from.async_read_some(asio::buffer(buffers[direction]), [self, direction, &from, &to](boost::system::error_code ec,
                                                                                          size_t n) {
+      if (ec && self->link->condition.load() == LinkCondition::kDropped && from.is_open()) {
+        // A black hole swallows closes too: the other side keeps a half-open link, as
+        // behind a cut cable, until it notices the silence (or the link heals and its
+        // next bytes find this side gone).
+        boost::system::error_code ignored;
+        from.close(ignored);
+        return;
+      }
       if (ec) return self->Close();
       switch (self->link->condition.load()) {
         case LinkCondition::kCut:

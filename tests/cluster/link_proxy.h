@@ -5,8 +5,9 @@
 // The proxies forward bytes; they do not know TLS. Conditions:
 //  - open: bytes pass as they come;
 //  - delayed: each chunk waits `delay_ms` before it is forwarded (order is kept);
-//  - dropped: bytes are read and thrown away, the connection stays up (a black hole:
-//    after a heal, the TLS stream has lost bytes, so the nodes must notice and redial);
+//  - dropped: bytes are read and thrown away, and a close does not pass either (a black
+//    hole, or a cut cable: a node behind it that dies leaves a half-open link, and
+//    after a heal the TLS stream has lost bytes; either way the nodes must notice);
 //  - cut: every connection is closed and new ones are closed on accept.
 // One thread runs all proxies; the setters are thread-safe and take effect on the
 // next chunk (cut at once).

@@ -326,6 +326,60 @@ TEST(Transport, ReconnectsWhenAPeerComesBack) {
   EXPECT_GE(b.connects(), 2);
 }
 
+// A link whose peer vanished without a close (power lost, a black hole) is found by
+// its silence; a link that is only quiet is kept up by the keepalives.
+TEST(Transport, ClosesASilentLinkAsIdleAndKeepsAQuietOneUp) {
+  auto allowed = Allow({"a", "b"});
+  const LinkLimits limits{.idle_timeout_ms = 400};
+  Node a("a", allowed, "genesis-A", limits), b("b", allowed, "genesis-A", limits);
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  ASSERT_TRUE(a.WaitConnected(1));
+  std::this_thread::sleep_for(1500ms);  // nearly four timeouts with nothing to say
+  EXPECT_EQ(a.transport().ConnectedPeers().size(), 1u);
+  EXPECT_EQ(a.Disconnects("idle"), 0u);
+  EXPECT_GT(a.transport().Counters().messages_in["status"], 0u) << "keepalives should have arrived";
+  b.Stop();
+  ASSERT_TRUE(a.WaitConnected(0));
+
+  // A client with an allowed key that says hello and then nothing at all.
+  boost::asio::io_context io;
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls);
+  ASSERT_TRUE(crypto::UseAsTlsIdentity(test::KeyFromLabel("b"), tls.native_handle()).ok());
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> silent(io, tls);
+  silent.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), a.transport().listen_port()});
+  silent.handshake(boost::asio::ssl::stream_base::client);
+  v1::PeerMessage hello;
+  hello.mutable_hello()->set_genesis_hash("genesis-A");
+  boost::asio::write(silent, boost::asio::buffer(EncodeFrame(hello)));
+  ASSERT_TRUE(a.WaitConnected(1));
+  ASSERT_TRUE(a.WaitDisconnects("idle"));
+  EXPECT_TRUE(a.transport().ConnectedPeers().empty());
+}
+
+// A peer that restarted while we still hold its old link (no close reached us) dials
+// in with a new boot id: its link replaces the old one even where both sides would
+// otherwise keep the old link (the one dialed by the smaller key).
+TEST(Transport, ARestartedPeerReplacesTheLinkItLeftBehind) {
+  const bool a_smaller = test::KeyFromLabel("a").public_key() < test::KeyFromLabel("b").public_key();
+  const std::string low = a_smaller ? "a" : "b";
+  const std::string high = a_smaller ? "b" : "a";
+  auto allowed = Allow({"a", "b"});
+  Node keeper(low, allowed), first(high, allowed);
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(keeper.Start({first.target()}).ok());  // the preferred link: dialed by the smaller key
+  ASSERT_TRUE(keeper.WaitConnected(1));
+  // The "restarted" process of the same key dials in while the first one still runs,
+  // as a half-open link would look to the keeper.
+  Node restarted(high, allowed);
+  ASSERT_TRUE(restarted.Start({keeper.target()}).ok());
+  ASSERT_TRUE(restarted.WaitConnected(1)) << "the keeper refused the restarted peer";
+  EXPECT_TRUE(keeper.Logged("restarted"));
+  keeper.transport().Broadcast(TxBatchOf(10));
+  EXPECT_TRUE(restarted.WaitReceived(1));
+  EXPECT_EQ(keeper.transport().ConnectedPeers().size(), 1u);
+}
+
 TEST(Transport, ReportsABusyListenAddressClearly) {
   auto allowed = Allow({"a", "b"});
   Node a("a", allowed);

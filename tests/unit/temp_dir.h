@@ -1,4 +1,5 @@
-// A temporary folder for one test, removed with everything in it when the test ends.
+// A temporary folder for one test, removed with everything in it when the test ends
+// unless Keep() was called (to leave the evidence of a failure).
 #pragma once
 
 #include <stdlib.h>
@@ -15,6 +16,7 @@ class TempDir {
     path_ = ::mkdtemp(pattern.data());
   }
   ~TempDir() {
+    if (keep_) return;
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
@@ -22,9 +24,11 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::string& path() const { return path_; }
+  void Keep() { keep_ = true; }
 
  private:
   std::string path_;
+  bool keep_ = false;
 };
 
 }  // namespace cairn::test

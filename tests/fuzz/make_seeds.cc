@@ -1,0 +1,147 @@
+// fuzz_seeds DIR: writes the seed corpora of the fuzz targets (tests/fuzz/corpus/) from
+// real messages of a TestChain: valid frames, transactions, a proposal and a vote made
+// by replicas, a sync response of three certified blocks, the genesis, a node config.
+// Run it again when a schema changes; the fuzzers mutate from these.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <variant>
+
+#include "cairn/v1/config.pb.h"
+#include "consensus/replica.h"
+#include "crypto/verifier.h"
+#include "ledger/json_file.h"
+#include "ledger/speculator.h"
+#include "net/frame.h"
+#include "node/ledger_engine.h"
+#include "tests/fuzz/fuzz_chain.h"
+
+namespace cairn::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+class NoTransactions : public node::TransactionSource {
+ public:
+  std::vector<v1::Transaction> Candidates(size_t, const std::set<Hash>&) override { return {}; }
+  void LeftOut(const v1::Transaction&, const Status&) override {}
+};
+
+void Write(const fs::path& dir, const std::string& target, const std::string& name, const std::string& bytes) {
+  fs::create_directories(dir / target);
+  std::ofstream(dir / target / name, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// A replica of validator `i` over its own ledger at genesis.
+struct Rig {
+  explicit Rig(int i, crypto::SignatureVerifier& verifier, const consensus::LeaderElection& leaders)
+      : ledger(FreshLedger(&verifier)), speculator(*ledger, 64), engine(*ledger, speculator, source, 100) {
+    auto head = ledger->GetBlock(0).value();
+    consensus::RecoveredState recovered{
+        .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
+        .head_qc = ledger::GenesisCertificate(head.hash)};
+    replica = std::make_unique<consensus::Replica>(consensus::ReplicaConfig{.context = ChainContext(), .self = i},
+                                                   &Chain().validator(i), engine, verifier, leaders, std::move(recovered));
+  }
+  std::unique_ptr<ledger::Ledger> ledger;
+  ledger::Speculator speculator;
+  NoTransactions source;
+  node::LedgerEngine engine;
+  std::unique_ptr<consensus::Replica> replica;
+};
+
+std::vector<v1::ConsensusMessage> MessagesOf(const consensus::Actions& actions) {
+  std::vector<v1::ConsensusMessage> messages;
+  for (const auto& action : actions) {
+    if (auto* b = std::get_if<consensus::BroadcastAction>(&action)) messages.push_back(b->message);
+    if (auto* s = std::get_if<consensus::SendAction>(&action)) messages.push_back(s->message);
+  }
+  return messages;
+}
+
+// The consensus messages of round 1: validator 1's proposal, then validator 0's vote.
+std::vector<v1::ConsensusMessage> RoundOneMessages() {
+  crypto::DirectVerifier verifier;
+  const consensus::RoundRobinLeaders leaders(4);
+  Rig leader(1, verifier, leaders), voter(0, verifier, leaders);
+  std::vector<v1::ConsensusMessage> out = MessagesOf(leader.replica->Start(1'000));
+  (void)voter.replica->Start(1'000);
+  const size_t proposals = out.size();
+  for (size_t i = 0; i < proposals; ++i) {
+    for (const auto& m : MessagesOf(voter.replica->OnMessage(1, out[i], 1'000))) out.push_back(m);
+  }
+  return out;
+}
+
+int Run(const fs::path& dir) {
+  const test::TestChain& chain = Chain();
+  // Transactions, and frames holding them.
+  std::vector<v1::Transaction> txs = {chain.Transfer(chain.user(0), 1, chain.user(1), 10),
+                                      chain.Transfer(chain.user(2), 7, chain.user(3), 1)};
+  for (size_t i = 0; i < txs.size(); ++i) Write(dir, "transaction", "transfer-" + std::to_string(i), txs[i].SerializeAsString());
+  v1::PeerMessage batch;
+  for (const auto& tx : txs) *batch.mutable_transactions()->add_transactions() = tx;
+  Write(dir, "frame", "tx-batch", net::EncodeFrame(batch));
+  v1::PeerMessage hello;
+  hello.mutable_hello()->set_genesis_hash(ToBytes(ChainContext().genesis_block_hash));
+  hello.mutable_hello()->set_committed_height(12);
+  hello.mutable_hello()->set_boot_id("0123456789abcdef");
+  Write(dir, "frame", "hello", net::EncodeFrame(hello));
+
+  // Consensus: a real proposal and vote (as messages, with the sender byte first).
+  const auto round_one = RoundOneMessages();
+  for (size_t i = 0; i < round_one.size(); ++i) {
+    const char sender = i == 0 ? 1 : 0;
+    Write(dir, "consensus", "round1-" + std::to_string(i), std::string(1, sender) + round_one[i].SerializeAsString());
+    v1::PeerMessage framed;
+    *framed.mutable_consensus() = round_one[i];
+    Write(dir, "frame", "consensus-" + std::to_string(i), net::EncodeFrame(framed));
+  }
+
+  // A sync response of three certified blocks and the head's finality proof.
+  crypto::DirectVerifier verifier;
+  auto source = FreshLedger(&verifier);
+  for (uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    google::protobuf::RepeatedPtrField<v1::Transaction> block_txs;
+    *block_txs.Add() = chain.Transfer(chain.user(0), nonce, chain.user(1), 1);
+    if (!chain.CommitBlock(*source, block_txs).ok()) return 1;
+  }
+  v1::SyncResponse response;
+  response.set_from_height(1);
+  for (uint64_t h = 1; h <= 3; ++h) {
+    auto stored = source->GetBlock(h).value();
+    v1::CertifiedBlock* out = response.add_blocks();
+    *out->mutable_block() = stored.block;
+    *out->mutable_certificate() = *stored.certificate;
+  }
+  if (auto proof = source->FinalityProof(3); proof.ok() && *proof) *response.mutable_finality() = **proof;
+  Write(dir, "sync_response", "three-blocks", response.SerializeAsString());
+
+  // The JSON documents.
+  Write(dir, "genesis_json", "test-chain", ledger::ToJson(chain.genesis()));
+  v1::NodeConfig config;
+  config.set_key_file("node.key");
+  config.set_data_dir("data");
+  config.set_genesis_file("../genesis.json");
+  config.set_p2p_listen("127.0.0.1:27000");
+  config.set_grpc_listen("127.0.0.1:27001");
+  v1::PeerConfig* peer = config.add_peers();
+  peer->set_address("127.0.0.1:27003");
+  peer->set_public_key(chain.validator(1).public_key().hex());
+  config.set_log_level("info");
+  Write(dir, "config_json", "node0", ledger::ToJson(config));
+  std::printf("seed corpora written under %s\n", dir.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::fuzz
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: fuzz_seeds DIR (tests/fuzz/corpus)\n");
+    return 2;
+  }
+  return cairn::fuzz::Run(argv[1]);
+}
