@@ -277,6 +277,11 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   const uint64_t round = block.header.round();
   const v1::QuorumCertificate& parent_qc = block.block.parent_qc();
   if (round != current_round_ || !safety_.SafeToVote(round, parent_qc.round(), tc)) return;
+  if (config_.max_future_timestamp_ms > 0 && block.header.timestamp_ms() > now_ms_ + config_.max_future_timestamp_ms) {
+    return Reject(Status::InvalidArgument("not voting for round " + std::to_string(round) + ": its block is stamped " +
+                                          std::to_string(block.header.timestamp_ms() - now_ms_) +
+                                          " ms ahead of this validator's clock"));
+  }
   safety_.RecordVote(round, parent_qc.round());
   Persist();
 

@@ -51,6 +51,13 @@ struct ReplicaConfig {
   // the CPU that takes delays everything else. 0 does not pace. Must be well below
   // base_timeout_ms.
   uint64_t min_block_interval_ms = 0;
+  // A replica does not vote for a block stamped more than this ahead of its own clock
+  // (0: no bound). Block times never go back, so one validator with a clock far ahead
+  // would otherwise carry every later block's time forward with it, and auditors and
+  // clients read those times. Voting less never endangers safety: a leader with a bad
+  // clock only loses its rounds, and a validator whose own clock is behind only stops
+  // voting (counting as one of the f faulty).
+  uint64_t max_future_timestamp_ms = 0;
   // Blocks waiting for a parent being fetched.
   size_t max_waiting_blocks = 512;
   // Messages for rounds further ahead of the current round are dropped unchecked.

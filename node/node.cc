@@ -1,5 +1,6 @@
 #include "node/node.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <sys/resource.h>
@@ -24,6 +25,13 @@ constexpr uint64_t kDefaultRoundTimeoutMs = 2'000;
 // under 50 ms with far fewer blocks.
 constexpr uint64_t kDefaultMinBlockIntervalMs = 10;
 constexpr uint64_t kMaxRoundTimeoutMs = 60'000;
+// A validator does not vote for a block stamped further ahead of its clock than this
+// (ReplicaConfig::max_future_timestamp_ms): well above the clock error of machines kept
+// by NTP, well below what would mislead a reader of block times.
+constexpr uint64_t kMaxFutureTimestampMs = 30'000;
+// Test hook: CAIRN_TEST_CLOCK_OFFSET_MS shifts this node's clock (signed milliseconds),
+// so that fault tests can skew and step one node's clock. Logged when set.
+constexpr const char* kClockOffsetVariable = "CAIRN_TEST_CLOCK_OFFSET_MS";
 constexpr size_t kMaxPendingBlocks = 4096;
 constexpr int kVerifyThreads = 2;
 constexpr int kVerifyNice = 10;
@@ -64,6 +72,11 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
     auto nonce = ledger_ptr->CommittedNonce(address);
     return nonce.ok() ? *nonce : 0;
   });
+  if (const char* offset = std::getenv(kClockOffsetVariable)) {
+    node->clock_offset_ms_ = std::strtoll(offset, nullptr, 10);
+    LogWarn("node", std::string("test hook ") + kClockOffsetVariable + ": this node's clock runs " +
+                        std::to_string(node->clock_offset_ms_) + " ms off the system clock");
+  }
   const auto& params = node->genesis_.consensus();
   node->max_block_txs_ = params.max_block_txs() ? params.max_block_txs() : ledger::kDefaultMaxBlockTxs;
   node->round_timeout_ms_ = params.round_timeout_ms() ? params.round_timeout_ms() : kDefaultRoundTimeoutMs;
@@ -153,7 +166,8 @@ Status Node::MakeConsensus() {
                                   .base_timeout_ms = round_timeout_ms_,
                                   .max_timeout_ms = std::max(round_timeout_ms_, kMaxRoundTimeoutMs),
                                   .idle_proposal_delay_ms = round_timeout_ms_ / 2,
-                                  .min_block_interval_ms = min_block_interval_ms_};
+                                  .min_block_interval_ms = min_block_interval_ms_,
+                                  .max_future_timestamp_ms = kMaxFutureTimestampMs};
   replica_ = std::make_unique<consensus::Replica>(config, self_ ? key_.get() : nullptr, *engine_, verifier_, *leaders_,
                                                   std::move(recovered));
   return Status::Ok();
@@ -278,8 +292,9 @@ void Node::Stop() {
 }
 
 uint64_t Node::NowMs() const {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return static_cast<uint64_t>(std::max<int64_t>(0, now + clock_offset_ms_));
 }
 
 void Node::Apply(consensus::Actions actions) {

@@ -85,6 +85,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<consensus::Context> context_;
   uint64_t round_timeout_ms_ = 0;
   uint64_t min_block_interval_ms_ = 0;
+  int64_t clock_offset_ms_ = 0;  // test hook (node.cc, kClockOffsetVariable)
   size_t max_block_txs_ = 0;
   std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
 

@@ -1,6 +1,7 @@
 #include "tests/cluster/chain_checks.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "crypto/bytes.h"
 
@@ -14,6 +15,7 @@ uint64_t MaxHeight(Cluster& cluster) {
 
 ChainComparison CompareChains(Cluster& cluster, uint64_t height) {
   ChainComparison out;
+  uint64_t parent_time_ms = 0;
   for (uint64_t h = 1; h <= height; ++h) {
     std::string reference;
     bool agree = true;
@@ -21,7 +23,17 @@ ChainComparison CompareChains(Cluster& cluster, uint64_t height) {
     for (int i = 0; i < cluster.size(); ++i) {
       auto block = cluster.GetBlock(i, h);
       const std::string hash = block ? block->hash() : "";
-      if (i == 0) reference = hash;
+      if (i == 0) {
+        reference = hash;
+        v1::BlockHeader header;
+        if (block && header.ParseFromString(block->block().header())) {
+          if (header.timestamp_ms() < parent_time_ms) ++out.timestamp_regressions;
+          parent_time_ms = header.timestamp_ms();
+          const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch()).count();
+          out.max_ahead_ms = std::max(out.max_ahead_ms, static_cast<int64_t>(header.timestamp_ms()) - now_ms);
+        }
+      }
       if (hash.empty() || hash != reference) {
         agree = false;
         detail = "height " + std::to_string(h) + ": node 0 holds " + (reference.empty() ? "nothing" : ToHex(reference)) +

@@ -19,9 +19,13 @@ struct ChainComparison {
   uint64_t heights = 0;  // heights compared on every node
   uint64_t forks = 0;    // heights where two nodes hold different blocks
   std::string first;     // the first disagreement, for the failure message
+  // Along node 0's chain: blocks stamped earlier than their parent, and the furthest
+  // any block was stamped ahead of this machine's clock when it was read.
+  uint64_t timestamp_regressions = 0;
+  int64_t max_ahead_ms = 0;
 };
-// Compares the block hashes of heights 1..`height` on every validator; a node that
-// cannot serve a height counts as a disagreement.
+// Compares the block hashes of heights 1..`height` on every validator (a node that
+// cannot serve a height counts as a disagreement) and reads node 0's block times.
 ChainComparison CompareChains(Cluster& cluster, uint64_t height);
 
 // How many of `tx_hashes` node `i` does not report as COMMITTED.

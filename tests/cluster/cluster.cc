@@ -49,10 +49,12 @@ int PickBasePort(int validators) {
   return 0;
 }
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+// `env` holds NAME=VALUE settings added to the child's environment.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, const std::vector<std::string>& env = {}) {
   const pid_t pid = ::fork();
   CAIRN_CHECK(pid >= 0);
   if (pid == 0) {
+    for (const auto& setting : env) ::putenv(const_cast<char*>(setting.c_str()));
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
@@ -204,9 +206,9 @@ void Cluster::StartTwin(int of) {
   twin_pids_.push_back(Spawn({CAIRND_PATH, "--config", twin + "/config.json"}, twin + "/cairnd.log"));
 }
 
-void Cluster::Start(int i) {
+void Cluster::Start(int i, const std::vector<std::string>& env) {
   CAIRN_CHECK(pids_[i] <= 0);
-  pids_[i] = Spawn({CAIRND_PATH, "--config", NodeDir(i) + "/config.json"}, NodeDir(i) + "/cairnd.log");
+  pids_[i] = Spawn({CAIRND_PATH, "--config", NodeDir(i) + "/config.json"}, NodeDir(i) + "/cairnd.log", env);
 }
 
 void Cluster::StartAll() {

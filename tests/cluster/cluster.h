@@ -44,7 +44,8 @@ class Cluster {
   // instead of j's own port (a proxy the test controls; tests/cluster/link_proxy.h).
   void RoutePeers(const std::function<int(int from, int to)>& port);
 
-  void Start(int i);
+  // `env`: NAME=VALUE settings for the process (e.g. CAIRN_TEST_CLOCK_OFFSET_MS).
+  void Start(int i, const std::vector<std::string>& env = {});
   // Starts a second process holding validator `of`'s key, with its own empty data
   // directory and no client ports, dialing the other validators directly: a Byzantine
   // validator whose two halves sign conflicting proposals and votes. Stopped with the

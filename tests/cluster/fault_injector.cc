@@ -18,6 +18,7 @@ const char* FaultName(Fault fault) {
     case Fault::kSplit: return "split";
     case Fault::kDelay: return "delay";
     case Fault::kTruncate: return "truncate";
+    case Fault::kClock: return "clock";
   }
   return "?";
 }
@@ -28,7 +29,8 @@ FaultInjector::FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed
 Fault FaultInjector::Next() {
   if (draws_++ % 2 == 0) return Fault::kKill;
   if (bag_.empty()) {
-    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay, Fault::kTruncate};
+    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay, Fault::kTruncate,
+            Fault::kClock};
     std::shuffle(bag_.begin(), bag_.end(), rng_);
   }
   const Fault next = bag_.back();
@@ -52,6 +54,7 @@ std::string FaultInjector::Inject(Fault fault) {
     case Fault::kSplit: return Split();
     case Fault::kDelay: return Delay();
     case Fault::kTruncate: return Truncate();
+    case Fault::kClock: return ClockStep();
   }
   return "";
 }
@@ -150,6 +153,20 @@ std::string FaultInjector::Truncate() {
   Hold(200, 1000);
   cluster_.Start(victim);
   return what + ", restarted";
+}
+
+std::string FaultInjector::ClockStep() {
+  const int victim = AnyValidator();
+  // Ahead or behind by one minute to one hour: far beyond the 30 s a validator accepts.
+  const int64_t minutes = 1 + static_cast<int64_t>(rng_() % 60);
+  const int64_t offset_ms = (rng_() % 2 == 0 ? 1 : -1) * minutes * 60'000;
+  cluster_.Signal(victim, SIGKILL);
+  cluster_.Start(victim, {"CAIRN_TEST_CLOCK_OFFSET_MS=" + std::to_string(offset_ms)});
+  Hold(4000, 8000);
+  cluster_.Signal(victim, SIGKILL);
+  cluster_.Start(victim);
+  return "restarted node " + std::to_string(victim) + " with its clock " + std::to_string(offset_ms / 1000) +
+         " s off, then stepped back (restarted on the system clock)";
 }
 
 }  // namespace cairn::cluster

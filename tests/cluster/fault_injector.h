@@ -24,6 +24,7 @@ enum class Fault {
   kSplit,           // two sides: a 2|2 split for n = 4; 2|5 or 3|4 for n = 7
   kDelay,           // every link of one validator slowed by 100-400 ms
   kTruncate,        // SIGKILL a validator, cut up to 1 MiB off its newest LevelDB file, restart
+  kClock,           // restart a validator with its clock minutes to an hour off, then step it back
 };
 const char* FaultName(Fault fault);
 
@@ -34,7 +35,7 @@ class FaultInjector {
 
   // Every other fault is a kill, since restarts (recovery from disk, catch-up by sync)
   // are what most often goes wrong; the rest come from a shuffled bag of the other
-  // kinds, so that every ten faults hold each kind at least once.
+  // kinds, so that every 2 x 7 faults hold each kind at least once.
   Fault Next();
   // Injects, holds and heals `fault`; a line saying what was done.
   std::string Inject(Fault fault);
@@ -47,6 +48,7 @@ class FaultInjector {
   std::string Split();
   std::string Delay();
   std::string Truncate();
+  std::string ClockStep();
   void Hold(uint64_t min_ms, uint64_t max_ms);
 
   Cluster& cluster_;

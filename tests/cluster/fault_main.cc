@@ -26,6 +26,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kRoundTimeoutMs = 2'000;  // cairn testnet's genesis
+constexpr int64_t kMaxFutureTimestampMs = 30'000;  // node.cc
 
 struct Options {
   int validators = 4;
@@ -120,13 +121,20 @@ int Run(const Options& o, uint64_t seed) {
   for (const auto& [name, count] : injected) kinds += (kinds.empty() ? "" : ", ") + name + " " + std::to_string(count);
   std::printf(
       "cairn-faults: seed %llu, %d validators%s, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
-      "node; %llu forks over %llu heights; audit passed on %d/%d; recovery max %.1f s, after the last heal %.1f s, "
+      "node; %llu forks over %llu heights; block times: %llu regressions, at most %.1f s ahead; audit passed on "
+      "%d/%d; recovery max %.1f s, after the last heal %.1f s, "
       "catch-up %.1f s; %zu submit failures, %zu resubmissions\n",
       static_cast<unsigned long long>(seed), o.validators, o.twin ? " (the last one twinned)" : "", o.faults, SecondsSince(run_start), kinds.c_str(),
       acknowledged.size(), missing, static_cast<unsigned long long>(chains.forks),
-      static_cast<unsigned long long>(chains.heights), audited, o.validators, recover_max_s, recover_last_s,
+      static_cast<unsigned long long>(chains.heights), static_cast<unsigned long long>(chains.timestamp_regressions),
+      static_cast<double>(chains.max_ahead_ms) / 1000, audited, o.validators, recover_max_s, recover_last_s,
       catch_up_s, load.submit_failures(), load.resubmissions());
   if (chains.forks > 0) return Fail(cluster, "chains differ: " + chains.first, seed);
+  if (chains.timestamp_regressions > 0) return Fail(cluster, "a block is stamped earlier than its parent", seed);
+  // A validator votes only for blocks at most 30 s ahead of its clock (node.cc).
+  if (chains.max_ahead_ms > kMaxFutureTimestampMs + 5'000) {
+    return Fail(cluster, "a block is stamped " + std::to_string(chains.max_ahead_ms) + " ms ahead of the real time", seed);
+  }
   if (missing > 0) return Fail(cluster, std::to_string(missing) + " acknowledged transactions missing (counted per node)", seed);
   if (audited != o.validators) return Fail(cluster, "cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
   if (acknowledged.empty()) return Fail(cluster, "no transaction was acknowledged: the load did not run", seed);

@@ -5,21 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "consensus/replica.h"
 #include "crypto/verifier.h"
-#include "ledger/speculator.h"
-#include "node/ledger_engine.h"
 #include "tests/fuzz/fuzz_chain.h"
-
-namespace {
-
-class NoTransactions : public cairn::node::TransactionSource {
- public:
-  std::vector<cairn::v1::Transaction> Candidates(size_t, const std::set<cairn::Hash>&) override { return {}; }
-  void LeftOut(const cairn::v1::Transaction&, const cairn::Status&) override {}
-};
-
-}  // namespace
+#include "tests/support/replica_rig.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cairn;
@@ -30,18 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   static crypto::CachingVerifier verifier(1 << 12);
   static const consensus::RoundRobinLeaders leaders(4);
-  auto ledger = fuzz::FreshLedger(&verifier);
-  ledger::Speculator speculator(*ledger, 64);
-  NoTransactions source;
-  node::LedgerEngine engine(*ledger, speculator, source, 100);
-  auto head = ledger->GetBlock(0).value();
-  consensus::RecoveredState recovered{
-      .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
-      .head_qc = ledger::GenesisCertificate(head.hash),
-      .safety = v1::SafetyRecord()};
-  consensus::Replica replica({.context = fuzz::ChainContext(), .self = 0}, &fuzz::Chain().validator(0), engine, verifier,
-                             leaders, std::move(recovered));
-  (void)replica.Start(1'000);
-  (void)replica.OnMessage(from, message, 1'000);
+  test::ReplicaRig rig(fuzz::Chain(), 0, verifier, leaders);
+  (void)rig.replica->Start(1'000);
+  (void)rig.replica->OnMessage(from, message, 1'000);
   return 0;
 }

@@ -5,10 +5,9 @@
 
 #include <memory>
 
-#include "consensus/certificates.h"
-#include "ledger/genesis.h"
 #include "ledger/kv_store.h"
 #include "ledger/ledger.h"
+#include "tests/support/replica_rig.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::fuzz {
@@ -19,11 +18,7 @@ inline const test::TestChain& Chain() {
 }
 
 inline const consensus::Context& ChainContext() {
-  static const consensus::Context context = [] {
-    const auto genesis = ledger::BuildGenesisState(Chain().genesis());
-    return consensus::Context{Chain().chain_id(), consensus::Committee::From(genesis.validators).value(),
-                              genesis.block_hash};
-  }();
+  static const consensus::Context context = test::ContextOf(Chain());
   return context;
 }
 

@@ -6,70 +6,35 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <variant>
 
 #include "cairn/v1/config.pb.h"
 #include "consensus/replica.h"
 #include "crypto/verifier.h"
 #include "ledger/json_file.h"
-#include "ledger/speculator.h"
 #include "net/frame.h"
-#include "node/ledger_engine.h"
 #include "tests/fuzz/fuzz_chain.h"
+#include "tests/support/replica_rig.h"
 
 namespace cairn::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-class NoTransactions : public node::TransactionSource {
- public:
-  std::vector<v1::Transaction> Candidates(size_t, const std::set<Hash>&) override { return {}; }
-  void LeftOut(const v1::Transaction&, const Status&) override {}
-};
-
 void Write(const fs::path& dir, const std::string& target, const std::string& name, const std::string& bytes) {
   fs::create_directories(dir / target);
   std::ofstream(dir / target / name, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// A replica of validator `i` over its own ledger at genesis.
-struct Rig {
-  explicit Rig(int i, crypto::SignatureVerifier& verifier, const consensus::LeaderElection& leaders)
-      : ledger(FreshLedger(&verifier)), speculator(*ledger, 64), engine(*ledger, speculator, source, 100) {
-    auto head = ledger->GetBlock(0).value();
-    consensus::RecoveredState recovered{
-        .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
-        .head_qc = ledger::GenesisCertificate(head.hash)};
-    replica = std::make_unique<consensus::Replica>(consensus::ReplicaConfig{.context = ChainContext(), .self = i},
-                                                   &Chain().validator(i), engine, verifier, leaders, std::move(recovered));
-  }
-  std::unique_ptr<ledger::Ledger> ledger;
-  ledger::Speculator speculator;
-  NoTransactions source;
-  node::LedgerEngine engine;
-  std::unique_ptr<consensus::Replica> replica;
-};
-
-std::vector<v1::ConsensusMessage> MessagesOf(const consensus::Actions& actions) {
-  std::vector<v1::ConsensusMessage> messages;
-  for (const auto& action : actions) {
-    if (auto* b = std::get_if<consensus::BroadcastAction>(&action)) messages.push_back(b->message);
-    if (auto* s = std::get_if<consensus::SendAction>(&action)) messages.push_back(s->message);
-  }
-  return messages;
 }
 
 // The consensus messages of round 1: validator 1's proposal, then validator 0's vote.
 std::vector<v1::ConsensusMessage> RoundOneMessages() {
   crypto::DirectVerifier verifier;
   const consensus::RoundRobinLeaders leaders(4);
-  Rig leader(1, verifier, leaders), voter(0, verifier, leaders);
-  std::vector<v1::ConsensusMessage> out = MessagesOf(leader.replica->Start(1'000));
+  test::ReplicaRig leader(Chain(), 1, verifier, leaders), voter(Chain(), 0, verifier, leaders);
+  std::vector<v1::ConsensusMessage> out = test::MessagesOf(leader.replica->Start(1'000));
   (void)voter.replica->Start(1'000);
   const size_t proposals = out.size();
   for (size_t i = 0; i < proposals; ++i) {
-    for (const auto& m : MessagesOf(voter.replica->OnMessage(1, out[i], 1'000))) out.push_back(m);
+    for (const auto& m : test::MessagesOf(voter.replica->OnMessage(1, out[i], 1'000))) out.push_back(m);
   }
   return out;
 }

@@ -1,0 +1,64 @@
+// One replica of a TestChain validator over its own in-memory ledger at genesis, with
+// an empty transaction source: for tests and tools that need real consensus messages
+// (a proposal, a vote) without a network.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <variant>
+#include <vector>
+
+#include "consensus/replica.h"
+#include "ledger/genesis.h"
+#include "ledger/kv_store.h"
+#include "ledger/speculator.h"
+#include "node/ledger_engine.h"
+#include "tests/support/test_chain.h"
+
+namespace cairn::test {
+
+class NoTransactions : public node::TransactionSource {
+ public:
+  std::vector<v1::Transaction> Candidates(size_t, const std::set<Hash>&) override { return {}; }
+  void LeftOut(const v1::Transaction&, const Status&) override {}
+};
+
+inline consensus::Context ContextOf(const TestChain& chain) {
+  const auto genesis = ledger::BuildGenesisState(chain.genesis());
+  return consensus::Context{chain.chain_id(), consensus::Committee::From(genesis.validators).value(), genesis.block_hash};
+}
+
+struct ReplicaRig {
+  // `config.context` and `config.self` are filled in here.
+  ReplicaRig(const TestChain& chain, uint32_t self, crypto::SignatureVerifier& verifier,
+             const consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {})
+      : ledger(ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis(), &verifier).value()),
+        speculator(*ledger, 64),
+        engine(*ledger, speculator, source, 100) {
+    auto head = ledger->GetBlock(0).value();
+    consensus::RecoveredState recovered{
+        .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
+        .head_qc = ledger::GenesisCertificate(head.hash)};
+    config.context = ContextOf(chain);
+    config.self = self;
+    replica = std::make_unique<consensus::Replica>(config, &chain.validator(static_cast<int>(self)), engine, verifier,
+                                                   leaders, std::move(recovered));
+  }
+  std::unique_ptr<ledger::Ledger> ledger;
+  ledger::Speculator speculator;
+  NoTransactions source;
+  node::LedgerEngine engine;
+  std::unique_ptr<consensus::Replica> replica;
+};
+
+// The consensus messages among `actions` (broadcast or sent), in order.
+inline std::vector<v1::ConsensusMessage> MessagesOf(const consensus::Actions& actions) {
+  std::vector<v1::ConsensusMessage> messages;
+  for (const auto& action : actions) {
+    if (auto* b = std::get_if<consensus::BroadcastAction>(&action)) messages.push_back(b->message);
+    if (auto* s = std::get_if<consensus::SendAction>(&action)) messages.push_back(s->message);
+  }
+  return messages;
+}
+
+}  // namespace cairn::test
