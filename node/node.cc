@@ -141,7 +141,9 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       },
       kMaxGossipBatch, kGossipDelay);
   node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_);
-  node->rpc_server_ = std::make_unique<rpc::Server>(*node);
+  rpc::ServerLimits rpc_limits;
+  if (config.max_submits_per_second() > 0) rpc_limits.submits_per_second = config.max_submits_per_second();
+  node->rpc_server_ = std::make_unique<rpc::Server>(*node, rpc_limits);
   node->RegisterMetrics();
   return node;
 }

@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 
 #include "ledger/json_file.h"
@@ -14,7 +15,10 @@ constexpr size_t kMaxPemBytes = 1 << 20;
 }  // namespace
 
 Server::Server(NodeApi& node, ServerLimits limits)
-    : transactions_(node, limits.max_streams_per_client), ledger_(node, limits.max_streams_per_client), node_(node), limits_(limits) {}
+    : transactions_(node, limits.max_streams_per_client, limits.submits_per_second),
+      ledger_(node, limits.max_streams_per_client),
+      node_(node),
+      limits_(limits) {}
 
 Server::~Server() { Stop(); }
 
@@ -34,6 +38,10 @@ Status Server::Start(const std::string& address, const v1::TlsConfig* tls) {
   int port = 0;
   builder.AddListeningPort(address, credentials, &port);
   builder.SetMaxReceiveMessageSize(limits_.max_request_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams);
+  grpc::ResourceQuota quota("cairn-rpc");
+  quota.SetMaxThreads(limits_.max_threads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&transactions_);
   builder.RegisterService(&ledger_);
   builder.RegisterService(&node_);

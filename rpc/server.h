@@ -15,6 +15,13 @@ namespace cairn::rpc {
 struct ServerLimits {
   int max_request_bytes = 4 << 20;  // a transaction is at most ~1 KiB
   int max_streams_per_client = 4;
+  // Per client (its address): transactions a second through Submit and SubmitStream,
+  // bursts of twice that. Far above what one wallet sends, below what fills a mempool.
+  double submits_per_second = 5'000;
+  // Calls in progress on one connection (HTTP/2 streams), and threads serving the
+  // synchronous methods: a client cannot hold more of the server than this.
+  int max_concurrent_streams = 64;
+  int max_threads = 32;
 };
 
 class Server {

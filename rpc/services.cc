@@ -35,16 +35,20 @@ Result<Hash> HashArgument(const std::string& bytes, const char* what) {
 }
 
 // What Submit and each message of SubmitStream do: the same checks, the same answers.
-Result<Hash> Admit(NodeApi& node, const v1::SubmitRequest& request) {
+Result<Hash> Admit(NodeApi& node, ClientRateLimiter& rate, const std::string& peer, const v1::SubmitRequest& request) {
+  if (!rate.Take(peer)) {
+    return Status::ResourceExhausted("rate limit: at most " + std::to_string(static_cast<int64_t>(rate.per_second())) +
+                                     " transactions a second per client; retry later");
+  }
   if (!request.has_transaction()) return Status::InvalidArgument("transaction is missing");
   return node.Submit(request.transaction());
 }
 
 }  // namespace
 
-grpc::Status TransactionsService::Submit(grpc::ServerContext*, const v1::SubmitRequest* request,
+grpc::Status TransactionsService::Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                                          v1::SubmitResponse* response) {
-  auto hash = Admit(node_, *request);
+  auto hash = Admit(node_, submit_rate_, context->peer(), *request);
   if (!hash.ok()) return ToGrpc(hash.status());
   response->set_tx_hash(ToBytes(*hash));
   return grpc::Status::OK;
@@ -55,12 +59,15 @@ namespace {
 // One submit stream: read a transaction, admit it, write the answer, read the next.
 class SubmitReactor final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse> {
  public:
-  SubmitReactor(NodeApi& node, StreamSlots::Slot slot) : node_(node), slot_(std::move(slot)) { StartRead(&request_); }
+  SubmitReactor(NodeApi& node, ClientRateLimiter& rate, std::string peer, StreamSlots::Slot slot)
+      : node_(node), rate_(rate), peer_(std::move(peer)), slot_(std::move(slot)) {
+    StartRead(&request_);
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) return Finish(grpc::Status::OK);  // the client has sent everything
     response_.Clear();
-    Result<Hash> hash = Admit(node_, request_);
+    Result<Hash> hash = Admit(node_, rate_, peer_, request_);
     if (hash.ok()) {
       response_.set_tx_hash(ToBytes(*hash));
     } else {
@@ -78,6 +85,8 @@ class SubmitReactor final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1
 
  private:
   NodeApi& node_;
+  ClientRateLimiter& rate_;
+  const std::string peer_;
   StreamSlots::Slot slot_;  // freed with the reactor
   v1::SubmitRequest request_;
   v1::SubmitStreamResponse response_;
@@ -99,7 +108,7 @@ grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse>* Transactio
     return new RefusedStream({grpc::StatusCode::RESOURCE_EXHAUSTED,
                               "at most " + std::to_string(streams_.max_per_client()) + " submit streams per client"});
   }
-  return new SubmitReactor(node_, std::move(slot));
+  return new SubmitReactor(node_, submit_rate_, context->peer(), std::move(slot));
 }
 
 grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest* request,

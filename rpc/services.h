@@ -6,6 +6,7 @@
 
 #include "cairn/v1/api.grpc.pb.h"
 #include "rpc/node_api.h"
+#include "rpc/client_rate.h"
 #include "rpc/stream_slots.h"
 
 namespace cairn::rpc {
@@ -18,7 +19,10 @@ grpc::Status ToGrpc(const Status& status);
 // synchronous pool for as long as they last.
 class TransactionsService final : public v1::Transactions::WithCallbackMethod_SubmitStream<v1::Transactions::Service> {
  public:
-  TransactionsService(NodeApi& node, int max_streams_per_client) : node_(node), streams_(max_streams_per_client) {}
+  // `submits_per_second`: each client's rate limit on transactions (ClientRateLimiter),
+  // with bursts of twice that.
+  TransactionsService(NodeApi& node, int max_streams_per_client, double submits_per_second)
+      : node_(node), streams_(max_streams_per_client), submit_rate_(submits_per_second, 2 * submits_per_second) {}
   grpc::Status Submit(grpc::ServerContext*, const v1::SubmitRequest*, v1::SubmitResponse*) override;
   grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse>* SubmitStream(
       grpc::CallbackServerContext* context) override;
@@ -30,6 +34,7 @@ class TransactionsService final : public v1::Transactions::WithCallbackMethod_Su
  private:
   NodeApi& node_;
   StreamSlots streams_;
+  ClientRateLimiter submit_rate_;
 };
 
 class LedgerService final : public v1::Ledger::Service {

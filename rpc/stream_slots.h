@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "rpc/client_rate.h"
+
 namespace cairn::rpc {
 
 class StreamSlots {
@@ -19,7 +21,7 @@ class StreamSlots {
   // A slot for the client at `peer` (grpc::ServerContext::peer()), or null when it
   // already has max_per_client() streams open.
   Slot Take(const std::string& peer) {
-    std::string client = peer.substr(0, peer.rfind(':'));
+    std::string client = ClientOf(peer);
     std::lock_guard lock(mu_);
     if (open_[client] >= max_per_client_) return nullptr;
     ++open_[client];

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "crypto/domain.h"
+#include "ledger/json_file.h"
 #include "ledger/tx_check.h"
 #include "tests/cluster/cluster.h"
 
@@ -318,6 +319,40 @@ TEST(Cluster, BlockStreamsHoldBackSlowClientsAndResumeWithoutAGap) {
   }
   ASSERT_EQ(seen.size(), 8u);
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1) << "a gap or a repeat at " << i;
+}
+
+// A client that submits faster than its limit is told to slow down, its admitted
+// transactions commit, and everyone else is still served.
+TEST(Cluster, AClientOverItsSubmitRateIsRefusedAndTheNodeKeepsServing) {
+  Cluster cluster(4);
+  const std::string config_file = cluster.NodeDir(0) + "/config.json";
+  v1::NodeConfig config;
+  ASSERT_TRUE(ledger::ReadJsonFile(config_file, &config).ok());
+  config.set_max_submits_per_second(5);  // bursts of 10
+  std::ofstream(config_file, std::ios::trunc) << ledger::ToJson(config);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  Wallet wallet(cluster);
+  std::vector<std::string> admitted;
+  int refused = 0;
+  for (int i = 0; i < 30; ++i) {
+    v1::Transaction tx = wallet.Next();
+    std::string hash;
+    grpc::Status status = cluster.Submit(0, tx, &hash);
+    if (status.ok()) {
+      admitted.push_back(hash);
+      continue;
+    }
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+    EXPECT_NE(status.error_message().find("rate limit"), std::string::npos) << status.error_message();
+    ++refused;
+    // The refused one goes to another node instead, so the nonce chain stays whole.
+    ASSERT_TRUE(cluster.Submit(1, tx, &hash).ok());
+    admitted.push_back(hash);
+  }
+  EXPECT_GE(refused, 15) << "30 at once against bursts of 10";
+  EXPECT_TRUE(cluster.Status(0).has_value()) << "reads are not limited";
+  EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, admitted); }, 60s));
 }
 
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
