@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "crypto/domain.h"
 #include "ledger/json_file.h"
 #include "ledger/tx_check.h"
+#include "net/asio.h"
 #include "tests/cluster/cluster.h"
+#include "tests/support/seed.h"
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -353,6 +356,47 @@ TEST(Cluster, AClientOverItsSubmitRateIsRefusedAndTheNodeKeepsServing) {
   EXPECT_GE(refused, 15) << "30 at once against bursts of 10";
   EXPECT_TRUE(cluster.Status(0).has_value()) << "reads are not limited";
   EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, admitted); }, 60s));
+}
+
+// Hostile bytes on every port a node opens: garbage and silent plain-TCP connections
+// on the peer, gRPC and metrics ports, an oversize gRPC request, a transaction whose
+// body nests groups 100,000 deep. Each is refused; the node keeps serving and
+// committing.
+TEST(Cluster, GarbageOnEveryPortAndOversizeOrDeeplyNestedRequestsLeaveTheNodeServing) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  const uint64_t seed = test::TestSeed("garbage");
+  std::mt19937_64 rng(seed);
+  boost::asio::io_context io;
+  for (int port : {cluster.P2pPort(0), cluster.GrpcPort(0), cluster.MetricsPort(0)}) {
+    std::vector<boost::asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 8; ++i) {  // connect and say nothing
+      silent.emplace_back(io);
+      silent.back().connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+    }
+    boost::asio::ip::tcp::socket noisy(io);
+    noisy.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+    Bytes garbage(64 << 10, '\0');
+    for (char& c : garbage) c = static_cast<char>(rng());
+    boost::system::error_code ignored;
+    boost::asio::write(noisy, boost::asio::buffer(garbage), ignored);  // the node may close first
+  }
+  Wallet wallet(cluster);
+  v1::Transaction oversize = wallet.Next();
+  oversize.set_body(Bytes(5 << 20, 'x'));
+  EXPECT_EQ(cluster.Submit(0, oversize).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  v1::Transaction nested = oversize;
+  nested.set_body(Bytes(100'000, '\x0b') + Bytes(100'000, '\x0c'));  // field 1 start-group / end-group
+  const grpc::Status deep = cluster.Submit(0, nested);
+  EXPECT_EQ(deep.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << deep.error_message();
+
+  // Still serving, still committing (the wallet's first transaction was the oversize one).
+  Wallet honest(cluster);
+  std::string hash;
+  ASSERT_TRUE(cluster.Submit(0, honest.Next(), &hash).ok());
+  EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, {hash}); }, 60s));
+  EXPECT_GT(cluster.Metric(0, "cairn_committed_height"), 0);
 }
 
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {

@@ -1,0 +1,109 @@
+// Hostile consensus messages delivered to a replica (validator 2, the leader of round
+// 3, so that it gathers round 2's votes): each is refused with its reason, changes
+// nothing, and the replica still takes the honest message that follows.
+#include <gtest/gtest.h>
+
+#include "consensus/certificates.h"
+#include "crypto/verifier.h"
+#include "tests/support/replica_rig.h"
+
+namespace cairn::node {
+namespace {
+
+class ReplicaHostileTest : public ::testing::Test {
+ protected:
+  ReplicaHostileTest() : target_(chain_, 2, verifier_, leaders_), leader_(chain_, 1, verifier_, leaders_) {
+    now_ms_ = chain_.genesis().genesis_time_ms() + 60'000;
+    (void)target_.replica->Start(now_ms_);
+    for (const auto& m : test::MessagesOf(leader_.replica->Start(now_ms_))) {
+      if (m.has_proposal()) proposal_ = m;
+    }
+  }
+
+  // Delivers `message` from `from`; the rejection it caused ("" when accepted).
+  std::string Deliver(uint32_t from, const v1::ConsensusMessage& message) {
+    const uint64_t before = target_.replica->rejected_messages();
+    (void)target_.replica->OnMessage(from, message, now_ms_);
+    return target_.replica->rejected_messages() > before ? target_.replica->last_rejection().ToString() : "";
+  }
+
+  // A vote by validator `voter` for round 1's block, signed properly.
+  v1::ConsensusMessage VoteOf(uint32_t voter) {
+    v1::Vote vote;
+    vote.set_epoch(0);
+    vote.set_round(1);
+    vote.set_height(1);
+    vote.set_block_hash(ToBytes(crypto::BlockHash(chain_.chain_id(), proposal_.proposal().block().header())));
+    vote.set_voter(voter);
+    vote.set_signature(chain_.validator(static_cast<int>(voter)).Sign(
+        consensus::VoteMessage(test::ContextOf(chain_), consensus::StatementOf(vote))));
+    v1::ConsensusMessage message;
+    *message.mutable_vote() = vote;
+    return message;
+  }
+
+  test::TestChain chain_;
+  crypto::DirectVerifier verifier_;
+  consensus::RoundRobinLeaders leaders_{4};
+  test::ReplicaRig target_;
+  test::ReplicaRig leader_;
+  uint64_t now_ms_ = 0;
+  v1::ConsensusMessage proposal_;
+};
+
+TEST_F(ReplicaHostileTest, RefusesMessagesFromOutsideTheValidatorSet) {
+  EXPECT_NE(Deliver(7, proposal_).find("non-validator"), std::string::npos);
+  EXPECT_EQ(Deliver(1, proposal_), "") << "the same proposal from its leader is taken";
+}
+
+TEST_F(ReplicaHostileTest, RefusesAProposalFromAnotherThanTheLeaderOrWithAForgedSignature) {
+  v1::ConsensusMessage forged = proposal_;
+  forged.mutable_proposal()->set_signature(chain_.validator(3).Sign("something else"));
+  EXPECT_NE(Deliver(1, forged).find("proposal signature is invalid"), std::string::npos);
+  v1::ConsensusMessage header_changed = proposal_;
+  v1::BlockHeader header;
+  ASSERT_TRUE(header.ParseFromString(header_changed.proposal().block().header()));
+  header.set_proposer(3);  // not round 1's leader
+  header_changed.mutable_proposal()->mutable_block()->set_header(header.SerializeAsString());
+  EXPECT_NE(Deliver(3, header_changed).find("proposer is not the leader"), std::string::npos);
+  EXPECT_EQ(Deliver(1, proposal_), "");
+}
+
+TEST_F(ReplicaHostileTest, RefusesMessagesForRoundsFarAhead) {
+  v1::ConsensusMessage vote = VoteOf(0);
+  vote.mutable_vote()->set_round(1'000'000);
+  EXPECT_NE(Deliver(0, vote).find("round outside the window"), std::string::npos);
+  v1::ConsensusMessage timeout;
+  timeout.mutable_timeout()->set_round(1'000'000);
+  timeout.mutable_timeout()->set_sender(0);
+  EXPECT_NE(Deliver(0, timeout).find("round too far ahead"), std::string::npos);
+}
+
+TEST_F(ReplicaHostileTest, RefusesForgedVotesAndVotesClaimingAnotherVoter) {
+  v1::ConsensusMessage forged = VoteOf(0);
+  forged.mutable_vote()->set_signature(Bytes(64, '\x01'));
+  EXPECT_NE(Deliver(0, forged).find("signature is invalid"), std::string::npos);
+  v1::ConsensusMessage stolen = VoteOf(0);
+  stolen.mutable_vote()->set_voter(3);  // validator 0's signature claimed as 3's
+  EXPECT_NE(Deliver(0, stolen).find("signature is invalid"), std::string::npos);
+  v1::ConsensusMessage stranger = VoteOf(0);
+  stranger.mutable_vote()->set_voter(9);
+  EXPECT_NE(Deliver(0, stranger).find("not a validator"), std::string::npos);
+}
+
+TEST_F(ReplicaHostileTest, VotesForABlockItDoesNotHoldMakeNoCertificateBelowAQuorum) {
+  // Two valid votes (one short of a quorum) for a block never proposed to this replica:
+  // accepted as votes, but nothing certified, nothing committed.
+  for (uint32_t voter : {0u, 1u}) {
+    (void)target_.replica->OnMessage(voter, VoteOf(voter), now_ms_);
+  }
+  EXPECT_EQ(target_.ledger->height(), 0u);
+  EXPECT_EQ(target_.replica->high_qc().round(), 0u);
+}
+
+TEST_F(ReplicaHostileTest, RefusesAnEmptyMessage) {
+  EXPECT_NE(Deliver(0, v1::ConsensusMessage()).find("empty consensus message"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::node
