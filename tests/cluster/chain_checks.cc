@@ -1,6 +1,10 @@
 #include "tests/cluster/chain_checks.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <chrono>
 
 #include "crypto/bytes.h"
@@ -55,6 +59,54 @@ size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_
     if (!tx || tx->state() != v1::GetTransactionResponse::COMMITTED) ++missing;
   }
   return missing;
+}
+
+namespace {
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The forms in which validator i's private key could leak into a log.
+std::vector<std::string> KeyMaterial(Cluster& cluster, int i) {
+  std::istringstream pem(ReadText(cluster.NodeDir(i) + "/node.key"));
+  std::string line, body;
+  while (std::getline(pem, line)) {
+    if (!line.starts_with("-----")) body += line;
+  }
+  std::vector<std::string> forms = {body};
+  // PKCS#8 DER of an Ed25519 key ends with the 32-byte seed.
+  std::string der(body.size(), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                                reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size()));
+  if (n >= 32) {
+    // EVP_DecodeBlock counts base64 padding as zero bytes: drop them before taking the tail.
+    const size_t padding = body.ends_with("==") ? 2 : body.ends_with("=") ? 1 : 0;
+    const std::string seed = der.substr(static_cast<size_t>(n) - padding - 32, 32);
+    forms.push_back(ToHex(seed));
+  }
+  return forms;
+}
+
+}  // namespace
+
+int LogsWithKeyMaterial(Cluster& cluster) {
+  std::vector<std::string> secrets;
+  for (int i = 0; i < cluster.size(); ++i) {
+    for (auto& form : KeyMaterial(cluster, i)) secrets.push_back(std::move(form));
+  }
+  int leaking = 0;
+  for (int i = 0; i < cluster.size(); ++i) {
+    const std::string log = ReadText(cluster.NodeDir(i) + "/cairnd.log");
+    for (const std::string& secret : secrets) {
+      if (!secret.empty() && log.find(secret) != std::string::npos) {
+        ++leaking;
+        break;
+      }
+    }
+  }
+  return leaking;
 }
 
 bool AuditPasses(Cluster& cluster, int i) {

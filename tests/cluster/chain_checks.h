@@ -31,6 +31,10 @@ ChainComparison CompareChains(Cluster& cluster, uint64_t height);
 // How many of `tx_hashes` node `i` does not report as COMMITTED.
 size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_hashes);
 
+// How many of the validators' logs hold any validator's private key material (the PEM
+// body of its key file, or the 32-byte seed in hex): must be none.
+int LogsWithKeyMaterial(Cluster& cluster);
+
 // Runs `cairn audit` on node i's data directory (the node must be stopped); true when
 // the audit passes. Its output goes to DIR/audit-nodeI.log.
 bool AuditPasses(Cluster& cluster, int i);

@@ -116,6 +116,7 @@ int Run(const Options& o, uint64_t seed) {
   for (int i = 0; i < o.validators; ++i) cluster.Signal(i, SIGTERM);
   int audited = 0;
   for (int i = 0; i < o.validators; ++i) audited += AuditPasses(cluster, i) ? 1 : 0;
+  const int leaking_logs = LogsWithKeyMaterial(cluster);
 
   std::string kinds;
   for (const auto& [name, count] : injected) kinds += (kinds.empty() ? "" : ", ") + name + " " + std::to_string(count);
@@ -136,6 +137,7 @@ int Run(const Options& o, uint64_t seed) {
     return Fail(cluster, "a block is stamped " + std::to_string(chains.max_ahead_ms) + " ms ahead of the real time", seed);
   }
   if (missing > 0) return Fail(cluster, std::to_string(missing) + " acknowledged transactions missing (counted per node)", seed);
+  if (leaking_logs > 0) return Fail(cluster, std::to_string(leaking_logs) + " node logs hold private key material", seed);
   if (audited != o.validators) return Fail(cluster, "cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
   if (acknowledged.empty()) return Fail(cluster, "no transaction was acknowledged: the load did not run", seed);
   std::printf("cairn-faults: PASS\n");
