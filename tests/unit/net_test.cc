@@ -380,6 +380,25 @@ TEST(Transport, ARestartedPeerReplacesTheLinkItLeftBehind) {
   EXPECT_EQ(keeper.transport().ConnectedPeers().size(), 1u);
 }
 
+// A flood of connections that never finish a handshake: beyond the bound on pending
+// handshakes they are closed at once, the rest time out, and a real peer still gets in.
+TEST(Transport, ClosesAConnectionFloodBeyondThePendingBoundAndStillAcceptsAPeer) {
+  auto allowed = Allow({"a", "b"});
+  Node a("a", allowed, "genesis-A", LinkLimits{.handshake_timeout_ms = 300});
+  ASSERT_TRUE(a.Start().ok());
+  boost::asio::io_context io;
+  std::vector<boost::asio::ip::tcp::socket> flood;
+  for (int i = 0; i < 200; ++i) {  // the default bound is 64
+    flood.emplace_back(io);
+    flood.back().connect({boost::asio::ip::make_address("127.0.0.1"), a.transport().listen_port()});
+  }
+  ASSERT_TRUE(a.WaitDisconnects("flood"));
+  EXPECT_GE(a.Disconnects("flood"), 100u);
+  Node b("b", allowed);
+  ASSERT_TRUE(b.Start({a.target()}).ok());
+  EXPECT_TRUE(a.WaitConnected(1));
+}
+
 TEST(Transport, ReportsABusyListenAddressClearly) {
   auto allowed = Allow({"a", "b"});
   Node a("a", allowed);
