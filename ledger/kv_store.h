@@ -52,6 +52,12 @@ class KvStore {
   // returns false.
   using Visitor = std::function<bool(ByteView key, ByteView value)>;
   virtual Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const = 0;
+
+  // After a failed write every later write fails, since what reached the disk is
+  // unknown. Reopen closes and reopens the store, so that it holds what the disk really
+  // holds and takes writes again; an error when that cannot be done yet (a disk still
+  // full). Concurrent reads wait for it.
+  virtual Status Reopen() = 0;
 };
 
 // What opening a database LevelDB reports as corrupt does.
@@ -73,8 +79,11 @@ class MemoryStore : public KvStore {
   Result<std::optional<Bytes>> Get(ByteView key) const override;
   Status Write(const WriteBatch& batch, Durability durability) override;
   Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override;
+  // Keeps the data and an injected failure: like a disk that is still full.
+  Status Reopen() override { return Status::Ok(); }
 
-  // The next Write fails with `error` (and so does every one after it).
+  // The next Write fails with `error` (and so does every one after it, until
+  // TEST_FailWrites(Status::Ok())).
   void TEST_FailWrites(Status error);
   // Overwrites one record behind the ledger's back, to test that corruption is caught.
   void TEST_Put(ByteView key, ByteView value);

@@ -375,6 +375,18 @@ Result<v1::ValidatorSet> Ledger::ValidatorSet(uint64_t epoch) const {
                                       ("validator set of epoch " + std::to_string(epoch)).c_str());
 }
 
+Status Ledger::Reload() {
+  CAIRN_RETURN_IF_ERROR(store_->Reopen());
+  CAIRN_RETURN_IF_ERROR(LoadExisting());
+  // Commits may resume only once a synced write goes through: the head record,
+  // written again as it is.
+  CAIRN_ASSIGN_OR_RETURN(auto head, store_->Get(keys::kHead));
+  if (!head) return Status::Corruption("the reopened ledger has no chain head");
+  WriteBatch probe;
+  probe.Put(keys::kHead, *head);
+  return store_->Write(probe, Durability::kSync).Annotate("a synced write to the reopened ledger");
+}
+
 Status Ledger::SaveSafetyRecord(const v1::SafetyRecord& record) {
   WriteBatch batch;
   batch.Put(keys::kSafetyRecord, record.SerializeAsString());

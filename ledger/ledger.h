@@ -157,6 +157,13 @@ class Ledger {
 
   // The consensus safety record, written on its own with sync = true (rule 2).
   Status SaveSafetyRecord(const v1::SafetyRecord& record);
+
+  // After a failed write (a full disk, say) every later write fails. Reload reopens
+  // the store, reads the head and the state again from what the disk holds (the failed
+  // block may or may not have landed) and checks that a synced write goes through. Ok
+  // means the ledger takes commits again, from the head it now reports; an error means
+  // not yet (try again later). The caller must not commit or execute meanwhile.
+  Status Reload();
   Result<std::optional<v1::SafetyRecord>> LoadSafetyRecord() const;
 
  private:

@@ -4,6 +4,9 @@
 #include <leveldb/write_batch.h>
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
 
 #include "ledger/kv_store.h"
 
@@ -22,12 +25,22 @@ Status FromLevelDb(const leveldb::Status& s, const char* what) {
   return Status::IoError(message);
 }
 
+leveldb::Options StoreOptions(const leveldb::FilterPolicy* filter) {
+  leveldb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  options.filter_policy = filter;
+  return options;
+}
+
 class LevelDbStore : public KvStore {
  public:
-  LevelDbStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter)
-      : filter_(std::move(filter)), db_(std::move(db)) {}
+  LevelDbStore(std::string path, std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter)
+      : path_(std::move(path)), filter_(std::move(filter)), db_(std::move(db)) {}
 
   Result<std::optional<Bytes>> Get(ByteView key) const override {
+    std::shared_lock open(open_mu_);
+    if (!db_) return Closed();
     Bytes value;
     leveldb::Status s = db_->Get(leveldb::ReadOptions(), ToSlice(key), &value);
     if (s.IsNotFound()) return std::optional<Bytes>();
@@ -36,6 +49,8 @@ class LevelDbStore : public KvStore {
   }
 
   Status Write(const WriteBatch& batch, Durability durability) override {
+    std::shared_lock open(open_mu_);
+    if (!db_) return Closed();
     std::lock_guard lock(write_mu_);
     if (!write_error_.ok()) return write_error_;
     leveldb::WriteBatch native;
@@ -55,6 +70,8 @@ class LevelDbStore : public KvStore {
   }
 
   Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override {
+    std::shared_lock open(open_mu_);
+    if (!db_) return Closed();
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
     for (it->Seek(ToSlice(start < prefix ? prefix : start)); it->Valid(); it->Next()) {
       ByteView key = ToView(it->key());
@@ -64,10 +81,28 @@ class LevelDbStore : public KvStore {
     return FromLevelDb(it->status(), "leveldb scan");
   }
 
+  Status Reopen() override {
+    std::unique_lock open(open_mu_);
+    std::lock_guard lock(write_mu_);
+    db_.reset();  // LevelDB holds a lock file: close before opening again
+    leveldb::DB* db = nullptr;
+    leveldb::Status s = leveldb::DB::Open(StoreOptions(filter_.get()), path_, &db);
+    // Until an open succeeds, every call reports the store closed.
+    if (!s.ok()) return FromLevelDb(s, ("cannot reopen ledger database at " + path_).c_str());
+    db_.reset(db);
+    write_error_ = Status::Ok();
+    return Status::Ok();
+  }
+
  private:
+  Status Closed() const { return Status::Unavailable("the ledger database at " + path_ + " is closed (reopen failed)"); }
+
+  const std::string path_;
   // Declared before db_: the database uses the filter until it is closed.
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
+  // Shared by every call, exclusive while Reopen swaps db_.
+  mutable std::shared_mutex open_mu_;
   std::mutex write_mu_;
   Status write_error_;
 };
@@ -77,10 +112,7 @@ class LevelDbStore : public KvStore {
 Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption,
                                                   std::string* repair_report) {
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
-  leveldb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  options.filter_policy = filter.get();
+  const leveldb::Options options = StoreOptions(filter.get());
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, path, &db);
   if (s.IsCorruption() && on_corruption == OnCorruption::kRepair) {
@@ -92,7 +124,7 @@ Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCor
   }
   if (!s.ok()) return FromLevelDb(s, ("cannot open ledger database at " + path).c_str());
   return std::unique_ptr<KvStore>(
-      std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(db), std::move(filter)));
+      std::make_unique<LevelDbStore>(path, std::unique_ptr<leveldb::DB>(db), std::move(filter)));
 }
 
 }  // namespace cairn::ledger

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, handled like a full
+  // disk (the node stops committing and retries), instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto config = cairn::node::LoadNodeConfig(config_path);
   if (!config.ok()) return Fail(config.status().ToString());

@@ -42,6 +42,8 @@ constexpr int64_t kMaxVerifyQueue = 4096;
 constexpr size_t kSyncResponseBudgetBytes = 8u << 20;
 constexpr uint32_t kMaxSyncBlocks = 256;
 constexpr uint64_t kSyncTickMs = 200;
+// A halted node (a write failed: a full disk, say) tries its ledger again this often.
+constexpr uint64_t kResumeEveryTicks = 10;
 constexpr size_t kMaxSyncBuffer = 16;
 // Client transactions go to the peers in batches of at most this many, at most this late.
 constexpr size_t kMaxGossipBatch = 512;
@@ -183,6 +185,7 @@ void Node::RegisterMetrics() {
   m_.txs_committed = &metrics_.AddCounter("cairn_txs_committed_total", "Transactions committed since start.");
   m_.blocks_synced = &metrics_.AddCounter("cairn_blocks_synced_total", "Blocks committed through block sync since start.");
   m_.syncing = &metrics_.AddGauge("cairn_syncing", "1 while block sync catches up (consensus waits), else 0.");
+  m_.halted = &metrics_.AddGauge("cairn_halted", "1 while a failed ledger write keeps the node from committing, else 0.");
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
@@ -320,11 +323,7 @@ void Node::Apply(consensus::Actions actions) {
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
       // Nothing after this action may leave before the record is on disk.
       Status saved = ledger_->SaveSafetyRecord(persist->record);
-      if (!saved.ok()) {
-        halted_ = true;
-        LogError("consensus", "cannot persist the safety record, consensus stops here: " + saved.ToString());
-        return;
-      }
+      if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
       OnCommitted(*commit);
     } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
@@ -368,13 +367,8 @@ v1::GetConsensusStateResponse Node::ConsensusState() const {
 
 void Node::OnCommitted(const consensus::CommitAction& action) {
   Status committed = engine_->Commit(action);
-  if (!committed.ok()) {
-    // The ledger stays at its last good block; consensus cannot go on without it.
-    // Restarting the node (after fixing the disk) resumes from that block.
-    halted_ = true;
-    LogError("ledger", "commit failed, the node stops committing: " + committed.ToString());
-    return;
-  }
+  // The ledger stays at its last good block; consensus cannot go on without it.
+  if (!committed.ok()) return Halt("ledger", "commit failed: " + committed.ToString());
   const uint64_t now = NowMs();
   std::vector<const v1::Block*> blocks;
   for (const auto& [block, certificate] : action.blocks) {
@@ -409,7 +403,11 @@ void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
 }
 
 void Node::SyncTick() {
-  if (stopped_ || halted_) return;
+  if (stopped_) return;
+  if (halted_) {
+    TryResume();
+    return ScheduleSyncTick();
+  }
   // Peers learn our height from here, at most once a tick, rather than at every
   // commit: under load that was more messages than consensus itself sent.
   if (ledger_->height() != announced_height_) {
@@ -433,9 +431,8 @@ void Node::SyncTick() {
     m_.syncing->Set(0);
     sync_buffer_.clear();
     if (Status made = MakeConsensus(); !made.ok()) {
-      halted_ = true;
-      LogError("sync", "cannot restart consensus after sync: " + made.ToString());
-      return;
+      Halt("sync", "cannot restart consensus after sync: " + made.ToString());
+      return ScheduleSyncTick();
     }
     LogInfo("sync", "caught up at height " + std::to_string(ledger_->height()) + "; consensus resumes");
     Apply(replica_->Start(NowMs()));
@@ -448,10 +445,46 @@ void Node::SyncTick() {
       transport_->Send(r.peer, request);
     }
   }
+  ScheduleSyncTick();
+}
+
+void Node::ScheduleSyncTick() {
   sync_timer_->expires_after(std::chrono::milliseconds(kSyncTickMs));
   sync_timer_->async_wait([this](boost::system::error_code ec) {
     if (!ec) SyncTick();
   });
+}
+
+void Node::Halt(std::string_view component, const std::string& why) {
+  halted_ = true;
+  halted_ticks_ = 0;
+  m_.halted->Set(1);
+  LogError(component, why + "; the node stops committing and keeps serving reads, and tries its ledger again every " +
+                          std::to_string(kResumeEveryTicks * kSyncTickMs / 1000) + " s");
+}
+
+void Node::TryResume() {
+  if (++halted_ticks_ % kResumeEveryTicks != 0) return;
+  // Reload reopens the store and reads back what the disk holds: the failed block may
+  // or may not be there; either way the head it reports is a committed one.
+  if (Status reloaded = ledger_->Reload(); !reloaded.ok()) {
+    if (halted_ticks_ % (kResumeEveryTicks * 15) == kResumeEveryTicks) {
+      LogWarn("ledger", "still cannot write the ledger: " + reloaded.ToString());
+    }
+    return;
+  }
+  // While syncing, consensus restarts when sync has caught up (SyncTick).
+  if (!syncing_) {
+    if (Status made = MakeConsensus(); !made.ok()) {
+      LogWarn("ledger", "the ledger takes writes again, but consensus cannot restart: " + made.ToString());
+      return;
+    }
+  }
+  halted_ = false;
+  m_.halted->Set(0);
+  LogInfo("ledger", "the ledger takes writes again: resuming at height " + std::to_string(ledger_->height()) +
+                        " (block sync fetches what the others committed meanwhile)");
+  if (!syncing_) Apply(replica_->Start(NowMs()));
 }
 
 void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response) {
@@ -472,6 +505,7 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
       for (const v1::Block& block : outcome.committed) blocks.push_back(&block);
       AfterCommit(blocks);
     }
+    if (!outcome.lied && !outcome.why.empty()) return Halt("sync", outcome.why);  // our disk, not the peer
     // Go on with the lowest buffered response, if it now joins the head.
     auto next = sync_buffer_.begin();
     if (next == sync_buffer_.end() || next->first > ledger_->height() + 1) return;

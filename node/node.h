@@ -75,6 +75,11 @@ class Node : public rpc::NodeApi {
   void WakeConsensusForTransactions();
   void SendConsensus(uint32_t to, v1::ConsensusMessage message);
   uint64_t NowMs() const;
+  void ScheduleSyncTick();
+  // A ledger write failed: stop consensus and say so (log, metric); TryResume, on the
+  // sync tick, reloads the ledger and restarts consensus once writes go through again.
+  void Halt(std::string_view component, const std::string& why);
+  void TryResume();
 
   v1::NodeConfig config_;
   std::unique_ptr<crypto::PrivateKey> key_;
@@ -128,7 +133,8 @@ class Node : public rpc::NodeApi {
   std::atomic<bool> stopped_{false};
   std::mutex commit_mu_;  // with commit_cv_: wakes RPC waiters at each commit
   std::condition_variable commit_cv_;
-  bool halted_ = false;  // a commit failed: consensus stops here (see OnCommitted)
+  bool halted_ = false;  // a ledger write failed: consensus stops until TryResume succeeds
+  uint64_t halted_ticks_ = 0;
 
   struct {
     Gauge* committed_height;
@@ -137,6 +143,7 @@ class Node : public rpc::NodeApi {
     Counter* txs_committed;
     Counter* blocks_synced;
     Gauge* syncing;
+    Gauge* halted;
     Histogram* commit_latency;
   } m_{};
 };

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git openssl curl procps
+  build-essential cmake ninja-build pkg-config git openssl curl procps util-linux
   libboost-dev libboost-program-options-dev libboost-system-dev
   libssl-dev
   libleveldb-dev libsnappy-dev

@@ -55,6 +55,7 @@ class Cluster {
   // Sends `signal` and, for SIGKILL/SIGTERM, waits for the process to end.
   void Signal(int i, int signal);
   bool Running(int i) const { return pids_[i] > 0; }
+  pid_t Pid(int i) const { return pids_[i]; }
   // False when node i was never started or stopped, or has exited by itself (reaped).
   bool Alive(int i);
 

@@ -399,6 +399,45 @@ TEST(Cluster, GarbageOnEveryPortAndOversizeOrDeeplyNestedRequestsLeaveTheNodeSer
   EXPECT_GT(cluster.Metric(0, "cairn_committed_height"), 0);
 }
 
+// A full disk, simulated without root by a file-size limit of one byte on one running
+// node (every write that grows a file fails with EFBIG, as with ENOSPC; its log lines
+// are lost too, as they would be on a full disk): it stops committing and says so on
+// /metrics while the others go on; when the limit is lifted it resumes by itself,
+// catches up and holds every transaction, without a restart.
+TEST(Cluster, ANodeWhoseDiskFillsStopsCommittingSaysSoAndResumesWhenSpaceReturns) {
+  Cluster cluster(4);
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(3) >= 1; }, 60s));
+  const std::string pid = std::to_string(cluster.Pid(3));
+  ASSERT_EQ(RunProgram({"/usr/bin/prlimit", "--pid", pid, "--fsize=1:unlimited"}, cluster.dir() + "/prlimit.log"), 0);
+  Wallet wallet(cluster);
+  std::vector<std::string> hashes;
+  auto submit_one = [&] {
+    std::string hash;
+    ASSERT_TRUE(cluster.Submit(hashes.size() % 3, wallet.Next(), &hash).ok());
+    hashes.push_back(hash);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (cluster.Metric(3, "cairn_halted") != 1 && std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 10; ++i) submit_one();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(cluster.Metric(3, "cairn_halted"), 1) << "node 3 should have stopped committing";
+  const uint64_t stuck_at = cluster.Height(3);
+  for (int i = 0; i < 10; ++i) submit_one();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, hashes); }, 60s)) << "the other three go on";
+  EXPECT_EQ(cluster.Height(3), stuck_at);
+  EXPECT_EQ(cluster.Metric(3, "cairn_halted"), 1);
+
+  ASSERT_EQ(RunProgram({"/usr/bin/prlimit", "--pid", pid, "--fsize=unlimited:unlimited"}, cluster.dir() + "/prlimit.log"), 0);
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Metric(3, "cairn_halted") == 0; }, 30s));
+  EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, hashes); }, 60s));
+  EXPECT_TRUE(cluster.Alive(3));
+  std::ifstream log(cluster.NodeDir(3) + "/cairnd.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("the ledger takes writes again"), std::string::npos);
+}
+
 TEST(Cluster, APeerWithAnUnknownKeyIsRefused) {
   Cluster cluster(4);
   cluster.Start(0);

@@ -46,6 +46,7 @@ class SharedStore : public ledger::KvStore {
   Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override {
     return store_->Scan(prefix, start, visit);
   }
+  Status Reopen() override { return store_->Reopen(); }
 
  private:
   std::shared_ptr<ledger::MemoryStore> store_;

@@ -276,6 +276,21 @@ TEST_F(LedgerTest, FailedWriteChangesNothingAndLaterWritesFail) {
   EXPECT_FALSE(ledger_->GetBlock(1).ok());
 }
 
+// A full disk: the commit fails, Reload refuses while writes still fail, and once
+// they go through the ledger commits again from the same head, without loss.
+TEST_F(LedgerTest, ReloadResumesCommitsOnceWritesGoThroughAgain) {
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 1)})).ok());
+  store_->TEST_FailWrites(Status::IoError("disk full"));
+  EXPECT_FALSE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 2, chain_.user(1), 1)})).ok());
+  EXPECT_EQ(ledger_->Reload().code(), StatusCode::kIoError) << "the probe write must fail while the disk is full";
+  store_->TEST_FailWrites(Status::Ok());  // space is back
+  ASSERT_TRUE(ledger_->Reload().ok());
+  EXPECT_EQ(ledger_->height(), 1u);
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 2, chain_.user(1), 1)})).ok());
+  EXPECT_EQ(ledger_->height(), 2u);
+  EXPECT_EQ(Balance(chain_.user(0)), 1'000'000u - 2);
+}
+
 TEST_F(LedgerTest, AccountHistoryPages) {
   for (uint64_t nonce = 1; nonce <= 5; ++nonce) {
     ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), nonce, chain_.user(1), 1)})).ok());
@@ -370,6 +385,20 @@ TEST(LedgerStore, ReopensAtItsHeadAndRefusesAnotherGenesis) {
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find("cairn-test"), std::string::npos) << refused.status().ToString();
   EXPECT_NE(refused.status().message().find("other-chain"), std::string::npos);
+}
+
+TEST(LedgerStore, ALevelDbStoreReopensInPlaceKeepingWhatWasWritten) {
+  test::TempDir dir;
+  auto store = OpenLevelDbStore(dir.path()).value();
+  WriteBatch batch;
+  batch.Put("k", "v");
+  ASSERT_TRUE(store->Write(batch, Durability::kSync).ok());
+  ASSERT_TRUE(store->Reopen().ok());
+  auto value = store->Get("k");
+  ASSERT_TRUE(value.ok() && value->has_value());
+  EXPECT_EQ(**value, "v");
+  batch.Put("k2", "v2");
+  EXPECT_TRUE(store->Write(batch, Durability::kSync).ok());
 }
 
 TEST(LedgerStore, DamagedAccountRecordIsCaughtAtOpen) {
