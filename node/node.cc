@@ -10,6 +10,7 @@
 #include "ledger/genesis.h"
 #include "node/ledger_recovery.h"
 #include "node/log.h"
+#include "node/safety_file.h"
 #include "node/sync_apply.h"
 
 namespace cairn::node {
@@ -69,6 +70,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   node->leaders_ = std::make_unique<consensus::RoundRobinLeaders>(node->committee_->size());
 
   CAIRN_ASSIGN_OR_RETURN(node->ledger_, OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_));
+  node->safety_file_ = std::make_unique<SafetyFile>(config.data_dir());
+  CAIRN_RETURN_IF_ERROR(node->safety_file_->Load().status());  // a damaged record stops the start
   ledger::Ledger* ledger_ptr = node->ledger_.get();
   node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
     auto nonce = ledger_ptr->CommittedNonce(address);
@@ -159,7 +162,11 @@ Status Node::MakeConsensus() {
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
   engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_);
   CAIRN_ASSIGN_OR_RETURN(auto head, ledger_->GetBlock(ledger_->height()));
-  CAIRN_ASSIGN_OR_RETURN(auto safety, ledger_->LoadSafetyRecord());
+  // The record's own file; a data directory from before it had one keeps it in the ledger.
+  CAIRN_ASSIGN_OR_RETURN(auto safety, safety_file_->Load());
+  if (!safety) {
+    CAIRN_ASSIGN_OR_RETURN(safety, ledger_->LoadSafetyRecord());
+  }
   CAIRN_ASSIGN_OR_RETURN(Hash parent, HashFromBytes(head.header.parent_hash()));
   consensus::RecoveredState recovered{
       .head = {head.block, head.header, head.hash, parent},
@@ -322,7 +329,7 @@ void Node::Apply(consensus::Actions actions) {
       transport_->SendToEach(others, envelope);
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
       // Nothing after this action may leave before the record is on disk.
-      Status saved = ledger_->SaveSafetyRecord(persist->record);
+      Status saved = safety_file_->Save(persist->record);
       if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
       OnCommitted(*commit);

@@ -26,6 +26,7 @@
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "node/metrics_server.h"
+#include "node/safety_file.h"
 #include "node/tx_outbox.h"
 #include "rpc/node_api.h"
 #include "rpc/server.h"
@@ -96,6 +97,7 @@ class Node : public rpc::NodeApi {
 
   crypto::CachingVerifier verifier_{1 << 18};
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<SafetyFile> safety_file_;
   std::unique_ptr<ledger::Speculator> speculator_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<LedgerEngine> engine_;

@@ -7,6 +7,7 @@
 
 #include "ledger/keys.h"
 #include "node/ledger_recovery.h"
+#include "node/safety_file.h"
 #include "tests/support/test_chain.h"
 #include "tests/unit/temp_dir.h"
 
@@ -80,6 +81,27 @@ TEST(LedgerRecovery, ALedgerThatDoesNotHoldTogetherIsSetAsideAndTheNodeStartsFro
   ASSERT_EQ(AsideFolders(data).size(), 1u) << "the damaged folder must be kept for the operator";
   // What was set aside is the old ledger, untouched.
   EXPECT_TRUE(fs::exists(AsideFolders(data)[0] / "CURRENT"));
+}
+
+TEST(LedgerRecovery, TheSafetyRecordSurvivesARepairAndASetAside) {
+  test::TempDir dir;
+  const std::string data = dir.path() + "/data";
+  test::TestChain chain;
+  CommitThreeBlocks(data, chain);
+  v1::SafetyRecord record;
+  record.set_highest_voted_round(42);
+  ASSERT_TRUE(SafetyFile(data).Save(record).ok());
+  {
+    auto store = ledger::OpenLevelDbStore(data).value();
+    ledger::WriteBatch damage;
+    damage.Put(ledger::keys::Account(test::TestChain::AddressOf(chain.user(0))), "garbage");
+    ASSERT_TRUE(store->Write(damage, ledger::Durability::kSync).ok());
+  }
+  ASSERT_TRUE(OpenOrRecoverLedger(data, chain.genesis(), nullptr).ok());
+  ASSERT_EQ(AsideFolders(data).size(), 1u);
+  auto kept = SafetyFile(data).Load();
+  ASSERT_TRUE(kept.ok() && kept->has_value()) << "a fresh ledger must not mean a fresh safety record";
+  EXPECT_EQ((*kept)->highest_voted_round(), 42u);
 }
 
 TEST(LedgerRecovery, AnotherChainsDataIsStillAnErrorAndIsLeftInPlace) {
