@@ -26,6 +26,15 @@ void CommitThreeBlocks(const std::string& dir, test::TestChain& chain) {
   }
 }
 
+// Overwrites user 0's account record behind the ledger's back: LevelDB is intact, but
+// the ledger no longer matches its state root.
+void DamageAnAccount(const std::string& dir, const test::TestChain& chain) {
+  auto store = ledger::OpenLevelDbStore(dir).value();
+  ledger::WriteBatch damage;
+  damage.Put(ledger::keys::Account(test::TestChain::AddressOf(chain.user(0))), "garbage");
+  ASSERT_TRUE(store->Write(damage, ledger::Durability::kSync).ok());
+}
+
 std::vector<fs::path> AsideFolders(const std::string& data_dir) {
   std::vector<fs::path> out;
   for (const auto& entry : fs::directory_iterator(fs::path(data_dir).parent_path())) {
@@ -69,12 +78,7 @@ TEST(LedgerRecovery, ALedgerThatDoesNotHoldTogetherIsSetAsideAndTheNodeStartsFro
   const std::string data = dir.path() + "/data";
   test::TestChain chain;
   CommitThreeBlocks(data, chain);
-  {
-    auto store = ledger::OpenLevelDbStore(data).value();
-    ledger::WriteBatch damage;
-    damage.Put(ledger::keys::Account(test::TestChain::AddressOf(chain.user(0))), "garbage");
-    ASSERT_TRUE(store->Write(damage, ledger::Durability::kSync).ok());
-  }
+  DamageAnAccount(data, chain);
   auto ledger = OpenOrRecoverLedger(data, chain.genesis(), nullptr);
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
   EXPECT_EQ((*ledger)->height(), 0u);
@@ -91,12 +95,7 @@ TEST(LedgerRecovery, TheSafetyRecordSurvivesARepairAndASetAside) {
   v1::SafetyRecord record;
   record.set_highest_voted_round(42);
   ASSERT_TRUE(SafetyFile(data).Save(record).ok());
-  {
-    auto store = ledger::OpenLevelDbStore(data).value();
-    ledger::WriteBatch damage;
-    damage.Put(ledger::keys::Account(test::TestChain::AddressOf(chain.user(0))), "garbage");
-    ASSERT_TRUE(store->Write(damage, ledger::Durability::kSync).ok());
-  }
+  DamageAnAccount(data, chain);
   ASSERT_TRUE(OpenOrRecoverLedger(data, chain.genesis(), nullptr).ok());
   ASSERT_EQ(AsideFolders(data).size(), 1u);
   auto kept = SafetyFile(data).Load();
