@@ -1,12 +1,14 @@
 // cairn-faults: real cairnd validators on 127.0.0.1 under a steady load of signed
 // transfers, with faults injected one after another (tests/cluster/fault_injector.h):
 // kills and restarts, pauses, cut, black-holed and slowed links through loopback
-// proxies, the leader isolated, splits. After each fault is healed the cluster must
-// commit again within --recover-s; at the end every node must catch up, the chains must
-// agree at every height, every transaction acknowledged as committed must be in every
-// node's ledger, and `cairn audit` must pass on every node's data. With --twin the last
-// validator is Byzantine throughout: a second process signs with its key. Prints one line per
-// fault and a one-line summary; exits 1 (saying why) when any of that fails.
+// proxies, the leader isolated, splits, a truncated LevelDB file, clock steps. After
+// each fault is healed no node may have exited and the cluster must commit again within
+// --recover-s; at the end every node must catch up, the chains must agree at every
+// height, block times must not go back or run ahead, every transaction acknowledged as
+// committed must be in every node's ledger, `cairn audit` must pass on every node's data
+// and no log may hold key material. With --twin the last validator is Byzantine
+// throughout: a second process signs with its key. Prints one line per fault and a
+// one-line summary; exits 1 (saying why) when any of that fails.
 #include <chrono>
 #include <cstdio>
 #include <map>
