@@ -382,9 +382,11 @@ TEST(Transport, ARestartedPeerReplacesTheLinkItLeftBehind) {
 
 // A flood of connections that never finish a handshake: beyond the bound on pending
 // handshakes they are closed at once, the rest time out, and a real peer still gets in.
+// The deadline is long enough that no slot frees while the flood connects, even on a
+// loaded machine (a 300 ms deadline let CI free slots mid-flood and count fewer).
 TEST(Transport, ClosesAConnectionFloodBeyondThePendingBoundAndStillAcceptsAPeer) {
   auto allowed = Allow({"a", "b"});
-  Node a("a", allowed, "genesis-A", LinkLimits{.handshake_timeout_ms = 300});
+  Node a("a", allowed, "genesis-A", LinkLimits{.handshake_timeout_ms = 3'000});
   ASSERT_TRUE(a.Start().ok());
   boost::asio::io_context io;
   std::vector<boost::asio::ip::tcp::socket> flood;
@@ -392,8 +394,13 @@ TEST(Transport, ClosesAConnectionFloodBeyondThePendingBoundAndStillAcceptsAPeer)
     flood.emplace_back(io);
     flood.back().connect({boost::asio::ip::make_address("127.0.0.1"), a.transport().listen_port()});
   }
-  ASSERT_TRUE(a.WaitDisconnects("flood"));
-  EXPECT_GE(a.Disconnects("flood"), 100u);
+  // 200 - 64 are over the bound; the acceptor may still be working through them.
+  bool refused = false;
+  for (int i = 0; i < 500 && !refused; ++i) {
+    refused = a.Disconnects("flood") >= 100;
+    if (!refused) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(refused) << a.Disconnects("flood") << " closed as a flood";
   Node b("b", allowed);
   ASSERT_TRUE(b.Start({a.target()}).ok());
   EXPECT_TRUE(a.WaitConnected(1));
