@@ -18,7 +18,6 @@ struct LinkProxies::Link {
   const tcp::endpoint target;
   std::atomic<LinkCondition> condition{LinkCondition::kOpen};
   std::atomic<uint64_t> delay_ms{0};
-  std::atomic<uint64_t> forwarded{0};
   std::atomic<uint64_t> dropped{0};
   std::vector<std::weak_ptr<Session>> sessions;  // on the io thread only
 };
@@ -72,9 +71,8 @@ struct LinkProxies::Session : std::enable_shared_from_this<Session> {
   void Forward(int direction, size_t n, tcp::socket& from, tcp::socket& to) {
     auto self = shared_from_this();
     asio::async_write(to, asio::buffer(buffers[direction].data(), n),
-                      [self, direction, &from, &to](boost::system::error_code ec, size_t written) {
+                      [self, direction, &from, &to](boost::system::error_code ec, size_t) {
                         if (ec) return self->Close();
-                        self->link->forwarded += written;
                         self->Pump(direction, from, to);
                       });
   }
@@ -170,12 +168,6 @@ void LinkProxies::HealAll() {
   for (int a = 0; a < nodes_; ++a) {
     for (int b = a + 1; b < nodes_; ++b) Set(a, b, LinkCondition::kOpen);
   }
-}
-
-uint64_t LinkProxies::bytes_forwarded() const {
-  uint64_t total = 0;
-  for (const auto& link : links_) total += link ? link->forwarded.load() : 0;
-  return total;
 }
 
 uint64_t LinkProxies::bytes_dropped() const {

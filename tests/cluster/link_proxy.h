@@ -40,8 +40,7 @@ class LinkProxies {
   void Partition(const std::vector<int>& side, LinkCondition condition);
   // Every link open again.
   void HealAll();
-  // Bytes forwarded and thrown away so far (for the summary).
-  uint64_t bytes_forwarded() const;
+  // Bytes a black hole has thrown away so far.
   uint64_t bytes_dropped() const;
 
  private:
