@@ -26,12 +26,14 @@ Status BlockTree::Insert(TreeBlock block) {
   return Status::Ok();
 }
 
-std::vector<CommittedBlock> BlockTree::Commit(const v1::QuorumCertificate& qc) {
+std::vector<CommittedBlock> BlockTree::Commit(const v1::QuorumCertificate& qc,
+                                              const std::function<bool(const TreeBlock&)>& ends_epoch) {
   std::vector<CommittedBlock> committed;
   auto certified_hash = HashFromBytes(qc.block_hash());
   if (!certified_hash.ok()) return committed;
   const TreeBlock* certified = Get(*certified_hash);
-  if (certified == nullptr || certified == &root_) return committed;
+  // Once the last block of the epoch has committed, nothing above it ever does.
+  if (certified == nullptr || certified == &root_ || ends_epoch(root_)) return committed;
   const TreeBlock* parent = Get(certified->parent_hash);
   // The 2-chain rule: the certified block's parent commits when their rounds are
   // consecutive.
@@ -48,6 +50,8 @@ std::vector<CommittedBlock> BlockTree::Commit(const v1::QuorumCertificate& qc) {
     child = b;
   }
   std::reverse(chain.begin(), chain.end());
+  auto last = std::find_if(chain.begin(), chain.end(), [&](const auto& link) { return ends_epoch(*link.first); });
+  if (last != chain.end()) chain.erase(last + 1, chain.end());
 
   last_committed_.clear();
   last_committed_.reserve(chain.size());

@@ -6,6 +6,7 @@
 // dropped at every commit.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -43,9 +44,12 @@ class BlockTree {
 
   // A newly known certificate: if it certifies a block whose parent has the round just
   // before (the 2-chain rule), returns the parent and its uncommitted ancestors, oldest
-  // first, each with its certificate, and makes the parent the new root. Empty when
-  // nothing new commits or a block of the chain is missing.
-  std::vector<CommittedBlock> Commit(const v1::QuorumCertificate& qc);
+  // first, each with its certificate, and makes the last of them the new root. The
+  // chain stops at the first block for which `ends_epoch` is true: what is above it
+  // belongs to no epoch's chain. Empty when nothing new commits or a block of the chain
+  // is missing.
+  std::vector<CommittedBlock> Commit(const v1::QuorumCertificate& qc,
+                                     const std::function<bool(const TreeBlock&)>& ends_epoch);
 
  private:
   void PruneAtOrBelow(uint64_t height);

@@ -28,14 +28,14 @@ Bytes ProposalMessage(const Context& context, const Hash& block_hash) {
   return crypto::DomainMessage(crypto::Purpose::kProposal, context.chain_id, statement.Payload());
 }
 
-bool IsGenesisQc(const Context& context, const v1::QuorumCertificate& qc) {
-  return qc.round() == 0 && qc.height() == 0 && qc.signatures().empty() && qc.commit_hash().empty() &&
-         qc.block_hash() == AsView(context.genesis_block_hash);
+bool IsEpochStartQc(const Context& context, const v1::QuorumCertificate& qc) {
+  return qc.round() == 0 && qc.epoch() == context.committee.epoch() && qc.height() == context.root_height &&
+         qc.signatures().empty() && qc.commit_hash().empty() && qc.block_hash() == AsView(context.root_hash);
 }
 
 Status VerifyQc(const Context& context, const v1::QuorumCertificate& qc,
                 crypto::SignatureVerifier& verifier) {
-  if (IsGenesisQc(context, qc)) return Status::Ok();
+  if (IsEpochStartQc(context, qc)) return Status::Ok();
   if (qc.epoch() != context.committee.epoch()) {
     return Status::InvalidArgument("certificate of epoch " + std::to_string(qc.epoch()));
   }

@@ -13,10 +13,14 @@
 
 namespace cairn::consensus {
 
+// What a replica of one epoch checks messages against.
 struct Context {
   std::string chain_id;
   Committee committee;
-  Hash genesis_block_hash{};
+  // The epoch's root: the block its first block builds on (the genesis block for epoch
+  // 0, the last block of the epoch before otherwise).
+  Hash root_hash{};
+  uint64_t root_height = 0;
 };
 
 crypto::VoteStatement StatementOf(const v1::QuorumCertificate& qc);
@@ -25,9 +29,10 @@ Bytes VoteMessage(const Context& context, const crypto::VoteStatement& statement
 Bytes TimeoutMessage(const Context& context, uint64_t round, uint64_t high_qc_round);
 Bytes ProposalMessage(const Context& context, const Hash& block_hash);
 
-// The certificate of the genesis block: no signatures, round 0. The one certificate
-// accepted without a quorum, and only for the genesis block of this chain.
-bool IsGenesisQc(const Context& context, const v1::QuorumCertificate& qc);
+// The epoch-start certificate of the epoch's root block: no signatures, round 0. The one
+// certificate accepted without a quorum, and only for the root of this epoch (which the
+// certificates of the epoch before proved final).
+bool IsEpochStartQc(const Context& context, const v1::QuorumCertificate& qc);
 
 // A quorum of distinct validators of the certificate's epoch signed its statement.
 Status VerifyQc(const Context& context, const v1::QuorumCertificate& qc,

@@ -44,6 +44,12 @@ class BlockEngine {
   // rounds to finish, and the certificate that commits them travels in a proposal).
   // A leader without work waits (ReplicaConfig::idle_proposal_delay_ms).
   virtual bool HasWork(const Hash& parent_hash) = 0;
+
+  // Whether an executed block applies a validator-set change, which makes it the last
+  // block of its epoch: blocks above it in the same epoch are empty and only help
+  // commit it; the replica commits no further than it and then hands over to the next
+  // epoch's replica.
+  virtual bool EndsEpoch(const Hash& block_hash) = 0;
 };
 
 // Who leads a round. Round-robin in production; the simulator's twins scenarios choose.

@@ -139,7 +139,8 @@ void Replica::AdvanceRound(uint64_t round) {
 }
 
 void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
-  std::vector<CommittedBlock> committed = tree_.Commit(qc);
+  std::vector<CommittedBlock> committed =
+      tree_.Commit(qc, [this](const TreeBlock& block) { return EndsThisEpoch(block); });
   if (committed.empty()) return;
   CommitAction action;
   for (const CommittedBlock& c : committed) action.blocks.emplace_back(c.block->block, c.certificate);
@@ -292,7 +293,7 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   vote.set_block_hash(ToBytes(block.hash));
   // The 2-chain rule: a certificate of this block finalises its parent when the rounds
   // are consecutive. Voters say so, so that one certificate proves finality.
-  if (round == parent_qc.round() + 1 && parent_qc.round() > 0) vote.set_commit_hash(parent_qc.block_hash());
+  if (round == parent_qc.round() + 1 && parent_qc.round() > 0) vote.set_commit_hash(LastToCommit(parent_qc.block_hash()));
   vote.set_voter(*config_.self);
   vote.set_signature(key_->Sign(VoteMessage(config_.context, StatementOf(vote))));
 
@@ -301,6 +302,25 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   v1::ConsensusMessage message;
   *message.mutable_vote() = std::move(vote);
   out_->push_back(SendAction{next_leader, std::move(message)});
+}
+
+bool Replica::EndsThisEpoch(const TreeBlock& block) {
+  // The root of a new epoch's tree ended the epoch before, not this one.
+  return block.header.epoch() == config_.context.committee.epoch() && engine_.EndsEpoch(block.hash);
+}
+
+Bytes Replica::LastToCommit(const std::string& finalised) {
+  // Above the last block of an epoch nothing commits: a certificate that finalises a
+  // block after it names that last block, so that the last block's proof of finality
+  // is one certificate of its own epoch, as block sync and audits need it.
+  auto hash = HashFromBytes(finalised);
+  if (!hash.ok()) return finalised;
+  Bytes named = finalised;
+  for (const TreeBlock* b = tree_.Get(*hash); b != nullptr; b = tree_.Get(b->parent_hash)) {
+    if (EndsThisEpoch(*b)) named = ToBytes(b->hash);
+    if (b == &tree_.root()) break;
+  }
+  return named;
 }
 
 void Replica::LocalTimeout() {

@@ -145,6 +145,9 @@ class Replica {
   void MaybePropose();
   void MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc);
   void LocalTimeout();
+  // The block a vote names as committed when its certificate finalises `finalised`.
+  Bytes LastToCommit(const std::string& finalised);
+  bool EndsThisEpoch(const TreeBlock& block);
   void Persist();
   uint64_t RoundTimeoutMs() const;
   const v1::TimeoutCertificate* TcForCurrentRound() const;

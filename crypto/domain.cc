@@ -16,6 +16,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kReceipt: return "receipt";
     case Purpose::kGenesis: return "genesis";
     case Purpose::kAccountLeaf: return "account";
+    case Purpose::kGovernance: return "governance";
   }
   CAIRN_CHECK(false);
 }

@@ -27,6 +27,7 @@ enum class Purpose {
   kReceipt,        // a receipt's hash (leaf of the receipts root)
   kGenesis,        // the hash of the genesis document
   kAccountLeaf,    // a state-tree leaf's value hash
+  kGovernance,     // the governance state after a block (BlockHeader.governance_hash)
 };
 
 // The tag string of a purpose, e.g. "tx".

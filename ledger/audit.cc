@@ -134,7 +134,21 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
     auto executed = replay->Execute(block);
     if (!executed.ok()) return Failure(height, "execution", executed.status().message());
     if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareBlockRecords(*stored, height, *executed));
-    CAIRN_RETURN_IF_ERROR(replay->Commit(*executed, qc).Annotate("replaying block " + std::to_string(height)));
+    // The last block of an epoch changes the set that checks every later certificate:
+    // it must be proven final by a certificate of its own epoch.
+    std::optional<v1::QuorumCertificate> epoch_end;
+    if (executed->ends_epoch()) {
+      CAIRN_ASSIGN_OR_RETURN(epoch_end, source.Finality(height));
+      if (!epoch_end) return Failure(height, "end of epoch " + std::to_string(header.epoch()), "no finality certificate");
+      if (epoch_end->commit_hash() != AsView(hash) || epoch_end->epoch() != header.epoch()) {
+        return Failure(height, "end of epoch " + std::to_string(header.epoch()), "the finality certificate does not name this block");
+      }
+      if (Status valid = check(*epoch_end, *validators); !valid.ok()) {
+        return Failure(height, "end of epoch " + std::to_string(header.epoch()), valid.message());
+      }
+    }
+    CAIRN_RETURN_IF_ERROR(replay->Commit(*executed, qc, epoch_end ? &*epoch_end : nullptr)
+                              .Annotate("replaying block " + std::to_string(height)));
     ++report.blocks;
     report.transactions += static_cast<uint64_t>(block.transactions_size());
   }

@@ -121,12 +121,28 @@ Result<OpResult> ApplySetRole(BlockState& state, const v1::Account& sender, cons
   return OpResult{v1::TX_OK, "", op.account()};
 }
 
-Result<OpResult> Apply(BlockState& state, const v1::Account& sender, const v1::TxBody& body) {
+OpResult FromGovernance(GovernanceResult result) { return {result.result, std::move(result.message), {}}; }
+
+// The block's view of everything an operation may change.
+struct BlockContext {
+  BlockState& accounts;
+  v1::GovernanceState& governance;
+  std::vector<v1::ChangeProposal>& closed;
+  const GovernanceRules& rules;
+  uint64_t height;
+};
+
+Result<OpResult> Apply(BlockContext& block, const v1::Account& sender, const v1::TxBody& body) {
+  BlockState& state = block.accounts;
   switch (body.operation_case()) {
     case v1::TxBody::kCreateAccount: return ApplyCreateAccount(state, sender, body.create_account());
     case v1::TxBody::kTransfer: return ApplyTransfer(state, sender, body.transfer());
     case v1::TxBody::kMint: return ApplyMint(state, sender, body.mint());
     case v1::TxBody::kSetRole: return ApplySetRole(state, sender, body.set_role());
+    case v1::TxBody::kProposeValidatorChange:
+      return FromGovernance(ApplyPropose(block.governance, sender, body.propose_validator_change(), block.height, block.rules));
+    case v1::TxBody::kVoteValidatorChange:
+      return FromGovernance(ApplyVote(block.governance, sender, body.vote_validator_change(), block.rules, block.closed));
     case v1::TxBody::OPERATION_NOT_SET: break;
   }
   // CheckTransaction admits no body without an operation.
@@ -142,10 +158,13 @@ uint64_t BalanceOf(const v1::Account& account, std::string_view asset) {
   return 0;
 }
 
-Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, uint64_t height,
+Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1::GovernanceState& governance,
+                                             const GovernanceRules& rules, uint64_t height,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy) {
   BlockState state(base);
   ExecutionOutcome outcome;
+  outcome.governance = governance;
+  BlockContext block{state, outcome.governance, outcome.closed_proposals, rules, height};
   outcome.receipts.reserve(txs.size());
   for (uint32_t input = 0; input < txs.size(); ++input) {
     const CheckedTx& tx = txs[input];
@@ -169,7 +188,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, uint64_t
     // operation sees (and may update) the sender's current state.
     sender->set_nonce(tx.body.nonce());
     state.Put(*sender);
-    CAIRN_ASSIGN_OR_RETURN(OpResult result, Apply(state, *sender, tx.body));
+    CAIRN_ASSIGN_OR_RETURN(OpResult result, Apply(block, *sender, tx.body));
 
     v1::Receipt receipt;
     receipt.set_tx_hash(ToBytes(tx.hash));
@@ -185,6 +204,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, uint64_t
     }
   }
   outcome.changed = state.TakeChanges();
+  EndBlock(outcome.governance, height, rules, outcome.closed_proposals);
   return outcome;
 }
 

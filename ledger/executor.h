@@ -17,9 +17,11 @@
 #include <span>
 #include <vector>
 
+#include "cairn/v1/governance.pb.h"
 #include "cairn/v1/state.pb.h"
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
+#include "ledger/governance.h"
 #include "ledger/tx_check.h"
 
 namespace cairn::ledger {
@@ -56,12 +58,18 @@ struct ExecutionOutcome {
   // For account history: (address, transaction index) for every sender and every
   // account a transaction named, in execution order, without repeats per transaction.
   std::vector<std::pair<Bytes, uint32_t>> touched;
+  // The governance state after the block (its open proposals, the next block's set),
+  // and the proposals the block closed.
+  v1::GovernanceState governance;
+  std::vector<v1::ChangeProposal> closed_proposals;
 };
 
-// Executes `txs` (each already through CheckTransaction) as block `height`. Receipts
-// and `touched` use positions in the block, which differ from input positions only when
-// transactions were dropped.
-Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, uint64_t height,
+// Executes `txs` (each already through CheckTransaction) as block `height` on the
+// account state `state` and the governance state `governance`, then ends the block
+// (governance.h: EndBlock). Receipts and `touched` use positions in the block, which
+// differ from input positions only when transactions were dropped.
+Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, const v1::GovernanceState& governance,
+                                             const GovernanceRules& rules, uint64_t height,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy);
 
 // The balance of `asset` in `account`, zero when it holds none.

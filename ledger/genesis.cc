@@ -9,6 +9,7 @@
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
+#include "ledger/governance.h"
 #include "ledger/json_file.h"
 #include "ledger/state_tree.h"
 #include "ledger/tx_check.h"
@@ -129,8 +130,10 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
     info->set_public_key(FromHex(v.public_key()).value());
     info->set_address(v.address());
   }
+  state.governance = GenesisGovernance(state.validators);
   v1::BlockHeader header;
   header.set_height(0);
+  header.set_governance_hash(ToBytes(GovernanceHash(genesis.chain_id(), state.governance)));
   header.set_parent_hash(ToBytes(GenesisHash(genesis)));
   header.set_tx_root(ToBytes(crypto::MerkleRoot({})));
   header.set_receipts_root(ToBytes(crypto::MerkleRoot({})));
@@ -141,9 +144,11 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   return state;
 }
 
-v1::QuorumCertificate GenesisCertificate(const Hash& genesis_block_hash) {
+v1::QuorumCertificate EpochStartCertificate(uint64_t epoch, uint64_t root_height, const Hash& root_hash) {
   v1::QuorumCertificate qc;
-  qc.set_block_hash(ToBytes(genesis_block_hash));
+  qc.set_epoch(epoch);
+  qc.set_height(root_height);
+  qc.set_block_hash(ToBytes(root_hash));
   return qc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cairn/v1/block.pb.h"
 #include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/governance.pb.h"
 #include "cairn/v1/state.pb.h"
 #include "crypto/bytes.h"
 
@@ -31,13 +32,20 @@ Hash GenesisHash(const v1::Genesis& genesis);
 struct GenesisState {
   std::vector<v1::Account> accounts;
   v1::ValidatorSet validators;  // epoch 0
+  v1::GovernanceState governance;
   v1::Block block;              // height 0, no transactions, no certificate
   Hash block_hash;
 };
 GenesisState BuildGenesisState(const v1::Genesis& genesis);
 
-// The certificate block 1 carries for the genesis block: no signatures, round 0.
-v1::QuorumCertificate GenesisCertificate(const Hash& genesis_block_hash);
+// The certificate the first block of an epoch carries for its parent (the genesis block
+// for epoch 0, the last block of the epoch before otherwise): no signatures, round 0.
+// Accepted only for that block (consensus::IsEpochStartQc); the parent itself was
+// proven final by the certificates of its own epoch.
+v1::QuorumCertificate EpochStartCertificate(uint64_t epoch, uint64_t root_height, const Hash& root_hash);
+inline v1::QuorumCertificate GenesisCertificate(const Hash& genesis_block_hash) {
+  return EpochStartCertificate(0, 0, genesis_block_hash);
+}
 
 uint32_t MaxBlockTxs(const v1::Genesis& genesis);
 uint64_t MaxBlockBytes(const v1::Genesis& genesis);

@@ -15,6 +15,10 @@
 //   a <address>               Account
 //   x <address> <height> <index>   HistoryEntry
 //   e <epoch>                 ValidatorSet
+//   E <epoch>                 height of the block the epoch starts from (its root: the
+//                             last block of the epoch before), u64 big-endian
+//   V                         GovernanceState after the head
+//   p <id>                    a closed ChangeProposal (open ones are in V)
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,7 @@ inline constexpr ByteView kGenesisHash = "G";
 inline constexpr ByteView kGenesisDocument = "g";
 inline constexpr ByteView kHead = "H";
 inline constexpr ByteView kSafetyRecord = "S";
+inline constexpr ByteView kGovernance = "V";
 
 inline Bytes WithU64(char tag, uint64_t n) {
   Bytes key(1, tag);
@@ -37,6 +42,8 @@ inline Bytes Block(uint64_t height) { return WithU64('b', height); }
 inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
 inline Bytes Finality(uint64_t height) { return WithU64('F', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
+inline Bytes EpochRoot(uint64_t epoch) { return WithU64('E', epoch); }
+inline Bytes Proposal(uint64_t id) { return WithU64('p', id); }
 inline Bytes Tagged(char tag, ByteView rest) {
   Bytes key(1, tag);
   key.append(rest);

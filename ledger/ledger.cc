@@ -53,6 +53,7 @@ Ledger::Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis,
     : store_(std::move(store)),
       genesis_(std::move(genesis)),
       genesis_hash_(GenesisHash(genesis_)),
+      rules_(GovernanceRulesOf(genesis_)),
       verifier_(verifier ? *verifier : direct_verifier_) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
@@ -83,6 +84,8 @@ Status Ledger::Initialise() {
     batch.Put(keys::Account(account.address()), account.SerializeAsString());
   }
   batch.Put(keys::ValidatorSet(0), state.validators.SerializeAsString());
+  batch.Put(keys::EpochRoot(0), U64Bytes(0));
+  batch.Put(keys::kGovernance, state.governance.SerializeAsString());
   batch.Put(keys::Block(0), state.block.SerializeAsString());
   batch.Put(keys::BlockHeight(state.block_hash), U64Bytes(0));
   v1::ChainHead head;
@@ -105,6 +108,10 @@ Status Ledger::LoadExisting() {
     return Status::Corruption("the head record does not match block " + std::to_string(head.height()));
   }
 
+  CAIRN_ASSIGN_OR_RETURN(auto governance, ReadRecord<v1::GovernanceState>(*store_, keys::kGovernance, "governance state"));
+  if (header.governance_hash() != AsView(GovernanceHash(chain_id(), governance))) {
+    return Status::Corruption("the governance record does not match block " + std::to_string(header.height()));
+  }
   std::vector<std::pair<Hash, Hash>> leaves;
   CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kAccountPrefix, keys::kAccountPrefix,
                                      [&](ByteView key, ByteView value) {
@@ -121,6 +128,7 @@ Status Ledger::LoadExisting() {
   head_header_ = std::move(header);
   head_hash_ = hash;
   tree_ = std::move(tree);
+  governance_ = std::move(governance);
   return Status::Ok();
 }
 
@@ -146,7 +154,7 @@ Hash Ledger::state_root() const {
 
 Result<Ledger::Parent> Ledger::ParentOf(PendingChain pending) const {
   std::shared_lock lock(mu_);
-  if (pending.empty()) return Parent{head_header_, head_hash_, tree_};
+  if (pending.empty()) return Parent{head_header_, head_hash_, tree_, governance_};
   // The chain must link up, newest first, and end on the committed head.
   for (size_t i = 0; i < pending.size(); ++i) {
     const Hash& expected_parent = i + 1 < pending.size() ? pending[i + 1]->hash : head_hash_;
@@ -154,7 +162,7 @@ Result<Ledger::Parent> Ledger::ParentOf(PendingChain pending) const {
       return Status::FailedPrecondition("the pending chain does not reach the committed head");
     }
   }
-  return Parent{pending[0]->header, pending[0]->hash, pending[0]->state_after};
+  return Parent{pending[0]->header, pending[0]->hash, pending[0]->state_after, pending[0]->outcome.governance};
 }
 
 Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
@@ -168,25 +176,45 @@ Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Bloc
     return Status::InvalidArgument("block parent " + ToHex(header.parent_hash()) +
                                    " is not " + ToHex(parent.hash));
   }
-  // Rounds only grow along a chain (genesis is round 0).
-  if (header.round() <= parent.header.round()) {
-    return Status::InvalidArgument("block round " + std::to_string(header.round()) +
-                                   " is not above its parent's round " +
-                                   std::to_string(parent.header.round()));
-  }
   // Timestamps are informational but must not run backwards, so that clients can rely
   // on them being monotonic whatever one proposer's clock says.
   if (header.timestamp_ms() < parent.header.timestamp_ms()) {
     return Status::InvalidArgument("block timestamp is earlier than its parent's");
   }
-  if (header.epoch() != parent.header.epoch()) {
-    return Status::InvalidArgument("block epoch " + std::to_string(header.epoch()) +
-                                   " is not its parent's epoch " +
-                                   std::to_string(parent.header.epoch()));
-  }
+  const uint64_t next_epoch = parent.governance.epoch();
   const v1::QuorumCertificate& qc = block.parent_qc();
+  if (header.epoch() == next_epoch && next_epoch > parent.header.epoch()) {
+    // The first block of an epoch: rounds start again, and the parent (the root of the
+    // epoch) is vouched for by the epoch-start certificate.
+    if (header.round() == 0) return Status::InvalidArgument("block round 0");
+    if (qc.epoch() != header.epoch() || qc.round() != 0 || qc.height() != parent.header.height() ||
+        qc.block_hash() != header.parent_hash() || qc.signatures_size() != 0 || !qc.commit_hash().empty()) {
+      return Status::InvalidArgument("the first block of epoch " + std::to_string(header.epoch()) +
+                                     " must carry the epoch-start certificate of its parent");
+    }
+    return Status::Ok();
+  }
+  if (header.epoch() != next_epoch) {
+    // A replica still in the old epoch helps commit the epoch's last block with empty
+    // blocks on top of it, which never commit themselves.
+    const bool after_last = header.epoch() + 1 == next_epoch && header.epoch() == parent.header.epoch();
+    if (!after_last) {
+      return Status::InvalidArgument("block epoch " + std::to_string(header.epoch()) + ", its parent is followed by epoch " +
+                                     std::to_string(next_epoch));
+    }
+    if (block.transactions_size() > 0) {
+      return Status::InvalidArgument("a block after the last block of epoch " + std::to_string(header.epoch()) +
+                                     " carries transactions");
+    }
+  }
+  // Rounds only grow along a chain of one epoch (genesis is round 0).
+  if (header.round() <= parent.header.round()) {
+    return Status::InvalidArgument("block round " + std::to_string(header.round()) +
+                                   " is not above its parent's round " +
+                                   std::to_string(parent.header.round()));
+  }
   if (qc.block_hash() != header.parent_hash() || qc.height() != parent.header.height() ||
-      qc.round() != parent.header.round()) {
+      qc.round() != parent.header.round() || qc.epoch() != parent.header.epoch()) {
     return Status::InvalidArgument("block's parent certificate is not for its parent");
   }
   return Status::Ok();
@@ -238,8 +266,10 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
                                   const Parent& parent, PendingChain pending,
                                   InvalidTxPolicy policy, ExecutedBlock* executed) const {
   PendingAccountReader state(*store_, pending);
-  CAIRN_ASSIGN_OR_RETURN(executed->outcome, ExecuteTransactions(state, header.height(), txs, policy));
+  CAIRN_ASSIGN_OR_RETURN(executed->outcome,
+                         ExecuteTransactions(state, parent.governance, rules_, header.height(), txs, policy));
   Roots roots;
+  roots.governance_hash = GovernanceHash(chain_id(), executed->outcome.governance);
   executed->tx_hashes.clear();
   for (uint32_t input : executed->outcome.included) executed->tx_hashes.push_back(txs[input].hash);
   roots.tx_root = crypto::MerkleRoot(executed->tx_hashes);
@@ -271,6 +301,7 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
   CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", header.tx_root(), roots.tx_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", header.state_root(), roots.state_root));
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("governance_hash", header.governance_hash(), roots.governance_hash));
   executed.block = block;
   executed.hash = crypto::BlockHash(chain_id(), block.header());
   return executed;
@@ -278,10 +309,15 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
 
 Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain pending) const {
   CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf(pending));
+  // After the last block of its epoch, a block carries nothing (CheckHeaderOnParent);
+  // the template's transactions wait for the next epoch.
+  const bool after_last = t.epoch < parent.governance.epoch();
+  const google::protobuf::RepeatedPtrField<v1::Transaction> none;
+  const auto& candidates = after_last ? none : t.transactions;
   std::vector<DroppedTx> stateless_dropped;
-  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(t.transactions, t.drop_invalid_transactions
-                                                                         ? &stateless_dropped
-                                                                         : nullptr));
+  CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(candidates, t.drop_invalid_transactions
+                                                                     ? &stateless_dropped
+                                                                     : nullptr));
   v1::BlockHeader header;
   header.set_height(parent.header.height() + 1);
   header.set_parent_hash(ToBytes(parent.hash));
@@ -295,12 +331,13 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   header.set_tx_root(ToBytes(roots.tx_root));
   header.set_receipts_root(ToBytes(roots.receipts_root));
   header.set_state_root(ToBytes(roots.state_root));
+  header.set_governance_hash(ToBytes(roots.governance_hash));
   executed.header = header;
   executed.block.set_header(header.SerializeAsString());
   *executed.block.mutable_parent_qc() = t.parent_qc;
   // Positions in the template of the transactions that passed the stateless checks.
   std::vector<uint32_t> positions;
-  for (uint32_t i = 0, next_dropped = 0; i < static_cast<uint32_t>(t.transactions.size()); ++i) {
+  for (uint32_t i = 0, next_dropped = 0; i < static_cast<uint32_t>(candidates.size()); ++i) {
     if (next_dropped < stateless_dropped.size() && stateless_dropped[next_dropped].input_index == i) {
       ++next_dropped;
     } else {
@@ -308,7 +345,7 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
     }
   }
   for (uint32_t input : executed.outcome.included) {
-    *executed.block.add_transactions() = t.transactions[static_cast<int>(positions[input])];
+    *executed.block.add_transactions() = candidates[static_cast<int>(positions[input])];
   }
   // Report drops by position in the template, whichever check caught them.
   for (DroppedTx& d : executed.outcome.dropped) d.input_index = positions[d.input_index];
@@ -334,6 +371,14 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
   if (finality != nullptr && finality->commit_hash() != AsView(executed.hash)) {
     return Status::InvalidArgument("finality certificate does not name block " + std::to_string(height));
   }
+  if (header.epoch() != Governance().epoch()) {
+    return Status::InvalidArgument("block " + std::to_string(height) + " follows the last block of its epoch");
+  }
+  const bool ends_epoch = executed.ends_epoch();
+  if (ends_epoch && (finality == nullptr || finality->epoch() != header.epoch())) {
+    return Status::InvalidArgument("block " + std::to_string(height) +
+                                   " ends its epoch and needs a finality certificate of that epoch");
+  }
   WriteBatch batch;
   batch.Put(keys::Block(height), executed.block.SerializeAsString());
   batch.Put(keys::Certificate(height), certificate.SerializeAsString());
@@ -356,6 +401,15 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
     entry.set_index(index);
     batch.Put(keys::History(address, height, index), entry.SerializeAsString());
   }
+  const v1::GovernanceState& governance = executed.outcome.governance;
+  batch.Put(keys::kGovernance, governance.SerializeAsString());
+  for (const v1::ChangeProposal& closed : executed.outcome.closed_proposals) {
+    batch.Put(keys::Proposal(closed.id()), closed.SerializeAsString());
+  }
+  if (ends_epoch) {
+    batch.Put(keys::ValidatorSet(governance.epoch()), governance.validators().SerializeAsString());
+    batch.Put(keys::EpochRoot(governance.epoch()), U64Bytes(height));
+  }
   v1::ChainHead head;
   head.set_height(height);
   head.set_block_hash(ToBytes(executed.hash));
@@ -367,12 +421,47 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
   head_header_ = header;
   head_hash_ = executed.hash;
   tree_ = executed.state_after;
+  governance_ = governance;
   return Status::Ok();
 }
 
 Result<v1::ValidatorSet> Ledger::ValidatorSet(uint64_t epoch) const {
   return ReadRecord<v1::ValidatorSet>(*store_, keys::ValidatorSet(epoch),
                                       ("validator set of epoch " + std::to_string(epoch)).c_str());
+}
+
+Result<EpochRoot> Ledger::RootOfEpoch(uint64_t epoch) const {
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::EpochRoot(epoch)));
+  if (!bytes) return Status::NotFound("epoch " + std::to_string(epoch) + " has not started");
+  if (bytes->size() != 8) return Status::Corruption("the root record of epoch " + std::to_string(epoch) + " is damaged");
+  const uint64_t height = ReadU64(*bytes);
+  CAIRN_ASSIGN_OR_RETURN(auto block, GetBlock(height));
+  return EpochRoot{height, block.hash};
+}
+
+v1::GovernanceState Ledger::Governance() const {
+  std::shared_lock lock(mu_);
+  return governance_;
+}
+
+Result<v1::ChangeProposal> Ledger::Proposal(uint64_t id) const {
+  {
+    std::shared_lock lock(mu_);
+    for (const v1::ChangeProposal& p : governance_.open()) {
+      if (p.id() == id) return p;
+    }
+  }
+  return ReadRecord<v1::ChangeProposal>(*store_, keys::Proposal(id), "proposal " + std::to_string(id));
+}
+
+Result<ConsensusStart> Ledger::StartOfConsensus() const {
+  const v1::GovernanceState governance = Governance();
+  CAIRN_ASSIGN_OR_RETURN(EpochRoot root, RootOfEpoch(governance.epoch()));
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock head, GetBlock(height()));
+  v1::QuorumCertificate head_qc = head.header.height() == root.height || !head.certificate
+                                      ? EpochStartCertificate(governance.epoch(), root.height, root.hash)
+                                      : *head.certificate;
+  return ConsensusStart{std::move(head), std::move(head_qc), governance.validators(), root};
 }
 
 Status Ledger::Reload() {

@@ -5,7 +5,11 @@
 // Contract:
 //  - Execute validates a block on its parent without changing anything: header fields,
 //    parent link and certificate, every transaction's stateless checks, execution, and
-//    the three roots in the header. Any mismatch is an error naming it. The parent is
+//    the roots in the header (transactions, receipts, state, governance). Epochs: a
+//    block is of its parent's next epoch (governance.h); the first block of an epoch
+//    starts its rounds again and carries the epoch-start certificate of its parent;
+//    blocks that a replica still builds in the old epoch on top of its last block are
+//    empty and never commit. Any mismatch is an error naming it. The parent is
 //    the committed head, or the newest of a chain of executed, not yet committed blocks
 //    that reaches the head (pipelined consensus votes on blocks whose parents have not
 //    committed yet).
@@ -34,6 +38,7 @@
 #include "cairn/v1/storage.pb.h"
 #include "crypto/bytes.h"
 #include "ledger/executor.h"
+#include "ledger/governance.h"
 #include "ledger/kv_store.h"
 #include "ledger/state_tree.h"
 
@@ -45,8 +50,11 @@ struct ExecutedBlock {
   v1::BlockHeader header;
   Hash hash;
   std::vector<Hash> tx_hashes;
-  ExecutionOutcome outcome;
+  ExecutionOutcome outcome;  // its governance state is the one after this block
   StateTree state_after;
+  // The block applied a validator-set change: it is the last of its epoch, and only a
+  // certificate of its own epoch that names it in commit_hash proves it final.
+  bool ends_epoch() const { return outcome.governance.epoch() > header.epoch(); }
 };
 
 // Executed blocks not yet committed that a new block builds on: its parent first, then
@@ -93,6 +101,23 @@ struct AccountView {
   StateProof proof;           // of account_bytes (or absence) under state_root
 };
 
+// An epoch's root: the block its first block builds on (genesis for epoch 0, the last
+// block of the epoch before otherwise).
+struct EpochRoot {
+  uint64_t height = 0;
+  Hash hash{};
+};
+
+// What a consensus replica starts from: the committed head, the certificate it holds for
+// it (its own, or the epoch-start certificate when the head is the current epoch's
+// root), and the current epoch's set and root.
+struct ConsensusStart {
+  StoredBlock head;
+  v1::QuorumCertificate head_qc;
+  v1::ValidatorSet validators;
+  EpochRoot root;
+};
+
 struct HistoryPage {
   std::vector<v1::HistoryEntry> entries;  // oldest first
   // Pass back as `after` to get the next page; nullopt when this page is the last.
@@ -124,7 +149,8 @@ class Ledger {
   // Commits a block Execute returned, with the certificate that finalised it.
   // `finality`, when given, is the certificate whose commit_hash names this block (the
   // one that committed it); it is kept so that the head's finality can be proven to a
-  // node that syncs or audits.
+  // node that syncs or audits. The last block of an epoch must have one. A block after
+  // the last of its epoch (which only helped commit it) never commits.
   Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate,
                 const v1::QuorumCertificate* finality = nullptr);
 
@@ -136,6 +162,15 @@ class Ledger {
                                      PendingChain pending = {}) const;
 
   Result<v1::ValidatorSet> ValidatorSet(uint64_t epoch) const;
+  Result<EpochRoot> RootOfEpoch(uint64_t epoch) const;
+  // The governance state after the committed head: its epoch and set are the next
+  // block's, its open proposals are those still collecting votes or waiting for a
+  // boundary.
+  v1::GovernanceState Governance() const;
+  const GovernanceRules& governance_rules() const { return rules_; }
+  // A proposal by id, open or closed. NOT_FOUND for an id never used.
+  Result<v1::ChangeProposal> Proposal(uint64_t id) const;
+  Result<ConsensusStart> StartOfConsensus() const;
 
   // Reads. NOT_FOUND when absent.
   Result<StoredBlock> GetBlock(uint64_t height) const;
@@ -175,6 +210,7 @@ class Ledger {
     v1::BlockHeader header;
     Hash hash;
     StateTree tree;
+    v1::GovernanceState governance;  // after the parent: its epoch is the next block's
   };
   Result<Parent> ParentOf(PendingChain pending) const;
   Status CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
@@ -188,7 +224,7 @@ class Ledger {
   // fills everything in `executed` but the block and its hash, and returns the roots
   // the header should carry.
   struct Roots {
-    Hash tx_root, receipts_root, state_root;
+    Hash tx_root, receipts_root, state_root, governance_hash;
   };
   Result<Roots> Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
                     const Parent& parent, PendingChain pending, InvalidTxPolicy policy,
@@ -197,6 +233,7 @@ class Ledger {
   const std::unique_ptr<KvStore> store_;
   const v1::Genesis genesis_;
   const Hash genesis_hash_;
+  const GovernanceRules rules_;
   crypto::DirectVerifier direct_verifier_;
   crypto::SignatureVerifier& verifier_;
 
@@ -205,6 +242,7 @@ class Ledger {
   v1::BlockHeader head_header_;
   Hash head_hash_{};
   StateTree tree_;
+  v1::GovernanceState governance_;
 };
 
 // Checks an account proof from GetAccount against a state root alone: what a client

@@ -4,6 +4,7 @@
 
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
+#include "ledger/governance.h"
 
 namespace cairn::ledger {
 
@@ -65,6 +66,19 @@ Status CheckOperation(const v1::TxBody& body) {
       if (HasUnknownFields(op)) return Status::InvalidArgument("set_role has unknown fields");
       CAIRN_RETURN_IF_ERROR(CheckAddress(op.account(), "set_role.account"));
       return CheckRole(op.role(), "set_role.role");
+    }
+    case v1::TxBody::kProposeValidatorChange: {
+      const auto& op = body.propose_validator_change();
+      if (HasUnknownFields(op) || HasUnknownFields(op.change()) || HasUnknownFields(op.change().validator())) {
+        return Status::InvalidArgument("propose_validator_change has unknown fields");
+      }
+      return CheckValidatorChange(op.change()).Annotate("propose_validator_change");
+    }
+    case v1::TxBody::kVoteValidatorChange: {
+      const auto& op = body.vote_validator_change();
+      if (HasUnknownFields(op)) return Status::InvalidArgument("vote_validator_change has unknown fields");
+      if (op.proposal_id() == 0) return Status::InvalidArgument("vote_validator_change.proposal_id must be set");
+      return Status::Ok();
     }
     case v1::TxBody::OPERATION_NOT_SET:
       break;

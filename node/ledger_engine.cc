@@ -33,7 +33,21 @@ std::optional<v1::Block> LedgerEngine::FindCommitted(const Hash& block_hash) {
   return std::move(stored->block);
 }
 
+bool LedgerEngine::EndsEpoch(const Hash& block_hash) {
+  if (const ledger::ExecutedBlock* pending = speculator_.FindPending(block_hash)) return pending->ends_epoch();
+  auto committed = ledger_.GetBlockByHash(block_hash);
+  if (!committed.ok()) return false;
+  auto next_root = ledger_.RootOfEpoch(committed->header.epoch() + 1);
+  return next_root.ok() && next_root->hash == block_hash;
+}
+
 bool LedgerEngine::HasWork(const Hash& parent_hash) {
+  // The last block of an epoch waits to commit: the blocks after it are what commits it.
+  for (const ledger::ExecutedBlock* b = speculator_.FindPending(parent_hash); b != nullptr;) {
+    if (b->ends_epoch()) return true;
+    auto grandparent = HashFromBytes(b->header.parent_hash());
+    b = grandparent.ok() ? speculator_.FindPending(*grandparent) : nullptr;
+  }
   // The parent and the grandparent, pending or committed: if either carries
   // transactions, the next blocks are what commits them everywhere.
   std::optional<Hash> hash = parent_hash;

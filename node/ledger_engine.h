@@ -35,6 +35,7 @@ class LedgerEngine : public consensus::BlockEngine {
   Result<v1::Block> Propose(const ProposalRequest& request) override;
   std::optional<v1::Block> FindCommitted(const Hash& block_hash) override;
   bool HasWork(const Hash& parent_hash) override;
+  bool EndsEpoch(const Hash& block_hash) override;
 
   // Carries out a CommitAction: each block, in order, with its certificate.
   Status Commit(const consensus::CommitAction& action);

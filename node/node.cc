@@ -60,15 +60,6 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
   CAIRN_ASSIGN_OR_RETURN(node->genesis_, ledger::ReadGenesisFile(config.genesis_file()));
-  const ledger::GenesisState genesis_state = ledger::BuildGenesisState(node->genesis_);
-  node->genesis_block_hash_ = genesis_state.block_hash;
-  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(genesis_state.validators));
-  node->committee_ = std::make_unique<consensus::Committee>(std::move(committee));
-  for (uint32_t i = 0; i < node->committee_->size(); ++i) {
-    if (node->committee_->key(i) == node->key_->public_key()) node->self_ = i;
-  }
-  node->leaders_ = std::make_unique<consensus::RoundRobinLeaders>(node->committee_->size());
-
   CAIRN_ASSIGN_OR_RETURN(node->ledger_, OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_));
   node->safety_file_ = std::make_unique<SafetyFile>(config.data_dir());
   CAIRN_RETURN_IF_ERROR(node->safety_file_->Load().status());  // a damaged record stops the start
@@ -91,8 +82,6 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
                                    ") must be at most a quarter of the round timeout (" +
                                    std::to_string(node->round_timeout_ms_) + " ms)");
   }
-  node->context_ = std::make_unique<consensus::Context>(
-      consensus::Context{node->genesis_.chain_id(), *node->committee_, node->genesis_block_hash_});
   node->round_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
   node->proposal_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
   node->sync_timer_ = std::make_unique<asio::steady_timer>(node->core_io_);
@@ -105,12 +94,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   for (const auto& peer : config.peers()) {
     transport_config.dial.push_back({peer.address(), crypto::PublicKey::FromHex(peer.public_key()).value()});
   }
-  std::vector<crypto::PublicKey> allowed = node->committee_->keys();
-  for (const auto& observer : config.observers()) allowed.push_back(crypto::PublicKey::FromHex(observer).value());
-  transport_config.allowed = [allowed](const crypto::PublicKey& key) {
-    return std::find(allowed.begin(), allowed.end(), key) != allowed.end();
-  };
   Node* self = node.get();
+  transport_config.allowed = [self](const crypto::PublicKey& key) { return self->IsAllowedPeer(key); };
   net::TransportEvents events{
       .on_connected =
           [self](const crypto::PublicKey& peer, const v1::Hello& hello) {
@@ -159,19 +144,47 @@ Status Node::MakeConsensus() {
   // Order matters: the replica refers to the engine, the engine to the speculator.
   replica_.reset();
   engine_.reset();
+  CAIRN_ASSIGN_OR_RETURN(ledger::ConsensusStart start, ledger_->StartOfConsensus());
+  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(start.validators));
+  const bool new_epoch = committee_ != nullptr && committee_->epoch() != committee.epoch();
+  committee_ = std::make_unique<consensus::Committee>(std::move(committee));
+  context_ = std::make_unique<consensus::Context>(
+      consensus::Context{genesis_.chain_id(), *committee_, start.root.hash, start.root.height});
+  leaders_ = std::make_unique<consensus::RoundRobinLeaders>(committee_->size());
+  self_ = committee_->IndexOf(key_->public_key());
+  UpdateAllowedPeers();
+
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
   engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_);
-  CAIRN_ASSIGN_OR_RETURN(auto head, ledger_->GetBlock(ledger_->height()));
   // The record's own file; a data directory from before it had one keeps it in the ledger.
   CAIRN_ASSIGN_OR_RETURN(auto safety, safety_file_->Load());
   if (!safety) {
     CAIRN_ASSIGN_OR_RETURN(safety, ledger_->LoadSafetyRecord());
   }
-  CAIRN_ASSIGN_OR_RETURN(Hash parent, HashFromBytes(head.header.parent_hash()));
+  v1::SafetyRecord record = safety.value_or(v1::SafetyRecord());
+  if (record.epoch() > committee_->epoch() && self_) {
+    // This node signed in a later epoch than its ledger has reached (its ledger was set
+    // aside after damage): until sync brings the ledger there, it only follows, so that
+    // it cannot sign anything in the older epoch's rounds again.
+    LogWarn("consensus", "the safety record is of epoch " + std::to_string(record.epoch()) + ", the ledger of epoch " +
+                             std::to_string(committee_->epoch()) + ": following without voting until sync catches up");
+    self_.reset();
+  }
+  if (record.epoch() != committee_->epoch()) {
+    record.Clear();  // rounds start again in every epoch, and so does what this validator signed
+    record.set_epoch(committee_->epoch());
+  }
+  CAIRN_ASSIGN_OR_RETURN(Hash parent, HashFromBytes(start.head.header.parent_hash()));
   consensus::RecoveredState recovered{
-      .head = {head.block, head.header, head.hash, parent},
-      .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
-      .safety = safety.value_or(v1::SafetyRecord())};
+      .head = {start.head.block, start.head.header, start.head.hash, parent},
+      .head_qc = start.head_qc,
+      .safety = std::move(record)};
+  if (new_epoch) {
+    LogInfo("consensus", "epoch " + std::to_string(committee_->epoch()) + " starts after height " +
+                             std::to_string(start.root.height) + " with " + std::to_string(committee_->size()) +
+                             " validators; this node is " +
+                             (self_ ? "validator " + std::to_string(*self_) : std::string("an observer")));
+  }
   consensus::ReplicaConfig config{.context = *context_,
                                   .self = self_,
                                   .base_timeout_ms = round_timeout_ms_,
@@ -182,6 +195,25 @@ Status Node::MakeConsensus() {
   replica_ = std::make_unique<consensus::Replica>(config, self_ ? key_.get() : nullptr, *engine_, verifier_, *leaders_,
                                                   std::move(recovered));
   return Status::Ok();
+}
+
+void Node::UpdateAllowedPeers() {
+  std::set<crypto::PublicKey> allowed(committee_->keys().begin(), committee_->keys().end());
+  const v1::GovernanceState governance = ledger_->Governance();
+  for (const v1::ChangeProposal& proposal : governance.open()) {
+    auto key = crypto::PublicKey::FromBytes(proposal.change().validator().public_key());
+    if (key.ok()) allowed.insert(*key);
+  }
+  for (const auto& observer : config_.observers()) {
+    if (auto key = crypto::PublicKey::FromHex(observer); key.ok()) allowed.insert(*key);
+  }
+  std::lock_guard lock(allowed_mu_);
+  allowed_peers_ = std::move(allowed);
+}
+
+bool Node::IsAllowedPeer(const crypto::PublicKey& key) const {
+  std::lock_guard lock(allowed_mu_);
+  return allowed_peers_.count(key) > 0;
 }
 
 void Node::RegisterMetrics() {
@@ -343,6 +375,13 @@ void Node::Apply(consensus::Actions actions) {
       });
     }
   }
+  if (epoch_ended_ && !halted_) {
+    // The old epoch's replica has finished what it was doing (its last messages help the
+    // others commit the epoch's last block); the next epoch's replica takes over.
+    epoch_ended_ = false;
+    if (Status made = MakeConsensus(); !made.ok()) return Halt("consensus", "cannot start the next epoch: " + made.ToString());
+    return Apply(replica_->Start(NowMs()));
+  }
   m_.round->Set(static_cast<int64_t>(replica_->current_round()));
   RefreshConsensusView();
 }
@@ -376,6 +415,7 @@ void Node::OnCommitted(const consensus::CommitAction& action) {
   Status committed = engine_->Commit(action);
   // The ledger stays at its last good block; consensus cannot go on without it.
   if (!committed.ok()) return Halt("ledger", "commit failed: " + committed.ToString());
+  if (ledger_->Governance().epoch() != committee_->epoch()) epoch_ended_ = true;
   const uint64_t now = NowMs();
   std::vector<const v1::Block*> blocks;
   for (const auto& [block, certificate] : action.blocks) {
@@ -396,6 +436,7 @@ void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   }
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
+  UpdateAllowedPeers();  // a proposal may name a validator that will need to sync
   const uint64_t height = ledger_->height();
   {
     std::lock_guard lock(commit_mu_);  // so that a waiter cannot miss the notification
@@ -503,7 +544,7 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
       if (sync_buffer_.size() < kMaxSyncBuffer) sync_buffer_[response.from_height()] = {peer, std::move(response)};
       return;
     }
-    SyncOutcome outcome = ApplySyncResponse(*ledger_, *context_, verifier_, response);
+    SyncOutcome outcome = ApplySyncResponse(*ledger_, verifier_, response);
     sync_.OnResponse(peer, response.from_height(), outcome.committed.size(), outcome.lied, NowMs());
     if (outcome.lied) LogWarn("sync", "peer " + Short(peer) + " sent a bad sync response: " + outcome.why);
     if (!outcome.committed.empty()) {
@@ -552,9 +593,14 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
       response->set_from_height(first);
       const int max_blocks = static_cast<int>(std::min(request.max_blocks(), kMaxSyncBlocks));
       size_t bytes = 0;
+      std::optional<uint64_t> epoch;
       for (uint64_t h = first; h <= ledger_->height() && response->blocks_size() < max_blocks; ++h) {
         auto stored = ledger_->GetBlock(h);
         if (!stored.ok() || !stored->certificate) break;
+        // One epoch per response: the receiver learns the next epoch's set from the
+        // last block of this one, which the finality certificate below proves final.
+        if (epoch && stored->header.epoch() != *epoch) break;
+        epoch = stored->header.epoch();
         const size_t size = stored->block.ByteSizeLong() + stored->certificate->ByteSizeLong();
         if (response->blocks_size() > 0 && bytes + size > kSyncResponseBudgetBytes) break;
         bytes += size;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -60,9 +61,15 @@ class Node : public rpc::NodeApi {
  private:
   Node() = default;
   void RegisterMetrics();
-  // A fresh speculator, engine and replica from the ledger's head and safety record:
-  // at open, and when sync has moved the head under consensus.
+  // A fresh speculator, engine and replica from the ledger's head and safety record, for
+  // the ledger's current epoch (its set, leaders and this node's place in it): at open,
+  // when sync has moved the head under consensus, and when an epoch ends.
   Status MakeConsensus();
+  // Who may link to this node: the current validators, the keys that open proposals
+  // would add (so that a joining validator syncs before its epoch starts) and the
+  // configured observers. Called by MakeConsensus; read by the transport's thread.
+  void UpdateAllowedPeers();
+  bool IsAllowedPeer(const crypto::PublicKey& key) const;
   // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
@@ -85,8 +92,7 @@ class Node : public rpc::NodeApi {
   v1::NodeConfig config_;
   std::unique_ptr<crypto::PrivateKey> key_;
   v1::Genesis genesis_;
-  Hash genesis_block_hash_{};
-  std::optional<uint32_t> self_;  // validator index; none for an observer
+  std::optional<uint32_t> self_;  // validator index in the current epoch; none for an observer
   std::unique_ptr<consensus::Committee> committee_;
   std::unique_ptr<consensus::Context> context_;
   uint64_t round_timeout_ms_ = 0;
@@ -94,6 +100,9 @@ class Node : public rpc::NodeApi {
   int64_t clock_offset_ms_ = 0;  // test hook (node.cc, kClockOffsetVariable)
   size_t max_block_txs_ = 0;
   std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
+  bool epoch_ended_ = false;  // a commit ended the epoch: Apply hands over when its batch is done
+  mutable std::mutex allowed_mu_;
+  std::set<crypto::PublicKey> allowed_peers_;
 
   crypto::CachingVerifier verifier_{1 << 18};
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -1,6 +1,7 @@
 #include "node/sync_apply.h"
 
 #include "crypto/domain.h"
+#include "node/certificate_check.h"
 
 namespace cairn::node {
 
@@ -15,9 +16,16 @@ SyncOutcome Lied(std::string why) {
 
 }  // namespace
 
-SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, const consensus::Context& context,
-                              crypto::SignatureVerifier& verifier, const v1::SyncResponse& response) {
+SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
+                              const v1::SyncResponse& response) {
   const uint64_t head = ledger.height();
+  auto current = CurrentEpochContext(ledger);
+  if (!current.ok()) {
+    SyncOutcome outcome;
+    outcome.why = "cannot read the current epoch: " + current.status().ToString();
+    return outcome;
+  }
+  const consensus::Context& context = *current;
   // The blocks above our head, checked as one hash chain from it.
   struct Checked {
     const v1::CertifiedBlock* certified;
@@ -40,6 +48,7 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, const consensus::Context& 
       continue;
     }
     if (header.parent_hash() != AsView(previous)) return Lied(where + "does not extend the block before it");
+    if (header.epoch() != context.committee.epoch()) break;  // a later epoch: its set is not known yet
     const v1::QuorumCertificate& qc = certified.certificate();
     if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header.round() ||
         qc.epoch() != header.epoch()) {

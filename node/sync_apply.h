@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "cairn/v1/p2p.pb.h"
-#include "consensus/certificates.h"
 #include "ledger/ledger.h"
 
 namespace cairn::node {
@@ -22,7 +21,11 @@ struct SyncOutcome {
 };
 
 // Requires response.from_height() <= ledger.height() + 1 (the caller buffers the rest).
-SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, const consensus::Context& context,
-                              crypto::SignatureVerifier& verifier, const v1::SyncResponse& response);
+// Certificates are checked against the set of the ledger's current epoch; blocks of a
+// later epoch are left for the next response (the last block of an epoch changes the
+// set, and its proof of finality is the response's finality certificate, which a peer
+// gives by ending its response there).
+SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
+                              const v1::SyncResponse& response);
 
 }  // namespace cairn::node

@@ -249,13 +249,33 @@ grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusReq
 grpc::Status NodeService::GetValidators(grpc::ServerContext*, const v1::GetValidatorsRequest* request,
                                         v1::GetValidatorsResponse* response) {
   const ledger::Ledger& ledger = node_.ledger();
-  const uint64_t epoch = request->has_epoch() ? request->epoch() : ledger.head_header().epoch();
+  const v1::GovernanceState governance = ledger.Governance();
+  uint64_t epoch = request->has_epoch() ? request->epoch() : governance.epoch();
+  if (request->has_height()) {
+    auto block = ledger.GetBlock(request->height());
+    if (!block.ok()) return ToGrpc(block.status());
+    epoch = block->header.epoch();
+  }
   auto set = ledger.ValidatorSet(epoch);
   if (!set.ok()) return ToGrpc(set.status());
+  auto root = ledger.RootOfEpoch(epoch);
+  if (!root.ok()) return ToGrpc(root.status());
   const size_t n = static_cast<size_t>(set->validators_size());
   *response->mutable_validators() = std::move(*set);
   response->set_quorum(static_cast<uint32_t>(crypto::QuorumSize(n)));
   response->set_max_faulty(static_cast<uint32_t>(crypto::MaxFaulty(n)));
+  response->set_first_height(root->height + 1);
+  *response->mutable_open_proposals() = governance.open();
+  response->mutable_governance()->set_admin_threshold(ledger.governance_rules().admin_threshold);
+  response->mutable_governance()->set_epoch_length(ledger.governance_rules().epoch_length);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::GetProposal(grpc::ServerContext*, const v1::GetProposalRequest* request,
+                                      v1::ChangeProposal* response) {
+  auto proposal = node_.ledger().Proposal(request->id());
+  if (!proposal.ok()) return ToGrpc(proposal.status());
+  *response = std::move(*proposal);
   return grpc::Status::OK;
 }
 

@@ -57,6 +57,7 @@ class NodeService final : public v1::Node::Service {
   explicit NodeService(NodeApi& node) : node_(node) {}
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*, v1::GetStatusResponse*) override;
   grpc::Status GetValidators(grpc::ServerContext*, const v1::GetValidatorsRequest*, v1::GetValidatorsResponse*) override;
+  grpc::Status GetProposal(grpc::ServerContext*, const v1::GetProposalRequest*, v1::ChangeProposal*) override;
   grpc::Status GetConsensusState(grpc::ServerContext*, const v1::GetConsensusStateRequest*,
                                  v1::GetConsensusStateResponse* response) override {
     *response = node_.ConsensusState();

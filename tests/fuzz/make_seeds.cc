@@ -49,7 +49,7 @@ int Run(const fs::path& dir) {
   for (const auto& tx : txs) *batch.mutable_transactions()->add_transactions() = tx;
   Write(dir, "frame", "tx-batch", net::EncodeFrame(batch));
   v1::PeerMessage hello;
-  hello.mutable_hello()->set_genesis_hash(ToBytes(ChainContext().genesis_block_hash));
+  hello.mutable_hello()->set_genesis_hash(ToBytes(ledger::GenesisHash(Chain().genesis())));
   hello.mutable_hello()->set_committed_height(12);
   hello.mutable_hello()->set_boot_id("0123456789abcdef");
   Write(dir, "frame", "hello", net::EncodeFrame(hello));

@@ -15,6 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (response.from_height() > 1) response.set_from_height(1);  // the caller buffers later ones
   static crypto::CachingVerifier verifier(1 << 12);
   auto ledger = fuzz::FreshLedger(&verifier);
-  (void)node::ApplySyncResponse(*ledger, fuzz::ChainContext(), verifier, response);
+  (void)node::ApplySyncResponse(*ledger, verifier, response);
   return 0;
 }

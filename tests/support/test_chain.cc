@@ -1,5 +1,6 @@
 #include "tests/support/test_chain.h"
 
+#include "crypto/check.h"
 #include "crypto/domain.h"
 #include "crypto/quorum.h"
 #include "crypto/sha256.h"
@@ -30,8 +31,11 @@ TestChain::TestChain(TestChainOptions options)
     : options_(std::move(options)), admin_(KeyFromLabel("admin")), issuer_(KeyFromLabel("issuer")) {
   genesis_.set_chain_id(options_.chain_id);
   genesis_.set_genesis_time_ms(1'700'000'000'000);
-  for (int i = 0; i < options_.validators; ++i) {
+  if (options_.admin_threshold > 0) genesis_.mutable_governance()->set_admin_threshold(options_.admin_threshold);
+  if (options_.epoch_length > 0) genesis_.mutable_governance()->set_epoch_length(options_.epoch_length);
+  for (int i = 0; i < options_.validators + options_.spare_validators; ++i) {
     validators_.push_back(KeyFromLabel("validator-" + std::to_string(i)));
+    if (i >= options_.validators) continue;
     auto* v = genesis_.add_validators();
     v->set_name("validator-" + std::to_string(i));
     v->set_public_key(validators_.back().public_key().hex());
@@ -65,7 +69,29 @@ v1::Transaction TestChain::Transfer(const crypto::PrivateKey& from, uint64_t non
   return Sign(from, nonce, std::move(body));
 }
 
-v1::QuorumCertificate TestChain::Certify(const v1::Block& block, ByteView commit_hash) const {
+const crypto::PrivateKey& TestChain::KeyOf(ByteView public_key) const {
+  for (const crypto::PrivateKey& key : validators_) {
+    if (key.public_key().bytes() == public_key) return key;
+  }
+  CAIRN_CHECK(false && "a validator key this chain did not make");
+}
+
+v1::QuorumCertificate TestChain::SignStatement(v1::QuorumCertificate qc, const v1::ValidatorSet& set,
+                                               const std::vector<uint32_t>& signers) const {
+  crypto::VoteStatement vote{.epoch = qc.epoch(), .round = qc.round(), .height = qc.height(),
+                             .block_hash = qc.block_hash(), .commit_hash = qc.commit_hash()};
+  Bytes message = crypto::DomainMessage(crypto::Purpose::kVote, options_.chain_id, vote.Payload());
+  qc.clear_signatures();
+  for (uint32_t i : signers) {
+    auto* sig = qc.add_signatures();
+    sig->set_validator_index(i);
+    sig->set_signature(KeyOf(set.validators(static_cast<int>(i)).public_key()).Sign(message));
+  }
+  return qc;
+}
+
+v1::QuorumCertificate TestChain::Certify(const v1::Block& block, ByteView commit_hash,
+                                         const v1::ValidatorSet& set) const {
   v1::BlockHeader header;
   header.ParseFromString(block.header());
   v1::QuorumCertificate qc;
@@ -74,35 +100,59 @@ v1::QuorumCertificate TestChain::Certify(const v1::Block& block, ByteView commit
   qc.set_height(header.height());
   qc.set_block_hash(ToBytes(crypto::BlockHash(options_.chain_id, block.header())));
   qc.set_commit_hash(Bytes(commit_hash));
-  crypto::VoteStatement vote{.epoch = qc.epoch(), .round = qc.round(), .height = qc.height(),
-                             .block_hash = qc.block_hash(), .commit_hash = qc.commit_hash()};
-  Bytes message = crypto::DomainMessage(crypto::Purpose::kVote, options_.chain_id, vote.Payload());
-  for (size_t i = 0; i < crypto::QuorumSize(validators_.size()); ++i) {
-    auto* sig = qc.add_signatures();
-    sig->set_validator_index(static_cast<uint32_t>(i));
-    sig->set_signature(validators_[i].Sign(message));
-  }
-  return qc;
+  std::vector<uint32_t> signers;
+  for (uint32_t i = 0; i < crypto::QuorumSize(static_cast<size_t>(set.validators_size())); ++i) signers.push_back(i);
+  return SignStatement(std::move(qc), set, signers);
+}
+
+v1::QuorumCertificate TestChain::Certify(const v1::Block& block, ByteView commit_hash) const {
+  return Certify(block, commit_hash, ledger::BuildGenesisState(genesis_).validators);
+}
+
+v1::QuorumCertificate TestChain::FinalityOf(const v1::Block& block, const v1::ValidatorSet& set) const {
+  v1::BlockHeader header;
+  header.ParseFromString(block.header());
+  const Hash hash = crypto::BlockHash(options_.chain_id, block.header());
+  v1::QuorumCertificate qc;
+  qc.set_epoch(header.epoch());
+  qc.set_round(header.round() + 1);
+  qc.set_height(header.height() + 1);
+  qc.set_block_hash(ToBytes(crypto::Sha256Of("a child of " + ToHex(hash))));
+  qc.set_commit_hash(ToBytes(hash));
+  std::vector<uint32_t> signers;
+  for (uint32_t i = 0; i < crypto::QuorumSize(static_cast<size_t>(set.validators_size())); ++i) signers.push_back(i);
+  return SignStatement(std::move(qc), set, signers);
 }
 
 Result<v1::QuorumCertificate> TestChain::HeadCertificate(const ledger::Ledger& ledger) const {
-  CAIRN_ASSIGN_OR_RETURN(auto head, ledger.GetBlock(ledger.height()));
-  if (!head.certificate) return ledger::GenesisCertificate(head.hash);
-  return *head.certificate;
+  CAIRN_ASSIGN_OR_RETURN(auto start, ledger.StartOfConsensus());
+  return start.head_qc;
 }
 
 Status TestChain::CommitBlock(ledger::Ledger& ledger,
                               const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
   ledger::BlockTemplate t;
   v1::BlockHeader head = ledger.head_header();
-  t.round = head.round() + 1;
-  t.timestamp_ms = head.timestamp_ms() + 1000;
-  t.proposer = static_cast<uint32_t>(t.round % validators_.size());
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
+  const v1::GovernanceState governance = ledger.Governance();
+  t.epoch = governance.epoch();
+  t.round = t.parent_qc.round() + 1;
+  t.timestamp_ms = head.timestamp_ms() + 1000;
+  t.proposer = static_cast<uint32_t>(t.round % static_cast<uint64_t>(governance.validators().validators_size()));
   t.transactions = txs;
   CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
-  const Bytes commit_hash = head.height() > 0 ? ToBytes(ledger.head_hash()) : Bytes();
-  return ledger.Commit(executed, Certify(executed.block, commit_hash));
+  // A certificate states its parent committed when their rounds are consecutive.
+  const bool consecutive = t.parent_qc.round() > 0;
+  const Bytes commit_hash = consecutive ? ToBytes(ledger.head_hash()) : Bytes();
+  const v1::QuorumCertificate certificate = Certify(executed.block, commit_hash, governance.validators());
+  if (!executed.ends_epoch()) return ledger.Commit(executed, certificate);
+  const v1::QuorumCertificate finality = FinalityOf(executed.block, governance.validators());
+  return ledger.Commit(executed, certificate, &finality);
+}
+
+Status TestChain::CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const {
+  while (ledger.height() % multiple != 0) CAIRN_RETURN_IF_ERROR(CommitBlock(ledger, {}));
+  return Status::Ok();
 }
 
 }  // namespace cairn::test

@@ -22,6 +22,11 @@ struct TestChainOptions {
   int users = 8;
   uint64_t user_balance = 1'000'000;
   std::string asset = "CAIRN";
+  // Genesis governance parameters (0: the defaults).
+  uint32_t admin_threshold = 0;
+  uint64_t epoch_length = 0;
+  // Validator keys made beyond the genesis set, for tests that add validators.
+  int spare_validators = 4;
 };
 
 class TestChain {
@@ -31,6 +36,8 @@ class TestChain {
   const v1::Genesis& genesis() const { return genesis_; }
   const std::string& chain_id() const { return options_.chain_id; }
   const crypto::PrivateKey& validator(int i) const { return validators_[i]; }
+  // A validator key outside the genesis set ("validator-<n + i>").
+  const crypto::PrivateKey& spare_validator(int i) const { return validators_[options_.validators + i]; }
   const crypto::PrivateKey& admin() const { return admin_; }
   const crypto::PrivateKey& issuer() const { return issuer_; }
   const crypto::PrivateKey& user(int i) const { return users_[i]; }
@@ -42,18 +49,33 @@ class TestChain {
                            const crypto::PrivateKey& to, uint64_t amount) const;
   v1::Transaction Sign(const crypto::PrivateKey& from, uint64_t nonce, v1::TxBody body) const;
 
-  // A certificate for `block` signed by the first QuorumSize(n) validators, stating
-  // `commit_hash` (the parent's hash when the block is of the round after its parent's).
+  // A certificate for `block` signed by the first QuorumSize(n) validators of the genesis
+  // set, stating `commit_hash` (the parent's hash when the block is of the round after
+  // its parent's).
   v1::QuorumCertificate Certify(const v1::Block& block, ByteView commit_hash = {}) const;
+  // The same, signed by the first quorum of `set` (the set of the block's epoch).
+  v1::QuorumCertificate Certify(const v1::Block& block, ByteView commit_hash, const v1::ValidatorSet& set) const;
+  // Signs a vote statement as the validators of `set` at `signers` (indexes), each with
+  // its own key, or with `key_of[index]` when given (to forge a signer).
+  v1::QuorumCertificate SignStatement(v1::QuorumCertificate qc, const v1::ValidatorSet& set,
+                                      const std::vector<uint32_t>& signers) const;
 
   // Proposes the next block on `ledger`'s head with `txs` (in the round after the
-  // head's), certifies it (stating the head as committed) and commits it.
+  // head's, or round 1 of a new epoch), certifies it with the set of its epoch (stating
+  // the head as committed) and commits it; the last block of an epoch also gets its
+  // finality certificate.
   Status CommitBlock(ledger::Ledger& ledger,
                      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
-  // The certificate of the head block (the genesis certificate at height 0).
+  // Commits empty blocks until the head's height is a multiple of `multiple`.
+  Status CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const;
+  // The certificate of the head block (the epoch-start certificate at an epoch's root).
   Result<v1::QuorumCertificate> HeadCertificate(const ledger::Ledger& ledger) const;
+  // A certificate of `block`'s epoch naming it in commit_hash, as its child's would.
+  v1::QuorumCertificate FinalityOf(const v1::Block& block, const v1::ValidatorSet& set) const;
 
  private:
+  const crypto::PrivateKey& KeyOf(ByteView public_key) const;
+
   TestChainOptions options_;
   std::vector<crypto::PrivateKey> validators_;
   crypto::PrivateKey admin_;

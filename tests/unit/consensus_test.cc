@@ -86,6 +86,7 @@ class BlockTreeTest : public ::testing::Test {
     qc.set_round(round);
     return qc;
   }
+  static bool NoEpochEnd(const TreeBlock&) { return false; }
   BlockTree tree_{Make("genesis", "none", 0, 0, 0), v1::QuorumCertificate(), 16};
 };
 
@@ -93,8 +94,8 @@ TEST_F(BlockTreeTest, CommitsTheParentOfConsecutiveRoundsWithAncestors) {
   ASSERT_TRUE(tree_.Insert(Make("a", "genesis", 1, 1, 0)).ok());
   ASSERT_TRUE(tree_.Insert(Make("b", "a", 2, 3, 1)).ok());  // round gap: a timeout
   ASSERT_TRUE(tree_.Insert(Make("c", "b", 3, 4, 3)).ok());
-  EXPECT_TRUE(tree_.Commit(Qc("b", 3)).empty());  // b's parent a is at round 1, not 2
-  auto committed = tree_.Commit(Qc("c", 4));     // c (4) and b (3) are consecutive
+  EXPECT_TRUE(tree_.Commit(Qc("b", 3), NoEpochEnd).empty());  // b's parent a is at round 1, not 2
+  auto committed = tree_.Commit(Qc("c", 4), NoEpochEnd);     // c (4) and b (3) are consecutive
   ASSERT_EQ(committed.size(), 2u);
   EXPECT_EQ(committed[0].block->hash, H("a"));
   EXPECT_EQ(committed[0].certificate.block_hash(), AsView(H("a")));  // from b's parent_qc
@@ -102,7 +103,21 @@ TEST_F(BlockTreeTest, CommitsTheParentOfConsecutiveRoundsWithAncestors) {
   EXPECT_EQ(committed[1].certificate.block_hash(), AsView(H("b")));  // from c's parent_qc
   EXPECT_EQ(tree_.root().hash, H("b"));
   EXPECT_FALSE(tree_.Contains(H("a")));
-  EXPECT_TRUE(tree_.Commit(Qc("c", 4)).empty());  // nothing new
+  EXPECT_TRUE(tree_.Commit(Qc("c", 4), NoEpochEnd).empty());  // nothing new
+}
+
+TEST_F(BlockTreeTest, CommitsNothingBeyondTheLastBlockOfTheEpoch) {
+  // a ends the epoch; b and c are the empty blocks that help commit it.
+  auto ends_at_a = [](const TreeBlock& block) { return block.hash == H("a"); };
+  ASSERT_TRUE(tree_.Insert(Make("a", "genesis", 1, 1, 0)).ok());
+  ASSERT_TRUE(tree_.Insert(Make("b", "a", 2, 3, 1)).ok());
+  ASSERT_TRUE(tree_.Insert(Make("c", "b", 3, 4, 3)).ok());
+  ASSERT_TRUE(tree_.Insert(Make("d", "c", 4, 5, 4)).ok());
+  auto committed = tree_.Commit(Qc("c", 4), ends_at_a);  // finalises b, but only a commits
+  ASSERT_EQ(committed.size(), 1u);
+  EXPECT_EQ(committed[0].block->hash, H("a"));
+  EXPECT_EQ(tree_.root().hash, H("a"));
+  EXPECT_TRUE(tree_.Commit(Qc("d", 5), ends_at_a).empty());  // the epoch is over
 }
 
 TEST_F(BlockTreeTest, InsertNeedsTheParentAndIsBounded) {
@@ -116,7 +131,7 @@ TEST_F(BlockTreeTest, ForkedSiblingIsPrunedAtCommit) {
   ASSERT_TRUE(tree_.Insert(Make("a", "genesis", 1, 1, 0)).ok());
   ASSERT_TRUE(tree_.Insert(Make("a2", "genesis", 1, 2, 0)).ok());
   ASSERT_TRUE(tree_.Insert(Make("b", "a", 2, 2, 1)).ok());
-  ASSERT_EQ(tree_.Commit(Qc("b", 2)).size(), 1u);
+  ASSERT_EQ(tree_.Commit(Qc("b", 2), NoEpochEnd).size(), 1u);
   EXPECT_FALSE(tree_.Contains(H("a2")));
   EXPECT_EQ(tree_.size(), 1u);
 }

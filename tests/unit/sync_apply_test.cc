@@ -11,9 +11,6 @@ namespace {
 class SyncApplyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto genesis = ledger::BuildGenesisState(chain_.genesis());
-    context_ = std::make_unique<consensus::Context>(consensus::Context{
-        chain_.chain_id(), consensus::Committee::From(genesis.validators).value(), genesis.block_hash});
     source_ = Open();
     target_ = Open();
     for (uint64_t nonce = 1; nonce <= 5; ++nonce) {
@@ -38,12 +35,11 @@ class SyncApplyTest : public ::testing::Test {
     return response;
   }
   SyncOutcome Apply(const v1::SyncResponse& response) {
-    return ApplySyncResponse(*target_, *context_, verifier_, response);
+    return ApplySyncResponse(*target_, verifier_, response);
   }
 
   test::TestChain chain_;
   crypto::DirectVerifier verifier_;
-  std::unique_ptr<consensus::Context> context_;
   std::unique_ptr<ledger::Ledger> source_, target_;
 };
 

@@ -1,0 +1,66 @@
+// Validator-set governance, executed as part of a block (deterministic, rule 6).
+//
+// Admins propose a change (add, remove or update a validator) and vote on it; the
+// proposer's own vote counts. A proposal with `admin_threshold` approvals is approved,
+// one with as many rejections is rejected. Approved changes wait for the end of the
+// next block whose height is a multiple of `epoch_length` (an epoch boundary): there
+// they are applied in id order, each checked against the set the earlier ones left,
+// and if any applied, that block is the last of its epoch and the next block belongs
+// to epoch + 1 with the new set. So a change never takes effect inside a round, and
+// every node that executes the chain knows the set of every height.
+//
+// Bounded: at most kMaxOpenProposals proposals are open at a time.
+#pragma once
+
+#include <vector>
+
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/governance.pb.h"
+#include "cairn/v1/state.pb.h"
+#include "cairn/v1/transaction.pb.h"
+#include "crypto/bytes.h"
+
+namespace cairn::ledger {
+
+constexpr size_t kMaxOpenProposals = 32;
+constexpr size_t kMaxValidatorNameLength = 64;
+constexpr size_t kMaxValidatorAddressLength = 255;
+
+struct GovernanceRules {
+  uint32_t admin_threshold = 1;
+  uint64_t epoch_length = 100;
+};
+GovernanceRules GovernanceRulesOf(const v1::Genesis& genesis);
+
+// The state at height 0: epoch 0 with the genesis set, no proposals.
+v1::GovernanceState GenesisGovernance(const v1::ValidatorSet& validators);
+
+// DomainHash(kGovernance, chain_id, deterministic serialization): BlockHeader.governance_hash.
+Hash GovernanceHash(std::string_view chain_id, const v1::GovernanceState& state);
+
+// The stateless checks of a change (field forms and lengths), for CheckTransaction.
+Status CheckValidatorChange(const v1::ValidatorChange& change);
+// Whether `change` can be applied to `set`: names, keys and addresses stay unique, the
+// named validator exists, the set does not become empty.
+Status FitsSet(const v1::ValidatorSet& set, const v1::ValidatorChange& change);
+
+// The outcome of a governance operation; a failure uses the sender's nonce and changes
+// nothing else.
+struct GovernanceResult {
+  v1::TxResult result = v1::TX_OK;
+  std::string message;
+};
+
+// Executes one operation for `sender` (an account; only admins may) in block `height`.
+// Proposals it closes are appended to `closed`.
+GovernanceResult ApplyPropose(v1::GovernanceState& state, const v1::Account& sender,
+                              const v1::ProposeValidatorChange& op, uint64_t height, const GovernanceRules& rules);
+GovernanceResult ApplyVote(v1::GovernanceState& state, const v1::Account& sender, const v1::VoteValidatorChange& op,
+                           const GovernanceRules& rules, std::vector<v1::ChangeProposal>& closed);
+
+// After the block's transactions: at an epoch boundary, applies the approved changes
+// (closing them into `closed`). True when the epoch changed.
+bool EndBlock(v1::GovernanceState& state, uint64_t height, const GovernanceRules& rules,
+              std::vector<v1::ChangeProposal>& closed);
+
+}  // namespace cairn::ledger
