@@ -19,6 +19,7 @@ void BlockSync::OnPeerGone(const crypto::PublicKey& peer) {
 
 void BlockSync::OnCommitted(uint64_t height) {
   committed_ = std::max(committed_, height);
+  if (committed_ >= best_peer_height()) catch_up_ = false;
   // Windows wholly below the head are done, whoever answered.
   for (auto it = in_flight_.begin(); it != in_flight_.end();) {
     if (it->first + it->second.count - 1 <= committed_) {
@@ -110,7 +111,10 @@ std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
   return out;
 }
 
-bool BlockSync::Behind() const { return best_peer_height() > committed_ + config_.lag_to_sync; }
+bool BlockSync::Behind() const {
+  const uint64_t best = best_peer_height();
+  return best > committed_ + config_.lag_to_sync || (catch_up_ && best > committed_);
+}
 
 uint64_t BlockSync::best_peer_height() const {
   uint64_t best = 0;

@@ -52,7 +52,13 @@ class BlockSync {
   // Requests to send now: new windows, and timed-out ones again to other peers.
   std::vector<SyncRequest> Poll(uint64_t now_ms);
 
-  // Whether some peer is far enough ahead that sync should drive (see lag_to_sync).
+  // Consensus cannot go on without blocks a peer already committed, however few (a
+  // peer is in a later epoch, whose validator set only those blocks tell): sync drives
+  // until this node's height next grows and no peer is ahead.
+  void CatchUpNow() { catch_up_ = true; }
+
+  // Whether sync should drive: some peer is far enough ahead (see lag_to_sync), or any
+  // peer is ahead after CatchUpNow.
   bool Behind() const;
   uint64_t committed_height() const { return committed_; }
   uint64_t best_peer_height() const;
@@ -75,6 +81,7 @@ class BlockSync {
 
   SyncConfig config_;
   uint64_t committed_ = 0;
+  bool catch_up_ = false;
   std::map<crypto::PublicKey, Peer> peers_;
   std::map<uint64_t, InFlight> in_flight_;  // by the window's first height
 };

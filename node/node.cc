@@ -52,6 +52,20 @@ constexpr std::chrono::milliseconds kGossipDelay{5};
 
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
+// The epoch a consensus message claims (0 for block requests and responses), read
+// before any check: only to notice that peers have moved to a later epoch.
+uint64_t EpochOf(const v1::ConsensusMessage& message) {
+  switch (message.kind_case()) {
+    case v1::ConsensusMessage::kProposal: {
+      v1::BlockHeader header;
+      return header.ParseFromString(message.proposal().block().header()) ? header.epoch() : 0;
+    }
+    case v1::ConsensusMessage::kVote: return message.vote().epoch();
+    case v1::ConsensusMessage::kTimeout: return message.timeout().epoch();
+    default: return 0;
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
@@ -580,6 +594,12 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
       return;
     case v1::PeerMessage::kConsensus: {
       if (syncing_) return;  // consensus waits until sync has caught up
+      if (EpochOf(message.consensus()) > committee_->epoch()) {
+        // The sender has committed the last block of our epoch and moved on; this node
+        // learns the next set only from that block, which it must fetch.
+        sync_.CatchUpNow();
+        return;
+      }
       const std::optional<uint32_t> sender = committee_->IndexOf(from);
       if (!sender) return;  // observers take no part in consensus
       Apply(replica_->OnMessage(*sender, message.consensus(), NowMs()));

@@ -83,6 +83,16 @@ Result<v1::GetStatusResponse> NodeClient::Status() {
   return Call(*node_, &v1::Node::Stub::GetStatus, v1::GetStatusRequest());
 }
 
+Result<v1::GetValidatorsResponse> NodeClient::Validators(const v1::GetValidatorsRequest& request) {
+  return Call(*node_, &v1::Node::Stub::GetValidators, request);
+}
+
+Result<v1::ChangeProposal> NodeClient::Proposal(uint64_t id) {
+  v1::GetProposalRequest request;
+  request.set_id(id);
+  return Call(*node_, &v1::Node::Stub::GetProposal, request);
+}
+
 Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
   v1::GetAccountRequest request;
   request.set_address(address);

@@ -37,6 +37,8 @@ class NodeClient {
   Result<v1::GetTransactionResponse> WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms);
   Result<Bytes> Submit(const v1::Transaction& tx);
   Result<v1::GetBlockResponse> Block(std::optional<uint64_t> height);  // nullopt: latest
+  Result<v1::GetValidatorsResponse> Validators(const v1::GetValidatorsRequest& request);
+  Result<v1::ChangeProposal> Proposal(uint64_t id);
   v1::Ledger::Stub& ledger() { return *ledger_; }
 
  private:

@@ -30,5 +30,8 @@ int RunCreateAccount(const std::vector<std::string>& args);
 int RunSetRole(const std::vector<std::string>& args);
 int RunVerifyProof(const std::vector<std::string>& args);
 int RunLoad(const std::vector<std::string>& args);
+int RunValidators(const std::vector<std::string>& args);
+int RunProposeValidator(const std::vector<std::string>& args);
+int RunVote(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

@@ -21,6 +21,9 @@ constexpr Command kCommands[] = {
     {"tx", "a transaction: pending, or committed with its receipt and proof checked", RunTx},
     {"block", "a committed block by height, or the latest", RunBlock},
     {"watch", "follow new blocks as they commit", RunWatch},
+    {"validators", "the validator set of an epoch or height, and the open proposals to change it", RunValidators},
+    {"propose-validator", "propose adding, removing or updating a validator (admins)", RunProposeValidator},
+    {"vote", "approve or reject a validator-set proposal (admins)", RunVote},
     {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
     {"verify-proof", "check a saved transaction or account proof offline", RunVerifyProof},
     {"load", "benchmark a local network with signed transfers (scripts/bench.sh)", RunLoad},
@@ -30,7 +33,7 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out,
                "usage: cairn <command> [options]\n\n"
                "Cairn: a permissioned BFT ledger. Commands:\n");
-  for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+  for (const Command& c : kCommands) std::fprintf(out, "  %-18s %s\n", c.name, c.summary);
   std::fprintf(out, "\nRun 'cairn <command> --help' for a command's options.\n");
 }
 

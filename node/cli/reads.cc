@@ -1,4 +1,4 @@
-// The read commands: status, account, tx, block, watch. Each prints a few readable
+// The read commands: status, account, tx, block, watch, validators. Each prints a few readable
 // lines, or with --json one JSON object (watch: one per block, per line). Proofs that
 // come with an answer are checked here against the roots they claim.
 #include <cstdio>
@@ -65,7 +65,78 @@ std::string BlockLine(const v1::GetBlockResponse& block, bool json) {
   return line;
 }
 
+std::string ChangeText(const v1::ValidatorChange& change) {
+  const v1::ValidatorInfo& v = change.validator();
+  std::string text;
+  switch (change.kind()) {
+    case v1::ValidatorChange::KIND_ADD: text = "add " + v.name(); break;
+    case v1::ValidatorChange::KIND_REMOVE: text = "remove " + v.name(); break;
+    case v1::ValidatorChange::KIND_UPDATE: text = "update " + v.name(); break;
+    default: text = "?"; break;
+  }
+  if (!v.public_key().empty()) text += " key " + ToHex(v.public_key());
+  if (!v.address().empty()) text += " at " + v.address();
+  return text;
+}
+
+std::string ProposalLine(const v1::ChangeProposal& p) {
+  std::string status = v1::ProposalStatus_Name(p.status());
+  std::string line = "proposal " + std::to_string(p.id()) + ": " + ChangeText(p.change()) + " (" + status + ", " +
+                     std::to_string(p.approvals_size()) + " approvals, " + std::to_string(p.rejections_size()) +
+                     " rejections, proposed at height " + std::to_string(p.proposed_height());
+  if (p.status() == v1::PROPOSAL_APPLIED) line += ", in effect from epoch " + std::to_string(p.applied_epoch());
+  if (!p.failure().empty()) line += ": " + p.failure();
+  return line + ")";
+}
+
 }  // namespace
+
+int RunValidators(const std::vector<std::string>& args) {
+  Reading reading;
+  uint64_t epoch = 0, height = 0, proposal = 0;
+  po::options_description options("validators options");
+  options.add_options()
+      ("epoch", po::value(&epoch), "the set of this epoch (default: the current one)")
+      ("height", po::value(&height), "the set that certified the block at this height")
+      ("proposal", po::value(&proposal), "show this validator-set proposal, open or closed, instead");
+  AddReading(options, &reading);
+  int exit_code = 0;
+  auto given = ParseOptions("usage: cairn validators [--epoch N | --height H | --proposal ID] [--json]", options, args,
+                            &exit_code);
+  if (!given) return exit_code;
+  if (given->count("epoch") + given->count("height") + given->count("proposal") > 1) {
+    return PrintError("give at most one of --epoch, --height and --proposal"), 2;
+  }
+  NodeClient client(reading.node);
+  if (given->count("proposal")) {
+    auto p = client.Proposal(proposal);
+    if (!p.ok()) return PrintError(p.status().message()), 1;
+    std::printf("%s\n", reading.json ? ledger::ToJson(*p).c_str() : ProposalLine(*p).c_str());
+    return 0;
+  }
+  v1::GetValidatorsRequest request;
+  if (given->count("epoch")) request.set_epoch(epoch);
+  if (given->count("height")) request.set_height(height);
+  auto set = client.Validators(request);
+  if (!set.ok()) return PrintError(set.status().message()), 1;
+  if (reading.json) {
+    std::printf("%s\n", ledger::ToJson(*set).c_str());
+    return 0;
+  }
+  const v1::ValidatorSet& validators = set->validators();
+  std::printf("epoch %llu from height %llu: %d validators, quorum %u, tolerates %u faulty\n",
+              static_cast<unsigned long long>(validators.epoch()), static_cast<unsigned long long>(set->first_height()),
+              validators.validators_size(), set->quorum(), set->max_faulty());
+  for (int i = 0; i < validators.validators_size(); ++i) {
+    const v1::ValidatorInfo& v = validators.validators(i);
+    std::printf("  %d %s %s %s\n", i, v.name().c_str(), ToHex(v.public_key()).c_str(), v.address().c_str());
+  }
+  std::printf("changes need %u admin approvals and apply at heights that are multiples of %llu\n",
+              set->governance().admin_threshold(), static_cast<unsigned long long>(set->governance().epoch_length()));
+  if (set->open_proposals().empty()) std::printf("no open proposals\n");
+  for (const v1::ChangeProposal& p : set->open_proposals()) std::printf("%s\n", ProposalLine(p).c_str());
+  return 0;
+}
 
 int RunStatus(const std::vector<std::string>& args) {
   Reading reading;

@@ -47,6 +47,8 @@ int RunTestnet(const std::vector<std::string>& args) {
   int base_port = 26600;
   std::string chain_id = "cairn-devnet";
   uint32_t load_accounts = 0;
+  uint64_t epoch_length = 0;
+  uint32_t admin_threshold = 0;
   po::options_description options("testnet options");
   options.add_options()
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
@@ -54,9 +56,13 @@ int RunTestnet(const std::vector<std::string>& args) {
       ("base-port", po::value(&base_port), "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics); default 26600")
       ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)")
       ("load-accounts", po::value(&load_accounts),
-       "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network");
+       "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network")
+      ("epoch-length", po::value(&epoch_length),
+       "validator-set changes apply at heights that are multiples of this (default 100)")
+      ("admin-threshold", po::value(&admin_threshold), "admin approvals a validator-set change needs (default 1)");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A]",
+  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A]\n"
+                    "                     [--epoch-length N] [--admin-threshold N]",
                     options, args, &exit_code)) {
     return exit_code;
   }
@@ -75,6 +81,8 @@ int RunTestnet(const std::vector<std::string>& args) {
 
   v1::Genesis genesis;
   genesis.set_chain_id(chain_id);
+  if (epoch_length > 0) genesis.mutable_governance()->set_epoch_length(epoch_length);
+  if (admin_threshold > 0) genesis.mutable_governance()->set_admin_threshold(admin_threshold);
   genesis.set_genesis_time_ms(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
   std::vector<crypto::PublicKey> keys;

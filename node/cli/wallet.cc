@@ -1,4 +1,5 @@
-// The commands that sign and submit: transfer, mint, create-account, set-role. Each
+// The commands that sign and submit: transfer, mint, create-account, set-role, and the
+// admins' propose-validator and vote. Each
 // reads the sender's key, asks the node for the chain id and the sender's nonce, signs,
 // submits, and with --wait waits for the commit and reports the receipt (a failed
 // receipt is a non-zero exit).
@@ -6,6 +7,7 @@
 #include <functional>
 
 #include "crypto/domain.h"
+#include "ledger/governance.h"
 #include "ledger/tx_check.h"
 #include "node/cli/args.h"
 #include "node/cli/client.h"
@@ -171,6 +173,59 @@ int RunSetRole(const std::vector<std::string>& args) {
                          CAIRN_ASSIGN_OR_RETURN(v1::Role parsed, ParseRole(role));
                          body->mutable_set_role()->set_account(address);
                          body->mutable_set_role()->set_role(parsed);
+                         return Status::Ok();
+                       });
+}
+
+int RunProposeValidator(const std::vector<std::string>& args) {
+  Common common;
+  std::string add, remove, update, public_key, address;
+  po::options_description options("propose-validator options");
+  options.add_options()
+      ("add", po::value(&add), "add a validator with this name (needs --public-key and --address)")
+      ("remove", po::value(&remove), "remove the validator with this name")
+      ("update", po::value(&update), "give the validator with this name a new --public-key and/or --address")
+      ("public-key", po::value(&public_key), "its consensus public key (64 hex)")
+      ("address", po::value(&address), "its peer address, HOST:PORT");
+  AddCommon(options, &common);
+  return SignAndSubmit(
+      "usage: cairn propose-validator --key ADMIN_KEY (--add NAME --public-key HEX --address HOST:PORT | --remove NAME |\n"
+      "                               --update NAME [--public-key HEX] [--address HOST:PORT]) [--wait]\n"
+      "The change applies at the first epoch boundary after enough admins approved it (cairn validators).",
+      options, common, args, [&](v1::TxBody* body) -> Status {
+        v1::ValidatorChange* change = body->mutable_propose_validator_change()->mutable_change();
+        if (!add.empty() + !remove.empty() + !update.empty() != 1) {
+          return Status::InvalidArgument("give exactly one of --add, --remove and --update");
+        }
+        change->set_kind(!add.empty()      ? v1::ValidatorChange::KIND_ADD
+                         : !remove.empty() ? v1::ValidatorChange::KIND_REMOVE
+                                           : v1::ValidatorChange::KIND_UPDATE);
+        change->mutable_validator()->set_name(!add.empty() ? add : !remove.empty() ? remove : update);
+        if (!public_key.empty()) {
+          auto bytes = FromHex(public_key);
+          if (!bytes.ok() || bytes->size() != 32) return Status::InvalidArgument("--public-key must be 64 hex characters");
+          change->mutable_validator()->set_public_key(*bytes);
+        }
+        change->mutable_validator()->set_address(address);
+        return ledger::CheckValidatorChange(*change);
+      });
+}
+
+int RunVote(const std::vector<std::string>& args) {
+  Common common;
+  uint64_t proposal = 0;
+  bool approve = false, reject = false;
+  po::options_description options("vote options");
+  options.add_options()
+      ("proposal", po::value(&proposal)->required(), "the proposal's id (cairn validators lists the open ones)")
+      ("approve", po::bool_switch(&approve), "approve it")
+      ("reject", po::bool_switch(&reject), "reject it");
+  AddCommon(options, &common);
+  return SignAndSubmit("usage: cairn vote --key ADMIN_KEY --proposal ID (--approve | --reject) [--wait]", options, common,
+                       args, [&](v1::TxBody* body) -> Status {
+                         if (approve == reject) return Status::InvalidArgument("give exactly one of --approve and --reject");
+                         body->mutable_vote_validator_change()->set_proposal_id(proposal);
+                         body->mutable_vote_validator_change()->set_approve(approve);
                          return Status::Ok();
                        });
 }

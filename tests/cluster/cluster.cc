@@ -93,14 +93,15 @@ int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-Cluster::Cluster(int validators, int observers, int load_accounts)
+Cluster::Cluster(int validators, int observers, int load_accounts, const std::vector<std::string>& testnet_flags)
     : validators_(validators), observers_(observers), pids_(validators + observers, 0) {
   base_port_ = PickBasePort(validators + observers);
   std::fprintf(stderr, "cluster: %d validators in %s, base port %d\n", validators, dir().c_str(), base_port_);
   const std::string out = dir() + "/net";
-  CAIRN_CHECK(RunProgram({CAIRN_CLI_PATH, "testnet", "--validators", std::to_string(validators), "--out", out,
-                          "--base-port", std::to_string(base_port_), "--load-accounts", std::to_string(load_accounts)},
-                         dir() + "/testnet.log") == 0);
+  std::vector<std::string> argv = {CAIRN_CLI_PATH, "testnet", "--validators", std::to_string(validators), "--out", out,
+                                   "--base-port", std::to_string(base_port_), "--load-accounts", std::to_string(load_accounts)};
+  argv.insert(argv.end(), testnet_flags.begin(), testnet_flags.end());
+  CAIRN_CHECK(RunProgram(argv, dir() + "/testnet.log") == 0);
   client_ = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::ReadFile(out + "/client.key").value());
   AddObservers(out);
   // Nodes are killed and restarted: a channel must try again within a second, not
@@ -279,6 +280,14 @@ std::optional<v1::GetBlockResponse> Cluster::GetBlock(int i, uint64_t height) {
   request.set_height(height);
   v1::GetBlockResponse response;
   if (!ledger_stubs_[i]->GetBlock(&context, request, &response).ok()) return std::nullopt;
+  return response;
+}
+
+std::optional<v1::GetValidatorsResponse> Cluster::Validators(int i) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetValidatorsResponse response;
+  if (!node_stubs_[i]->GetValidators(&context, v1::GetValidatorsRequest(), &response).ok()) return std::nullopt;
   return response;
 }
 

@@ -26,7 +26,9 @@ class Cluster {
   // validator's config); they are nodes size() .. size() + observers - 1.
   // `load_accounts` funds that many benchmark accounts in genesis
   // (node/load/load_accounts.h), for tests that need many independent senders.
-  explicit Cluster(int validators, int observers = 0, int load_accounts = 0);
+  // `testnet_flags` go to `cairn testnet` as they are (e.g. --epoch-length 20).
+  explicit Cluster(int validators, int observers = 0, int load_accounts = 0,
+                   const std::vector<std::string>& testnet_flags = {});
   ~Cluster();
 
   int size() const { return validators_; }
@@ -67,6 +69,8 @@ class Cluster {
   v1::Transactions::Stub& transactions(int i) { return *tx_stubs_.at(i); }
   std::optional<v1::GetTransactionResponse> GetTransaction(int i, const std::string& tx_hash);
   std::optional<v1::GetBlockResponse> GetBlock(int i, uint64_t height);
+  // The current validator set as node i sees it, with the open proposals.
+  std::optional<v1::GetValidatorsResponse> Validators(int i);
   // The body of GET /metrics, or empty.
   std::string Metrics(int i);
   // The value of an unlabelled metric line (or a full "name{labels}" key), or -1.
