@@ -60,6 +60,27 @@ if "$cairn" account nothex 2>"$dir/err"; then echo "a bad address was accepted";
 grep -q "neither an address" "$dir/err"
 "$cairn" audit --genesis "$dir/net/genesis.json" --node "$CAIRN_NODE" | grep -q "audit passed"
 
+# Governance: a change that does not fit the set is refused with its reason; one that
+# fits is approved (threshold 1) and waits for the epoch boundary (height 100); a
+# second vote on it is refused.
+"$cairn" validators | grep -q "epoch 0 from height 1: 4 validators, quorum 3"
+if "$cairn" propose-validator --key "$dir/net/client.key" --remove nobody --wait >"$dir/out" 2>&1; then
+  echo "removing an unknown validator reported success"; exit 1
+fi
+grep -q "TX_INVALID_GOVERNANCE: no validator is named nobody" "$dir/out"
+node3_address=$("$cairn" validators --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["validators"]["validators"][3]["address"])')
+"$cairn" propose-validator --key "$dir/net/client.key" --update node3 --address "$node3_address" --wait | grep -q TX_OK
+"$cairn" validators | grep -q "proposal 1: update node3 at $node3_address (PROPOSAL_APPROVED, 1 approvals"
+"$cairn" validators --proposal 1 --json | grep -q '"status": "PROPOSAL_APPROVED"'
+if "$cairn" vote --key "$dir/net/client.key" --proposal 1 --approve --wait >"$dir/out" 2>&1; then
+  echo "a vote on an approved proposal reported success"; exit 1
+fi
+grep -q "already approved" "$dir/out"
+if "$cairn" propose-validator --key "$dir/net/client.key" --add x --wait 2>"$dir/err"; then
+  echo "an addition without a key was accepted"; exit 1
+fi
+grep -q "needs its key and address" "$dir/err"
+
 # Stop the nodes; every node's data passes the audit.
 stop_network
 for i in 0 1 2 3; do

@@ -32,6 +32,19 @@ TEST(BlockSync, ASmallLagIsNotBehindButCanStillBeFetched) {
   EXPECT_EQ(sync.best_peer_height(), 12u);
 }
 
+TEST(BlockSync, CatchUpNowMakesEvenOneBlockBehindCountUntilCaughtUp) {
+  BlockSync sync;
+  sync.OnCommitted(10);
+  sync.OnPeerHeight(Peer("b"), 11);
+  EXPECT_FALSE(sync.Behind());
+  sync.CatchUpNow();  // a peer is in a later epoch: the block it has tells the next set
+  EXPECT_TRUE(sync.Behind());
+  sync.OnCommitted(11);
+  EXPECT_FALSE(sync.Behind());
+  sync.OnPeerHeight(Peer("b"), 12);
+  EXPECT_FALSE(sync.Behind()) << "caught up once: a later small lag is consensus's again";
+}
+
 TEST(BlockSync, SpreadsConsecutiveWindowsOverSeveralPeers) {
   BlockSync sync({.blocks_per_request = 64, .max_requests_in_flight = 8, .max_in_flight_per_peer = 2});
   for (const char* p : {"a", "b", "c"}) sync.OnPeerHeight(Peer(p), 1000);
