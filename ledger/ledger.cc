@@ -439,6 +439,11 @@ Result<EpochRoot> Ledger::RootOfEpoch(uint64_t epoch) const {
   return EpochRoot{height, block.hash};
 }
 
+uint64_t Ledger::epoch() const {
+  std::shared_lock lock(mu_);
+  return governance_.epoch();
+}
+
 v1::GovernanceState Ledger::Governance() const {
   std::shared_lock lock(mu_);
   return governance_;

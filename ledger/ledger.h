@@ -167,6 +167,7 @@ class Ledger {
   // block's, its open proposals are those still collecting votes or waiting for a
   // boundary.
   v1::GovernanceState Governance() const;
+  uint64_t epoch() const;  // Governance().epoch(), without the copy
   const GovernanceRules& governance_rules() const { return rules_; }
   // A proposal by id, open or closed. NOT_FOUND for an id never used.
   Result<v1::ChangeProposal> Proposal(uint64_t id) const;

@@ -53,6 +53,7 @@ struct TransportEvents {
   std::function<void(const std::string&)> log;
   // The committed height to announce in our Hello.
   std::function<uint64_t()> committed_height;
+  std::function<uint64_t()> epoch;  // of the next block (Hello.epoch)
 };
 
 struct TransportCounters {

@@ -113,7 +113,9 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   net::TransportEvents events{
       .on_connected =
           [self](const crypto::PublicKey& peer, const v1::Hello& hello) {
-            asio::post(self->core_io_, [self, peer, height = hello.committed_height()] { self->sync_.OnPeerHeight(peer, height); });
+            asio::post(self->core_io_, [self, peer, height = hello.committed_height(), epoch = hello.epoch()] {
+              self->OnPeerStatus(peer, height, epoch);
+            });
           },
       .on_disconnected =
           [self](const crypto::PublicKey& peer) { asio::post(self->core_io_, [self, peer] { self->sync_.OnPeerGone(peer); }); },
@@ -133,7 +135,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
             });
           },
       .log = [](const std::string& line) { LogInfo("net", line); },
-      .committed_height = [ledger_ptr] { return ledger_ptr->height(); }};
+      .committed_height = [ledger_ptr] { return ledger_ptr->height(); },
+      .epoch = [ledger_ptr] { return ledger_ptr->epoch(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   net::Transport* transport = node->transport_.get();
   node->tx_outbox_ = std::make_unique<TxOutbox>(
@@ -476,6 +479,7 @@ void Node::SyncTick() {
     announced_height_ = ledger_->height();
     v1::PeerMessage status;
     status.mutable_status()->set_committed_height(announced_height_);
+    status.mutable_status()->set_epoch(ledger_->epoch());
     transport_->Broadcast(status);
   }
   best_peer_height_ = sync_.best_peer_height();
@@ -577,6 +581,14 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
   }
 }
 
+void Node::OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch) {
+  sync_.OnPeerHeight(from, height);
+  // A peer in a later epoch has committed the last block of ours: without it this node
+  // cannot know the next set, and the validators that moved on no longer answer in the
+  // old epoch. Fetch it however small the lag.
+  if (epoch > ledger_->epoch()) sync_.CatchUpNow();
+}
+
 void Node::SendConsensus(uint32_t to, v1::ConsensusMessage message) {
   v1::PeerMessage envelope;
   *envelope.mutable_consensus() = std::move(message);
@@ -587,7 +599,7 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
   if (halted_) return;
   switch (message.kind_case()) {
     case v1::PeerMessage::kStatus:
-      sync_.OnPeerHeight(from, message.status().committed_height());
+      OnPeerStatus(from, message.status().committed_height(), message.status().epoch());
       return;
     case v1::PeerMessage::kSyncResponse:
       OnSyncResponse(from, std::move(*message.mutable_sync_response()));

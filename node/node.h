@@ -78,6 +78,8 @@ class Node : public rpc::NodeApi {
   void Apply(consensus::Actions actions);
   void OnCommitted(const consensus::CommitAction& action);
   void OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message);
+  // A peer's committed height and epoch, from its Hello or ChainStatus.
+  void OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch);
   void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
   // Lets consensus know that transactions wait (a leader idling for them proposes).
   void WakeConsensusForTransactions();

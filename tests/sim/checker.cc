@@ -4,23 +4,24 @@
 
 namespace cairn::sim {
 
-Checker::Checker(consensus::Context context, crypto::SignatureVerifier& verifier, int instances)
-    : context_(std::move(context)), verifier_(verifier), height_(instances, 0), last_commit_ms_(instances, 0) {}
+Checker::Checker(std::string chain_id, crypto::SignatureVerifier& verifier, int instances)
+    : chain_id_(std::move(chain_id)), verifier_(verifier), height_(instances, 0), last_commit_ms_(instances, 0) {}
 
 std::optional<std::string> Checker::OnCommit(int instance, bool honest, const v1::Block& block,
-                                             const v1::QuorumCertificate& certificate, uint64_t now_ms) {
+                                             const v1::QuorumCertificate& certificate, uint64_t now_ms,
+                                             const consensus::Context& epoch) {
   // Faulty instances may do anything; the invariants are about honest ones.
   if (!honest) return std::nullopt;
   v1::BlockHeader header;
   if (!header.ParseFromString(block.header())) return "committed block header does not parse";
-  const Hash hash = crypto::BlockHash(context_.chain_id, block.header());
+  const Hash hash = crypto::BlockHash(chain_id_, block.header());
   const uint64_t height = header.height();
   std::string who = "instance " + std::to_string(instance);
   if (height != height_[instance] + 1) {
     return who + " committed height " + std::to_string(height) + " after " + std::to_string(height_[instance]);
   }
   if (certificate.block_hash() != AsView(hash)) return who + " committed block " + std::to_string(height) + " with a certificate of another block";
-  Status valid = consensus::VerifyQc(context_, certificate, verifier_);
+  Status valid = consensus::VerifyQc(epoch, certificate, verifier_);
   if (!valid.ok()) return who + " committed block " + std::to_string(height) + " with a bad certificate: " + valid.ToString();
   height_[instance] = height;
   last_commit_ms_[instance] = now_ms;
@@ -35,11 +36,11 @@ std::optional<std::string> Checker::OnCommit(int instance, bool honest, const v1
 }
 
 std::optional<std::string> Checker::OnFinality(int instance, const v1::Block& last,
-                                               const v1::QuorumCertificate& finality) {
-  const Hash hash = crypto::BlockHash(context_.chain_id, last.header());
+                                               const v1::QuorumCertificate& finality, const consensus::Context& epoch) {
+  const Hash hash = crypto::BlockHash(chain_id_, last.header());
   const std::string who = "instance " + std::to_string(instance);
   if (finality.commit_hash() != AsView(hash)) return who + " committed without a certificate naming its last block";
-  Status valid = consensus::VerifyQc(context_, finality, verifier_);
+  Status valid = consensus::VerifyQc(epoch, finality, verifier_);
   if (!valid.ok()) return who + " committed with a bad finality certificate: " + valid.ToString();
   return std::nullopt;
 }

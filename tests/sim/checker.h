@@ -20,15 +20,18 @@ namespace cairn::sim {
 
 class Checker {
  public:
-  Checker(consensus::Context context, crypto::SignatureVerifier& verifier, int instances);
+  Checker(std::string chain_id, crypto::SignatureVerifier& verifier, int instances);
 
   // Records a commit by `instance` at `now_ms`; commits of faulty instances are ignored.
-  // Returns the violation, if any.
+  // `epoch` is the context of the block's epoch (its validator set). Returns the
+  // violation, if any.
   std::optional<std::string> OnCommit(int instance, bool honest, const v1::Block& block,
-                                      const v1::QuorumCertificate& certificate, uint64_t now_ms);
+                                      const v1::QuorumCertificate& certificate, uint64_t now_ms,
+                                      const consensus::Context& epoch);
 
   // Checks the certificate that committed blocks up to `last` (by an honest instance).
-  std::optional<std::string> OnFinality(int instance, const v1::Block& last, const v1::QuorumCertificate& finality);
+  std::optional<std::string> OnFinality(int instance, const v1::Block& last, const v1::QuorumCertificate& finality,
+                                        const consensus::Context& epoch);
 
   uint64_t height(int instance) const { return height_[instance]; }
   uint64_t last_commit_ms(int instance) const { return last_commit_ms_[instance]; }
@@ -36,7 +39,7 @@ class Checker {
   uint64_t commits() const { return commits_; }
 
  private:
-  consensus::Context context_;
+  std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
   std::map<uint64_t, Hash> canonical_;  // height -> the hash the first honest commit chose
   std::vector<uint64_t> height_;

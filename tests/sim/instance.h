@@ -53,7 +53,7 @@ class SharedStore : public ledger::KvStore {
 };
 
 struct Instance {
-  uint32_t validator = 0;
+  uint32_t validator = 0;  // its key: TestChain::validator(validator)
   bool up = false;
   uint64_t generation = 0;  // bumped at every restart: timers of an earlier life are void
   std::shared_ptr<ledger::MemoryStore> store = std::make_shared<ledger::MemoryStore>();
@@ -61,7 +61,11 @@ struct Instance {
   std::unique_ptr<ledger::Speculator> speculator;
   std::unique_ptr<SharedPool> pool;
   std::unique_ptr<node::LedgerEngine> engine;
+  // The replica of the ledger's current epoch, with that epoch's context and leaders.
+  std::unique_ptr<consensus::Context> context;
+  std::unique_ptr<consensus::LeaderElection> epoch_leaders;  // epochs after 0 (round-robin)
   std::unique_ptr<consensus::Replica> replica;
+  bool epoch_ended = false;  // a commit ended the epoch: the next replica takes over after the batch
   uint64_t height_at_stabilisation = 0;
   uint64_t isolated_until_ms = 0;  // the network adversary cuts it off until then
 };

@@ -37,12 +37,13 @@ struct Options {
   bool expect_violation = false;
   bool verbose = false;
   bool adversarial_leaders = false;
+  bool reconfigure = false;
 };
 
 cairn::sim::Scenario Make(const Options& o, uint64_t seed) {
   if (o.twins) return cairn::sim::TwinsScenario(seed, o.twins_count, o.twins_rounds);
   int byzantine = o.byzantine >= 0 ? o.byzantine : (o.validators - 1) / 3;
-  return cairn::sim::RandomScenario(seed, o.validators, byzantine);
+  return cairn::sim::RandomScenario(seed, o.validators, byzantine, o.reconfigure);
 }
 
 int Run(const Options& o) {
@@ -99,7 +100,7 @@ int Run(const Options& o) {
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("cairn-sim: mode=%s n=%d%s seeds=%llu (from %llu) committed_blocks=%llu messages=%llu "
               "rejected=%llu violations=%llu wall=%.1fs seeds_per_s=%.1f speedup=%.0fx\n",
-              o.twins ? (o.twins_count > 1 ? "twins-control" : "twins") : "random", o.twins ? 4 : o.validators,
+              o.twins ? (o.twins_count > 1 ? "twins-control" : "twins") : o.reconfigure ? "reconfigure" : "random", o.twins ? 4 : o.validators,
               broken ? (" break=" + o.break_rule).c_str() : "", static_cast<unsigned long long>(seeds_run),
               static_cast<unsigned long long>(o.first_seed), static_cast<unsigned long long>(blocks),
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(rejected),
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
       ("twins", po::bool_switch(&o.twins), "twins scenarios (n = 4) instead of random faults")
       ("twins-count", po::value(&o.twins_count), "twinned validators; 2 is the control that must fail")
       ("twins-rounds", po::value(&o.twins_rounds), "rounds with scenario leaders and partitions (default 8)")
+      ("reconfigure", po::bool_switch(&o.reconfigure),
+       "random faults while a spare validator joins and a current leader leaves")
       ("adversarial-leaders", po::bool_switch(&o.adversarial_leaders),
        "the first faulty validator leads every even round")
       ("break", po::value(&o.break_rule), "turn off one safety rule (see --list-breaks)")

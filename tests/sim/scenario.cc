@@ -17,7 +17,7 @@ const char* BehaviourName(Behaviour b) {
 
 bool Scenario::IsHonest(int instance) const {
   uint32_t v = ValidatorOf(instance);
-  if (behaviour[v] != Behaviour::kHonest) return false;
+  if (BehaviourOf(v) != Behaviour::kHonest) return false;
   return std::find(twins.begin(), twins.end(), v) == twins.end();
 }
 
@@ -32,6 +32,10 @@ std::string Scenario::Describe() const {
   if (isolate_first_committer_ms) out << " isolate-committer=" << isolate_first_committer_ms << "ms";
   out << " partitions=" << partitions.size() << " crashes=" << crashes.size();
   if (drop_per_mille) out << " drop=" << drop_per_mille / 10.0 << "%";
+  for (const SetChange& c : set_changes) {
+    out << (c.kind == SetChange::Kind::kAddSpare ? " add-spare" : " remove-leader") << "@" << c.at_ms << "ms";
+  }
+  if (!set_changes.empty()) out << " epoch-length=" << epoch_length;
   return out.str();
 }
 
@@ -40,11 +44,11 @@ namespace {
 uint64_t Uniform(std::mt19937_64& rng, uint64_t lo, uint64_t hi) { return lo + rng() % (hi - lo + 1); }
 }  // namespace
 
-Scenario RandomScenario(uint64_t seed, int validators, int byzantine) {
+Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool reconfigure) {
   std::mt19937_64 rng(seed);
   Scenario s;
   s.seed = seed;
-  s.name = "random";
+  s.name = reconfigure ? "reconfigure" : "random";
   s.validators = validators;
   s.behaviour.assign(validators, Behaviour::kHonest);
   // Faulty validators of random kinds, at random positions.
@@ -64,6 +68,16 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine) {
   s.duplicate_per_mille = static_cast<uint32_t>(Uniform(rng, 0, 50));
   s.max_delay_before_gst_ms = Uniform(rng, 10, 2'500);
   s.max_delay_after_gst_ms = Uniform(rng, 5, 60);
+  if (reconfigure) {
+    // One spare joins and then a leader leaves, both while the network misbehaves (or
+    // the second soon after), so that the boundaries meet drops, partitions and crashes.
+    s.spares = 1;
+    s.epoch_length = Uniform(rng, 4, 12);
+    const uint64_t join_ms = Uniform(rng, 300, std::max<uint64_t>(400, s.gst_ms / 2));
+    s.set_changes.push_back({join_ms, SetChange::Kind::kAddSpare, 0});
+    s.set_changes.push_back({join_ms + Uniform(rng, 2'000, 8'000), SetChange::Kind::kRemoveLeader, 0});
+    s.tx_until_ms = std::max(s.tx_until_ms, s.set_changes.back().at_ms + 5'000);
+  }
   const int instances = s.instances();
   for (uint64_t n = Uniform(rng, 0, 3); n > 0; --n) {
     Partition p;
@@ -91,7 +105,7 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine) {
   }
   for (uint64_t n = Uniform(rng, 0, 2); n > 0; --n) {
     Crash c;
-    c.instance = static_cast<uint32_t>(Uniform(rng, 0, instances - 1));
+    c.instance = static_cast<uint32_t>(Uniform(rng, 0, s.instances() - 1));
     c.at_ms = Uniform(rng, 0, s.gst_ms);
     c.restart_ms = c.at_ms + Uniform(rng, 100, 10'000);
     s.crashes.push_back(c);

@@ -36,6 +36,18 @@ struct TwinsRound {
   std::vector<int> group_of_instance;
 };
 
+// A validator-set change the genesis admin proposes at `at_ms` (admin threshold 1: it
+// is approved at once and applied at the next epoch boundary).
+struct SetChange {
+  enum class Kind {
+    kAddSpare,      // the spare instance `target` (0-based among the spares) joins
+    kRemoveLeader,  // whoever leads instance 0's current round leaves
+  };
+  uint64_t at_ms = 0;
+  Kind kind = Kind::kAddSpare;
+  uint32_t target = 0;
+};
+
 struct Scenario {
   uint64_t seed = 0;
   std::string name;
@@ -70,12 +82,24 @@ struct Scenario {
   uint64_t min_block_interval_ms = 20;
   uint64_t tx_interval_ms = 150;
   uint64_t tx_until_ms = 20'000;
+  // Reconfiguration: `spares` instances hold keys outside the genesis set and follow the
+  // chain until a change adds them; the set changes at heights that are multiples of
+  // `epoch_length` (genesis; 0: the default).
+  int spares = 0;
+  uint64_t epoch_length = 0;
+  std::vector<SetChange> set_changes;
 
-  int instances() const { return validators + static_cast<int>(twins.size()); }
-  // The validator key an instance runs with.
+  int instances() const { return validators + static_cast<int>(twins.size()) + spares; }
+  // The validator key an instance runs with (TestChain::validator; spares' keys follow
+  // the genesis validators').
   uint32_t ValidatorOf(int instance) const {
-    return instance < validators ? static_cast<uint32_t>(instance) : twins[instance - validators];
+    const int twins_end = validators + static_cast<int>(twins.size());
+    if (instance < validators) return static_cast<uint32_t>(instance);
+    if (instance < twins_end) return twins[instance - validators];
+    return static_cast<uint32_t>(validators + (instance - twins_end));
   }
+  // The behaviour of the validator key `v` (spares are honest).
+  Behaviour BehaviourOf(uint32_t v) const { return v < behaviour.size() ? behaviour[v] : Behaviour::kHonest; }
   // Honest instances are the ones whose commits the invariants constrain.
   bool IsHonest(int instance) const;
   std::string Describe() const;
@@ -84,8 +108,10 @@ struct Scenario {
 constexpr int kLivenessBlocks = 3;
 
 // Random faults: network drops, duplicates and delays before GST, partitions that form
-// and heal, crash-restarts, and `byzantine` validators of random kinds.
-Scenario RandomScenario(uint64_t seed, int validators, int byzantine);
+// and heal, crash-restarts, and `byzantine` validators of random kinds. With
+// `reconfigure`, also a spare that joins and a current leader that leaves while the
+// faults go on.
+Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool reconfigure = false);
 
 // Twins scenario number `index` for n = 4 with `twin_count` twinned validators (1 is
 // within f; 2 is the control that must break safety): for each of `rounds` rounds a

@@ -8,6 +8,9 @@
 
 #include "crypto/domain.h"
 #include "ledger/genesis.h"
+#include "net/block_sync.h"
+#include "node/certificate_check.h"
+#include "node/sync_apply.h"
 #include "tests/sim/instance.h"
 #include "tests/support/test_chain.h"
 
@@ -20,7 +23,7 @@ constexpr int kUsers = 8;
 constexpr uint64_t kGossipDelayMaxMs = 300;
 
 struct Event {
-  enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible };
+  enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible, kSetChange };
   uint64_t time_ms = 0;
   uint64_t seq = 0;
   Kind kind = Kind::kDeliver;
@@ -76,6 +79,20 @@ uint64_t RoundOf(const v1::ConsensusMessage& m) {
   }
 }
 
+// The epoch a message claims (0 for block requests and responses).
+uint64_t EpochOf(const v1::ConsensusMessage& m) {
+  switch (m.kind_case()) {
+    case v1::ConsensusMessage::kProposal: {
+      v1::BlockHeader header;
+      header.ParseFromString(m.proposal().block().header());
+      return header.epoch();
+    }
+    case v1::ConsensusMessage::kVote: return m.vote().epoch();
+    case v1::ConsensusMessage::kTimeout: return m.timeout().epoch();
+    default: return 0;
+  }
+}
+
 const char* KindOf(const v1::ConsensusMessage& m) {
   switch (m.kind_case()) {
     case v1::ConsensusMessage::kProposal: return "proposal";
@@ -92,17 +109,19 @@ class World {
   World(const Scenario& scenario, crypto::SignatureVerifier& verifier)
       : s_(scenario),
         verifier_(verifier),
-        chain_({.validators = scenario.validators, .users = kUsers}),
+        chain_({.validators = scenario.validators, .users = kUsers, .admin_threshold = 1,
+                .epoch_length = scenario.epoch_length, .spare_validators = std::max(4, scenario.spares)}),
         context_{chain_.chain_id(), consensus::Committee::From(ledger::BuildGenesisState(chain_.genesis()).validators).value(),
                  ledger::BuildGenesisState(chain_.genesis()).block_hash},
         leaders_(scenario),
         instances_(scenario.instances()),
         next_nonce_(kUsers, 1),
         rng_(scenario.seed ^ 0x5eed5eed5eedull),
-        checker_(context_, verifier, scenario.instances()) {
+        checker_(chain_.chain_id(), verifier, scenario.instances()) {
     for (int i = 0; i < s_.instances(); ++i) instances_[i].validator = s_.ValidatorOf(i);
     stable_from_ms_ = s_.gst_ms;
     for (const Crash& c : s_.crashes) stable_from_ms_ = std::max(stable_from_ms_, c.restart_ms);
+    for (const SetChange& c : s_.set_changes) stable_from_ms_ = std::max(stable_from_ms_, c.at_ms);
   }
 
   RunResult Run() {
@@ -112,6 +131,9 @@ class World {
       Push({.time_ms = c.restart_ms, .kind = Event::Kind::kRestart, .instance = static_cast<int>(c.instance)});
     }
     Push({.time_ms = s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
+    for (size_t c = 0; c < s_.set_changes.size(); ++c) {
+      Push({.time_ms = s_.set_changes[c].at_ms, .kind = Event::Kind::kSetChange, .round = c});
+    }
     const uint64_t deadline = stable_from_ms_ + s_.liveness_bound_ms;
     while (!queue_.empty() && result_.ok) {
       Event e = queue_.top();
@@ -188,32 +210,175 @@ class World {
     for (int i = 0; i < s_.instances(); ++i) {
       if (!s_.IsHonest(i)) continue;
       if (checker_.height(i) < instances_[i].height_at_stabilisation + kLivenessBlocks) return false;
+      // Every set change must have taken effect (liveness through reconfiguration).
+      if (!s_.set_changes.empty() && !ChangesApplied(instances_[i])) return false;
     }
     return true;
+  }
+
+  // Whether an honest instance that is up is in a later epoch than instance i, or more
+  // than the node's lag_to_sync ahead.
+  bool ShouldSync(int i) const {
+    const ledger::Ledger& mine = *instances_[i].ledger;
+    for (int j = 0; j < s_.instances(); ++j) {
+      if (j == i || !instances_[j].up || !s_.IsHonest(j)) continue;
+      const ledger::Ledger& theirs = *instances_[j].ledger;
+      if (theirs.epoch() > mine.epoch() || theirs.height() > mine.height() + net::SyncConfig().lag_to_sync) return true;
+    }
+    return false;
+  }
+
+  bool ChangesApplied(const Instance& in) const {
+    if (!in.up) return false;
+    const v1::GovernanceState governance = in.ledger->Governance();
+    return governance.next_proposal_id() > s_.set_changes.size() && governance.open_size() == 0;
   }
 
   void Boot(int i) {
     Instance& in = instances_[i];
     in.ledger = ledger::Ledger::Open(std::make_unique<SharedStore>(in.store), chain_.genesis(), &verifier_).value();
-    in.speculator = std::make_unique<ledger::Speculator>(*in.ledger, 4096);
     in.pool = std::make_unique<SharedPool>(submitted_, *in.ledger, i, now_);
+    in.up = true;
+    Trace("boot instance " + std::to_string(i) + " at height " + std::to_string(in.ledger->height()));
+    StartReplica(i);
+  }
+
+  // A fresh speculator, engine and replica for the ledger's current epoch: at boot, when
+  // an epoch ends, after a catch-up. As the node does (node.cc, MakeConsensus).
+  void StartReplica(int i) {
+    Instance& in = instances_[i];
+    in.replica.reset();
+    in.engine.reset();
+    in.speculator = std::make_unique<ledger::Speculator>(*in.ledger, 4096);
     in.engine = std::make_unique<node::LedgerEngine>(*in.ledger, *in.speculator, *in.pool, 50);
-    auto head = in.ledger->GetBlock(in.ledger->height()).value();
+    ledger::ConsensusStart start = in.ledger->StartOfConsensus().value();
+    auto committee = consensus::Committee::From(start.validators).value();
+    const uint64_t epoch = committee.epoch();
+    std::optional<uint32_t> self = committee.IndexOf(chain_.validator(static_cast<int>(in.validator)).public_key());
+    in.context = std::make_unique<consensus::Context>(
+        consensus::Context{chain_.chain_id(), std::move(committee), start.root.hash, start.root.height});
+    // Epoch 0 keeps the scenario's leaders (twins, adversarial); later epochs rotate.
+    in.epoch_leaders.reset();
+    if (epoch > 0) in.epoch_leaders = std::make_unique<consensus::RoundRobinLeaders>(in.context->committee.size());
+    const consensus::LeaderElection& leaders = epoch > 0 ? *in.epoch_leaders : leaders_;
+    v1::SafetyRecord record = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord());
+    if (record.epoch() > epoch) self.reset();  // signed in a later epoch: only follow
+    if (record.epoch() != epoch) {
+      record.Clear();
+      record.set_epoch(epoch);
+    }
     consensus::RecoveredState recovered{
-        .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
-        .head_qc = head.certificate ? *head.certificate : ledger::GenesisCertificate(head.hash),
-        .safety = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord())};
-    consensus::ReplicaConfig config{.context = context_, .self = in.validator,
+        .head = {start.head.block, start.head.header, start.head.hash,
+                 HashFromBytes(start.head.header.parent_hash()).value()},
+        .head_qc = start.head_qc,
+        .safety = std::move(record)};
+    consensus::ReplicaConfig config{.context = *in.context, .self = self,
                                     .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
                                     .idle_proposal_delay_ms = s_.idle_proposal_delay_ms,
                                     .min_block_interval_ms = s_.min_block_interval_ms};
-    in.replica = std::make_unique<consensus::Replica>(config, &chain_.validator(in.validator), *in.engine, verifier_,
-                                                      leaders_, std::move(recovered));
+    in.replica = std::make_unique<consensus::Replica>(
+        config, self ? &chain_.validator(static_cast<int>(in.validator)) : nullptr, *in.engine, verifier_, leaders,
+        std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
-    in.up = true;
+    in.epoch_ended = false;
     ++in.generation;
-    Trace("boot instance " + std::to_string(i) + " at height " + std::to_string(in.ledger->height()));
+    if (epoch > 0) {
+      Trace("instance " + std::to_string(i) + " in epoch " + std::to_string(epoch) + " as " +
+            (self ? "validator " + std::to_string(*self) : std::string("observer")));
+    }
     Apply(i, in.replica->Start(now_));
+  }
+
+  // Block sync, as a perfect network gives it: the committed blocks of the highest honest
+  // instance, one epoch per response as a node sends them, checked and applied by the
+  // node's own code (node/sync_apply.h).
+  // Returns whether the instance's ledger moved (and its replica was restarted).
+  bool CatchUp(int i) {
+    Instance& in = instances_[i];
+    int source = -1;
+    for (int j = 0; j < s_.instances(); ++j) {
+      if (j == i || !instances_[j].up || !s_.IsHonest(j)) continue;
+      if (source < 0 || instances_[j].ledger->height() > instances_[source].ledger->height()) source = j;
+    }
+    if (source < 0) return false;
+    const ledger::Ledger& from = *instances_[source].ledger;
+    bool moved = false;
+    while (in.ledger->height() < from.height()) {
+      v1::SyncResponse response;
+      response.set_from_height(in.ledger->height() + 1);
+      std::optional<uint64_t> epoch;
+      for (uint64_t h = response.from_height(); h <= from.height() && response.blocks_size() < 64; ++h) {
+        ledger::StoredBlock stored = from.GetBlock(h).value();
+        if (epoch && stored.header.epoch() != *epoch) break;
+        epoch = stored.header.epoch();
+        v1::CertifiedBlock* out = response.add_blocks();
+        *out->mutable_block() = stored.block;
+        *out->mutable_certificate() = *stored.certificate;
+      }
+      const uint64_t last = response.from_height() + static_cast<uint64_t>(response.blocks_size()) - 1;
+      if (auto proof = from.FinalityProof(last); proof.ok() && *proof) *response.mutable_finality() = **proof;
+      const consensus::Context context = node::CurrentEpochContext(*in.ledger).value();
+      node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, response);
+      if (outcome.lied || !outcome.why.empty()) {
+        Violation("instance " + std::to_string(i) + " could not sync from instance " + std::to_string(source) + ": " +
+                  outcome.why);
+        return false;
+      }
+      if (outcome.committed.empty()) break;
+      for (const v1::Block& block : outcome.committed) {
+        v1::BlockHeader header;
+        header.ParseFromString(block.header());
+        const v1::QuorumCertificate certificate = *in.ledger->GetBlock(header.height()).value().certificate;
+        if (auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_, context)) {
+          result_.safety_violation = true;
+          Violation(*violation);
+          return false;
+        }
+      }
+      moved = true;
+    }
+    if (!moved) return false;
+    Trace("instance " + std::to_string(i) + " synced to height " + std::to_string(in.ledger->height()) + " from instance " +
+          std::to_string(source));
+    StartReplica(i);
+    return true;
+  }
+
+  // The admin proposes a scenario's set change; it travels like any transaction.
+  void ProposeSetChange(const SetChange& change) {
+    v1::ValidatorChange proposal;
+    if (change.kind == SetChange::Kind::kAddSpare) {
+      const int key = s_.validators + static_cast<int>(change.target);
+      proposal.set_kind(v1::ValidatorChange::KIND_ADD);
+      proposal.mutable_validator()->set_name("validator-" + std::to_string(key));
+      proposal.mutable_validator()->set_public_key(Bytes(chain_.validator(key).public_key().bytes()));
+      proposal.mutable_validator()->set_address("sim:" + std::to_string(key));
+    } else {
+      // The leader of the current round as the first honest instance that is up sees it.
+      const Instance* seer = nullptr;
+      for (int j = 0; j < s_.instances() && seer == nullptr; ++j) {
+        if (instances_[j].up && s_.IsHonest(j)) seer = &instances_[j];
+      }
+      if (seer == nullptr) return Violation("no honest instance is up to see who leads");
+      const uint32_t leader = seer->replica->View().leader;
+      proposal.set_kind(v1::ValidatorChange::KIND_REMOVE);
+      proposal.mutable_validator()->set_name(seer->ledger->Governance().validators().validators(static_cast<int>(leader)).name());
+    }
+    Trace("admin proposes to " + std::string(change.kind == SetChange::Kind::kAddSpare ? "add " : "remove ") +
+          proposal.validator().name());
+    v1::TxBody body;
+    *body.mutable_propose_validator_change()->mutable_change() = std::move(proposal);
+    Gossip(chain_.Sign(chain_.admin(), ++admin_nonce_, std::move(body)));
+  }
+
+  // A submitted transaction reaches each instance after its own gossip delay.
+  void Gossip(v1::Transaction tx) {
+    SubmittedTx submitted{std::move(tx), {}};
+    for (int j = 0; j < s_.instances(); ++j) {
+      submitted.visible_at_ms.push_back(now_ + Uniform(0, kGossipDelayMaxMs));
+      Push({.time_ms = submitted.visible_at_ms.back(), .kind = Event::Kind::kTxVisible, .instance = j});
+    }
+    submitted_.push_back(std::move(submitted));
   }
 
   void CrashInstance(int i) {
@@ -233,12 +398,22 @@ class World {
       case Event::Kind::kDeliver: {
         Instance& in = instances_[e.instance];
         if (!in.up) return;
-        const uint32_t from = instances_[e.from_instance].validator;
+        // The sender's place in this instance's set; a later epoch means this one is
+        // behind (node.cc: OnPeerMessage).
+        if (EpochOf(*e.message) > in.context->committee.epoch()) {
+          CatchUp(e.instance);
+          return;
+        }
+        const auto sender = in.context->committee.IndexOf(
+            chain_.validator(static_cast<int>(instances_[e.from_instance].validator)).public_key());
+        if (!sender) return;
+        const uint32_t from = *sender;
         Trace(std::string(KindOf(*e.message)) + " r=" + std::to_string(RoundOf(*e.message)) + " i" +
               std::to_string(e.from_instance) + "->i" + std::to_string(e.instance));
         if (e.message->has_proposal()) Remember(e.message->proposal().block());
         Apply(e.instance, in.replica->OnMessage(from, *e.message, now_));
-        if (s_.behaviour[in.validator] == Behaviour::kEquivocator && e.message->has_proposal()) {
+        if (!in.up) return;
+        if (s_.BehaviourOf(in.validator) == Behaviour::kEquivocator && e.message->has_proposal()) {
           ByzantineVotes(e.instance, e.message->proposal());
         }
         return;
@@ -247,6 +422,10 @@ class World {
         Instance& in = instances_[e.instance];
         if (!in.up || in.generation != e.generation) return;
         Trace("timer r=" + std::to_string(e.round) + " i" + std::to_string(e.instance));
+        // Peers announce their height and epoch (ChainStatus, at least every keepalive):
+        // as a node does, an instance fetches what they committed when one is in a later
+        // epoch (it has the last block of ours) or well ahead (net::SyncConfig).
+        if (ShouldSync(e.instance) && CatchUp(e.instance)) return;
         Apply(e.instance, in.replica->OnTimer(e.round, now_));
         return;
       }
@@ -263,14 +442,10 @@ class World {
       }
       case Event::Kind::kCrash: return CrashInstance(e.instance);
       case Event::Kind::kRestart: return Boot(e.instance);
+      case Event::Kind::kSetChange: return ProposeSetChange(s_.set_changes[e.round]);
       case Event::Kind::kSubmit: {
-        const int user = static_cast<int>(submitted_.size() % kUsers);
-        SubmittedTx submitted{chain_.Transfer(chain_.user(user), next_nonce_[user]++, chain_.user((user + 1) % kUsers), 1), {}};
-        for (int j = 0; j < s_.instances(); ++j) {
-          submitted.visible_at_ms.push_back(now_ + Uniform(0, kGossipDelayMaxMs));
-          Push({.time_ms = submitted.visible_at_ms.back(), .kind = Event::Kind::kTxVisible, .instance = j});
-        }
-        submitted_.push_back(std::move(submitted));
+        const int user = static_cast<int>(transfers_++ % kUsers);
+        Gossip(chain_.Transfer(chain_.user(user), next_nonce_[user]++, chain_.user((user + 1) % kUsers), 1));
         if (now_ + s_.tx_interval_ms <= s_.tx_until_ms) Push({.time_ms = now_ + s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
         return;
       }
@@ -279,14 +454,15 @@ class World {
 
   void Apply(int i, consensus::Actions actions) {
     Instance& in = instances_[i];
-    const Behaviour behaviour = s_.behaviour[in.validator];
+    const Behaviour behaviour = s_.BehaviourOf(in.validator);
     for (consensus::Action& action : actions) {
       if (!in.up) return;
       if (auto* send = std::get_if<consensus::SendAction>(&action)) {
         if (behaviour == Behaviour::kSilent) continue;
         auto message = std::make_shared<const v1::ConsensusMessage>(std::move(send->message));
+        const crypto::PublicKey& to = in.context->committee.key(send->to);
         for (int j = 0; j < s_.instances(); ++j) {
-          if (j != i && instances_[j].validator == send->to) Deliver(i, j, message);
+          if (j != i && chain_.validator(static_cast<int>(instances_[j].validator)).public_key() == to) Deliver(i, j, message);
         }
       } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
         if (behaviour == Behaviour::kSilent) continue;
@@ -304,14 +480,14 @@ class World {
       } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
         const uint64_t max_height_before = checker_.max_height();
         for (const auto& [block, certificate] : commit->blocks) {
-          auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_);
+          auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_, *in.context);
           if (violation) {
             result_.safety_violation = true;
             return Violation(*violation);
           }
         }
         if (s_.IsHonest(i) && !commit->blocks.empty()) {
-          auto violation = checker_.OnFinality(i, commit->blocks.back().first, commit->finality);
+          auto violation = checker_.OnFinality(i, commit->blocks.back().first, commit->finality, *in.context);
           if (violation) {
             result_.safety_violation = true;
             return Violation(*violation);
@@ -329,12 +505,15 @@ class World {
           return Violation("instance " + std::to_string(i) + " failed to commit: " + committed.ToString());
         }
         Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
+        if (in.ledger->Governance().epoch() != in.context->committee.epoch()) in.epoch_ended = true;
       } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
         const bool proposal = timer->kind == consensus::SetTimerAction::Kind::kProposal;
         Push({.time_ms = now_ + timer->delay_ms, .kind = proposal ? Event::Kind::kProposalTimer : Event::Kind::kTimer,
               .instance = i, .round = timer->round, .generation = in.generation});
       }
     }
+    // The old epoch's replica has sent what helps the others commit its last block.
+    if (in.up && in.epoch_ended) StartReplica(i);
   }
 
   // One instance at a time, so that the others can make progress without it.
@@ -492,6 +671,8 @@ class World {
   std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator
   std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
   std::vector<uint64_t> next_nonce_;
+  uint64_t transfers_ = 0;
+  uint64_t admin_nonce_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   uint64_t seq_ = 0;
   uint64_t now_ = 0;
