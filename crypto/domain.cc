@@ -17,6 +17,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kGenesis: return "genesis";
     case Purpose::kAccountLeaf: return "account";
     case Purpose::kGovernance: return "governance";
+    case Purpose::kEvidence: return "evidence";
   }
   CAIRN_CHECK(false);
 }
@@ -69,6 +70,10 @@ Hash BlockHash(std::string_view chain_id, ByteView header_bytes) {
 
 Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes) {
   return DomainHash(Purpose::kReceipt, chain_id, receipt_bytes);
+}
+
+Hash EvidenceHash(std::string_view chain_id, ByteView evidence_bytes) {
+  return DomainHash(Purpose::kEvidence, chain_id, evidence_bytes);
 }
 
 Bytes VoteStatement::Payload() const {

@@ -28,6 +28,7 @@ enum class Purpose {
   kGenesis,        // the hash of the genesis document
   kAccountLeaf,    // a state-tree leaf's value hash
   kGovernance,     // the governance state after a block (BlockHeader.governance_hash)
+  kEvidence,       // a piece of equivocation evidence (leaf of BlockHeader.evidence_root)
 };
 
 // The tag string of a purpose, e.g. "tx".
@@ -53,6 +54,9 @@ Hash BlockHash(std::string_view chain_id, ByteView header_bytes);
 
 // A receipt's hash, the leaf of a block's receipts root.
 Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes);
+
+// A piece of evidence's hash (its serialized bytes), the leaf of a block's evidence root.
+Hash EvidenceHash(std::string_view chain_id, ByteView evidence_bytes);
 
 // What a validator signs when it votes, and what a certificate's signatures cover.
 struct VoteStatement {

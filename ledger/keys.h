@@ -19,6 +19,8 @@
 //                             last block of the epoch before), u64 big-endian
 //   V                         GovernanceState after the head
 //   p <id>                    a closed ChangeProposal (open ones are in V)
+//   v <height> <index>        EvidenceRecord of committed evidence
+//   q <offence id>            height of the block that recorded that offence
 #pragma once
 
 #include <cstdint>
@@ -44,11 +46,18 @@ inline Bytes Finality(uint64_t height) { return WithU64('F', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
 inline Bytes EpochRoot(uint64_t epoch) { return WithU64('E', epoch); }
 inline Bytes Proposal(uint64_t id) { return WithU64('p', id); }
+inline Bytes Evidence(uint64_t height, uint32_t index) {
+  Bytes key = WithU64('v', height);
+  AppendU32(&key, index);
+  return key;
+}
+inline constexpr ByteView kEvidencePrefix = "v";
 inline Bytes Tagged(char tag, ByteView rest) {
   Bytes key(1, tag);
   key.append(rest);
   return key;
 }
+inline Bytes OffenceRecorded(ByteView offence_id) { return Tagged('q', offence_id); }
 inline Bytes BlockHeight(const Hash& block_hash) { return Tagged('h', AsView(block_hash)); }
 inline Bytes TxLocation(const Hash& tx_hash) { return Tagged('t', AsView(tx_hash)); }
 inline Bytes Receipt(uint64_t height, uint32_t index) {

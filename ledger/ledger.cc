@@ -38,6 +38,13 @@ std::vector<Hash> ReceiptHashes(std::string_view chain_id, const std::vector<v1:
   return hashes;
 }
 
+Hash EvidenceRoot(std::string_view chain_id, const google::protobuf::RepeatedPtrField<v1::Evidence>& evidence) {
+  std::vector<Hash> leaves;
+  leaves.reserve(evidence.size());
+  for (const v1::Evidence& e : evidence) leaves.push_back(crypto::EvidenceHash(chain_id, e.SerializeAsString()));
+  return crypto::MerkleRoot(leaves);
+}
+
 Status ExpectRoot(const std::string& field, const std::string& in_header, const Hash& computed) {
   if (in_header != AsView(computed)) {
     return Status::InvalidArgument("block " + field + " " + ToHex(in_header) +
@@ -202,9 +209,9 @@ Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Bloc
       return Status::InvalidArgument("block epoch " + std::to_string(header.epoch()) + ", its parent is followed by epoch " +
                                      std::to_string(next_epoch));
     }
-    if (block.transactions_size() > 0) {
+    if (block.transactions_size() > 0 || block.evidence_size() > 0) {
       return Status::InvalidArgument("a block after the last block of epoch " + std::to_string(header.epoch()) +
-                                     " carries transactions");
+                                     " carries transactions or evidence");
     }
   }
   // Rounds only grow along a chain of one epoch (genesis is round 0).
@@ -218,6 +225,36 @@ Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Bloc
     return Status::InvalidArgument("block's parent certificate is not for its parent");
   }
   return Status::Ok();
+}
+
+Result<Offence> Ledger::CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent, PendingChain pending,
+                                           const std::vector<Offence>& earlier) const {
+  const uint64_t epoch = EpochOfEvidence(evidence);
+  const uint64_t current = parent.governance.epoch();
+  if (epoch > current || epoch + kMaxEvidenceEpochAge < current) {
+    return Status::InvalidArgument("evidence of epoch " + std::to_string(epoch) + " is not of epoch " +
+                                   std::to_string(current) + " or the one before");
+  }
+  v1::ValidatorSet set = parent.governance.validators();
+  if (epoch != current) {
+    CAIRN_ASSIGN_OR_RETURN(set, ValidatorSet(epoch));
+  }
+  CAIRN_ASSIGN_OR_RETURN(Offence offence, CheckEvidence(chain_id(), evidence, set, verifier_));
+  const Bytes id = offence.Id();
+  auto same = [&](const Offence& o) { return o.Id() == id; };
+  bool repeated = std::any_of(earlier.begin(), earlier.end(), same);
+  for (const ExecutedBlock* b : pending) repeated = repeated || std::any_of(b->offences.begin(), b->offences.end(), same);
+  CAIRN_ASSIGN_OR_RETURN(auto recorded, store_->Get(keys::OffenceRecorded(id)));
+  if (repeated || recorded) {
+    return Status::AlreadyExists("evidence against " + offence.signer_name + " for round " + std::to_string(offence.round) +
+                                 " of epoch " + std::to_string(offence.epoch) + " is already in the chain");
+  }
+  return offence;
+}
+
+Result<Offence> Ledger::CheckNewEvidence(const v1::Evidence& evidence) const {
+  CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf({}));
+  return CheckBlockEvidence(evidence, parent, {}, {});
 }
 
 Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
@@ -295,8 +332,20 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
   if (!header.ParseFromString(block.header())) return Status::InvalidArgument("block header does not parse");
   CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf(pending));
   CAIRN_RETURN_IF_ERROR(CheckHeaderOnParent(header, block, parent));
+  if (static_cast<size_t>(block.evidence_size()) > kMaxEvidencePerBlock) {
+    return Status::InvalidArgument("block carries " + std::to_string(block.evidence_size()) + " pieces of evidence, the limit is " +
+                                   std::to_string(kMaxEvidencePerBlock));
+  }
+  std::vector<Offence> offences;
+  for (int i = 0; i < block.evidence_size(); ++i) {
+    auto offence = CheckBlockEvidence(block.evidence(i), parent, pending, offences);
+    if (!offence.ok()) return offence.status().Annotate("evidence " + std::to_string(i));
+    offences.push_back(std::move(offence).value());
+  }
+  CAIRN_RETURN_IF_ERROR(ExpectRoot("evidence_root", header.evidence_root(), EvidenceRoot(chain_id(), block.evidence())));
   CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions(), nullptr));
   ExecutedBlock executed;
+  executed.offences = std::move(offences);
   CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, InvalidTxPolicy::kRejectBlock, &executed));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", header.tx_root(), roots.tx_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
@@ -332,6 +381,16 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   header.set_receipts_root(ToBytes(roots.receipts_root));
   header.set_state_root(ToBytes(roots.state_root));
   header.set_governance_hash(ToBytes(roots.governance_hash));
+  // Evidence: the valid, new pieces, as many as a block takes (none after the last
+  // block of an epoch).
+  for (const v1::Evidence& e : t.evidence) {
+    if (after_last || executed.offences.size() == kMaxEvidencePerBlock) break;
+    auto offence = CheckBlockEvidence(e, parent, pending, executed.offences);
+    if (!offence.ok()) continue;
+    executed.offences.push_back(std::move(offence).value());
+    *executed.block.add_evidence() = e;
+  }
+  header.set_evidence_root(ToBytes(EvidenceRoot(chain_id(), executed.block.evidence())));
   executed.header = header;
   executed.block.set_header(header.SerializeAsString());
   *executed.block.mutable_parent_qc() = t.parent_qc;
@@ -403,6 +462,19 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
   }
   const v1::GovernanceState& governance = executed.outcome.governance;
   batch.Put(keys::kGovernance, governance.SerializeAsString());
+  for (uint32_t i = 0; i < executed.offences.size(); ++i) {
+    const Offence& offence = executed.offences[i];
+    v1::EvidenceRecord record;
+    *record.mutable_evidence() = executed.block.evidence(static_cast<int>(i));
+    record.set_height(height);
+    record.set_index(i);
+    record.set_epoch(offence.epoch);
+    record.set_round(offence.round);
+    record.set_validator_name(offence.signer_name);
+    record.set_validator_key(offence.signer_key);
+    batch.Put(keys::Evidence(height, i), record.SerializeAsString());
+    batch.Put(keys::OffenceRecorded(offence.Id()), U64Bytes(height));
+  }
   for (const v1::ChangeProposal& closed : executed.outcome.closed_proposals) {
     batch.Put(keys::Proposal(closed.id()), closed.SerializeAsString());
   }
@@ -457,6 +529,22 @@ Result<v1::ChangeProposal> Ledger::Proposal(uint64_t id) const {
     }
   }
   return ReadRecord<v1::ChangeProposal>(*store_, keys::Proposal(id), "proposal " + std::to_string(id));
+}
+
+Result<std::vector<v1::EvidenceRecord>> Ledger::ListEvidence(uint64_t from_height, size_t limit) const {
+  std::vector<v1::EvidenceRecord> records;
+  Status bad;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kEvidencePrefix, keys::Evidence(from_height, 0), [&](ByteView, ByteView value) {
+    v1::EvidenceRecord record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = Status::Corruption("an evidence record does not parse");
+      return false;
+    }
+    records.push_back(std::move(record));
+    return records.size() < limit;
+  }));
+  if (!bad.ok()) return bad;
+  return records;
 }
 
 Result<ConsensusStart> Ledger::StartOfConsensus() const {

@@ -37,6 +37,7 @@
 #include "cairn/v1/state.pb.h"
 #include "cairn/v1/storage.pb.h"
 #include "crypto/bytes.h"
+#include "ledger/evidence.h"
 #include "ledger/executor.h"
 #include "ledger/governance.h"
 #include "ledger/kv_store.h"
@@ -52,6 +53,7 @@ struct ExecutedBlock {
   std::vector<Hash> tx_hashes;
   ExecutionOutcome outcome;  // its governance state is the one after this block
   StateTree state_after;
+  std::vector<Offence> offences;  // what each piece of Block.evidence proves, in order
   // The block applied a validator-set change: it is the last of its epoch, and only a
   // certificate of its own epoch that names it in commit_hash proves it final.
   bool ends_epoch() const { return outcome.governance.epoch() > header.epoch(); }
@@ -73,6 +75,9 @@ struct BlockTemplate {
   // Leave out transactions that cannot enter the block (they are reported in
   // ExecutedBlock::outcome.dropped) instead of failing.
   bool drop_invalid_transactions = false;
+  // Evidence to include: the valid, new ones, up to kMaxEvidencePerBlock; the others
+  // are left out.
+  std::vector<v1::Evidence> evidence;
 };
 
 struct StoredBlock {
@@ -172,6 +177,11 @@ class Ledger {
   // A proposal by id, open or closed. NOT_FOUND for an id never used.
   Result<v1::ChangeProposal> Proposal(uint64_t id) const;
   Result<ConsensusStart> StartOfConsensus() const;
+  // Committed evidence from `from_height` on, oldest first, at most `limit`.
+  Result<std::vector<v1::EvidenceRecord>> ListEvidence(uint64_t from_height, size_t limit) const;
+  // Whether evidence could enter a block on the committed head now (valid, of a recent
+  // epoch, not recorded yet): the check gossip gets before it spreads.
+  Result<Offence> CheckNewEvidence(const v1::Evidence& evidence) const;
 
   // Reads. NOT_FOUND when absent.
   Result<StoredBlock> GetBlock(uint64_t height) const;
@@ -216,6 +226,9 @@ class Ledger {
   Result<Parent> ParentOf(PendingChain pending) const;
   Status CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
                              const Parent& parent) const;
+  // One piece of evidence for a block on `parent` (after `pending`), not among `earlier`.
+  Result<Offence> CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent, PendingChain pending,
+                                     const std::vector<Offence>& earlier) const;
   // Stateless checks; with `dropped`, failing transactions are left out and recorded
   // there instead of failing the call.
   Result<std::vector<CheckedTx>> CheckTransactions(
