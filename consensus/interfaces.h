@@ -13,6 +13,7 @@
 
 #include "cairn/v1/block.pb.h"
 #include "cairn/v1/consensus.pb.h"
+#include "cairn/v1/evidence.pb.h"
 #include "crypto/bytes.h"
 
 namespace cairn::consensus {
@@ -90,7 +91,11 @@ struct SetTimerAction {  // call OnTimer (or OnProposalTimer) after delay_ms
   // leader's wait before an empty proposal (independent of the round timer).
   enum class Kind { kRound, kProposal } kind = Kind::kRound;
 };
-using Action = std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction>;
+struct EvidenceAction {  // a validator signed two conflicting messages: spread the proof
+  v1::Evidence evidence;
+};
+using Action =
+    std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction, EvidenceAction>;
 using Actions = std::vector<Action>;
 
 }  // namespace cairn::consensus

@@ -134,6 +134,7 @@ void Replica::AdvanceRound(uint64_t round) {
   my_timeout_.reset();
   votes_.DropBelow(round - 1);
   timeouts_.DropBelow(round);
+  equivocations_.DropBelow(round);
   out_->push_back(SetTimerAction{current_round_, RoundTimeoutMs()});
   MaybePropose();
 }

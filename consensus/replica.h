@@ -27,6 +27,7 @@
 #include "consensus/block_tree.h"
 #include "consensus/certificates.h"
 #include "consensus/collectors.h"
+#include "consensus/equivocation_detector.h"
 #include "consensus/interfaces.h"
 #include "consensus/safety_rules.h"
 #include "crypto/ed25519.h"
@@ -106,6 +107,7 @@ class Replica {
   // Messages dropped because they failed a check, and the last reason.
   uint64_t rejected_messages() const { return rejected_messages_; }
   const Status& last_rejection() const { return last_rejection_; }
+  uint64_t equivocations_reported() const { return equivocations_.reported(); }
 
 #ifdef CAIRN_SIM_BREAKS
   void TEST_BreakSafetyRule(SafetyRules::Rule rule) { safety_.TEST_Break(rule); }
@@ -171,6 +173,7 @@ class Replica {
   BlockTree tree_;
   VoteCollector votes_;
   TimeoutCollector timeouts_;
+  EquivocationDetector equivocations_;
   std::map<Hash, std::vector<Waiting>> waiting_for_parent_;
   size_t waiting_count_ = 0;
   std::map<Hash, uint64_t> requested_at_ms_;  // outstanding block requests

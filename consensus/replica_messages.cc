@@ -13,6 +13,7 @@ Actions Replica::OnMessage(uint32_t from, const v1::ConsensusMessage& message, u
       case v1::ConsensusMessage::kVote: {
         Status checked = CheckVote(message.vote());
         if (!checked.ok()) return Reject(checked.Annotate("vote"));
+        if (auto evidence = equivocations_.OnVote(message.vote())) out_->push_back(EvidenceAction{std::move(*evidence)});
         return ProcessVote(message.vote());
       }
       case v1::ConsensusMessage::kTimeout: {
@@ -56,6 +57,10 @@ void Replica::ProcessProposal(uint32_t from, const v1::Proposal& proposal) {
   v1::BlockHeader header;
   Status checked = CheckProposal(proposal, &header);
   if (!checked.ok()) return Reject(checked.Annotate("proposal"));
+  if (auto evidence = equivocations_.OnProposal(proposal.block().header(), header.round(), header.proposer(),
+                                                proposal.signature())) {
+    out_->push_back(EvidenceAction{std::move(*evidence)});
+  }
   ProcessQc(proposal.block().parent_qc(), from);
   std::optional<v1::TimeoutCertificate> tc;
   if (proposal.has_last_round_tc()) {

@@ -151,6 +151,8 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
                               .Annotate("replaying block " + std::to_string(height)));
     ++report.blocks;
     report.transactions += static_cast<uint64_t>(block.transactions_size());
+    report.evidence += static_cast<uint64_t>(block.evidence_size());
+    if (epoch_end) ++report.epochs;
   }
   const uint64_t head = replay->height();
   if (head > 0) {

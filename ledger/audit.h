@@ -1,6 +1,7 @@
 // Audit: verify a chain from its genesis file without trusting whoever stored it. Every
 // block is replayed on a fresh in-memory ledger: the hash chain, each block's
 // certificate (a quorum of distinct validators of its epoch's set, valid signatures),
+// each set change and the finality of each epoch's last block, equivocation evidence,
 // every transaction's checks and signature, the transactions, receipts and state roots
 // by re-execution. Given the store itself (a node's data directory), it also compares
 // what the node kept (receipts, account records, head) with what the replay computed,
@@ -48,6 +49,8 @@ struct AuditReport {
   uint64_t blocks = 0;
   uint64_t transactions = 0;
   bool head_proven_final = false;  // a certificate names the last block as committed
+  uint64_t epochs = 1;             // validator sets the chain went through (genesis's is the first)
+  uint64_t evidence = 0;           // pieces of equivocation evidence, re-checked by the replay
   double seconds = 0;
 };
 

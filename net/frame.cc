@@ -37,6 +37,7 @@ const char* MessageKind(const v1::PeerMessage& message) {
     case v1::PeerMessage::kTransactions: return "transactions";
     case v1::PeerMessage::kSyncRequest: return "sync_request";
     case v1::PeerMessage::kSyncResponse: return "sync_response";
+    case v1::PeerMessage::kEvidence: return "evidence";
     case v1::PeerMessage::kConsensus:
       switch (message.consensus().kind_case()) {
         case v1::ConsensusMessage::kProposal: return "proposal";

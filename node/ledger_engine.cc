@@ -5,8 +5,8 @@
 namespace cairn::node {
 
 LedgerEngine::LedgerEngine(ledger::Ledger& ledger, ledger::Speculator& speculator,
-                           TransactionSource& source, size_t max_block_txs)
-    : ledger_(ledger), speculator_(speculator), source_(source), max_block_txs_(max_block_txs) {}
+                           TransactionSource& source, size_t max_block_txs, const EvidencePool* evidence)
+    : ledger_(ledger), speculator_(speculator), source_(source), max_block_txs_(max_block_txs), evidence_(evidence) {}
 
 Status LedgerEngine::Execute(const v1::Block& block) { return speculator_.Execute(block); }
 
@@ -20,6 +20,7 @@ Result<v1::Block> LedgerEngine::Propose(const ProposalRequest& request) {
   CAIRN_ASSIGN_OR_RETURN(std::set<Hash> in_pending_blocks, speculator_.PendingTxHashes(request.parent_hash));
   std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_, in_pending_blocks);
   for (const auto& tx : candidates) *t.transactions.Add() = tx;
+  if (evidence_ != nullptr) t.evidence = evidence_->Candidates();
   std::vector<ledger::DroppedTx> dropped;
   auto block = speculator_.Propose(std::move(t), request.parent_hash, &dropped);
   if (!block.ok()) return block.status();

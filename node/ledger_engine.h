@@ -10,6 +10,7 @@
 #include "consensus/interfaces.h"
 #include "ledger/ledger.h"
 #include "ledger/speculator.h"
+#include "node/evidence_pool.h"
 
 namespace cairn::node {
 
@@ -28,8 +29,9 @@ class TransactionSource {
 
 class LedgerEngine : public consensus::BlockEngine {
  public:
+  // Proposals carry evidence from `evidence` when given.
   LedgerEngine(ledger::Ledger& ledger, ledger::Speculator& speculator, TransactionSource& source,
-               size_t max_block_txs);
+               size_t max_block_txs, const EvidencePool* evidence = nullptr);
 
   Status Execute(const v1::Block& block) override;
   Result<v1::Block> Propose(const ProposalRequest& request) override;
@@ -45,6 +47,7 @@ class LedgerEngine : public consensus::BlockEngine {
   ledger::Speculator& speculator_;
   TransactionSource& source_;
   const size_t max_block_txs_;
+  const EvidencePool* const evidence_;
 };
 
 }  // namespace cairn::node

@@ -46,6 +46,8 @@ constexpr uint64_t kSyncTickMs = 200;
 // A halted node (a write failed: a full disk, say) tries its ledger again this often.
 constexpr uint64_t kResumeEveryTicks = 10;
 constexpr size_t kMaxSyncBuffer = 16;
+// Evidence waiting for a block (at most 4 enter each block).
+constexpr size_t kMaxPendingEvidence = 64;
 // Client transactions go to the peers in batches of at most this many, at most this late.
 constexpr size_t kMaxGossipBatch = 512;
 constexpr std::chrono::milliseconds kGossipDelay{5};
@@ -82,6 +84,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
     auto nonce = ledger_ptr->CommittedNonce(address);
     return nonce.ok() ? *nonce : 0;
   });
+  node->evidence_pool_ = std::make_unique<EvidencePool>(*node->ledger_, kMaxPendingEvidence);
   if (const char* offset = std::getenv(kClockOffsetVariable)) {
     node->clock_offset_ms_ = std::strtoll(offset, nullptr, 10);
     LogWarn("node", std::string("test hook ") + kClockOffsetVariable + ": this node's clock runs " +
@@ -172,7 +175,7 @@ Status Node::MakeConsensus() {
   UpdateAllowedPeers();
 
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
-  engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_);
+  engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_, evidence_pool_.get());
   // The record's own file; a data directory from before it had one keeps it in the ledger.
   CAIRN_ASSIGN_OR_RETURN(auto safety, safety_file_->Load());
   if (!safety) {
@@ -240,6 +243,8 @@ void Node::RegisterMetrics() {
   m_.blocks_committed = &metrics_.AddCounter("cairn_commits_total", "Blocks committed since start.");
   m_.txs_committed = &metrics_.AddCounter("cairn_txs_committed_total", "Transactions committed since start.");
   m_.blocks_synced = &metrics_.AddCounter("cairn_blocks_synced_total", "Blocks committed through block sync since start.");
+  m_.evidence = &metrics_.AddCounter("cairn_evidence_total",
+                                     "Equivocation evidence this node caught or received that was new and valid.");
   m_.syncing = &metrics_.AddGauge("cairn_syncing", "1 while block sync catches up (consensus waits), else 0.");
   m_.halted = &metrics_.AddGauge("cairn_halted", "1 while a failed ledger write keeps the node from committing, else 0.");
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
@@ -382,6 +387,8 @@ void Node::Apply(consensus::Actions actions) {
       if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
       OnCommitted(*commit);
+    } else if (auto* evidence = std::get_if<consensus::EvidenceAction>(&action)) {
+      OnEvidence(evidence->evidence, nullptr);
     } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
       const bool proposal = timer->kind == consensus::SetTimerAction::Kind::kProposal;
       asio::steady_timer& t = proposal ? *proposal_timer_ : *round_timer_;
@@ -454,6 +461,7 @@ void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
   UpdateAllowedPeers();  // a proposal may name a validator that will need to sync
+  evidence_pool_->Prune();
   const uint64_t height = ledger_->height();
   {
     std::lock_guard lock(commit_mu_);  // so that a waiter cannot miss the notification
@@ -604,6 +612,9 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
     case v1::PeerMessage::kSyncResponse:
       OnSyncResponse(from, std::move(*message.mutable_sync_response()));
       return;
+    case v1::PeerMessage::kEvidence:
+      OnEvidence(message.evidence(), &from);
+      return;
     case v1::PeerMessage::kConsensus: {
       if (syncing_) return;  // consensus waits until sync has caught up
       if (EpochOf(message.consensus()) > committee_->epoch()) {
@@ -670,6 +681,29 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   }
   if (forward.transactions().transactions_size() > 0) transport_->Broadcast(forward, from);
   if (admitted) WakeConsensusForTransactions();
+}
+
+void Node::OnEvidence(const v1::Evidence& evidence, const crypto::PublicKey* from) {
+  auto offence = evidence_pool_->Add(evidence);
+  if (!offence.ok()) {
+    // Known already, or not valid (a peer that sends invalid evidence gains nothing: it
+    // is dropped here, never relayed).
+    if (from != nullptr && offence.status().code() == StatusCode::kInvalidArgument) {
+      LogWarn("net", "peer " + Short(*from) + " sent invalid evidence: " + offence.status().ToString());
+    }
+    return;
+  }
+  m_.evidence->Add(1);
+  LogWarn("consensus", "validator " + offence->signer_name + " signed two conflicting " +
+                           (offence->kind == ledger::Offence::Kind::kDoubleVote ? "votes" : "proposals") + " in round " +
+                           std::to_string(offence->round) + " of epoch " + std::to_string(offence->epoch) + " (" +
+                           (from ? "evidence from peer " + Short(*from) : std::string("caught here")) +
+                           "); the next leader includes the evidence in a block");
+  if (from == nullptr) {
+    v1::PeerMessage message;
+    *message.mutable_evidence() = evidence;
+    transport_->Broadcast(message);
+  }
 }
 
 void Node::WakeConsensusForTransactions() {

@@ -23,6 +23,7 @@
 #include "net/block_sync.h"
 #include "net/seen_cache.h"
 #include "net/transport.h"
+#include "node/evidence_pool.h"
 #include "node/ledger_engine.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -81,6 +82,8 @@ class Node : public rpc::NodeApi {
   // A peer's committed height and epoch, from its Hello or ChainStatus.
   void OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch);
   void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
+  // Equivocation evidence this node's replica caught (spread to the peers) or a peer sent.
+  void OnEvidence(const v1::Evidence& evidence, const crypto::PublicKey* from);
   // Lets consensus know that transactions wait (a leader idling for them proposes).
   void WakeConsensusForTransactions();
   void SendConsensus(uint32_t to, v1::ConsensusMessage message);
@@ -111,6 +114,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<SafetyFile> safety_file_;
   std::unique_ptr<ledger::Speculator> speculator_;
   std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<EvidencePool> evidence_pool_;
   std::unique_ptr<LedgerEngine> engine_;
   std::unique_ptr<consensus::Replica> replica_;
 
@@ -155,6 +159,7 @@ class Node : public rpc::NodeApi {
     Counter* blocks_committed;
     Counter* txs_committed;
     Counter* blocks_synced;
+    Counter* evidence;
     Gauge* syncing;
     Gauge* halted;
     Histogram* commit_latency;

@@ -279,6 +279,16 @@ grpc::Status NodeService::GetProposal(grpc::ServerContext*, const v1::GetProposa
   return grpc::Status::OK;
 }
 
+grpc::Status NodeService::ListEvidence(grpc::ServerContext*, const v1::ListEvidenceRequest* request,
+                                       v1::ListEvidenceResponse* response) {
+  constexpr uint32_t kDefaultLimit = 100, kMaxLimit = 1000;
+  if (request->limit() > kMaxLimit) return ToGrpc(Status::InvalidArgument("limit is at most " + std::to_string(kMaxLimit)));
+  auto records = node_.ledger().ListEvidence(request->from_height(), request->limit() ? request->limit() : kDefaultLimit);
+  if (!records.ok()) return ToGrpc(records.status());
+  for (auto& record : *records) *response->add_records() = std::move(record);
+  return grpc::Status::OK;
+}
+
 grpc::Status LedgerService::GetAccountHistory(grpc::ServerContext*, const v1::GetAccountHistoryRequest* request,
                                               v1::GetAccountHistoryResponse* response) {
   if (request->address().size() != 20) return ToGrpc(Status::InvalidArgument("address must be 20 bytes"));

@@ -58,6 +58,7 @@ class NodeService final : public v1::Node::Service {
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*, v1::GetStatusResponse*) override;
   grpc::Status GetValidators(grpc::ServerContext*, const v1::GetValidatorsRequest*, v1::GetValidatorsResponse*) override;
   grpc::Status GetProposal(grpc::ServerContext*, const v1::GetProposalRequest*, v1::ChangeProposal*) override;
+  grpc::Status ListEvidence(grpc::ServerContext*, const v1::ListEvidenceRequest*, v1::ListEvidenceResponse*) override;
   grpc::Status GetConsensusState(grpc::ServerContext*, const v1::GetConsensusStateRequest*,
                                  v1::GetConsensusStateResponse* response) override {
     *response = node_.ConsensusState();

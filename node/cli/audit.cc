@@ -53,6 +53,8 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
               genesis.chain_id().c_str(), static_cast<unsigned long long>(report->blocks),
               static_cast<unsigned long long>(report->transactions), report->seconds, tps,
               report->head_proven_final ? "the head is proven final" : "no finality certificate for the head");
+  std::printf("validator sets: %llu epochs; equivocation evidence: %llu pieces, each checked against its epoch's set\n",
+              static_cast<unsigned long long>(report->epochs), static_cast<unsigned long long>(report->evidence));
   return 0;
 }
 

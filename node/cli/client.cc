@@ -93,6 +93,13 @@ Result<v1::ChangeProposal> NodeClient::Proposal(uint64_t id) {
   return Call(*node_, &v1::Node::Stub::GetProposal, request);
 }
 
+Result<v1::ListEvidenceResponse> NodeClient::Evidence(uint64_t from_height) {
+  v1::ListEvidenceRequest request;
+  request.set_from_height(from_height);
+  request.set_limit(1000);
+  return Call(*node_, &v1::Node::Stub::ListEvidence, request);
+}
+
 Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
   v1::GetAccountRequest request;
   request.set_address(address);

@@ -39,6 +39,7 @@ class NodeClient {
   Result<v1::GetBlockResponse> Block(std::optional<uint64_t> height);  // nullopt: latest
   Result<v1::GetValidatorsResponse> Validators(const v1::GetValidatorsRequest& request);
   Result<v1::ChangeProposal> Proposal(uint64_t id);
+  Result<v1::ListEvidenceResponse> Evidence(uint64_t from_height);
   v1::Ledger::Stub& ledger() { return *ledger_; }
 
  private:

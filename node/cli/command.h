@@ -33,5 +33,6 @@ int RunLoad(const std::vector<std::string>& args);
 int RunValidators(const std::vector<std::string>& args);
 int RunProposeValidator(const std::vector<std::string>& args);
 int RunVote(const std::vector<std::string>& args);
+int RunEvidence(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

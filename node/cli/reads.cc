@@ -1,4 +1,4 @@
-// The read commands: status, account, tx, block, watch, validators. Each prints a few readable
+// The read commands: status, account, tx, block, watch, validators, evidence. Each prints a few readable
 // lines, or with --json one JSON object (watch: one per block, per line). Proofs that
 // come with an answer are checked here against the roots they claim.
 #include <cstdio>
@@ -135,6 +135,31 @@ int RunValidators(const std::vector<std::string>& args) {
               set->governance().admin_threshold(), static_cast<unsigned long long>(set->governance().epoch_length()));
   if (set->open_proposals().empty()) std::printf("no open proposals\n");
   for (const v1::ChangeProposal& p : set->open_proposals()) std::printf("%s\n", ProposalLine(p).c_str());
+  return 0;
+}
+
+int RunEvidence(const std::vector<std::string>& args) {
+  Reading reading;
+  uint64_t from = 0;
+  po::options_description options("evidence options");
+  options.add_options()("from", po::value(&from), "from this height on (default: the start)");
+  AddReading(options, &reading);
+  int exit_code = 0;
+  if (!ParseOptions("usage: cairn evidence [--from H] [--json]", options, args, &exit_code)) return exit_code;
+  NodeClient client(reading.node);
+  auto list = client.Evidence(from);
+  if (!list.ok()) return PrintError(list.status().message()), 1;
+  if (reading.json) {
+    std::printf("%s\n", ledger::ToJson(*list).c_str());
+    return 0;
+  }
+  if (list->records().empty()) std::printf("no equivocation evidence in the chain\n");
+  for (const v1::EvidenceRecord& r : list->records()) {
+    std::printf("height %llu: validator %s (%s) signed two conflicting %s in round %llu of epoch %llu\n",
+                static_cast<unsigned long long>(r.height()), r.validator_name().c_str(), ToHex(r.validator_key()).c_str(),
+                r.evidence().has_double_vote() ? "votes" : "proposals", static_cast<unsigned long long>(r.round()),
+                static_cast<unsigned long long>(r.epoch()));
+  }
   return 0;
 }
 

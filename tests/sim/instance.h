@@ -9,6 +9,7 @@
 #include "ledger/kv_store.h"
 #include "ledger/ledger.h"
 #include "ledger/speculator.h"
+#include "node/evidence_pool.h"
 #include "node/ledger_engine.h"
 
 namespace cairn::sim {
@@ -60,6 +61,7 @@ struct Instance {
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<ledger::Speculator> speculator;
   std::unique_ptr<SharedPool> pool;
+  std::unique_ptr<node::EvidencePool> evidence;
   std::unique_ptr<node::LedgerEngine> engine;
   // The replica of the ledger's current epoch, with that epoch's context and leaders.
   std::unique_ptr<consensus::Context> context;

@@ -238,6 +238,7 @@ class World {
     Instance& in = instances_[i];
     in.ledger = ledger::Ledger::Open(std::make_unique<SharedStore>(in.store), chain_.genesis(), &verifier_).value();
     in.pool = std::make_unique<SharedPool>(submitted_, *in.ledger, i, now_);
+    in.evidence = std::make_unique<node::EvidencePool>(*in.ledger, 64);
     in.up = true;
     Trace("boot instance " + std::to_string(i) + " at height " + std::to_string(in.ledger->height()));
     StartReplica(i);
@@ -250,7 +251,7 @@ class World {
     in.replica.reset();
     in.engine.reset();
     in.speculator = std::make_unique<ledger::Speculator>(*in.ledger, 4096);
-    in.engine = std::make_unique<node::LedgerEngine>(*in.ledger, *in.speculator, *in.pool, 50);
+    in.engine = std::make_unique<node::LedgerEngine>(*in.ledger, *in.speculator, *in.pool, 50, in.evidence.get());
     ledger::ConsensusStart start = in.ledger->StartOfConsensus().value();
     auto committee = consensus::Committee::From(start.validators).value();
     const uint64_t epoch = committee.epoch();
@@ -387,6 +388,7 @@ class World {
     in.up = false;
     in.replica.reset();
     in.engine.reset();
+    in.evidence.reset();
     in.pool.reset();
     in.speculator.reset();
     in.ledger.reset();
@@ -504,8 +506,19 @@ class World {
         if (!committed.ok() && s_.IsHonest(i)) {
           return Violation("instance " + std::to_string(i) + " failed to commit: " + committed.ToString());
         }
+        if (s_.IsHonest(i)) {
+          for (const auto& [block, certificate] : commit->blocks) CheckEvidenceConvictsTheFaulty(*in.ledger, block);
+        }
+        in.evidence->Prune();
         Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
         if (in.ledger->Governance().epoch() != in.context->committee.epoch()) in.epoch_ended = true;
+      } else if (auto* evidence = std::get_if<consensus::EvidenceAction>(&action)) {
+        // Gossip of evidence is not what the simulator tests: every instance that is up
+        // has it at once, and whoever leads next includes it.
+        Trace("instance " + std::to_string(i) + " caught an equivocation");
+        for (Instance& other : instances_) {
+          if (other.up) (void)other.evidence->Add(evidence->evidence);
+        }
       } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
         const bool proposal = timer->kind == consensus::SetTimerAction::Kind::kProposal;
         Push({.time_ms = now_ + timer->delay_ms, .kind = proposal ? Event::Kind::kProposalTimer : Event::Kind::kTimer,
@@ -514,6 +527,35 @@ class World {
     }
     // The old epoch's replica has sent what helps the others commit its last block.
     if (in.up && in.epoch_ended) StartReplica(i);
+  }
+
+  // Evidence may convict only a faulty validator: an equivocator, or a twinned key.
+  void CheckEvidenceConvictsTheFaulty(const ledger::Ledger& ledger, const v1::Block& block) {
+    v1::BlockHeader header;
+    header.ParseFromString(block.header());
+    const bool first_time = evidence_heights_.insert(header.height()).second;
+    for (const v1::Evidence& evidence : block.evidence()) {
+      if (first_time) ++result_.evidence_committed;
+      const v1::ValidatorSet set = ledger.ValidatorSet(ledger::EpochOfEvidence(evidence)).value();
+      const uint32_t signer = evidence.has_double_vote()
+                                  ? evidence.double_vote().first().voter()
+                                  : [&] {
+                                      v1::BlockHeader header;
+                                      header.ParseFromString(evidence.double_proposal().first().header());
+                                      return header.proposer();
+                                    }();
+      const std::string& key = set.validators(static_cast<int>(signer)).public_key();
+      for (int v = 0; v < s_.validators + s_.spares; ++v) {
+        if (chain_.validator(v).public_key().bytes() != key) continue;
+        const bool twinned = std::find(s_.twins.begin(), s_.twins.end(), static_cast<uint32_t>(v)) != s_.twins.end();
+        // (With a safety rule turned off, honest replicas do equivocate: what that run
+        // must show is the fork that follows.)
+        if (s_.BehaviourOf(static_cast<uint32_t>(v)) == Behaviour::kHonest && !twinned && !s_.broken_rule) {
+          result_.safety_violation = true;
+          Violation("EVIDENCE against honest validator " + std::to_string(v) + " was committed");
+        }
+      }
+    }
   }
 
   // One instance at a time, so that the others can make progress without it.
@@ -672,6 +714,7 @@ class World {
   std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
   std::vector<uint64_t> next_nonce_;
   uint64_t transfers_ = 0;
+  std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
   uint64_t admin_nonce_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   uint64_t seq_ = 0;

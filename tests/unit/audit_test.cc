@@ -160,6 +160,7 @@ TEST_F(AuditAcrossEpochsTest, AChainAcrossSetChangesPasses) {
   auto report = Audit();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->blocks, 7u);
+  EXPECT_EQ(report->epochs, 3u);
   EXPECT_EQ(ledger_->GetBlock(7)->header.epoch(), 2u);
 }
 

@@ -2,6 +2,7 @@
 
 #include "consensus/block_tree.h"
 #include "consensus/collectors.h"
+#include "consensus/equivocation_detector.h"
 #include "consensus/safety_rules.h"
 #include "crypto/domain.h"
 #include "crypto/sha256.h"
@@ -134,6 +135,39 @@ TEST_F(BlockTreeTest, ForkedSiblingIsPrunedAtCommit) {
   ASSERT_EQ(tree_.Commit(Qc("b", 2), NoEpochEnd).size(), 1u);
   EXPECT_FALSE(tree_.Contains(H("a2")));
   EXPECT_EQ(tree_.size(), 1u);
+}
+
+TEST(EquivocationDetector, ASecondDifferentVoteOrProposalOfARoundIsEvidenceOnce) {
+  EquivocationDetector detector;
+  v1::Vote vote;
+  vote.set_round(7);
+  vote.set_voter(2);
+  vote.set_block_hash(std::string(32, 'a'));
+  vote.set_signature("first");
+  EXPECT_FALSE(detector.OnVote(vote));
+  EXPECT_FALSE(detector.OnVote(vote));  // the same vote again (a retransmission)
+  v1::Vote other = vote;
+  other.set_block_hash(std::string(32, 'b'));
+  other.set_signature("second");
+  auto evidence = detector.OnVote(other);
+  ASSERT_TRUE(evidence);
+  EXPECT_EQ(evidence->double_vote().first().block_hash(), vote.block_hash());
+  EXPECT_EQ(evidence->double_vote().second().block_hash(), other.block_hash());
+  EXPECT_FALSE(detector.OnVote(other)) << "an offence is reported once";
+  v1::Vote elsewhere = other;
+  elsewhere.set_voter(3);
+  EXPECT_FALSE(detector.OnVote(elsewhere));  // another voter's first vote
+
+  EXPECT_FALSE(detector.OnProposal("header-a", 9, 1, "sig-a"));
+  EXPECT_FALSE(detector.OnProposal("header-a", 9, 1, "sig-a"));
+  auto proposals = detector.OnProposal("header-b", 9, 1, "sig-b");
+  ASSERT_TRUE(proposals);
+  EXPECT_EQ(proposals->double_proposal().first().header(), "header-a");
+  EXPECT_EQ(detector.reported(), 2u);
+
+  // Old rounds are forgotten.
+  detector.DropBelow(9 + EquivocationDetector::kWindow + 1);
+  EXPECT_FALSE(detector.OnProposal("header-c", 9, 1, "sig-c"));
 }
 
 TEST(VoteCollector, FormsACertificatePerStatementAndCountsEquivocation) {

@@ -69,6 +69,28 @@ TEST_F(ReplicaHostileTest, RefusesAProposalFromAnotherThanTheLeaderOrWithAForged
   EXPECT_EQ(Deliver(1, proposal_), "");
 }
 
+TEST_F(ReplicaHostileTest, ALeaderThatProposesTwoBlocksInARoundIsCaughtWithEvidenceThatVerifies) {
+  // The leader signs a second block for round 1 (another timestamp): an equivocation.
+  v1::ConsensusMessage second = proposal_;
+  v1::BlockHeader header;
+  ASSERT_TRUE(header.ParseFromString(second.proposal().block().header()));
+  header.set_timestamp_ms(header.timestamp_ms() + 1);
+  second.mutable_proposal()->mutable_block()->set_header(header.SerializeAsString());
+  second.mutable_proposal()->set_signature(chain_.validator(1).Sign(consensus::ProposalMessage(
+      test::ContextOf(chain_), crypto::BlockHash(chain_.chain_id(), second.proposal().block().header()))));
+  (void)target_.replica->OnMessage(1, proposal_, now_ms_);
+  const consensus::Actions actions = target_.replica->OnMessage(1, second, now_ms_);
+  const v1::Evidence* evidence = nullptr;
+  for (const auto& action : actions) {
+    if (auto* e = std::get_if<consensus::EvidenceAction>(&action)) evidence = &e->evidence;
+  }
+  ASSERT_NE(evidence, nullptr) << "no evidence for two proposals of one round";
+  auto offence = target_.ledger->CheckNewEvidence(*evidence);
+  ASSERT_TRUE(offence.ok()) << offence.status().ToString();
+  EXPECT_EQ(offence->signer_name, "validator-1");
+  EXPECT_EQ(target_.replica->equivocations_reported(), 1u);
+}
+
 TEST_F(ReplicaHostileTest, RefusesMessagesForRoundsFarAhead) {
   v1::ConsensusMessage vote = VoteOf(0);
   vote.mutable_vote()->set_round(1'000'000);
