@@ -291,6 +291,16 @@ std::optional<v1::GetValidatorsResponse> Cluster::Validators(int i) {
   return response;
 }
 
+std::optional<v1::ListEvidenceResponse> Cluster::Evidence(int i) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::ListEvidenceRequest request;
+  request.set_limit(1000);
+  v1::ListEvidenceResponse response;
+  if (!node_stubs_[i]->ListEvidence(&context, request, &response).ok()) return std::nullopt;
+  return response;
+}
+
 std::string Cluster::Metrics(int i) {
   const std::string log = dir() + "/curl.out";
   std::remove(log.c_str());

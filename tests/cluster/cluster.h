@@ -71,6 +71,8 @@ class Cluster {
   std::optional<v1::GetBlockResponse> GetBlock(int i, uint64_t height);
   // The current validator set as node i sees it, with the open proposals.
   std::optional<v1::GetValidatorsResponse> Validators(int i);
+  // The equivocation evidence node i's chain recorded.
+  std::optional<v1::ListEvidenceResponse> Evidence(int i);
   // The body of GET /metrics, or empty.
   std::string Metrics(int i);
   // The value of an unlabelled metric line (or a full "name{labels}" key), or -1.

@@ -7,7 +7,8 @@
 // height, block times must not go back or run ahead, every transaction acknowledged as
 // committed must be in every node's ledger, `cairn audit` must pass on every node's data
 // and no log may hold key material. With --twin the last validator is Byzantine
-// throughout: a second process signs with its key. Prints one line per fault and a
+// throughout: a second process signs with its key, and the chain may hold evidence
+// against it (against no one else). Prints one line per fault and a
 // one-line summary; exits 1 (saying why) when any of that fails.
 #include <chrono>
 #include <cstdio>
@@ -115,6 +116,15 @@ int Run(const Options& o, uint64_t seed) {
   const ChainComparison chains = CompareChains(cluster, target);
   size_t missing = 0;
   for (int i = 0; i < o.validators; ++i) missing += CountMissing(cluster, i, acknowledged);
+  // Evidence may convict the twinned validator only (testnet names validator i "node<i>").
+  const auto evidence = cluster.Evidence(0);
+  if (!evidence) return Fail(cluster, "node 0 does not list its evidence", seed);
+  const std::string twinned = "node" + std::to_string(o.validators - 1);
+  for (const v1::EvidenceRecord& record : evidence->records()) {
+    if (!o.twin || record.validator_name() != twinned) {
+      return Fail(cluster, "the chain holds evidence against " + record.validator_name() + ", which is honest", seed);
+    }
+  }
   for (int i = 0; i < o.validators; ++i) cluster.Signal(i, SIGTERM);
   int audited = 0;
   for (int i = 0; i < o.validators; ++i) audited += AuditPasses(cluster, i) ? 1 : 0;
@@ -125,12 +135,13 @@ int Run(const Options& o, uint64_t seed) {
   std::printf(
       "cairn-faults: seed %llu, %d validators%s, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
       "node; %llu forks over %llu heights; block times: %llu regressions, at most %.1f s ahead; audit passed on "
-      "%d/%d; recovery max %.1f s, after the last heal %.1f s, "
+      "%d/%d; %d pieces of equivocation evidence; recovery max %.1f s, after the last heal %.1f s, "
       "catch-up %.1f s; %zu submit failures, %zu resubmissions\n",
       static_cast<unsigned long long>(seed), o.validators, o.twin ? " (the last one twinned)" : "", o.faults, SecondsSince(run_start), kinds.c_str(),
       acknowledged.size(), missing, static_cast<unsigned long long>(chains.forks),
       static_cast<unsigned long long>(chains.heights), static_cast<unsigned long long>(chains.timestamp_regressions),
-      static_cast<double>(chains.max_ahead_ms) / 1000, audited, o.validators, recover_max_s, recover_last_s,
+      static_cast<double>(chains.max_ahead_ms) / 1000, audited, o.validators, evidence->records_size(), recover_max_s,
+      recover_last_s,
       catch_up_s, load.submit_failures(), load.resubmissions());
   if (chains.forks > 0) return Fail(cluster, "chains differ: " + chains.first, seed);
   if (chains.timestamp_regressions > 0) return Fail(cluster, "a block is stamped earlier than its parent", seed);
