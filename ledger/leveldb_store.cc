@@ -115,6 +115,14 @@ Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCor
   const leveldb::Options options = StoreOptions(filter.get());
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, path, &db);
+  // LevelDB's LOCK file: another process has this database open. Two nodes on one data
+  // directory would share one safety record and could sign conflicting messages, so
+  // this is an error of its own (never a repair).
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return Status::FailedPrecondition("the ledger database at " + path +
+                                      " is in use by another process (is a cairnd already running with this data_dir?): " +
+                                      s.ToString());
+  }
   if (s.IsCorruption() && on_corruption == OnCorruption::kRepair) {
     const std::string found = s.ToString();
     leveldb::Status repaired = leveldb::RepairDB(path, options);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cairnd refuses to start with one clear line and a non-zero exit: no --config, a
-# missing file, an unknown field, a bad address, a busy port, a data dir of another
-# chain. `cairn testnet` refuses to overwrite a network.
+# missing file, an unknown field, a bad address, a busy port, a data dir in use by a
+# running node, a data dir of another chain. `cairn testnet` refuses to overwrite a
+# network.
 set -euo pipefail
 cairn=$1
 cairnd=$2
@@ -36,6 +37,18 @@ sleep 0.5
 expect_failure "busy port" "cannot listen for peers on 127.0.0.1:$port" "$cairnd" --config "$dir/a/node0/config.json"
 kill -KILL "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null || true
+
+# A second cairnd on a running node's data dir is refused before it can sign anything,
+# and the running node's data is left alone.
+"$cairnd" --config "$dir/a/node0/config.json" >"$dir/first.log" 2>&1 &
+first=$!
+for _ in $(seq 1 50); do [ -f "$dir/a/node0/data/CURRENT" ] && break; sleep 0.1; done
+sleep 0.5
+expect_failure "second node on one data dir" "in use by another process" "$cairnd" --config "$dir/a/node0/config.json"
+kill -0 "$first"  # the first one still runs
+ls "$dir/a/node0" | grep -q damaged && { echo "the running node's data was set aside"; exit 1; }
+kill -TERM "$first"
+wait "$first" || true
 
 # A data dir that holds another chain: node 0 of chain b pointed at chain a's data.
 "$cairn" testnet --validators 4 --out "$dir/b" --base-port $((port + 100)) --chain-id other-chain >/dev/null
