@@ -20,7 +20,7 @@ class VoteCollector {
   // votes for one statement. Votes are gathered per statement: safety comes from each
   // voter voting once per round, not from the aggregator, which only checks that a
   // quorum signed one statement. A validator that votes for two statements in a round
-  // is an equivocator: it is counted (the evidence of issue 8 starts here), and anything
+  // is an equivocator: it is counted (EquivocationDetector makes the evidence), and anything
   // beyond its second statement is ignored so that it cannot grow the collector.
   std::optional<v1::QuorumCertificate> Add(const v1::Vote& vote, const Committee& committee);
   void DropBelow(uint64_t round);

@@ -439,7 +439,7 @@ void Node::OnCommitted(const consensus::CommitAction& action) {
   Status committed = engine_->Commit(action);
   // The ledger stays at its last good block; consensus cannot go on without it.
   if (!committed.ok()) return Halt("ledger", "commit failed: " + committed.ToString());
-  if (ledger_->Governance().epoch() != committee_->epoch()) epoch_ended_ = true;
+  if (ledger_->epoch() != committee_->epoch()) epoch_ended_ = true;
   const uint64_t now = NowMs();
   std::vector<const v1::Block*> blocks;
   for (const auto& [block, certificate] : action.blocks) {
