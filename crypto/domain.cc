@@ -18,6 +18,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kAccountLeaf: return "account";
     case Purpose::kGovernance: return "governance";
     case Purpose::kEvidence: return "evidence";
+    case Purpose::kKeyRotation: return "key-rotation";
   }
   CAIRN_CHECK(false);
 }
@@ -87,6 +88,15 @@ Bytes VoteStatement::Payload() const {
   out.append(block_hash);
   out.push_back(commit_hash.empty() ? '\0' : '\1');
   out.append(commit_hash);
+  return out;
+}
+
+Bytes KeyRotationStatement::Payload() const {
+  Bytes out;
+  AppendU32(&out, static_cast<uint32_t>(name.size()));
+  out.append(name);
+  AppendU64(&out, epoch);
+  out.append(new_public_key);
   return out;
 }
 

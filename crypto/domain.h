@@ -29,6 +29,7 @@ enum class Purpose {
   kAccountLeaf,    // a state-tree leaf's value hash
   kGovernance,     // the governance state after a block (BlockHeader.governance_hash)
   kEvidence,       // a piece of equivocation evidence (leaf of BlockHeader.evidence_root)
+  kKeyRotation,    // a validator's old and new keys agreeing on the new one
 };
 
 // The tag string of a purpose, e.g. "tx".
@@ -77,6 +78,16 @@ struct TimeoutStatement {
   uint64_t epoch = 0;
   uint64_t round = 0;
   uint64_t high_qc_round = 0;
+  Bytes Payload() const;
+};
+
+// What a validator's current and new consensus keys both sign to rotate: payload =
+// u32be len(name) || name || u64be epoch || new_public_key. The epoch makes a signed
+// rotation useless once another set change has happened.
+struct KeyRotationStatement {
+  std::string name;
+  uint64_t epoch = 0;
+  Bytes new_public_key;  // 32 bytes
   Bytes Payload() const;
 };
 

@@ -128,7 +128,7 @@ struct BlockContext {
   BlockState& accounts;
   v1::GovernanceState& governance;
   std::vector<v1::ChangeProposal>& closed;
-  const GovernanceRules& rules;
+  const ExecutionEnv& env;
   uint64_t height;
 };
 
@@ -140,9 +140,13 @@ Result<OpResult> Apply(BlockContext& block, const v1::Account& sender, const v1:
     case v1::TxBody::kMint: return ApplyMint(state, sender, body.mint());
     case v1::TxBody::kSetRole: return ApplySetRole(state, sender, body.set_role());
     case v1::TxBody::kProposeValidatorChange:
-      return FromGovernance(ApplyPropose(block.governance, sender, body.propose_validator_change(), block.height, block.rules));
+      return FromGovernance(
+          ApplyPropose(block.governance, sender, body.propose_validator_change(), block.height, block.env.rules));
     case v1::TxBody::kVoteValidatorChange:
-      return FromGovernance(ApplyVote(block.governance, sender, body.vote_validator_change(), block.rules, block.closed));
+      return FromGovernance(ApplyVote(block.governance, sender, body.vote_validator_change(), block.env.rules, block.closed));
+    case v1::TxBody::kRotateValidatorKey:
+      return FromGovernance(ApplyRotate(block.governance, sender, body.rotate_validator_key(), block.height,
+                                        block.env.chain_id, block.env.verifier));
     case v1::TxBody::OPERATION_NOT_SET: break;
   }
   // CheckTransaction admits no body without an operation.
@@ -159,12 +163,12 @@ uint64_t BalanceOf(const v1::Account& account, std::string_view asset) {
 }
 
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1::GovernanceState& governance,
-                                             const GovernanceRules& rules, uint64_t height,
+                                             const ExecutionEnv& env, uint64_t height,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy) {
   BlockState state(base);
   ExecutionOutcome outcome;
   outcome.governance = governance;
-  BlockContext block{state, outcome.governance, outcome.closed_proposals, rules, height};
+  BlockContext block{state, outcome.governance, outcome.closed_proposals, env, height};
   outcome.receipts.reserve(txs.size());
   for (uint32_t input = 0; input < txs.size(); ++input) {
     const CheckedTx& tx = txs[input];
@@ -204,7 +208,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1
     }
   }
   outcome.changed = state.TakeChanges();
-  EndBlock(outcome.governance, height, rules, outcome.closed_proposals);
+  EndBlock(outcome.governance, height, env.rules, outcome.closed_proposals);
   return outcome;
 }
 

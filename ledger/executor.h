@@ -64,12 +64,20 @@ struct ExecutionOutcome {
   std::vector<v1::ChangeProposal> closed_proposals;
 };
 
+// What execution needs besides the state: the chain, the governance rules, and the
+// signature checks of operations that carry signatures (key rotations).
+struct ExecutionEnv {
+  std::string_view chain_id;
+  const GovernanceRules& rules;
+  crypto::SignatureVerifier& verifier;
+};
+
 // Executes `txs` (each already through CheckTransaction) as block `height` on the
 // account state `state` and the governance state `governance`, then ends the block
 // (governance.h: EndBlock). Receipts and `touched` use positions in the block, which
 // differ from input positions only when transactions were dropped.
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, const v1::GovernanceState& governance,
-                                             const GovernanceRules& rules, uint64_t height,
+                                             const ExecutionEnv& env, uint64_t height,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy);
 
 // The balance of `asset` in `account`, zero when it holds none.

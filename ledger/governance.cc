@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "crypto/domain.h"
+#include "crypto/ed25519.h"
 
 namespace cairn::ledger {
 
@@ -42,7 +43,12 @@ void Apply(v1::ValidatorSet& set, const v1::ValidatorChange& change) {
     case v1::ValidatorChange::KIND_REMOVE: set.mutable_validators()->erase(set.mutable_validators()->begin() + index); return;
     case v1::ValidatorChange::KIND_UPDATE: {
       v1::ValidatorInfo* member = set.mutable_validators(index);
-      if (!info.public_key().empty()) member->set_public_key(info.public_key());
+      if (!info.public_key().empty()) {
+        // A rotation names the links' key it keeps; an admin's key change clears it
+        // (the node restarts with the new key as its node key too).
+        member->set_public_key(info.public_key());
+        member->set_network_key(info.network_key());
+      }
       if (!info.address().empty()) member->set_address(info.address());
       return;
     }
@@ -105,6 +111,7 @@ Status CheckValidatorChange(const v1::ValidatorChange& change) {
   if (!info.public_key().empty() && info.public_key().size() != 32) {
     return Status::InvalidArgument("validator key must be 32 bytes, got " + std::to_string(info.public_key().size()));
   }
+  if (!info.network_key().empty()) return Status::InvalidArgument("network_key is set by key rotations only");
   if (info.address().size() > kMaxValidatorAddressLength) {
     return Status::InvalidArgument("validator address is longer than " + std::to_string(kMaxValidatorAddressLength) + " characters");
   }
@@ -162,6 +169,48 @@ GovernanceResult ApplyPropose(v1::GovernanceState& state, const v1::Account& sen
   proposal->add_approvals(sender.address());
   proposal->set_status(rules.admin_threshold <= 1 ? v1::PROPOSAL_APPROVED : v1::PROPOSAL_PENDING);
   return {v1::TX_OK, "proposal " + std::to_string(proposal->id())};
+}
+
+Bytes KeyRotationMessage(std::string_view chain_id, const std::string& name, uint64_t epoch, ByteView new_public_key) {
+  crypto::KeyRotationStatement statement{name, epoch, Bytes(new_public_key)};
+  return crypto::DomainMessage(crypto::Purpose::kKeyRotation, chain_id, statement.Payload());
+}
+
+GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& sender, const v1::RotateValidatorKey& op,
+                             uint64_t height, std::string_view chain_id, crypto::SignatureVerifier& verifier) {
+  const int index = IndexOfName(state.validators(), op.name());
+  if (index < 0) return Invalid("no validator is named " + op.name());
+  for (const v1::ChangeProposal& p : state.open()) {
+    if (p.change().validator().name() == op.name() && p.status() == v1::PROPOSAL_APPROVED) {
+      return Invalid("a change of validator " + op.name() + " is already waiting for the boundary");
+    }
+  }
+  const v1::ValidatorInfo& member = state.validators().validators(index);
+  auto old_key = crypto::PublicKey::FromBytes(member.public_key());
+  auto new_key = crypto::PublicKey::FromBytes(op.new_public_key());
+  if (!old_key.ok() || !new_key.ok()) return Invalid("a key is not a valid Ed25519 public key");
+  const Bytes message = KeyRotationMessage(chain_id, op.name(), state.epoch(), op.new_public_key());
+  if (!verifier.Verify(*old_key, message, op.old_key_signature())) {
+    return Invalid("the rotation is not signed by " + op.name() + "'s current key for epoch " + std::to_string(state.epoch()));
+  }
+  if (!verifier.Verify(*new_key, message, op.new_key_signature())) return Invalid("the rotation is not signed by the new key");
+  v1::ValidatorChange change;
+  change.set_kind(v1::ValidatorChange::KIND_UPDATE);
+  change.mutable_validator()->set_name(op.name());
+  change.mutable_validator()->set_public_key(op.new_public_key());
+  change.mutable_validator()->set_network_key(LinkKeyOf(member));
+  if (Status fits = FitsSet(ProjectedSet(state), change); !fits.ok()) return Invalid(fits.message());
+  if (static_cast<size_t>(state.open_size()) >= kMaxOpenProposals) {
+    return Invalid(std::to_string(kMaxOpenProposals) + " proposals are open; vote on those first");
+  }
+  v1::ChangeProposal* proposal = state.add_open();
+  proposal->set_id(state.next_proposal_id());
+  state.set_next_proposal_id(state.next_proposal_id() + 1);
+  *proposal->mutable_change() = std::move(change);
+  proposal->set_proposer(sender.address());
+  proposal->set_proposed_height(height);
+  proposal->set_status(v1::PROPOSAL_APPROVED);  // the validator's own keys approved it
+  return {v1::TX_OK, "proposal " + std::to_string(proposal->id()) + ": key rotation of " + op.name()};
 }
 
 GovernanceResult ApplyVote(v1::GovernanceState& state, const v1::Account& sender, const v1::VoteValidatorChange& op,

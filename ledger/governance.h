@@ -19,6 +19,7 @@
 #include "cairn/v1/state.pb.h"
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
+#include "crypto/verifier.h"
 
 namespace cairn::ledger {
 
@@ -62,5 +63,17 @@ GovernanceResult ApplyVote(v1::GovernanceState& state, const v1::Account& sender
 // (closing them into `closed`). True when the epoch changed.
 bool EndBlock(v1::GovernanceState& state, uint64_t height, const GovernanceRules& rules,
               std::vector<v1::ChangeProposal>& closed);
+
+// A validator's key rotation (no admin votes: both keys signed it). It becomes an
+// approved update of the validator's key, keeping its link identity, at the next
+// boundary.
+GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& sender, const v1::RotateValidatorKey& op,
+                             uint64_t height, std::string_view chain_id, crypto::SignatureVerifier& verifier);
+// What both keys sign for a rotation in `epoch`.
+Bytes KeyRotationMessage(std::string_view chain_id, const std::string& name, uint64_t epoch, ByteView new_public_key);
+// The key a validator's peer links present (ValidatorInfo.network_key, else its key).
+inline const std::string& LinkKeyOf(const v1::ValidatorInfo& v) {
+  return v.network_key().empty() ? v.public_key() : v.network_key();
+}
 
 }  // namespace cairn::ledger

@@ -74,6 +74,21 @@ Status CheckOperation(const v1::TxBody& body) {
       }
       return CheckValidatorChange(op.change()).Annotate("propose_validator_change");
     }
+    case v1::TxBody::kRotateValidatorKey: {
+      const auto& op = body.rotate_validator_key();
+      if (HasUnknownFields(op)) return Status::InvalidArgument("rotate_validator_key has unknown fields");
+      if (op.name().empty() || op.name().size() > kMaxValidatorNameLength) {
+        return Status::InvalidArgument("rotate_validator_key.name must be 1 to " + std::to_string(kMaxValidatorNameLength) +
+                                       " characters");
+      }
+      if (op.new_public_key().size() != crypto::kPublicKeySize) {
+        return Status::InvalidArgument("rotate_validator_key.new_public_key must be 32 bytes");
+      }
+      if (op.old_key_signature().size() != 64 || op.new_key_signature().size() != 64) {
+        return Status::InvalidArgument("rotate_validator_key signatures must be 64 bytes");
+      }
+      return Status::Ok();
+    }
     case v1::TxBody::kVoteValidatorChange: {
       const auto& op = body.vote_validator_change();
       if (HasUnknownFields(op)) return Status::InvalidArgument("vote_validator_change has unknown fields");

@@ -171,7 +171,16 @@ Status Node::MakeConsensus() {
   context_ = std::make_unique<consensus::Context>(
       consensus::Context{genesis_.chain_id(), *committee_, start.root.hash, start.root.height});
   leaders_ = std::make_unique<consensus::RoundRobinLeaders>(committee_->size());
-  self_ = committee_->IndexOf(key_->public_key());
+  // Validators are found on the network by their link keys (a validator that rotated its
+  // consensus key keeps its node key for links), and this node by its own.
+  link_keys_.clear();
+  for (const v1::ValidatorInfo& v : start.validators.validators()) {
+    CAIRN_ASSIGN_OR_RETURN(crypto::PublicKey link, crypto::PublicKey::FromBytes(ledger::LinkKeyOf(v)));
+    link_keys_.push_back(link);
+  }
+  self_ = ValidatorIndexOf(key_->public_key());
+  const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;
+  if (self_ && signing_key == nullptr) self_.reset();
   UpdateAllowedPeers();
 
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
@@ -212,16 +221,42 @@ Status Node::MakeConsensus() {
                                   .idle_proposal_delay_ms = round_timeout_ms_ / 2,
                                   .min_block_interval_ms = min_block_interval_ms_,
                                   .max_future_timestamp_ms = kMaxFutureTimestampMs};
-  replica_ = std::make_unique<consensus::Replica>(config, self_ ? key_.get() : nullptr, *engine_, verifier_, *leaders_,
+  replica_ = std::make_unique<consensus::Replica>(config, self_ ? signing_key : nullptr, *engine_, verifier_, *leaders_,
                                                   std::move(recovered));
   return Status::Ok();
 }
 
+std::optional<uint32_t> Node::ValidatorIndexOf(const crypto::PublicKey& link_key) const {
+  for (uint32_t i = 0; i < link_keys_.size(); ++i) {
+    if (link_keys_[i] == link_key) return i;
+  }
+  return std::nullopt;
+}
+
+const crypto::PrivateKey* Node::SigningKeyFor(const crypto::PublicKey& consensus_key) {
+  if (key_->public_key() == consensus_key) return key_.get();
+  if (consensus_key_ && consensus_key_->public_key() == consensus_key) return consensus_key_.get();
+  // The set names a rotated key for this validator: it takes effect now, from the file
+  // the operator put next to the node key (no restart).
+  const std::string next = config_.key_file() + ".next";
+  auto loaded = crypto::PrivateKey::ReadFile(next);
+  if (loaded.ok() && loaded->public_key() == consensus_key) {
+    consensus_key_ = std::make_unique<crypto::PrivateKey>(std::move(loaded).value());
+    LogInfo("consensus", "signing with the rotated consensus key " + Short(consensus_key) + " from " + next);
+    return consensus_key_.get();
+  }
+  LogError("consensus", "the validator set names consensus key " + consensus_key.hex() + " for this node, and neither " +
+                            config_.key_file() + " nor " + next + " holds it" +
+                            (loaded.ok() ? "" : " (" + loaded.status().ToString() + ")") +
+                            ": following without voting");
+  return nullptr;
+}
+
 void Node::UpdateAllowedPeers() {
-  std::set<crypto::PublicKey> allowed(committee_->keys().begin(), committee_->keys().end());
+  std::set<crypto::PublicKey> allowed(link_keys_.begin(), link_keys_.end());
   const v1::GovernanceState governance = ledger_->Governance();
   for (const v1::ChangeProposal& proposal : governance.open()) {
-    auto key = crypto::PublicKey::FromBytes(proposal.change().validator().public_key());
+    auto key = crypto::PublicKey::FromBytes(ledger::LinkKeyOf(proposal.change().validator()));
     if (key.ok()) allowed.insert(*key);
   }
   for (const auto& observer : config_.observers()) {
@@ -229,6 +264,12 @@ void Node::UpdateAllowedPeers() {
   }
   std::lock_guard lock(allowed_mu_);
   allowed_peers_ = std::move(allowed);
+  validator_links_ = std::set<crypto::PublicKey>(link_keys_.begin(), link_keys_.end());
+}
+
+bool Node::IsValidatorLink(const crypto::PublicKey& key) const {
+  std::lock_guard lock(allowed_mu_);
+  return validator_links_.count(key) > 0;
 }
 
 bool Node::IsAllowedPeer(const crypto::PublicKey& key) const {
@@ -377,8 +418,8 @@ void Node::Apply(consensus::Actions actions) {
       v1::PeerMessage envelope;
       *envelope.mutable_consensus() = std::move(broadcast->message);
       std::vector<crypto::PublicKey> others;
-      for (uint32_t i = 0; i < committee_->size(); ++i) {
-        if (!self_ || i != *self_) others.push_back(committee_->key(i));
+      for (uint32_t i = 0; i < link_keys_.size(); ++i) {
+        if (!self_ || i != *self_) others.push_back(link_keys_[i]);
       }
       transport_->SendToEach(others, envelope);
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
@@ -600,7 +641,7 @@ void Node::OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t
 void Node::SendConsensus(uint32_t to, v1::ConsensusMessage message) {
   v1::PeerMessage envelope;
   *envelope.mutable_consensus() = std::move(message);
-  transport_->Send(committee_->key(to), envelope);
+  transport_->Send(link_keys_.at(to), envelope);
 }
 
 void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message) {
@@ -623,7 +664,7 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
         sync_.CatchUpNow();
         return;
       }
-      const std::optional<uint32_t> sender = committee_->IndexOf(from);
+      const std::optional<uint32_t> sender = ValidatorIndexOf(from);
       if (!sender) return;  // observers take no part in consensus
       Apply(replica_->OnMessage(*sender, message.consensus(), NowMs()));
       return;
@@ -669,7 +710,7 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   // traffic for nothing; a transaction a link lost still arrives in the block that
   // commits it). What an observer's clients sent reaches the validators it links to,
   // and they relay it.
-  const bool relay = !committee_->IndexOf(from).has_value();
+  const bool relay = !IsValidatorLink(from);
   v1::PeerMessage forward;
   bool admitted = false;
   for (v1::Transaction& tx : *batch.mutable_transactions()) {

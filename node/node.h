@@ -71,6 +71,13 @@ class Node : public rpc::NodeApi {
   // configured observers. Called by MakeConsensus; read by the transport's thread.
   void UpdateAllowedPeers();
   bool IsAllowedPeer(const crypto::PublicKey& key) const;
+  // Whether `key` is a current validator's link key (any thread).
+  bool IsValidatorLink(const crypto::PublicKey& key) const;
+  // The current validator whose links present `link_key` (core thread).
+  std::optional<uint32_t> ValidatorIndexOf(const crypto::PublicKey& link_key) const;
+  // The private key for `consensus_key`: the node key, or a rotated key loaded from
+  // KEY_FILE.next once the set names it; null (logged) when the node has neither.
+  const crypto::PrivateKey* SigningKeyFor(const crypto::PublicKey& consensus_key);
   // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
@@ -95,7 +102,9 @@ class Node : public rpc::NodeApi {
   void TryResume();
 
   v1::NodeConfig config_;
-  std::unique_ptr<crypto::PrivateKey> key_;
+  std::unique_ptr<crypto::PrivateKey> key_;            // the node key: its links' identity
+  std::unique_ptr<crypto::PrivateKey> consensus_key_;  // a rotated consensus key, once in effect
+  std::vector<crypto::PublicKey> link_keys_;           // by validator index, current epoch
   v1::Genesis genesis_;
   std::optional<uint32_t> self_;  // validator index in the current epoch; none for an observer
   std::unique_ptr<consensus::Committee> committee_;
@@ -106,8 +115,9 @@ class Node : public rpc::NodeApi {
   size_t max_block_txs_ = 0;
   std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
   bool epoch_ended_ = false;  // a commit ended the epoch: Apply hands over when its batch is done
-  mutable std::mutex allowed_mu_;
+  mutable std::mutex allowed_mu_;  // guards allowed_peers_ and validator_links_ (read by other threads)
   std::set<crypto::PublicKey> allowed_peers_;
+  std::set<crypto::PublicKey> validator_links_;
 
   crypto::CachingVerifier verifier_{1 << 18};
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -34,5 +34,6 @@ int RunValidators(const std::vector<std::string>& args);
 int RunProposeValidator(const std::vector<std::string>& args);
 int RunVote(const std::vector<std::string>& args);
 int RunEvidence(const std::vector<std::string>& args);
+int RunRotateKey(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"validators", "the validator set of an epoch or height, and the open proposals to change it", RunValidators},
     {"propose-validator", "propose adding, removing or updating a validator (admins)", RunProposeValidator},
     {"vote", "approve or reject a validator-set proposal (admins)", RunVote},
+    {"rotate-key", "replace a validator's consensus key, signed by the old and the new key", RunRotateKey},
     {"evidence", "validators caught signing two conflicting messages, as the chain recorded them", RunEvidence},
     {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
     {"verify-proof", "check a saved transaction or account proof offline", RunVerifyProof},

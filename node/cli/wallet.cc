@@ -1,5 +1,5 @@
 // The commands that sign and submit: transfer, mint, create-account, set-role, and the
-// admins' propose-validator and vote. Each
+// admins' propose-validator and vote, and a validator's rotate-key. Each
 // reads the sender's key, asks the node for the chain id and the sender's nonce, signs,
 // submits, and with --wait waits for the commit and reports the receipt (a failed
 // receipt is a non-zero exit).
@@ -228,6 +228,36 @@ int RunVote(const std::vector<std::string>& args) {
                          body->mutable_vote_validator_change()->set_approve(approve);
                          return Status::Ok();
                        });
+}
+
+int RunRotateKey(const std::vector<std::string>& args) {
+  Common common;
+  std::string name, old_key_file, new_key_file;
+  po::options_description options("rotate-key options");
+  options.add_options()
+      ("name", po::value(&name)->required(), "the validator's name in the set")
+      ("old-key", po::value(&old_key_file)->required(), "its current consensus key file (the node key, before a first rotation)")
+      ("new-key", po::value(&new_key_file)->required(),
+       "the new key file; put it next to the node key as KEY_FILE.next, where the node loads it when the rotation takes effect");
+  AddCommon(options, &common);
+  return SignAndSubmit(
+      "usage: cairn rotate-key --key ACCOUNT_KEY --name NAME --old-key FILE --new-key FILE [--wait]\n"
+      "Both keys sign the rotation; it takes effect at the next epoch boundary, without a restart.",
+      options, common, args, [&](v1::TxBody* body) -> Status {
+        CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey old_key, crypto::PrivateKey::ReadFile(old_key_file));
+        CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey new_key, crypto::PrivateKey::ReadFile(new_key_file));
+        NodeClient client(common.node);
+        CAIRN_ASSIGN_OR_RETURN(v1::GetValidatorsResponse set, client.Validators(v1::GetValidatorsRequest()));
+        CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
+        const Bytes new_public = Bytes(new_key.public_key().bytes());
+        const Bytes message = ledger::KeyRotationMessage(status.chain_id(), name, set.validators().epoch(), new_public);
+        v1::RotateValidatorKey* op = body->mutable_rotate_validator_key();
+        op->set_name(name);
+        op->set_new_public_key(new_public);
+        op->set_old_key_signature(old_key.Sign(message));
+        op->set_new_key_signature(new_key.Sign(message));
+        return Status::Ok();
+      });
 }
 
 }  // namespace cairn::cli

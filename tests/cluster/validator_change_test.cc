@@ -1,10 +1,12 @@
-// A validator joins and leaves a running network of real processes under load: 4 -> 5
-// -> 4, the fifth started fresh once its addition has committed (issue 8).
+// Validator-set changes in a running network of real processes under load (issue 8): a
+// validator joins and leaves (4 -> 5 -> 4, the fifth started fresh once its addition
+// has committed), and a validator rotates its key without a restart.
 #include <signal.h>
 
 #include <gtest/gtest.h>
 
 #include "crypto/domain.h"
+#include "ledger/governance.h"
 #include "ledger/tx_check.h"
 #include "tests/cluster/chain_checks.h"
 #include "tests/cluster/cluster.h"
@@ -53,10 +55,10 @@ bool IsValidator(Cluster& cluster, int i) {
   return status && status->validator();
 }
 
-// Node 0's height grows by `blocks` within `limit`.
-bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit) {
-  const uint64_t from = cluster.Height(0);
-  return Cluster::WaitFor([&] { return cluster.Height(0) >= from + blocks; }, limit);
+// Node i's height grows by `blocks` within `limit`.
+bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int i = 0) {
+  const uint64_t from = cluster.Height(i);
+  return Cluster::WaitFor([&] { return cluster.Height(i) >= from + blocks; }, limit);
 }
 
 TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
@@ -114,6 +116,51 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   for (int i = 0; i < 4; ++i) cluster.Signal(i, SIGTERM);
   EXPECT_TRUE(AuditPasses(cluster, 0)) << "see " << cluster.dir() << "/audit-node0.log";
   EXPECT_TRUE(AuditPasses(cluster, 4)) << "see " << cluster.dir() << "/audit-node4.log";
+}
+
+TEST(ValidatorChange, AValidatorRotatesItsKeyWithoutARestart) {
+  Cluster cluster(4, 0, 10, {"--epoch-length", std::to_string(kEpochLength)});
+  struct KeepOnFailure {
+    Cluster& cluster;
+    ~KeepOnFailure() {
+      if (::testing::Test::HasFailure()) cluster.KeepDir();
+    }
+  } keep{cluster};
+  cluster.StartAll();
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  SteadyLoad load(cluster, 10, 2, test::TestSeed("AValidatorRotatesItsKeyWithoutARestart"));
+  load.Start();
+
+  // Node 3's operator puts the new key next to the node key and has both keys sign.
+  const auto old_key = crypto::PrivateKey::ReadFile(cluster.NodeDir(3) + "/node.key").value();
+  const crypto::PrivateKey new_key = crypto::PrivateKey::Generate();
+  ASSERT_TRUE(new_key.WriteFile(cluster.NodeDir(3) + "/node.key.next").ok());
+  const Bytes new_public(new_key.public_key().bytes());
+  const Bytes message = ledger::KeyRotationMessage(cluster.chain_id(), "node3", 0, new_public);
+  v1::TxBody body;
+  body.set_chain_id(cluster.chain_id());
+  body.set_nonce(1);
+  v1::RotateValidatorKey* op = body.mutable_rotate_validator_key();
+  op->set_name("node3");
+  op->set_new_public_key(new_public);
+  op->set_old_key_signature(old_key.Sign(message));
+  op->set_new_key_signature(new_key.Sign(message));
+  std::string hash;
+  ASSERT_TRUE(cluster.Submit(0, ledger::SignTransaction(cluster.client(), body), &hash).ok());
+
+  ASSERT_TRUE(Cluster::WaitFor([&] {
+    auto set = cluster.Validators(0);
+    return set && set->validators().epoch() == 1 && set->validators().validators(3).public_key() == new_public;
+  }, 90s)) << "the rotation never took effect";
+  ASSERT_TRUE(Cluster::WaitFor([&] { return IsValidator(cluster, 3); }, 30s));
+  // With node 0 down, a quorum needs node 3, which now signs with the new key.
+  cluster.Signal(0, SIGKILL);
+  EXPECT_TRUE(Advances(cluster, 5, 60s, 1)) << "no commits: node 3 does not sign with its new key";
+  load.Stop();
+  EXPECT_EQ(CountMissing(cluster, 1, load.Acknowledged()), 0u);
+  for (int i = 1; i < 4; ++i) cluster.Signal(i, SIGTERM);
+  EXPECT_TRUE(AuditPasses(cluster, 1)) << "see " << cluster.dir() << "/audit-node1.log";
+  EXPECT_TRUE(AuditPasses(cluster, 3)) << "see " << cluster.dir() << "/audit-node3.log";
 }
 
 }  // namespace

@@ -247,5 +247,43 @@ TEST_F(GovernanceAtThresholdOne, BlocksAfterTheLastOfAnEpochAreEmptyAndNeverComm
   EXPECT_EQ(start->head_qc.epoch(), 1u);
 }
 
+TEST_F(GovernanceAtThresholdOne, AValidatorRotatesItsKeySignedByBothKeysKeepingItsLinkKey) {
+  const crypto::PrivateKey& old_key = chain_.validator(2);
+  const crypto::PrivateKey& new_key = chain_.spare_validator(0);
+  auto rotation = [&](const crypto::PrivateKey& signer_old, const crypto::PrivateKey& signer_new, uint64_t epoch) {
+    const Bytes message = KeyRotationMessage(chain_.chain_id(), "validator-2", epoch, Bytes(new_key.public_key().bytes()));
+    v1::TxBody body;
+    v1::RotateValidatorKey* op = body.mutable_rotate_validator_key();
+    op->set_name("validator-2");
+    op->set_new_public_key(Bytes(new_key.public_key().bytes()));
+    op->set_old_key_signature(signer_old.Sign(message));
+    op->set_new_key_signature(signer_new.Sign(message));
+    return chain_.Sign(chain_.user(0), NextNonce(chain_.user(0)), body);  // any account may send it
+  };
+  Commit({rotation(chain_.validator(1), new_key, 0)});
+  EXPECT_EQ(LastReceipt().result(), v1::TX_INVALID_GOVERNANCE);
+  EXPECT_NE(LastReceipt().message().find("not signed by validator-2's current key"), std::string::npos);
+  Commit({rotation(old_key, chain_.validator(3), 0)});
+  EXPECT_NE(LastReceipt().message().find("not signed by the new key"), std::string::npos);
+
+  Commit({rotation(old_key, new_key, 0)});
+  ASSERT_EQ(LastReceipt().result(), v1::TX_OK) << LastReceipt().message();
+  EXPECT_NE(ledger_->Proposal(1)->status(), v1::PROPOSAL_PENDING);  // no admin vote needed
+  EXPECT_EQ(ledger_->Proposal(1)->approvals_size(), 0);
+  ASSERT_TRUE(chain_.CommitEmptyBlocksTo(*ledger_, 4).ok());
+  EXPECT_EQ(ledger_->Proposal(1)->status(), v1::PROPOSAL_APPLIED);
+  const v1::ValidatorSet set = ledger_->Governance().validators();
+  EXPECT_EQ(set.epoch(), 1u);
+  EXPECT_EQ(set.validators(2).public_key(), Bytes(new_key.public_key().bytes()));
+  EXPECT_EQ(LinkKeyOf(set.validators(2)), Bytes(old_key.public_key().bytes()));
+  // The next block is certified with the new key in validator 2's place.
+  Commit({});
+  EXPECT_EQ(ledger_->Governance().epoch(), 1u);
+
+  // The same signed rotation again: its epoch has passed and the old key is gone.
+  Commit({rotation(old_key, new_key, 0)});
+  EXPECT_EQ(LastReceipt().result(), v1::TX_INVALID_GOVERNANCE);
+}
+
 }  // namespace
 }  // namespace cairn::ledger
