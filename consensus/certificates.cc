@@ -80,6 +80,18 @@ Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
   return Status::Ok();
 }
 
+uint64_t ClaimedEpoch(const v1::ConsensusMessage& message) {
+  switch (message.kind_case()) {
+    case v1::ConsensusMessage::kProposal: {
+      v1::BlockHeader header;
+      return header.ParseFromString(message.proposal().block().header()) ? header.epoch() : 0;
+    }
+    case v1::ConsensusMessage::kVote: return message.vote().epoch();
+    case v1::ConsensusMessage::kTimeout: return message.timeout().epoch();
+    default: return 0;
+  }
+}
+
 uint64_t MaxHighQcRound(const v1::TimeoutCertificate& tc) {
   uint64_t max = 0;
   for (const auto& s : tc.signatures()) max = std::max(max, s.high_qc_round());

@@ -43,4 +43,8 @@ Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
                 crypto::SignatureVerifier& verifier);
 uint64_t MaxHighQcRound(const v1::TimeoutCertificate& tc);
 
+// The epoch a consensus message claims (0 for block requests and responses), read
+// before any check: only to notice that the sender has moved to a later epoch.
+uint64_t ClaimedEpoch(const v1::ConsensusMessage& message);
+
 }  // namespace cairn::consensus

@@ -66,6 +66,23 @@ v1::ValidatorSet ProjectedSet(const v1::GovernanceState& state) {
   return set;
 }
 
+// Opens a proposal of `change` after checking the bound and that it fits the set as the
+// approved ones will leave it; the new proposal, or why not.
+Result<v1::ChangeProposal*> Open(v1::GovernanceState& state, v1::ValidatorChange change, const v1::Account& proposer,
+                                 uint64_t height) {
+  if (static_cast<size_t>(state.open_size()) >= kMaxOpenProposals) {
+    return Status::FailedPrecondition(std::to_string(kMaxOpenProposals) + " proposals are open; vote on those first");
+  }
+  CAIRN_RETURN_IF_ERROR(FitsSet(ProjectedSet(state), change));
+  v1::ChangeProposal* proposal = state.add_open();
+  proposal->set_id(state.next_proposal_id());
+  state.set_next_proposal_id(state.next_proposal_id() + 1);
+  *proposal->mutable_change() = std::move(change);
+  proposal->set_proposer(proposer.address());
+  proposal->set_proposed_height(height);
+  return proposal;
+}
+
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& sorted, const std::string& address) {
   return std::binary_search(sorted.begin(), sorted.end(), address);
 }
@@ -156,16 +173,9 @@ Status FitsSet(const v1::ValidatorSet& set, const v1::ValidatorChange& change) {
 GovernanceResult ApplyPropose(v1::GovernanceState& state, const v1::Account& sender,
                               const v1::ProposeValidatorChange& op, uint64_t height, const GovernanceRules& rules) {
   if (sender.role() != v1::ROLE_ADMIN) return {v1::TX_PERMISSION_DENIED, "only admins propose validator changes"};
-  if (static_cast<size_t>(state.open_size()) >= kMaxOpenProposals) {
-    return Invalid(std::to_string(kMaxOpenProposals) + " proposals are open; vote on those first");
-  }
-  if (Status fits = FitsSet(ProjectedSet(state), op.change()); !fits.ok()) return Invalid(fits.message());
-  v1::ChangeProposal* proposal = state.add_open();
-  proposal->set_id(state.next_proposal_id());
-  state.set_next_proposal_id(state.next_proposal_id() + 1);
-  *proposal->mutable_change() = op.change();
-  proposal->set_proposer(sender.address());
-  proposal->set_proposed_height(height);
+  auto opened = Open(state, op.change(), sender, height);
+  if (!opened.ok()) return Invalid(opened.status().message());
+  v1::ChangeProposal* proposal = *opened;
   proposal->add_approvals(sender.address());
   proposal->set_status(rules.admin_threshold <= 1 ? v1::PROPOSAL_APPROVED : v1::PROPOSAL_PENDING);
   return {v1::TX_OK, "proposal " + std::to_string(proposal->id())};
@@ -199,16 +209,9 @@ GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& send
   change.mutable_validator()->set_name(op.name());
   change.mutable_validator()->set_public_key(op.new_public_key());
   change.mutable_validator()->set_network_key(LinkKeyOf(member));
-  if (Status fits = FitsSet(ProjectedSet(state), change); !fits.ok()) return Invalid(fits.message());
-  if (static_cast<size_t>(state.open_size()) >= kMaxOpenProposals) {
-    return Invalid(std::to_string(kMaxOpenProposals) + " proposals are open; vote on those first");
-  }
-  v1::ChangeProposal* proposal = state.add_open();
-  proposal->set_id(state.next_proposal_id());
-  state.set_next_proposal_id(state.next_proposal_id() + 1);
-  *proposal->mutable_change() = std::move(change);
-  proposal->set_proposer(sender.address());
-  proposal->set_proposed_height(height);
+  auto opened = Open(state, std::move(change), sender, height);
+  if (!opened.ok()) return Invalid(opened.status().message());
+  v1::ChangeProposal* proposal = *opened;
   proposal->set_status(v1::PROPOSAL_APPROVED);  // the validator's own keys approved it
   return {v1::TX_OK, "proposal " + std::to_string(proposal->id()) + ": key rotation of " + op.name()};
 }

@@ -54,20 +54,6 @@ constexpr std::chrono::milliseconds kGossipDelay{5};
 
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
-// The epoch a consensus message claims (0 for block requests and responses), read
-// before any check: only to notice that peers have moved to a later epoch.
-uint64_t EpochOf(const v1::ConsensusMessage& message) {
-  switch (message.kind_case()) {
-    case v1::ConsensusMessage::kProposal: {
-      v1::BlockHeader header;
-      return header.ParseFromString(message.proposal().block().header()) ? header.epoch() : 0;
-    }
-    case v1::ConsensusMessage::kVote: return message.vote().epoch();
-    case v1::ConsensusMessage::kTimeout: return message.timeout().epoch();
-    default: return 0;
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
@@ -658,7 +644,7 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
       return;
     case v1::PeerMessage::kConsensus: {
       if (syncing_) return;  // consensus waits until sync has caught up
-      if (EpochOf(message.consensus()) > committee_->epoch()) {
+      if (consensus::ClaimedEpoch(message.consensus()) > committee_->epoch()) {
         // The sender has committed the last block of our epoch and moved on; this node
         // learns the next set only from that block, which it must fetch.
         sync_.CatchUpNow();
@@ -672,30 +658,9 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
     case v1::PeerMessage::kSyncRequest: {
       const auto& request = message.sync_request();
       v1::PeerMessage reply;
-      v1::SyncResponse* response = reply.mutable_sync_response();
-      const uint64_t first = std::max<uint64_t>(request.from_height(), 1);
-      response->set_from_height(first);
-      const int max_blocks = static_cast<int>(std::min(request.max_blocks(), kMaxSyncBlocks));
-      size_t bytes = 0;
-      std::optional<uint64_t> epoch;
-      for (uint64_t h = first; h <= ledger_->height() && response->blocks_size() < max_blocks; ++h) {
-        auto stored = ledger_->GetBlock(h);
-        if (!stored.ok() || !stored->certificate) break;
-        // One epoch per response: the receiver learns the next epoch's set from the
-        // last block of this one, which the finality certificate below proves final.
-        if (epoch && stored->header.epoch() != *epoch) break;
-        epoch = stored->header.epoch();
-        const size_t size = stored->block.ByteSizeLong() + stored->certificate->ByteSizeLong();
-        if (response->blocks_size() > 0 && bytes + size > kSyncResponseBudgetBytes) break;
-        bytes += size;
-        v1::CertifiedBlock* out = response->add_blocks();
-        *out->mutable_block() = std::move(stored->block);
-        *out->mutable_certificate() = std::move(*stored->certificate);
-      }
-      if (response->blocks_size() > 0) {
-        const uint64_t last = first + static_cast<uint64_t>(response->blocks_size()) - 1;
-        if (auto proof = ledger_->FinalityProof(last); proof.ok() && *proof) *response->mutable_finality() = **proof;
-      }
+      *reply.mutable_sync_response() = BuildSyncResponse(*ledger_, request.from_height(),
+                                                         std::min(request.max_blocks(), kMaxSyncBlocks),
+                                                         kSyncResponseBudgetBytes);
       transport_->Send(from, reply);
       return;
     }

@@ -1,5 +1,8 @@
 #include "node/sync_apply.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "crypto/domain.h"
 #include "node/certificate_check.h"
 
@@ -15,6 +18,32 @@ SyncOutcome Lied(std::string why) {
 }
 
 }  // namespace
+
+v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_height, uint32_t max_blocks,
+                                   size_t budget_bytes) {
+  v1::SyncResponse response;
+  const uint64_t first = std::max<uint64_t>(from_height, 1);
+  response.set_from_height(first);
+  size_t bytes = 0;
+  std::optional<uint64_t> epoch;
+  for (uint64_t h = first; h <= ledger.height() && static_cast<uint32_t>(response.blocks_size()) < max_blocks; ++h) {
+    auto stored = ledger.GetBlock(h);
+    if (!stored.ok() || !stored->certificate) break;
+    if (epoch && stored->header.epoch() != *epoch) break;
+    epoch = stored->header.epoch();
+    const size_t size = stored->block.ByteSizeLong() + stored->certificate->ByteSizeLong();
+    if (response.blocks_size() > 0 && bytes + size > budget_bytes) break;
+    bytes += size;
+    v1::CertifiedBlock* out = response.add_blocks();
+    *out->mutable_block() = std::move(stored->block);
+    *out->mutable_certificate() = std::move(*stored->certificate);
+  }
+  if (response.blocks_size() > 0) {
+    const uint64_t last = first + static_cast<uint64_t>(response.blocks_size()) - 1;
+    if (auto proof = ledger.FinalityProof(last); proof.ok() && *proof) *response.mutable_finality() = **proof;
+  }
+  return response;
+}
 
 SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
                               const v1::SyncResponse& response) {

@@ -20,6 +20,13 @@ struct SyncOutcome {
   std::string why;
 };
 
+// The answer to a SyncRequest from `ledger`: committed blocks from `from_height` (at
+// least 1) with their certificates, at most `max_blocks` and `budget_bytes` (at least
+// one block), never past the last block of the first block's epoch (the receiver learns
+// the next set from it), and the certificate proving the last one final.
+v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_height, uint32_t max_blocks,
+                                   size_t budget_bytes);
+
 // Requires response.from_height() <= ledger.height() + 1 (the caller buffers the rest).
 // Certificates are checked against the set of the ledger's current epoch; blocks of a
 // later epoch are left for the next response (the last block of an epoch changes the

@@ -45,6 +45,14 @@ class Admin {
   uint64_t nonce_ = 0;
 };
 
+// A failed test keeps the cluster's folder (logs, data) for a look.
+struct KeepOnFailure {
+  Cluster& cluster;
+  ~KeepOnFailure() {
+    if (::testing::Test::HasFailure()) cluster.KeepDir();
+  }
+};
+
 size_t SetSize(Cluster& cluster, int i) {
   auto set = cluster.Validators(i);
   return set ? static_cast<size_t>(set->validators().validators_size()) : 0;
@@ -64,13 +72,7 @@ bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int
 TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   // Node 4 starts as an allowed observer's slot with its own key and an empty disk.
   Cluster cluster(4, 1, 20, {"--epoch-length", std::to_string(kEpochLength)});
-  // A failed run keeps the cluster's folder (logs, data) for a look.
-  struct KeepOnFailure {
-    Cluster& cluster;
-    ~KeepOnFailure() {
-      if (::testing::Test::HasFailure()) cluster.KeepDir();
-    }
-  } keep{cluster};
+  KeepOnFailure keep{cluster};
   for (int i = 0; i < 4; ++i) cluster.Start(i);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
   SteadyLoad load(cluster, 20, 4, test::TestSeed("AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain"));
@@ -120,12 +122,7 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
 
 TEST(ValidatorChange, AValidatorRotatesItsKeyWithoutARestart) {
   Cluster cluster(4, 0, 10, {"--epoch-length", std::to_string(kEpochLength)});
-  struct KeepOnFailure {
-    Cluster& cluster;
-    ~KeepOnFailure() {
-      if (::testing::Test::HasFailure()) cluster.KeepDir();
-    }
-  } keep{cluster};
+  KeepOnFailure keep{cluster};
   cluster.StartAll();
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
   SteadyLoad load(cluster, 10, 2, test::TestSeed("AValidatorRotatesItsKeyWithoutARestart"));

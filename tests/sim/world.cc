@@ -79,20 +79,6 @@ uint64_t RoundOf(const v1::ConsensusMessage& m) {
   }
 }
 
-// The epoch a message claims (0 for block requests and responses).
-uint64_t EpochOf(const v1::ConsensusMessage& m) {
-  switch (m.kind_case()) {
-    case v1::ConsensusMessage::kProposal: {
-      v1::BlockHeader header;
-      header.ParseFromString(m.proposal().block().header());
-      return header.epoch();
-    }
-    case v1::ConsensusMessage::kVote: return m.vote().epoch();
-    case v1::ConsensusMessage::kTimeout: return m.timeout().epoch();
-    default: return 0;
-  }
-}
-
 const char* KindOf(const v1::ConsensusMessage& m) {
   switch (m.kind_case()) {
     case v1::ConsensusMessage::kProposal: return "proposal";
@@ -305,19 +291,7 @@ class World {
     const ledger::Ledger& from = *instances_[source].ledger;
     bool moved = false;
     while (in.ledger->height() < from.height()) {
-      v1::SyncResponse response;
-      response.set_from_height(in.ledger->height() + 1);
-      std::optional<uint64_t> epoch;
-      for (uint64_t h = response.from_height(); h <= from.height() && response.blocks_size() < 64; ++h) {
-        ledger::StoredBlock stored = from.GetBlock(h).value();
-        if (epoch && stored.header.epoch() != *epoch) break;
-        epoch = stored.header.epoch();
-        v1::CertifiedBlock* out = response.add_blocks();
-        *out->mutable_block() = stored.block;
-        *out->mutable_certificate() = *stored.certificate;
-      }
-      const uint64_t last = response.from_height() + static_cast<uint64_t>(response.blocks_size()) - 1;
-      if (auto proof = from.FinalityProof(last); proof.ok() && *proof) *response.mutable_finality() = **proof;
+      const v1::SyncResponse response = node::BuildSyncResponse(from, in.ledger->height() + 1, 64, 8u << 20);
       const consensus::Context context = node::CurrentEpochContext(*in.ledger).value();
       node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, response);
       if (outcome.lied || !outcome.why.empty()) {
@@ -402,7 +376,7 @@ class World {
         if (!in.up) return;
         // The sender's place in this instance's set; a later epoch means this one is
         // behind (node.cc: OnPeerMessage).
-        if (EpochOf(*e.message) > in.context->committee.epoch()) {
+        if (consensus::ClaimedEpoch(*e.message) > in.context->committee.epoch()) {
           CatchUp(e.instance);
           return;
         }
@@ -537,16 +511,13 @@ class World {
     for (const v1::Evidence& evidence : block.evidence()) {
       if (first_time) ++result_.evidence_committed;
       const v1::ValidatorSet set = ledger.ValidatorSet(ledger::EpochOfEvidence(evidence)).value();
-      const uint32_t signer = evidence.has_double_vote()
-                                  ? evidence.double_vote().first().voter()
-                                  : [&] {
-                                      v1::BlockHeader header;
-                                      header.ParseFromString(evidence.double_proposal().first().header());
-                                      return header.proposer();
-                                    }();
-      const std::string& key = set.validators(static_cast<int>(signer)).public_key();
+      auto offence = ledger::CheckEvidence(chain_.chain_id(), evidence, set, verifier_);
+      if (!offence.ok()) {
+        result_.safety_violation = true;
+        return Violation("committed evidence does not verify: " + offence.status().ToString());
+      }
       for (int v = 0; v < s_.validators + s_.spares; ++v) {
-        if (chain_.validator(v).public_key().bytes() != key) continue;
+        if (chain_.validator(v).public_key().bytes() != offence->signer_key) continue;
         const bool twinned = std::find(s_.twins.begin(), s_.twins.end(), static_cast<uint32_t>(v)) != s_.twins.end();
         // (With a safety rule turned off, honest replicas do equivocate: what that run
         // must show is the fork that follows.)

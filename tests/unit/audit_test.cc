@@ -13,6 +13,14 @@
 namespace cairn::ledger {
 namespace {
 
+// Audits `store` (a node's data) as `cairn audit --data` does.
+Result<AuditReport> AuditStore(const test::TestChain& chain, const MemoryStore& store,
+                               crypto::SignatureVerifier& verifier) {
+  StoreAuditSource source(store);
+  auto check = node::MakeCertificateCheck(chain.chain_id(), BuildGenesisState(chain.genesis()).block_hash, verifier);
+  return AuditChain(chain.genesis(), source, check, &store);
+}
+
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -26,11 +34,7 @@ class AuditTest : public ::testing::Test {
       ASSERT_TRUE(chain_.CommitBlock(*ledger_, txs).ok());
     }
   }
-  Result<AuditReport> Audit() {
-    StoreAuditSource source(*store_);
-    auto check = node::MakeCertificateCheck(chain_.chain_id(), BuildGenesisState(chain_.genesis()).block_hash, verifier_);
-    return AuditChain(chain_.genesis(), source, check, store_);
-  }
+  Result<AuditReport> Audit() { return AuditStore(chain_, *store_, verifier_); }
   // Asserts that the audit fails at `height` naming `check`.
   void ExpectCaught(uint64_t height, const std::string& check) {
     auto report = Audit();
@@ -144,11 +148,7 @@ class AuditAcrossEpochsTest : public ::testing::Test {
     qc.ParseFromString(store_->Get(key).value().value());
     return qc;
   }
-  Result<AuditReport> Audit() {
-    StoreAuditSource source(*store_);
-    auto check = node::MakeCertificateCheck(chain_.chain_id(), BuildGenesisState(chain_.genesis()).block_hash, verifier_);
-    return AuditChain(chain_.genesis(), source, check, store_);
-  }
+  Result<AuditReport> Audit() { return AuditStore(chain_, *store_, verifier_); }
 
   test::TestChain chain_{{.admin_threshold = 1, .epoch_length = 3}};
   crypto::DirectVerifier verifier_;
