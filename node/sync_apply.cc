@@ -24,9 +24,14 @@ v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_h
   v1::SyncResponse response;
   const uint64_t first = std::max<uint64_t>(from_height, 1);
   response.set_from_height(first);
+  auto proof_of = [&ledger](uint64_t height) {
+    auto proof = ledger.FinalityProof(height);
+    return proof.ok() ? std::move(*proof) : std::nullopt;
+  };
   size_t bytes = 0;
   std::optional<uint64_t> epoch;
-  for (uint64_t h = first; h <= ledger.height() && static_cast<uint32_t>(response.blocks_size()) < max_blocks; ++h) {
+  std::optional<v1::QuorumCertificate> proof;  // of the last block, once it is past max_blocks
+  for (uint64_t h = first; h <= ledger.height(); ++h) {
     auto stored = ledger.GetBlock(h);
     if (!stored.ok() || !stored->certificate) break;
     if (epoch && stored->header.epoch() != *epoch) break;
@@ -37,11 +42,14 @@ v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_h
     v1::CertifiedBlock* out = response.add_blocks();
     *out->mutable_block() = std::move(stored->block);
     *out->mutable_certificate() = std::move(*stored->certificate);
+    // Past max_blocks only until a block has its own proof: a block committed as an
+    // ancestor is proven by a later one, and a response ending on it would let the
+    // receiver commit nothing, however often it asked (a window of one such block, the
+    // rest of its batch buffered above it, wedged sync).
+    if (static_cast<uint32_t>(response.blocks_size()) >= max_blocks && (proof = proof_of(h))) break;
   }
-  if (response.blocks_size() > 0) {
-    const uint64_t last = first + static_cast<uint64_t>(response.blocks_size()) - 1;
-    if (auto proof = ledger.FinalityProof(last); proof.ok() && *proof) *response.mutable_finality() = **proof;
-  }
+  if (!proof && response.blocks_size() > 0) proof = proof_of(first + static_cast<uint64_t>(response.blocks_size()) - 1);
+  if (proof) *response.mutable_finality() = std::move(*proof);
   return response;
 }
 

@@ -21,9 +21,10 @@ struct SyncOutcome {
 };
 
 // The answer to a SyncRequest from `ledger`: committed blocks from `from_height` (at
-// least 1) with their certificates, at most `max_blocks` and `budget_bytes` (at least
-// one block), never past the last block of the first block's epoch (the receiver learns
-// the next set from it), and the certificate proving the last one final.
+// least 1) with their certificates, at most `max_blocks` unless more are needed to reach
+// a block with its own proof, at most `budget_bytes` (at least one block), never past
+// the last block of the first block's epoch (the receiver learns the next set from it),
+// and the certificate proving the last one final.
 v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_height, uint32_t max_blocks,
                                    size_t budget_bytes);
 

@@ -122,5 +122,37 @@ TEST_F(SyncApplyTest, OverlapMustMatchWhatIsCommitted) {
   EXPECT_NE(outcome.why.find("differs from our committed block"), std::string::npos) << outcome.why;
 }
 
+// Commits the next block on `ledger` in `round`, its certificate naming `commit_hash`.
+Status CommitInRound(const test::TestChain& chain, ledger::Ledger& ledger, uint64_t round, ByteView commit_hash) {
+  ledger::BlockTemplate t;
+  t.round = round;
+  t.proposer = static_cast<uint32_t>(round % 4);
+  t.timestamp_ms = ledger.head_header().timestamp_ms() + 1000;
+  CAIRN_ASSIGN_OR_RETURN(t.parent_qc, chain.HeadCertificate(ledger));
+  CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
+  return ledger.Commit(executed, chain.Certify(executed.block, commit_hash));
+}
+
+TEST_F(SyncApplyTest, AResponseDoesNotEndOnABlockOnlyALaterBlockProves) {
+  // Rounds 2, 4, 5: block 2's certificate (round 4, after a gap) commits nothing, block
+  // 3's names block 2, which commits block 1 as its ancestor. Block 1 has no proof of its
+  // own, so a response ending on it would let the receiver commit nothing.
+  auto source = Open();
+  ASSERT_TRUE(CommitInRound(chain_, *source, 2, {}).ok());
+  ASSERT_TRUE(CommitInRound(chain_, *source, 4, {}).ok());
+  ASSERT_TRUE(CommitInRound(chain_, *source, 5, AsView(source->head_hash())).ok());
+  ASSERT_FALSE(source->FinalityProof(1)->has_value());
+
+  v1::SyncResponse response = BuildSyncResponse(*source, 1, /*max_blocks=*/1, 1u << 20);
+  ASSERT_EQ(response.blocks_size(), 2);  // block 2 proves itself, and block 1 with it
+  SyncOutcome outcome = Apply(response);
+  EXPECT_FALSE(outcome.lied) << outcome.why;
+  EXPECT_EQ(target_->height(), 2u);
+  EXPECT_EQ(target_->head_hash(), source->GetBlock(2)->hash);
+
+  // Where the window's end has its own proof, max_blocks holds.
+  EXPECT_EQ(BuildSyncResponse(*source, 2, 1, 1u << 20).blocks_size(), 1);
+}
+
 }  // namespace
 }  // namespace cairn::node
