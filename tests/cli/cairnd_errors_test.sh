@@ -17,7 +17,7 @@ expect_failure() {
   echo "ok: $name: $(grep -E -e "$pattern" "$dir/err" | head -1)"
 }
 
-port=$((21000 + RANDOM % 20000))
+port=$((12000 + RANDOM % 20000))  # below the ephemeral ports (32768 on)
 "$cairn" testnet --validators 4 --out "$dir/a" --base-port "$port" >/dev/null
 expect_failure "testnet into a used folder" "never overwrites" "$cairn" testnet --out "$dir/a"
 

@@ -12,9 +12,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# create_network CAIRN: a 4-validator testnet in $dir/net on a random base port.
+# create_network CAIRN: a 4-validator testnet in $dir/net on a random base port, below
+# the ephemeral ports (32768 on) that outgoing connections take.
 create_network() {
-  port=$((21000 + RANDOM % 20000))
+  port=$((12000 + RANDOM % 20000))
   "$1" testnet --validators 4 --out "$dir/net" --base-port "$port" >/dev/null
 }
 

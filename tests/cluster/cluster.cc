@@ -36,11 +36,13 @@ bool PortFree(int port) {
 }
 
 // A base port whose 3n ports are all free, from a range picked at random (printed, so a
-// clash can be told from a bug).
+// clash can be told from a bug). The range stays below Linux's ephemeral ports (32768 on),
+// from which every outgoing connection takes its local port: one of them could take the
+// port of a node killed a moment ago, which then fails to start again (EADDRINUSE).
 int PickBasePort(int validators) {
   std::mt19937 rng(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(time(nullptr)));
   for (int attempt = 0; attempt < 50; ++attempt) {
-    const int base = 20000 + static_cast<int>(rng() % 2000) * 16;
+    const int base = 20000 + static_cast<int>(rng() % 750) * 16;
     bool all = true;
     for (int p = base; p < base + 3 * validators && all; ++p) all = PortFree(p);
     if (all) return base;
