@@ -12,6 +12,7 @@
 // one-line summary; exits 1 (saying why) when any of that fails.
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -30,6 +31,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kRoundTimeoutMs = 2'000;  // cairn testnet's genesis
 constexpr int64_t kMaxFutureTimestampMs = 30'000;  // node.cc
+
+// The last line of a node's log: why it exited, in the failure message itself (CI keeps
+// only the harness's output, not the node's folder).
+std::string LastLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
 
 struct Options {
   int validators = 4;
@@ -88,7 +100,8 @@ int Run(const Options& o, uint64_t seed) {
     for (int i = 0; i < o.validators; ++i) {
       if (!cluster.Alive(i)) {
         return Fail(cluster,
-                    "node " + std::to_string(i) + " exited after fault " + std::to_string(k) + " (" + what + "); see " +
+                    "node " + std::to_string(i) + " exited after fault " + std::to_string(k) + " (" + what +
+                        "); its log ends with \"" + LastLine(cluster.NodeDir(i) + "/cairnd.log") + "\"; see " +
                         cluster.NodeDir(i) + "/cairnd.log",
                     seed);
       }
