@@ -40,11 +40,7 @@ Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& d
                         "); moved it to " + aside + " and starting from genesis: block sync fetches the chain from peers");
   CAIRN_RETURN_IF_ERROR(CreateFolder(data_dir));
   // The validator's safety record stays with the node, not with the damaged ledger.
-  const std::string record = std::string("/") + SafetyFile::kFileName;
-  if (std::filesystem::exists(aside + record)) {
-    std::filesystem::copy_file(aside + record, data_dir + record, ec);
-    if (ec) return Status::IoError("cannot carry the safety record over from " + aside + ": " + ec.message());
-  }
+  CAIRN_RETURN_IF_ERROR(SafetyFile::CopyRecord(aside, data_dir));
   CAIRN_ASSIGN_OR_RETURN(auto fresh, ledger::OpenLevelDbStore(data_dir));
   auto started = ledger::Ledger::Open(std::move(fresh), genesis, verifier);
   if (!started.ok()) return started.status().Annotate("data_dir " + data_dir);

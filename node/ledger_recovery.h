@@ -19,7 +19,7 @@ namespace cairn::node {
 // `data_dir`.damaged-<unix seconds> and the node starts again from genesis, to sync the
 // whole chain from its peers. Each step is logged as a warning. Refusals that are the
 // operator's to fix (another chain's data, a disk that cannot be read) stay errors.
-// The validator's safety record (node/safety_file.h) is a file LevelDB neither repairs
+// The validator's safety record (node/safety_file.h) is in files LevelDB neither repairs
 // nor removes, and is carried over into a fresh folder.
 Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& data_dir, const v1::Genesis& genesis,
                                                             crypto::SignatureVerifier* verifier);
