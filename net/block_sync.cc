@@ -72,8 +72,13 @@ std::optional<crypto::PublicKey> BlockSync::Choose(uint64_t height, uint64_t now
 std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
   std::vector<SyncRequest> out;
   // Timed out: the peer is slow; ask another (or the same, if it is the only one).
-  for (auto& [from, flight] : in_flight_) {
-    if (now_ms < flight.sent_ms + config_.request_timeout_ms) continue;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    const uint64_t from = it->first;
+    InFlight& flight = it->second;
+    if (now_ms < flight.sent_ms + config_.request_timeout_ms) {
+      ++it;
+      continue;
+    }
     auto slow = peers_.find(flight.peer);
     if (slow != peers_.end()) {
       slow->second.score -= 2;
@@ -81,11 +86,17 @@ std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
     }
     auto other = Choose(from, now_ms, &flight.peer);
     if (!other) other = Choose(from, now_ms, nullptr);
-    if (!other) continue;
+    if (!other) {
+      // Nobody can take it now: dropped, it is a new window once a peer has room (kept,
+      // it would time out again at every poll and charge the slow peer each time).
+      it = in_flight_.erase(it);
+      continue;
+    }
     flight.peer = *other;
     flight.sent_ms = now_ms;
     ++peers_[*other].in_flight;
     out.push_back({*other, from, flight.count});
+    ++it;
   }
   // New windows for the heights above the head that no request covers, lowest first.
   const uint64_t best = best_peer_height();

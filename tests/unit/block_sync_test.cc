@@ -86,6 +86,21 @@ TEST(BlockSync, ResendsATimedOutRequestToAnotherPeerAndScoresTheSlowOne) {
   EXPECT_LT(sync.score(first[0].peer), 0);
 }
 
+TEST(BlockSync, ATimedOutRequestNobodyCanTakeIsChargedOnceAndAskedAgainLater) {
+  BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 1, .request_timeout_ms = 1000});
+  sync.OnPeerHeight(Peer("a"), 50);
+  ASSERT_EQ(sync.Poll(0).size(), 1u);
+  sync.OnResponse(Peer("a"), 31, 0, /*lied=*/true, 10);  // another answer of a's was a lie: shunned
+  const int shunned = sync.score(Peer("a"));
+  for (uint64_t t = 1000; t <= 3000; t += 200) EXPECT_TRUE(sync.Poll(t).empty()) << t;
+  EXPECT_EQ(sync.score(Peer("a")), shunned - 2) << "slow once, charged once";
+  sync.OnPeerHeight(Peer("b"), 50);
+  auto next = sync.Poll(3200);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].peer, Peer("b"));
+  EXPECT_EQ(next[0].from_height, 1u);
+}
+
 TEST(BlockSync, ShunsAPeerThatLied) {
   BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 1, .shun_ms = 5000});
   sync.OnPeerHeight(Peer("liar"), 100);
