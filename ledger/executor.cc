@@ -129,7 +129,7 @@ struct BlockContext {
   v1::GovernanceState& governance;
   std::vector<v1::ChangeProposal>& closed;
   const ExecutionEnv& env;
-  uint64_t height;
+  BlockPlace at;
 };
 
 Result<OpResult> Apply(BlockContext& block, const v1::Account& sender, const v1::TxBody& body) {
@@ -141,11 +141,11 @@ Result<OpResult> Apply(BlockContext& block, const v1::Account& sender, const v1:
     case v1::TxBody::kSetRole: return ApplySetRole(state, sender, body.set_role());
     case v1::TxBody::kProposeValidatorChange:
       return FromGovernance(
-          ApplyPropose(block.governance, sender, body.propose_validator_change(), block.height, block.env.rules));
+          ApplyPropose(block.governance, sender, body.propose_validator_change(), block.at, block.env.rules));
     case v1::TxBody::kVoteValidatorChange:
       return FromGovernance(ApplyVote(block.governance, sender, body.vote_validator_change(), block.env.rules, block.closed));
     case v1::TxBody::kRotateValidatorKey:
-      return FromGovernance(ApplyRotate(block.governance, sender, body.rotate_validator_key(), block.height,
+      return FromGovernance(ApplyRotate(block.governance, sender, body.rotate_validator_key(), block.at,
                                         block.env.chain_id, block.env.verifier));
     case v1::TxBody::OPERATION_NOT_SET: break;
   }
@@ -163,12 +163,12 @@ uint64_t BalanceOf(const v1::Account& account, std::string_view asset) {
 }
 
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1::GovernanceState& governance,
-                                             const ExecutionEnv& env, uint64_t height,
+                                             const ExecutionEnv& env, BlockPlace at,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy) {
   BlockState state(base);
   ExecutionOutcome outcome;
   outcome.governance = governance;
-  BlockContext block{state, outcome.governance, outcome.closed_proposals, env, height};
+  BlockContext block{state, outcome.governance, outcome.closed_proposals, env, at};
   outcome.receipts.reserve(txs.size());
   for (uint32_t input = 0; input < txs.size(); ++input) {
     const CheckedTx& tx = txs[input];
@@ -196,7 +196,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1
 
     v1::Receipt receipt;
     receipt.set_tx_hash(ToBytes(tx.hash));
-    receipt.set_height(height);
+    receipt.set_height(at.height);
     receipt.set_index(index);
     receipt.set_result(result.result);
     receipt.set_message(result.message);
@@ -208,7 +208,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& base, const v1
     }
   }
   outcome.changed = state.TakeChanges();
-  EndBlock(outcome.governance, height, env.rules, outcome.closed_proposals);
+  EndBlock(outcome.governance, at, env.rules, outcome.closed_proposals);
   return outcome;
 }
 

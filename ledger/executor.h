@@ -72,12 +72,12 @@ struct ExecutionEnv {
   crypto::SignatureVerifier& verifier;
 };
 
-// Executes `txs` (each already through CheckTransaction) as block `height` on the
+// Executes `txs` (each already through CheckTransaction) as the block `at` on the
 // account state `state` and the governance state `governance`, then ends the block
 // (governance.h: EndBlock). Receipts and `touched` use positions in the block, which
 // differ from input positions only when transactions were dropped.
 Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, const v1::GovernanceState& governance,
-                                             const ExecutionEnv& env, uint64_t height,
+                                             const ExecutionEnv& env, BlockPlace at,
                                              std::span<const CheckedTx> txs, InvalidTxPolicy policy);
 
 // The balance of `asset` in `account`, zero when it holds none.

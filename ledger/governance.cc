@@ -69,7 +69,7 @@ v1::ValidatorSet ProjectedSet(const v1::GovernanceState& state) {
 // Opens a proposal of `change` after checking the bound and that it fits the set as the
 // approved ones will leave it; the new proposal, or why not.
 Result<v1::ChangeProposal*> Open(v1::GovernanceState& state, v1::ValidatorChange change, const v1::Account& proposer,
-                                 uint64_t height) {
+                                 BlockPlace at) {
   if (static_cast<size_t>(state.open_size()) >= kMaxOpenProposals) {
     return Status::FailedPrecondition(std::to_string(kMaxOpenProposals) + " proposals are open; vote on those first");
   }
@@ -79,7 +79,8 @@ Result<v1::ChangeProposal*> Open(v1::GovernanceState& state, v1::ValidatorChange
   state.set_next_proposal_id(state.next_proposal_id() + 1);
   *proposal->mutable_change() = std::move(change);
   proposal->set_proposer(proposer.address());
-  proposal->set_proposed_height(height);
+  proposal->set_proposed_height(at.height);
+  proposal->set_proposed_time_ms(at.time_ms);
   return proposal;
 }
 
@@ -98,6 +99,9 @@ GovernanceRules GovernanceRulesOf(const v1::Genesis& genesis) {
   GovernanceRules rules;
   if (genesis.governance().admin_threshold() > 0) rules.admin_threshold = genesis.governance().admin_threshold();
   if (genesis.governance().epoch_length() > 0) rules.epoch_length = genesis.governance().epoch_length();
+  if (genesis.governance().proposal_lifetime_s() > 0) {
+    rules.proposal_lifetime_ms = genesis.governance().proposal_lifetime_s() * 1000;
+  }
   return rules;
 }
 
@@ -171,9 +175,9 @@ Status FitsSet(const v1::ValidatorSet& set, const v1::ValidatorChange& change) {
 }
 
 GovernanceResult ApplyPropose(v1::GovernanceState& state, const v1::Account& sender,
-                              const v1::ProposeValidatorChange& op, uint64_t height, const GovernanceRules& rules) {
+                              const v1::ProposeValidatorChange& op, BlockPlace at, const GovernanceRules& rules) {
   if (sender.role() != v1::ROLE_ADMIN) return {v1::TX_PERMISSION_DENIED, "only admins propose validator changes"};
-  auto opened = Open(state, op.change(), sender, height);
+  auto opened = Open(state, op.change(), sender, at);
   if (!opened.ok()) return Invalid(opened.status().message());
   v1::ChangeProposal* proposal = *opened;
   proposal->add_approvals(sender.address());
@@ -187,7 +191,7 @@ Bytes KeyRotationMessage(std::string_view chain_id, const std::string& name, uin
 }
 
 GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& sender, const v1::RotateValidatorKey& op,
-                             uint64_t height, std::string_view chain_id, crypto::SignatureVerifier& verifier) {
+                             BlockPlace at, std::string_view chain_id, crypto::SignatureVerifier& verifier) {
   const int index = IndexOfName(state.validators(), op.name());
   if (index < 0) return Invalid("no validator is named " + op.name());
   for (const v1::ChangeProposal& p : state.open()) {
@@ -209,7 +213,7 @@ GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& send
   change.mutable_validator()->set_name(op.name());
   change.mutable_validator()->set_public_key(op.new_public_key());
   change.mutable_validator()->set_network_key(LinkKeyOf(member));
-  auto opened = Open(state, std::move(change), sender, height);
+  auto opened = Open(state, std::move(change), sender, at);
   if (!opened.ok()) return Invalid(opened.status().message());
   v1::ChangeProposal* proposal = *opened;
   proposal->set_status(v1::PROPOSAL_APPROVED);  // the validator's own keys approved it
@@ -247,12 +251,22 @@ GovernanceResult ApplyVote(v1::GovernanceState& state, const v1::Account& sender
   return {v1::TX_OK, ""};
 }
 
-bool EndBlock(v1::GovernanceState& state, uint64_t height, const GovernanceRules& rules,
+bool EndBlock(v1::GovernanceState& state, BlockPlace at, const GovernanceRules& rules,
               std::vector<v1::ChangeProposal>& closed) {
-  if (height == 0 || height % rules.epoch_length != 0) return false;
+  auto* open = state.mutable_open();
+  for (auto it = open->begin(); it != open->end();) {
+    // Approved ones wait for their boundary whatever their age.
+    if (it->status() != v1::PROPOSAL_PENDING || at.time_ms < it->proposed_time_ms() + rules.proposal_lifetime_ms) {
+      ++it;
+      continue;
+    }
+    it->set_status(v1::PROPOSAL_EXPIRED);
+    closed.push_back(std::move(*it));
+    it = open->erase(it);
+  }
+  if (at.height == 0 || at.height % rules.epoch_length != 0) return false;
   v1::ValidatorSet next = state.validators();
   bool changed = false;
-  auto* open = state.mutable_open();
   for (auto it = open->begin(); it != open->end();) {
     if (it->status() != v1::PROPOSAL_APPROVED) {
       ++it;

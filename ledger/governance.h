@@ -9,7 +9,8 @@
 // to epoch + 1 with the new set. So a change never takes effect inside a round, and
 // every node that executes the chain knows the set of every height.
 //
-// Bounded: at most kMaxOpenProposals proposals are open at a time.
+// Bounded: at most kMaxOpenProposals proposals are open at a time, and a proposal still
+// pending `proposal_lifetime_ms` of block time after it was made closes as expired.
 #pragma once
 
 #include <vector>
@@ -30,6 +31,7 @@ constexpr size_t kMaxValidatorAddressLength = 255;
 struct GovernanceRules {
   uint32_t admin_threshold = 1;
   uint64_t epoch_length = 100;
+  uint64_t proposal_lifetime_ms = 7 * 24 * 3600 * 1000ull;
 };
 GovernanceRules GovernanceRulesOf(const v1::Genesis& genesis);
 
@@ -52,23 +54,31 @@ struct GovernanceResult {
   std::string message;
 };
 
-// Executes one operation for `sender` (an account; only admins may) in block `height`.
+// Where an operation executes: its block's height and timestamp (which every node that
+// executes the block agrees on).
+struct BlockPlace {
+  uint64_t height = 0;
+  uint64_t time_ms = 0;
+};
+
+// Executes one operation for `sender` (an account; only admins may) in the block `at`.
 // Proposals it closes are appended to `closed`.
 GovernanceResult ApplyPropose(v1::GovernanceState& state, const v1::Account& sender,
-                              const v1::ProposeValidatorChange& op, uint64_t height, const GovernanceRules& rules);
+                              const v1::ProposeValidatorChange& op, BlockPlace at, const GovernanceRules& rules);
 GovernanceResult ApplyVote(v1::GovernanceState& state, const v1::Account& sender, const v1::VoteValidatorChange& op,
                            const GovernanceRules& rules, std::vector<v1::ChangeProposal>& closed);
 
-// After the block's transactions: at an epoch boundary, applies the approved changes
-// (closing them into `closed`). True when the epoch changed.
-bool EndBlock(v1::GovernanceState& state, uint64_t height, const GovernanceRules& rules,
+// After the block's transactions: closes the pending proposals whose lifetime ran out,
+// and at an epoch boundary applies the approved changes (closing them too into
+// `closed`). True when the epoch changed.
+bool EndBlock(v1::GovernanceState& state, BlockPlace at, const GovernanceRules& rules,
               std::vector<v1::ChangeProposal>& closed);
 
 // A validator's key rotation (no admin votes: both keys signed it). It becomes an
 // approved update of the validator's key, keeping its link identity, at the next
 // boundary.
 GovernanceResult ApplyRotate(v1::GovernanceState& state, const v1::Account& sender, const v1::RotateValidatorKey& op,
-                             uint64_t height, std::string_view chain_id, crypto::SignatureVerifier& verifier);
+                             BlockPlace at, std::string_view chain_id, crypto::SignatureVerifier& verifier);
 // What both keys sign for a rotation in `epoch`.
 Bytes KeyRotationMessage(std::string_view chain_id, const std::string& name, uint64_t epoch, ByteView new_public_key);
 // The key a validator's peer links present (ValidatorInfo.network_key, else its key).

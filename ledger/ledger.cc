@@ -304,8 +304,8 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
                                   InvalidTxPolicy policy, ExecutedBlock* executed) const {
   PendingAccountReader state(*store_, pending);
   CAIRN_ASSIGN_OR_RETURN(executed->outcome,
-                         ExecuteTransactions(state, parent.governance, {chain_id(), rules_, verifier_}, header.height(),
-                                             txs, policy));
+                         ExecuteTransactions(state, parent.governance, {chain_id(), rules_, verifier_},
+                                             {header.height(), header.timestamp_ms()}, txs, policy));
   Roots roots;
   roots.governance_hash = GovernanceHash(chain_id(), executed->outcome.governance);
   executed->tx_hashes.clear();

@@ -268,6 +268,7 @@ grpc::Status NodeService::GetValidators(grpc::ServerContext*, const v1::GetValid
   *response->mutable_open_proposals() = governance.open();
   response->mutable_governance()->set_admin_threshold(ledger.governance_rules().admin_threshold);
   response->mutable_governance()->set_epoch_length(ledger.governance_rules().epoch_length);
+  response->mutable_governance()->set_proposal_lifetime_s(ledger.governance_rules().proposal_lifetime_ms / 1000);
   return grpc::Status::OK;
 }
 

@@ -131,8 +131,10 @@ int RunValidators(const std::vector<std::string>& args) {
     const v1::ValidatorInfo& v = validators.validators(i);
     std::printf("  %d %s %s %s\n", i, v.name().c_str(), ToHex(v.public_key()).c_str(), v.address().c_str());
   }
-  std::printf("changes need %u admin approvals and apply at heights that are multiples of %llu\n",
-              set->governance().admin_threshold(), static_cast<unsigned long long>(set->governance().epoch_length()));
+  std::printf(
+      "changes need %u admin approvals within %llu s and apply at heights that are multiples of %llu\n",
+      set->governance().admin_threshold(), static_cast<unsigned long long>(set->governance().proposal_lifetime_s()),
+      static_cast<unsigned long long>(set->governance().epoch_length()));
   if (set->open_proposals().empty()) std::printf("no open proposals\n");
   for (const v1::ChangeProposal& p : set->open_proposals()) std::printf("%s\n", ProposalLine(p).c_str());
   return 0;

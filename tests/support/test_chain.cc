@@ -33,6 +33,9 @@ TestChain::TestChain(TestChainOptions options)
   genesis_.set_genesis_time_ms(1'700'000'000'000);
   if (options_.admin_threshold > 0) genesis_.mutable_governance()->set_admin_threshold(options_.admin_threshold);
   if (options_.epoch_length > 0) genesis_.mutable_governance()->set_epoch_length(options_.epoch_length);
+  if (options_.proposal_lifetime_s > 0) {
+    genesis_.mutable_governance()->set_proposal_lifetime_s(options_.proposal_lifetime_s);
+  }
   for (int i = 0; i < options_.validators + options_.spare_validators; ++i) {
     validators_.push_back(KeyFromLabel("validator-" + std::to_string(i)));
     if (i >= options_.validators) continue;

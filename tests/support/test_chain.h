@@ -25,6 +25,7 @@ struct TestChainOptions {
   // Genesis governance parameters (0: the defaults).
   uint32_t admin_threshold = 0;
   uint64_t epoch_length = 0;
+  uint64_t proposal_lifetime_s = 0;
   // Validator keys made beyond the genesis set, for tests that add validators.
   int spare_validators = 4;
 };

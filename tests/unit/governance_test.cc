@@ -31,8 +31,8 @@ v1::ValidatorChange Remove(const std::string& name) {
 
 class GovernanceTest : public ::testing::Test {
  protected:
-  explicit GovernanceTest(uint32_t threshold = 2)
-      : chain_({.admin_threshold = threshold, .epoch_length = 4}),
+  explicit GovernanceTest(uint32_t threshold = 2, uint64_t proposal_lifetime_s = 0)
+      : chain_({.admin_threshold = threshold, .epoch_length = 4, .proposal_lifetime_s = proposal_lifetime_s}),
         second_admin_(test::KeyFromLabel("admin-2")) {
     ledger_ = Ledger::Open(std::make_unique<MemoryStore>(), chain_.genesis()).value();
     // A second admin, so that a threshold of two can be met.
@@ -172,18 +172,74 @@ TEST(GovernanceRules, ChangesApplyInOrderAndOneThatNoLongerFitsFails) {
   v1::ProposeValidatorChange remove_a, remove_b;
   *remove_a.mutable_change() = Remove("a");
   *remove_b.mutable_change() = Remove("b");
-  EXPECT_EQ(ApplyPropose(state, admin, remove_a, 1, rules).result, v1::TX_OK);
+  EXPECT_EQ(ApplyPropose(state, admin, remove_a, {.height = 1}, rules).result, v1::TX_OK);
   // With "a" on its way out, removing "b" too would leave nobody: refused now.
-  EXPECT_EQ(ApplyPropose(state, admin, remove_b, 1, rules).result, v1::TX_INVALID_GOVERNANCE);
+  EXPECT_EQ(ApplyPropose(state, admin, remove_b, {.height = 1}, rules).result, v1::TX_INVALID_GOVERNANCE);
   std::vector<v1::ChangeProposal> closed;
-  EXPECT_FALSE(EndBlock(state, 9, rules, closed));  // not a boundary
-  EXPECT_TRUE(EndBlock(state, 10, rules, closed));
+  EXPECT_FALSE(EndBlock(state, {.height = 9}, rules, closed));  // not a boundary
+  EXPECT_TRUE(EndBlock(state, {.height = 10}, rules, closed));
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].status(), v1::PROPOSAL_APPLIED);
   EXPECT_EQ(state.epoch(), 1u);
   EXPECT_EQ(state.validators().epoch(), 1u);
   ASSERT_EQ(state.validators().validators_size(), 1);
   EXPECT_EQ(state.validators().validators(0).name(), "b");
+}
+
+class GovernanceWithAShortLifetime : public GovernanceTest {
+ protected:
+  GovernanceWithAShortLifetime() : GovernanceTest(2, /*proposal_lifetime_s=*/3) {}
+};
+
+TEST_F(GovernanceWithAShortLifetime, AnExpiredProposalIsClosedOnChainAndFreesItsSlot) {
+  Commit({Propose(chain_.admin(), Remove("validator-3"))});  // TestChain: blocks 1 s apart
+  ASSERT_EQ(ledger_->Proposal(1)->status(), v1::PROPOSAL_PENDING);
+  Commit({});
+  Commit({});
+  EXPECT_EQ(ledger_->Governance().open_size(), 1) << "2 s old";
+  Commit({});
+  EXPECT_EQ(ledger_->Governance().open_size(), 0) << "3 s old";
+  EXPECT_EQ(ledger_->Proposal(1)->status(), v1::PROPOSAL_EXPIRED);
+  Commit({Vote(second_admin_, 1, true)});
+  EXPECT_EQ(LastReceipt().result(), v1::TX_INVALID_GOVERNANCE);
+  EXPECT_NE(LastReceipt().message().find("is not open"), std::string::npos) << LastReceipt().message();
+}
+
+TEST(GovernanceRules, APendingProposalExpiresAfterItsLifetimeAndAnApprovedOneWaitsForItsBoundary) {
+  v1::ValidatorSet set;
+  for (const char* name : {"a", "b", "c"}) {
+    auto* v = set.add_validators();
+    v->set_name(name);
+    v->set_public_key(Bytes(32, name[0]));
+    v->set_address(std::string(name) + ":1");
+  }
+  v1::GovernanceState state = GenesisGovernance(set);
+  const GovernanceRules two{.admin_threshold = 2, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
+  const GovernanceRules one{.admin_threshold = 1, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
+  v1::Account admin;
+  admin.set_address(Bytes(20, 'A'));
+  admin.set_role(v1::ROLE_ADMIN);
+  v1::ProposeValidatorChange remove_a, remove_b;
+  *remove_a.mutable_change() = Remove("a");
+  *remove_b.mutable_change() = Remove("b");
+  ASSERT_EQ(ApplyPropose(state, admin, remove_a, {.height = 1, .time_ms = 5'000}, two).result, v1::TX_OK);  // pending
+  ASSERT_EQ(ApplyPropose(state, admin, remove_b, {.height = 2, .time_ms = 6'000}, one).result, v1::TX_OK);  // approved
+  ASSERT_EQ(state.open(0).proposed_time_ms(), 5'000u);
+
+  std::vector<v1::ChangeProposal> closed;
+  EndBlock(state, {.height = 3, .time_ms = 64'999}, two, closed);
+  EXPECT_TRUE(closed.empty()) << "one millisecond short of its lifetime";
+  EndBlock(state, {.height = 4, .time_ms = 65'000}, two, closed);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].id(), 1u);
+  EXPECT_EQ(closed[0].status(), v1::PROPOSAL_EXPIRED);
+  ASSERT_EQ(state.open_size(), 1);
+
+  EndBlock(state, {.height = 5, .time_ms = 500'000}, two, closed);
+  EXPECT_EQ(state.open_size(), 1) << "an approved change waits for its boundary, however long";
+  EXPECT_TRUE(EndBlock(state, {.height = 1000, .time_ms = 600'000}, two, closed));
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[1].status(), v1::PROPOSAL_APPLIED);
 }
 
 class GovernanceAtThresholdOne : public GovernanceTest {
