@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "consensus/replica.h"
+#include "crypto/ed25519.h"
 #include "ledger/kv_store.h"
 #include "ledger/ledger.h"
 #include "ledger/speculator.h"
@@ -54,7 +56,10 @@ class SharedStore : public ledger::KvStore {
 };
 
 struct Instance {
-  uint32_t validator = 0;  // its key: TestChain::validator(validator)
+  uint32_t validator = 0;  // its genesis (or spare) key: TestChain::validator(validator)
+  // The key a rotation replaces it with (a node's KEY_FILE.next): signs once the set
+  // names it.
+  std::optional<crypto::PrivateKey> next_key;
   bool up = false;
   uint64_t generation = 0;  // bumped at every restart: timers of an earlier life are void
   std::shared_ptr<ledger::MemoryStore> store = std::make_shared<ledger::MemoryStore>();

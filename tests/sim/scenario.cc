@@ -33,7 +33,12 @@ std::string Scenario::Describe() const {
   out << " partitions=" << partitions.size() << " crashes=" << crashes.size();
   if (drop_per_mille) out << " drop=" << drop_per_mille / 10.0 << "%";
   for (const SetChange& c : set_changes) {
-    out << (c.kind == SetChange::Kind::kAddSpare ? " add-spare" : " remove-leader") << "@" << c.at_ms << "ms";
+    switch (c.kind) {
+      case SetChange::Kind::kAddSpare: out << " add-spare"; break;
+      case SetChange::Kind::kRemoveLeader: out << " remove-leader"; break;
+      case SetChange::Kind::kRotateKey: out << " rotate-key(v" << c.target << ")"; break;
+    }
+    out << "@" << c.at_ms << "ms";
   }
   if (!set_changes.empty()) out << " epoch-length=" << epoch_length;
   return out.str();
@@ -76,7 +81,16 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
     const uint64_t join_ms = Uniform(rng, 300, std::max<uint64_t>(400, s.gst_ms / 2));
     s.set_changes.push_back({join_ms, SetChange::Kind::kAddSpare, 0});
     s.set_changes.push_back({join_ms + Uniform(rng, 2'000, 8'000), SetChange::Kind::kRemoveLeader, 0});
-    s.tx_until_ms = std::max(s.tx_until_ms, s.set_changes.back().at_ms + 5'000);
+    // And an honest validator rotates its key meanwhile (the leader that leaves may be
+    // that one: then the rotation is dropped, as an operator would drop it).
+    std::vector<uint32_t> honest;
+    for (uint32_t v = 0; v < static_cast<uint32_t>(validators); ++v) {
+      const bool twinned = std::find(s.twins.begin(), s.twins.end(), v) != s.twins.end();
+      if (s.behaviour[v] == Behaviour::kHonest && !twinned) honest.push_back(v);
+    }
+    s.set_changes.push_back({Uniform(rng, 300, join_ms + 8'000), SetChange::Kind::kRotateKey,
+                             honest[Uniform(rng, 0, honest.size() - 1)]});
+    for (const SetChange& c : s.set_changes) s.tx_until_ms = std::max(s.tx_until_ms, c.at_ms + 5'000);
   }
   const int instances = s.instances();
   for (uint64_t n = Uniform(rng, 0, 3); n > 0; --n) {

@@ -36,12 +36,14 @@ struct TwinsRound {
   std::vector<int> group_of_instance;
 };
 
-// A validator-set change the genesis admin proposes at `at_ms` (admin threshold 1: it
-// is approved at once and applied at the next epoch boundary).
+// A validator-set change at `at_ms`, applied at the next epoch boundary after it is
+// approved: the genesis admin proposes additions and removals (admin threshold 1: they
+// are approved at once); a rotation is signed by the validator's old and new keys.
 struct SetChange {
   enum class Kind {
     kAddSpare,      // the spare instance `target` (0-based among the spares) joins
     kRemoveLeader,  // whoever leads instance 0's current round leaves
+    kRotateKey,     // the honest genesis validator `target` replaces its consensus key
   };
   uint64_t at_ms = 0;
   Kind kind = Kind::kAddSpare;

@@ -21,6 +21,7 @@ namespace {
 constexpr size_t kTraceLength = 80;
 constexpr int kUsers = 8;
 constexpr uint64_t kGossipDelayMaxMs = 300;
+constexpr uint64_t kRotationRecheckMs = 1'000;  // how often the "operator" reads the rotation's receipt
 
 struct Event {
   enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible, kSetChange };
@@ -217,7 +218,7 @@ class World {
   bool ChangesApplied(const Instance& in) const {
     if (!in.up) return false;
     const v1::GovernanceState governance = in.ledger->Governance();
-    return governance.next_proposal_id() > s_.set_changes.size() && governance.open_size() == 0;
+    return governance.next_proposal_id() > s_.set_changes.size() - dropped_rotations_ && governance.open_size() == 0;
   }
 
   void Boot(int i) {
@@ -241,7 +242,9 @@ class World {
     ledger::ConsensusStart start = in.ledger->StartOfConsensus().value();
     auto committee = consensus::Committee::From(start.validators).value();
     const uint64_t epoch = committee.epoch();
-    std::optional<uint32_t> self = committee.IndexOf(chain_.validator(static_cast<int>(in.validator)).public_key());
+    const crypto::PrivateKey* key = KeyIn(i, committee);
+    std::optional<uint32_t> self = key ? committee.IndexOf(key->public_key()) : std::nullopt;
+    if (self && in.next_key && key == &*in.next_key) result_.rotated_key_signed = true;
     in.context = std::make_unique<consensus::Context>(
         consensus::Context{chain_.chain_id(), std::move(committee), start.root.hash, start.root.height});
     // Epoch 0 keeps the scenario's leaders (twins, adversarial); later epochs rotate.
@@ -264,7 +267,7 @@ class World {
                                     .idle_proposal_delay_ms = s_.idle_proposal_delay_ms,
                                     .min_block_interval_ms = s_.min_block_interval_ms};
     in.replica = std::make_unique<consensus::Replica>(
-        config, self ? &chain_.validator(static_cast<int>(in.validator)) : nullptr, *in.engine, verifier_, leaders,
+        config, self ? key : nullptr, *in.engine, verifier_, leaders,
         std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
     in.epoch_ended = false;
@@ -317,6 +320,77 @@ class World {
           std::to_string(source));
     StartReplica(i);
     return true;
+  }
+
+  // The key instance `i` signs with under `committee`: its own, or its rotated key once
+  // the set names that one instead (node.cc: SigningKeyFor); nullptr when neither is.
+  const crypto::PrivateKey* KeyIn(int i, const consensus::Committee& committee) const {
+    const Instance& in = instances_[i];
+    const crypto::PrivateKey& own = chain_.validator(static_cast<int>(in.validator));
+    if (committee.IndexOf(own.public_key())) return &own;
+    if (in.next_key && committee.IndexOf(in.next_key->public_key())) return &*in.next_key;
+    return nullptr;
+  }
+
+  // Whether `key` is validator `v`'s key, first or rotated.
+  bool SignsAs(uint32_t v, ByteView key) const {
+    if (chain_.validator(static_cast<int>(v)).public_key().bytes() == key) return true;
+    for (const Instance& in : instances_) {
+      if (in.validator == v && in.next_key && in.next_key->public_key().bytes() == key) return true;
+    }
+    return false;
+  }
+
+  // The honest instance that is up with the highest committed height.
+  const Instance* MostAdvancedHonest() const {
+    const Instance* best = nullptr;
+    for (int j = 0; j < s_.instances(); ++j) {
+      const Instance& in = instances_[j];
+      if (in.up && s_.IsHonest(j) && (best == nullptr || in.ledger->height() > best->ledger->height())) best = &in;
+    }
+    return best;
+  }
+
+  // A validator's key rotation, signed by its old and new keys and sent from the admin's
+  // account (any account would do). The signatures name the epoch, so a rotation that a
+  // boundary overtook fails on chain; like an operator, the simulator reads the receipt
+  // and signs again, until it holds or the validator has left the set.
+  void RotateKey(size_t index) {
+    const SetChange& change = s_.set_changes[index];
+    const std::string name = "validator-" + std::to_string(change.target);
+    const Instance* seer = MostAdvancedHonest();
+    const Event recheck{.time_ms = now_ + kRotationRecheckMs, .kind = Event::Kind::kSetChange, .round = index};
+    if (seer == nullptr) return Push(recheck);
+    if (rotation_tx_) {
+      auto stored = seer->ledger->GetTransaction(*rotation_tx_);
+      if (!stored.ok()) return Push(recheck);  // not committed yet
+      if (stored->receipt.result() == v1::TX_OK) return;
+      Trace("the rotation of " + name + " failed: " + stored->receipt.message());
+    }
+    const v1::GovernanceState governance = seer->ledger->Governance();
+    const auto& members = governance.validators().validators();
+    if (std::none_of(members.begin(), members.end(), [&](const v1::ValidatorInfo& v) { return v.name() == name; })) {
+      Trace(name + " has left the set: its rotation is dropped");
+      ++dropped_rotations_;
+      return;
+    }
+    const crypto::PrivateKey next = test::KeyFromLabel("rotated-" + name);
+    for (Instance& in : instances_) {
+      if (in.validator == change.target) in.next_key = test::KeyFromLabel("rotated-" + name);
+    }
+    const Bytes new_key(next.public_key().bytes());
+    const Bytes message = ledger::KeyRotationMessage(chain_.chain_id(), name, governance.epoch(), new_key);
+    v1::TxBody body;
+    v1::RotateValidatorKey* rotation = body.mutable_rotate_validator_key();
+    rotation->set_name(name);
+    rotation->set_new_public_key(new_key);
+    rotation->set_old_key_signature(chain_.validator(static_cast<int>(change.target)).Sign(message));
+    rotation->set_new_key_signature(next.Sign(message));
+    v1::Transaction tx = chain_.Sign(chain_.admin(), ++admin_nonce_, std::move(body));
+    rotation_tx_ = crypto::TxHash(chain_.chain_id(), tx.public_key(), tx.signature(), tx.body());
+    Trace(name + " rotates its key in epoch " + std::to_string(governance.epoch()));
+    Gossip(std::move(tx));
+    Push(recheck);
   }
 
   // The admin proposes a scenario's set change; it travels like any transaction.
@@ -380,8 +454,8 @@ class World {
           CatchUp(e.instance);
           return;
         }
-        const auto sender = in.context->committee.IndexOf(
-            chain_.validator(static_cast<int>(instances_[e.from_instance].validator)).public_key());
+        const crypto::PrivateKey* sender_key = KeyIn(e.from_instance, in.context->committee);
+        const auto sender = sender_key ? in.context->committee.IndexOf(sender_key->public_key()) : std::nullopt;
         if (!sender) return;
         const uint32_t from = *sender;
         Trace(std::string(KindOf(*e.message)) + " r=" + std::to_string(RoundOf(*e.message)) + " i" +
@@ -418,7 +492,9 @@ class World {
       }
       case Event::Kind::kCrash: return CrashInstance(e.instance);
       case Event::Kind::kRestart: return Boot(e.instance);
-      case Event::Kind::kSetChange: return ProposeSetChange(s_.set_changes[e.round]);
+      case Event::Kind::kSetChange:
+        if (s_.set_changes[e.round].kind == SetChange::Kind::kRotateKey) return RotateKey(e.round);
+        return ProposeSetChange(s_.set_changes[e.round]);
       case Event::Kind::kSubmit: {
         const int user = static_cast<int>(transfers_++ % kUsers);
         Gossip(chain_.Transfer(chain_.user(user), next_nonce_[user]++, chain_.user((user + 1) % kUsers), 1));
@@ -438,7 +514,8 @@ class World {
         auto message = std::make_shared<const v1::ConsensusMessage>(std::move(send->message));
         const crypto::PublicKey& to = in.context->committee.key(send->to);
         for (int j = 0; j < s_.instances(); ++j) {
-          if (j != i && chain_.validator(static_cast<int>(instances_[j].validator)).public_key() == to) Deliver(i, j, message);
+          const crypto::PrivateKey* key = KeyIn(j, in.context->committee);
+          if (j != i && key != nullptr && key->public_key() == to) Deliver(i, j, message);
         }
       } else if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) {
         if (behaviour == Behaviour::kSilent) continue;
@@ -517,7 +594,7 @@ class World {
         return Violation("committed evidence does not verify: " + offence.status().ToString());
       }
       for (int v = 0; v < s_.validators + s_.spares; ++v) {
-        if (chain_.validator(v).public_key().bytes() != offence->signer_key) continue;
+        if (!SignsAs(static_cast<uint32_t>(v), offence->signer_key)) continue;
         const bool twinned = std::find(s_.twins.begin(), s_.twins.end(), static_cast<uint32_t>(v)) != s_.twins.end();
         // (With a safety rule turned off, honest replicas do equivocate: what that run
         // must show is the fork that follows.)
@@ -687,6 +764,8 @@ class World {
   uint64_t transfers_ = 0;
   std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
   uint64_t admin_nonce_ = 0;
+  std::optional<Hash> rotation_tx_;  // the last rotation sent
+  size_t dropped_rotations_ = 0;     // rotations of validators that left first
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   uint64_t seq_ = 0;
   uint64_t now_ = 0;

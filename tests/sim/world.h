@@ -28,6 +28,7 @@ struct RunResult {
   uint64_t virtual_ms = 0;
   uint64_t rejected_messages = 0;  // dropped by replicas' checks (Byzantine input)
   uint64_t evidence_committed = 0;  // equivocation evidence in honest instances' commits
+  bool rotated_key_signed = false;  // a validator's rotated key took its place in a set
 };
 
 // Runs one scenario to completion: until every honest instance has committed enough
