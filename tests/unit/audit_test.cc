@@ -111,8 +111,9 @@ TEST_F(AuditTest, CatchesATamperedStateRecord) {
   ExpectCaught(5, "state");
 }
 
-// A chain across two set changes: validator-4 joins (epoch 1), validator-0 leaves
-// (epoch 2). The audit learns each set by re-execution, from genesis alone.
+// A chain across three set changes: validator-4 joins (epoch 1), validator-0 leaves
+// (epoch 2), validator-1 rotates its key (epoch 3). The audit learns each set by
+// re-execution, from genesis alone.
 class AuditAcrossEpochsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -127,17 +128,26 @@ class AuditAcrossEpochsTest : public ::testing::Test {
     v1::ValidatorChange remove;
     remove.set_kind(v1::ValidatorChange::KIND_REMOVE);
     remove.mutable_validator()->set_name("validator-0");
+    std::vector<v1::TxBody> operations(3);
+    *operations[0].mutable_propose_validator_change()->mutable_change() = add;
+    *operations[1].mutable_propose_validator_change()->mutable_change() = remove;
+    v1::RotateValidatorKey* rotation = operations[2].mutable_rotate_validator_key();
+    const crypto::PrivateKey& new_key = chain_.spare_validator(1);
+    rotation->set_name("validator-1");
+    rotation->set_new_public_key(Bytes(new_key.public_key().bytes()));
+    const Bytes statement = KeyRotationMessage(chain_.chain_id(), "validator-1", 2, rotation->new_public_key());
+    rotation->set_old_key_signature(chain_.validator(1).Sign(statement));
+    rotation->set_new_key_signature(new_key.Sign(statement));
     uint64_t nonce = 0;
-    for (const v1::ValidatorChange& change : {add, remove}) {
-      v1::TxBody body;
-      *body.mutable_propose_validator_change()->mutable_change() = change;
+    for (const v1::TxBody& body : operations) {
       Txs txs;
       *txs.Add() = chain_.Sign(chain_.admin(), ++nonce, body);
       *txs.Add() = chain_.Transfer(chain_.user(0), nonce, chain_.user(1), 10);
       ASSERT_TRUE(chain_.CommitBlock(*ledger_, txs).ok());
       ASSERT_TRUE(chain_.CommitEmptyBlocksTo(*ledger_, 3).ok());
     }
-    ASSERT_EQ(ledger_->Governance().epoch(), 2u);
+    ASSERT_EQ(ledger_->Governance().epoch(), 3u);
+    ASSERT_EQ(ledger_->ValidatorSet(3)->validators(0).public_key(), rotation->new_public_key());
     Txs last;
     *last.Add() = chain_.Transfer(chain_.user(2), 1, chain_.user(3), 10);
     ASSERT_TRUE(chain_.CommitBlock(*ledger_, last).ok());
@@ -159,9 +169,9 @@ class AuditAcrossEpochsTest : public ::testing::Test {
 TEST_F(AuditAcrossEpochsTest, AChainAcrossSetChangesPasses) {
   auto report = Audit();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_EQ(report->blocks, 7u);
-  EXPECT_EQ(report->epochs, 3u);
-  EXPECT_EQ(ledger_->GetBlock(7)->header.epoch(), 2u);
+  EXPECT_EQ(report->blocks, 10u);
+  EXPECT_EQ(report->epochs, 4u);
+  EXPECT_EQ(ledger_->GetBlock(10)->header.epoch(), 3u);
 }
 
 TEST_F(AuditAcrossEpochsTest, ACertificateSignedByARemovedValidatorFails) {
@@ -173,6 +183,17 @@ TEST_F(AuditAcrossEpochsTest, ACertificateSignedByARemovedValidatorFails) {
   auto report = Audit();
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("height 7: certificate"), std::string::npos) << report.status().ToString();
+}
+
+TEST_F(AuditAcrossEpochsTest, ACertificateSignedWithARotatedAwayKeyFails) {
+  // Block 10 is of epoch 3, after validator-1's rotation: its signature with the key it
+  // had in epoch 2 (same place in the set) is refused.
+  v1::QuorumCertificate qc = ReadQc(keys::Certificate(10));
+  const v1::ValidatorSet epoch_two = ledger_->ValidatorSet(2).value();
+  store_->TEST_Put(keys::Certificate(10), chain_.SignStatement(qc, epoch_two, {0, 1, 2}).SerializeAsString());
+  auto report = Audit();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("height 10: certificate"), std::string::npos) << report.status().ToString();
 }
 
 TEST_F(AuditAcrossEpochsTest, TheLastBlockOfAnEpochNeedsItsFinalityCertificate) {
