@@ -12,7 +12,9 @@
 // the higher sequence. A slot is created whole (temporary file, rename, folder synced),
 // so an existing slot is torn only by an interrupted overwrite, with the other intact:
 // both unreadable is damage, and Load refuses it, since starting without the record
-// would be the danger it exists for.
+// would be the danger it exists for. (A newest slot damaged by the disk after its sync
+// looks like a torn one: the record falls back one save. A disk that loses synced data
+// can do that to any file; the single-file record before this had the same exposure.)
 #pragma once
 
 #include <array>
