@@ -15,7 +15,8 @@ struct Transport::Dialer {
   DialTarget target;
   asio::steady_timer timer;
   uint64_t backoff_ms = 0;
-  bool busy = false;  // dialing, handshaking or waiting to retry
+  bool busy = false;     // dialing, handshaking or waiting to retry
+  bool retired = false;  // no longer a target: never dials again
 };
 
 Result<tcp::endpoint> ParseEndpoint(const std::string& address) {
@@ -136,8 +137,33 @@ void Transport::Accept() {
   });
 }
 
+void Transport::SetDialTargets(std::vector<DialTarget> targets) {
+  asio::post(io_, [this, targets = std::move(targets)] {
+    if (stopped_) return;
+    auto same = [](const DialTarget& a, const DialTarget& b) { return a.key == b.key && a.address == b.address; };
+    std::vector<std::shared_ptr<Dialer>> kept;
+    for (auto& dialer : dialers_) {
+      if (std::any_of(targets.begin(), targets.end(), [&](const DialTarget& t) { return same(t, dialer->target); })) {
+        kept.push_back(dialer);
+      } else {
+        dialer->retired = true;
+        dialer->timer.cancel();
+      }
+    }
+    for (const DialTarget& target : targets) {
+      if (target.key == own_key_ ||
+          std::any_of(kept.begin(), kept.end(), [&](const auto& d) { return same(d->target, target); })) {
+        continue;
+      }
+      kept.push_back(std::make_shared<Dialer>(io_, target));
+      Dial(kept.back());
+    }
+    dialers_ = std::move(kept);
+  });
+}
+
 void Transport::Dial(std::shared_ptr<Dialer> dialer) {
-  if (stopped_ || links_.count(dialer->target.key)) {
+  if (stopped_ || dialer->retired || links_.count(dialer->target.key)) {
     dialer->busy = false;
     return;
   }
@@ -159,6 +185,10 @@ void Transport::Dial(std::shared_ptr<Dialer> dialer) {
 
 void Transport::RetryLater(std::shared_ptr<Dialer> dialer) {
   if (stopped_) return;
+  if (dialer->retired) {
+    dialer->busy = false;
+    return;
+  }
   dialer->busy = true;
   // Exponential back-off with jitter, so that restarted nodes do not all knock at once.
   dialer->backoff_ms = std::clamp(dialer->backoff_ms * 2, config_.reconnect_min_ms, config_.reconnect_max_ms);

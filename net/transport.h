@@ -1,4 +1,4 @@
-// The node's links to its peers: listens, dials the configured peers (reconnecting with
+// The node's links to its peers: listens, dials its targets (reconnecting with
 // exponential back-off and jitter), authenticates every link by its TLS key, keeps at
 // most one link per peer, exchanges Hello (same chain or goodbye), and delivers frames.
 //
@@ -74,6 +74,11 @@ class Transport {
   // Closes every link and stops dialing. Call it on the io thread (or with the
   // io_context stopped).
   void Stop();
+
+  // Replaces what it dials (from any thread): a new target is dialed at once; a target
+  // that left, or moved to another address, is no longer redialed (its link, if up,
+  // stays until it closes).
+  void SetDialTargets(std::vector<DialTarget> targets);
 
   void Send(const crypto::PublicKey& to, const v1::PeerMessage& message);
   // To each of `to` that is connected; the message is serialized once for all.

@@ -94,9 +94,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   net::TransportConfig transport_config{.listen = config.p2p_listen(),
                                         .genesis_hash = ToBytes(ledger::GenesisHash(node->genesis_)),
                                         .agent = "cairnd/0.1"};
-  for (const auto& peer : config.peers()) {
-    transport_config.dial.push_back({peer.address(), crypto::PublicKey::FromHex(peer.public_key()).value()});
-  }
+  transport_config.dial = node->DialTargets();
   Node* self = node.get();
   transport_config.allowed = [self](const crypto::PublicKey& key) { return self->IsAllowedPeer(key); };
   net::TransportEvents events{
@@ -168,6 +166,7 @@ Status Node::MakeConsensus() {
   const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;
   if (self_ && signing_key == nullptr) self_.reset();
   UpdateAllowedPeers();
+  if (transport_) transport_->SetDialTargets(DialTargets());
 
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
   engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_, evidence_pool_.get());
@@ -251,6 +250,22 @@ void Node::UpdateAllowedPeers() {
   std::lock_guard lock(allowed_mu_);
   allowed_peers_ = std::move(allowed);
   validator_links_ = std::set<crypto::PublicKey>(link_keys_.begin(), link_keys_.end());
+}
+
+std::vector<net::DialTarget> Node::DialTargets() const {
+  std::vector<net::DialTarget> targets;
+  for (const auto& peer : config_.peers()) {
+    targets.push_back({peer.address(), crypto::PublicKey::FromHex(peer.public_key()).value()});
+  }
+  const v1::GovernanceState governance = ledger_->Governance();
+  for (const v1::ValidatorInfo& v : governance.validators().validators()) {
+    auto link = crypto::PublicKey::FromBytes(ledger::LinkKeyOf(v));
+    if (!link.ok() || v.address().empty() || *link == key_->public_key()) continue;
+    const bool configured =
+        std::any_of(targets.begin(), targets.end(), [&](const net::DialTarget& t) { return t.key == *link; });
+    if (!configured) targets.push_back({v.address(), *link});
+  }
+  return targets;
 }
 
 bool Node::IsValidatorLink(const crypto::PublicKey& key) const {

@@ -1,12 +1,16 @@
 // Validator-set changes in a running network of real processes under load (issue 8): a
-// validator joins and leaves (4 -> 5 -> 4, the fifth started fresh once its addition
-// has committed), and a validator rotates its key without a restart.
+// validator joins and leaves (4 -> 5 -> 4, the fifth started fresh, with no peers of its
+// own, once its addition has committed), and a validator rotates its key without a
+// restart.
 #include <signal.h>
+
+#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "crypto/domain.h"
 #include "ledger/governance.h"
+#include "ledger/json_file.h"
 #include "ledger/tx_check.h"
 #include "tests/cluster/chain_checks.h"
 #include "tests/cluster/cluster.h"
@@ -70,9 +74,15 @@ bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int
 }
 
 TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
-  // Node 4 starts as an allowed observer's slot with its own key and an empty disk.
+  // Node 4 starts as an allowed observer's slot with its own key and an empty disk, and
+  // no peers in its config: it is reached only by the validators dialing the address
+  // the addition put on chain, once the set names it.
   Cluster cluster(4, 1, 20, {"--epoch-length", std::to_string(kEpochLength)});
   KeepOnFailure keep{cluster};
+  v1::NodeConfig config;
+  ASSERT_TRUE(ledger::ReadJsonFile(cluster.NodeDir(4) + "/config.json", &config).ok());
+  config.clear_peers();
+  std::ofstream(cluster.NodeDir(4) + "/config.json", std::ios::trunc) << ledger::ToJson(config);
   for (int i = 0; i < 4; ++i) cluster.Start(i);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
   SteadyLoad load(cluster, 20, 4, test::TestSeed("AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain"));
@@ -86,7 +96,7 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   add.mutable_validator()->set_public_key(Bytes(key.public_key().bytes()));
   add.mutable_validator()->set_address("127.0.0.1:" + std::to_string(cluster.P2pPort(4)));
   ASSERT_EQ(admin.Propose(add), v1::TX_OK);
-  cluster.Start(4);  // fresh: it syncs from genesis, verifying the change on the way
+  cluster.Start(4);  // fresh: once dialed, it syncs from genesis, verifying the change on the way
 
   ASSERT_TRUE(Cluster::WaitFor([&] { return SetSize(cluster, 0) == 5; }, 60s)) << "the addition never took effect";
   ASSERT_TRUE(Cluster::WaitFor([&] { return IsValidator(cluster, 4); }, 60s)) << "node 4 did not become a validator";

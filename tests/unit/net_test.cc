@@ -326,6 +326,31 @@ TEST(Transport, ReconnectsWhenAPeerComesBack) {
   EXPECT_GE(b.connects(), 2);
 }
 
+TEST(Transport, DialsTargetsSetLaterAndNoLongerRedialsOnesThatLeft) {
+  auto allowed = Allow({"a", "b", "c"});
+  Node a("a", allowed), b("b", allowed), c("c", allowed);
+  ASSERT_TRUE(a.Start().ok());
+  const DialTarget target_a = a.target();
+  a.Stop();  // a's address, with nobody there yet
+  ASSERT_TRUE(b.Start().ok());
+  ASSERT_TRUE(c.Start().ok());  // no targets at first
+  c.transport().SetDialTargets({b.target()});
+  ASSERT_TRUE(c.WaitConnected(1)) << "a target set later is dialed";
+  c.transport().SetDialTargets({b.target(), target_a});
+  std::this_thread::sleep_for(100ms);  // c keeps knocking at a's address, backing off
+  // a leaves the targets (a validator removed) while c is between two attempts, and
+  // then comes up at that address.
+  c.transport().SetDialTargets({b.target()});
+  Node again("a", allowed);
+  ASSERT_TRUE(again.StartOn(target_a.address).ok());
+  std::this_thread::sleep_for(600ms);  // several of c's back-off periods (20-200 ms)
+  ASSERT_EQ(c.transport().ConnectedPeers().size(), 1u) << "a is no longer a target: not redialed";
+  EXPECT_EQ(c.transport().ConnectedPeers()[0], b.key());
+  // Back among the targets, it is dialed again.
+  c.transport().SetDialTargets({b.target(), target_a});
+  EXPECT_TRUE(c.WaitConnected(2));
+}
+
 // A link whose peer vanished without a close (power lost, a black hole) is found by
 // its silence; a link that is only quiet is kept up by the keepalives.
 TEST(Transport, ClosesASilentLinkAsIdleAndKeepsAQuietOneUp) {
