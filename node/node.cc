@@ -258,7 +258,12 @@ std::vector<net::DialTarget> Node::DialTargets() const {
     targets.push_back({peer.address(), crypto::PublicKey::FromHex(peer.public_key()).value()});
   }
   const v1::GovernanceState governance = ledger_->Governance();
-  for (const v1::ValidatorInfo& v : governance.validators().validators()) {
+  const auto& members = governance.validators().validators();
+  const Bytes own(key_->public_key().bytes());
+  auto is_self = [&](const v1::ValidatorInfo& v) { return ledger::LinkKeyOf(v) == own; };
+  // An observer keeps to the peers it was given (validators may not admit it).
+  if (std::none_of(members.begin(), members.end(), is_self)) return targets;
+  for (const v1::ValidatorInfo& v : members) {
     auto link = crypto::PublicKey::FromBytes(ledger::LinkKeyOf(v));
     if (!link.ok() || v.address().empty() || *link == key_->public_key()) continue;
     const bool configured =

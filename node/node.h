@@ -70,9 +70,10 @@ class Node : public rpc::NodeApi {
   // would add (so that a joining validator syncs before its epoch starts) and the
   // configured observers. Called by MakeConsensus; read by the transport's thread.
   void UpdateAllowedPeers();
-  // What the transport dials: the configured peers, and every other validator of the
-  // current set at its on-chain address (one that joined, or moved, by governance). A
-  // configured address wins for its key: it is the operator's view (a tunnel, a proxy).
+  // What the transport dials: the configured peers, and, while this node is in the
+  // current set, every other validator at its on-chain address (one that joined, or
+  // moved, by governance). A configured address wins for its key: it is the operator's
+  // view (a tunnel, a proxy).
   std::vector<net::DialTarget> DialTargets() const;
   bool IsAllowedPeer(const crypto::PublicKey& key) const;
   // Whether `key` is a current validator's link key (any thread).
