@@ -156,19 +156,29 @@ TEST_F(GovernanceTest, AChangeThatDoesNotFitTheSetIsRefusedWithAReason) {
   EXPECT_NE(checked.status().message().find("needs its key and address"), std::string::npos);
 }
 
-TEST(GovernanceRules, ChangesApplyInOrderAndOneThatNoLongerFitsFails) {
+// The rules alone, without a ledger: a genesis state of validators with these names.
+v1::GovernanceState StateOf(std::initializer_list<const char*> names) {
   v1::ValidatorSet set;
-  for (const char* name : {"a", "b"}) {
+  for (const char* name : names) {
     auto* v = set.add_validators();
     v->set_name(name);
     v->set_public_key(Bytes(32, name[0]));
     v->set_address(std::string(name) + ":1");
   }
-  v1::GovernanceState state = GenesisGovernance(set);
-  GovernanceRules rules{.admin_threshold = 1, .epoch_length = 10};
+  return GenesisGovernance(set);
+}
+
+v1::Account AnAdmin() {
   v1::Account admin;
   admin.set_address(Bytes(20, 'A'));
   admin.set_role(v1::ROLE_ADMIN);
+  return admin;
+}
+
+TEST(GovernanceRules, ChangesApplyInOrderAndOneThatNoLongerFitsFails) {
+  v1::GovernanceState state = StateOf({"a", "b"});
+  GovernanceRules rules{.admin_threshold = 1, .epoch_length = 10};
+  const v1::Account admin = AnAdmin();
   v1::ProposeValidatorChange remove_a, remove_b;
   *remove_a.mutable_change() = Remove("a");
   *remove_b.mutable_change() = Remove("b");
@@ -206,19 +216,10 @@ TEST_F(GovernanceWithAShortLifetime, AnExpiredProposalIsClosedOnChainAndFreesIts
 }
 
 TEST(GovernanceRules, APendingProposalExpiresAfterItsLifetimeAndAnApprovedOneWaitsForItsBoundary) {
-  v1::ValidatorSet set;
-  for (const char* name : {"a", "b", "c"}) {
-    auto* v = set.add_validators();
-    v->set_name(name);
-    v->set_public_key(Bytes(32, name[0]));
-    v->set_address(std::string(name) + ":1");
-  }
-  v1::GovernanceState state = GenesisGovernance(set);
+  v1::GovernanceState state = StateOf({"a", "b", "c"});
   const GovernanceRules two{.admin_threshold = 2, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
   const GovernanceRules one{.admin_threshold = 1, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
-  v1::Account admin;
-  admin.set_address(Bytes(20, 'A'));
-  admin.set_role(v1::ROLE_ADMIN);
+  const v1::Account admin = AnAdmin();
   v1::ProposeValidatorChange remove_a, remove_b;
   *remove_a.mutable_change() = Remove("a");
   *remove_b.mutable_change() = Remove("b");
