@@ -33,6 +33,7 @@ class BlockEngine {
     uint64_t epoch = 0;
     uint32_t proposer = 0;
     uint64_t timestamp_ms = 0;
+    std::vector<uint32_t> failed_proposers;  // BlockHeader.failed_proposers
   };
   // Builds (and executes) a block on `parent_hash` with transactions of its choosing.
   virtual Result<v1::Block> Propose(const ProposalRequest& request) = 0;
@@ -51,22 +52,6 @@ class BlockEngine {
   // commit it; the replica commits no further than it and then hands over to the next
   // epoch's replica.
   virtual bool EndsEpoch(const Hash& block_hash) = 0;
-};
-
-// Who leads a round. Round-robin in production; the simulator's twins scenarios choose.
-class LeaderElection {
- public:
-  virtual ~LeaderElection() = default;
-  virtual uint32_t LeaderOf(uint64_t round) const = 0;
-};
-
-class RoundRobinLeaders : public LeaderElection {
- public:
-  explicit RoundRobinLeaders(size_t validators) : validators_(validators) {}
-  uint32_t LeaderOf(uint64_t round) const override { return static_cast<uint32_t>(round % validators_); }
-
- private:
-  size_t validators_;
 };
 
 struct SendAction {

@@ -16,7 +16,7 @@ constexpr size_t kMaxOutstandingRequests = 256;
 }  // namespace
 
 Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
-                 crypto::SignatureVerifier& verifier, const LeaderElection& leaders,
+                 crypto::SignatureVerifier& verifier, LeaderElection& leaders,
                  RecoveredState recovered)
     : config_(std::move(config)),
       key_(key),
@@ -25,7 +25,9 @@ Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngin
       leaders_(leaders),
       high_qc_(recovered.head_qc),
       safety_(std::move(recovered.safety)),
-      tree_(std::move(recovered.head), recovered.head_qc, config_.max_tree_blocks) {
+      tree_(std::move(recovered.head), recovered.head_qc, config_.max_tree_blocks),
+      history_(std::make_move_iterator(recovered.history.begin()), std::make_move_iterator(recovered.history.end())) {
+  while (history_.size() > leaders_.window_blocks()) history_.pop_front();
   CAIRN_CHECK(config_.self.has_value() == (key_ != nullptr));
   CAIRN_CHECK(!config_.self || config_.context.committee.key(*config_.self) == key_->public_key());
   // The persisted high_qc may be above the committed head's certificate.
@@ -84,14 +86,76 @@ Actions Replica::OnTransactionsAvailable(uint64_t now_ms) {
 }
 
 Replica::RoundView Replica::View() const {
-  return {.round = current_round_,
-          .leader = leaders_.LeaderOf(current_round_),
-          .next_leader = leaders_.LeaderOf(current_round_ + 1),
-          .high_qc_round = high_qc_.round(),
-          .last_tc_round = last_round_tc_ ? last_round_tc_->round() : 0,
-          .voted = votes_.Voters(current_round_),
-          .timed_out = timeouts_.Signers(current_round_),
-          .quorum = config_.context.committee.quorum()};
+  const ChainView chain = HighQcChain();
+  const uint64_t round = std::max(current_round_, chain.tip_round + 1);
+  RoundView view{.round = current_round_,
+                 .leader = leaders_.LeaderOf(round, chain),
+                 .next_leader = leaders_.LeaderOf(round + 1, chain),
+                 .high_qc_round = high_qc_.round(),
+                 .last_tc_round = last_round_tc_ ? last_round_tc_->round() : 0,
+                 .voted = votes_.Voters(current_round_),
+                 .timed_out = timeouts_.Signers(current_round_),
+                 .quorum = config_.context.committee.quorum(),
+                 .standings = leaders_.Standings(chain)};
+  for (uint64_t r = round; r < round + config_.context.committee.size(); ++r) {
+    view.upcoming_leaders.push_back(leaders_.LeaderOf(r, chain));
+  }
+  return view;
+}
+
+ChainView Replica::ChainAt(const Hash& tip) const {
+  const uint64_t epoch = config_.context.committee.epoch();
+  const size_t window = leaders_.window_blocks();
+  ChainView view{.tip_hash = tip};
+  const TreeBlock* b = tree_.Get(tip);
+  if (b == nullptr || b->header.epoch() != epoch) return view;  // the epoch's root: round 0
+  view.tip_round = b->header.round();
+  for (; b != &tree_.root() && view.records.size() < window; b = tree_.Get(b->parent_hash)) {
+    if (b == nullptr) return view;
+    view.records.push_back(&tree_records_.at(b->hash));
+  }
+  for (auto it = history_.rbegin(); it != history_.rend() && view.records.size() < window; ++it) {
+    view.records.push_back(&*it);
+  }
+  return view;
+}
+
+ChainView Replica::HighQcChain() const {
+  auto hash = HashFromBytes(high_qc_.block_hash());
+  return hash.ok() ? ChainAt(*hash) : ChainView{};
+}
+
+std::optional<Replica::Election> Replica::ElectionOn(const Hash& parent, uint64_t round) const {
+  if (!tree_.Contains(parent)) return std::nullopt;
+  const ChainView chain = ChainAt(parent);
+  if (round <= chain.tip_round) return std::nullopt;
+  return Election{leaders_.LeaderOf(round, chain), SkippedLeaders(leaders_, round, chain)};
+}
+
+Status Replica::CheckLeader(const v1::BlockHeader& header, const Hash& parent_hash) {
+  const std::optional<Election> election = ElectionOn(parent_hash, header.round());
+  if (!election) return Status::InvalidArgument("round is not above its parent's");
+  if (header.proposer() != election->leader) {
+    return Status::InvalidArgument("proposer " + std::to_string(header.proposer()) + " is not the leader of round " +
+                                   std::to_string(header.round()) + " (" + std::to_string(election->leader) + ")");
+  }
+  const std::vector<uint32_t>& failed = election->failed_proposers;
+  if (!std::equal(failed.begin(), failed.end(), header.failed_proposers().begin(), header.failed_proposers().end())) {
+    return Status::InvalidArgument("failed_proposers is not the list of the rounds it skipped");
+  }
+  return Status::Ok();
+}
+
+void Replica::RecordCommitted(const std::vector<CommittedBlock>& committed) {
+  for (const CommittedBlock& c : committed) {
+    auto it = tree_records_.find(c.block->hash);
+    if (it == tree_records_.end()) continue;
+    history_.push_back(std::move(it->second));
+    tree_records_.erase(it);
+  }
+  while (history_.size() > leaders_.window_blocks()) history_.pop_front();
+  // Forks below the new root left the tree.
+  std::erase_if(tree_records_, [&](const auto& entry) { return !tree_.Contains(entry.first); });
 }
 
 uint64_t Replica::RoundTimeoutMs() const {
@@ -108,7 +172,10 @@ const v1::TimeoutCertificate* Replica::TcForCurrentRound() const {
 }
 
 void Replica::ProcessQc(const v1::QuorumCertificate& qc, uint32_t from) {
-  if (qc.round() > high_qc_.round()) high_qc_ = qc;
+  if (qc.round() > high_qc_.round()) {
+    high_qc_ = qc;
+    high_qc_from_ = from;
+  }
   auto hash = HashFromBytes(qc.block_hash());
   if (!hash.ok()) return;
   if (tree_.Contains(*hash)) {
@@ -143,6 +210,8 @@ void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
   std::vector<CommittedBlock> committed =
       tree_.Commit(qc, [this](const TreeBlock& block) { return EndsThisEpoch(block); });
   if (committed.empty()) return;
+  consecutive_timeouts_ = 0;  // progress: the next round timer is the base again
+  RecordCommitted(committed);
   CommitAction action;
   for (const CommittedBlock& c : committed) action.blocks.emplace_back(c.block->block, c.certificate);
   action.finality = qc;
@@ -161,7 +230,7 @@ void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
 }
 
 void Replica::RequestBlock(const Hash& hash, uint32_t from) {
-  if (config_.self && from == *config_.self) from = leaders_.LeaderOf(high_qc_.round());
+  if (config_.self && from == *config_.self) from = high_qc_from_;
   if (config_.self && from == *config_.self) return;  // nobody else to ask yet
   auto it = requested_at_ms_.find(hash);
   if (it != requested_at_ms_.end() && now_ms_ < it->second + kRequestRetryMs) return;
@@ -188,10 +257,15 @@ void Replica::HandleBlock(Waiting item) {
       ++waiting_count_;
       return;
     }
+    if (item.is_proposal) {
+      Status leader = CheckLeader(header, *parent_hash);
+      if (!leader.ok()) return Reject(leader.Annotate("proposal"));
+    }
     Status executed = engine_.Execute(item.block);
     if (!executed.ok()) return Reject(executed.Annotate("block " + std::to_string(header.height()) + " is invalid"));
     Status inserted = tree_.Insert({item.block, header, hash, *parent_hash});
     if (!inserted.ok()) return Reject(inserted);
+    tree_records_.emplace(hash, ChainRecord::Of(header, item.block.parent_qc()));
     requested_at_ms_.erase(hash);
     // The block's own certificate of its parent may commit, and the highest certificate
     // may certify this block, now that it is here.
@@ -219,8 +293,7 @@ void Replica::Persist() {
 }
 
 void Replica::MaybePropose() {
-  if (!config_.self || leaders_.LeaderOf(current_round_) != *config_.self) return;
-  if (safety_.HasProposedIn(current_round_)) return;
+  if (!config_.self || safety_.HasProposedIn(current_round_)) return;
   // A proposal must show how its round was entered: a certificate of the round before,
   // or a timeout certificate of it.
   const v1::TimeoutCertificate* tc = TcForCurrentRound();
@@ -228,7 +301,10 @@ void Replica::MaybePropose() {
   auto parent_hash = HashFromBytes(high_qc_.block_hash());
   if (!parent_hash.ok()) return;
   const TreeBlock* parent = tree_.Get(*parent_hash);
-  if (parent == nullptr) return RequestBlock(*parent_hash, leaders_.LeaderOf(high_qc_.round()));
+  // Who leads depends on the parent's chain: without the block, ask for it.
+  if (parent == nullptr) return RequestBlock(*parent_hash, high_qc_from_);
+  const ChainView chain = ChainAt(*parent_hash);
+  if (current_round_ <= chain.tip_round || leaders_.LeaderOf(current_round_, chain) != *config_.self) return;
   // Liveness does not need empty blocks back to back: with nothing to carry, wait a
   // while (new transactions end the wait early).
   if (config_.idle_proposal_delay_ms > 0 && !(idle_wait_round_ == current_round_ && idle_wait_over_) &&
@@ -258,7 +334,8 @@ void Replica::MaybePropose() {
   BlockEngine::ProposalRequest request{
       .parent_hash = *parent_hash, .parent_qc = high_qc_, .round = current_round_,
       .epoch = config_.context.committee.epoch(), .proposer = *config_.self,
-      .timestamp_ms = std::max(now_ms_, parent->header.timestamp_ms())};
+      .timestamp_ms = std::max(now_ms_, parent->header.timestamp_ms()),
+      .failed_proposers = SkippedLeaders(leaders_, current_round_, chain)};
   auto block = engine_.Propose(request);
   if (!block.ok()) return Reject(block.status().Annotate("building a proposal"));
 
@@ -298,11 +375,15 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   vote.set_voter(*config_.self);
   vote.set_signature(key_->Sign(VoteMessage(config_.context, StatementOf(vote))));
 
-  const uint32_t next_leader = leaders_.LeaderOf(round + 1);
-  if (next_leader == *config_.self) return ProcessVote(vote);
+  // To every validator, not only the next leader: each forms the certificate itself, so
+  // a next leader that is down cannot take the round's block with it, and the round
+  // that fails is then the one the down validator leads, which the next block charges
+  // to it (leader_election.h). n is small in a permissioned network; n^2 votes a round
+  // cost each validator n - 1 signature checks.
   v1::ConsensusMessage message;
-  *message.mutable_vote() = std::move(vote);
-  out_->push_back(SendAction{next_leader, std::move(message)});
+  *message.mutable_vote() = vote;
+  out_->push_back(BroadcastAction{std::move(message)});
+  ProcessVote(vote);
 }
 
 bool Replica::EndsThisEpoch(const TreeBlock& block) {

@@ -11,14 +11,16 @@
 //   safety          highest_voted_round, highest_qc_round (safety_rules.h)
 //   tree            executed blocks above the committed head (block_tree.h)
 //
-// Round flow: the leader of round r proposes a block extending high_qc; replicas vote
-// for it (if the safety rules allow) and send the vote to the leader of r + 1, who forms
-// a certificate, enters r + 1 and proposes. A replica whose round timer fires broadcasts
+// Round flow: the leader of round r (leader_election.h: elected by the chain its block
+// extends) proposes a block extending high_qc; replicas vote for it (if the safety rules
+// allow) and broadcast the vote; every replica forms the certificate, enters r + 1, and
+// the leader of r + 1 (elected by the chain of the certified block) proposes. A replica whose round timer fires broadcasts
 // a signed timeout with its high_qc; 2f+1 timeouts form a TC that moves everyone to
 // r + 1. f+1 timeouts for a round make a replica time out too, so rounds end together.
 // A replica missing a block asks the peer that referred to it, by hash.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -29,6 +31,7 @@
 #include "consensus/collectors.h"
 #include "consensus/equivocation_detector.h"
 #include "consensus/interfaces.h"
+#include "consensus/leader_election.h"
 #include "consensus/safety_rules.h"
 #include "crypto/ed25519.h"
 
@@ -70,14 +73,17 @@ struct RecoveredState {
   TreeBlock head;                    // the committed head block
   v1::QuorumCertificate head_qc;     // its certificate (the genesis certificate at height 0)
   v1::SafetyRecord safety;           // empty on first start
+  // Leader election's records of the committed blocks of this epoch up to the head,
+  // oldest first, at most LeaderElection::window_blocks() of them.
+  std::vector<ChainRecord> history;
 };
 
 class Replica {
  public:
   // `key` must be the key of `config.self` (null for an observer). `engine`, `verifier`
-  // and `leaders` must outlive the replica.
+  // and `leaders` must outlive the replica; `leaders` is this replica's alone.
   Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
-          crypto::SignatureVerifier& verifier, const LeaderElection& leaders, RecoveredState recovered);
+          crypto::SignatureVerifier& verifier, LeaderElection& leaders, RecoveredState recovered);
 
   Actions Start(uint64_t now_ms);
   Actions OnMessage(uint32_t from, const v1::ConsensusMessage& message, uint64_t now_ms);
@@ -89,7 +95,9 @@ class Replica {
 
   uint64_t current_round() const { return current_round_; }
   // What an operator needs to see why a round does not end: who leads, whose votes and
-  // timeouts for it this replica holds (votes reach the next round's leader only).
+  // timeouts for it this replica holds.
+  // Leaders are those the chain of high_qc elects: `leader` for the current round,
+  // `next_leader` for the round after it if the current one produces no block.
   struct RoundView {
     uint64_t round = 0;
     uint32_t leader = 0;
@@ -99,9 +107,24 @@ class Replica {
     std::vector<uint32_t> voted;
     std::vector<uint32_t> timed_out;
     size_t quorum = 0;
+    // The leaders of this round and the next ones, as many as there are validators, if
+    // no new block is certified meanwhile; and each validator's standing.
+    std::vector<uint32_t> upcoming_leaders;
+    std::vector<LeaderStanding> standings;
   };
   RoundView View() const;
   const v1::QuorumCertificate& high_qc() const { return high_qc_; }
+  // The chain high_qc's block ends (leader election's input for the next rounds); its
+  // records are valid until the next input. Empty records when that block is missing.
+  ChainView HighQcChain() const;
+  // Leader election on the chain that ends at `parent`: who leads `round` there, and the
+  // failed_proposers a block of `round` on it carries. Nothing when `parent` is not in
+  // the tree or `round` is not above its round.
+  struct Election {
+    uint32_t leader = 0;
+    std::vector<uint32_t> failed_proposers;
+  };
+  std::optional<Election> ElectionOn(const Hash& parent, uint64_t round) const;
   uint64_t committed_height() const { return tree_.root().header.height(); }
   const v1::SafetyRecord& safety_record() const { return safety_.record(); }
   // Messages dropped because they failed a check, and the last reason.
@@ -151,6 +174,11 @@ class Replica {
   Bytes LastToCommit(const std::string& finalised);
   bool EndsThisEpoch(const TreeBlock& block);
   void Persist();
+  // Leader election's view of the chain that ends at `tip` (a block in the tree).
+  ChainView ChainAt(const Hash& tip) const;
+  // A proposal's proposer and failed_proposers are those its parent's chain elects.
+  Status CheckLeader(const v1::BlockHeader& header, const Hash& parent_hash);
+  void RecordCommitted(const std::vector<CommittedBlock>& committed);
   uint64_t RoundTimeoutMs() const;
   const v1::TimeoutCertificate* TcForCurrentRound() const;
 
@@ -158,10 +186,11 @@ class Replica {
   const crypto::PrivateKey* const key_;
   BlockEngine& engine_;
   crypto::SignatureVerifier& verifier_;
-  const LeaderElection& leaders_;
+  LeaderElection& leaders_;
 
   uint64_t current_round_ = 1;
   v1::QuorumCertificate high_qc_;
+  uint32_t high_qc_from_ = 0;  // who sent it: the peer to ask for its block
   std::optional<v1::TimeoutCertificate> last_round_tc_;
   uint32_t consecutive_timeouts_ = 0;
   uint64_t idle_wait_round_ = 0;  // the round whose idle wait is running or over
@@ -177,6 +206,10 @@ class Replica {
   std::map<Hash, std::vector<Waiting>> waiting_for_parent_;
   size_t waiting_count_ = 0;
   std::map<Hash, uint64_t> requested_at_ms_;  // outstanding block requests
+  // Leader election's records: of the tree's blocks above the root, and of committed
+  // blocks of this epoch up to the root (oldest first, at most window_blocks()).
+  std::map<Hash, ChainRecord> tree_records_;
+  std::deque<ChainRecord> history_;
 
   Actions* out_ = nullptr;
   uint64_t now_ms_ = 0;

@@ -35,10 +35,11 @@ Status Replica::CheckProposal(const v1::Proposal& proposal, v1::BlockHeader* hea
   const uint64_t round = header->round();
   if (header->epoch() != context.committee.epoch()) return Status::InvalidArgument("wrong epoch");
   if (round > current_round_ + config_.round_window) return Status::InvalidArgument("round too far ahead");
-  const uint32_t leader = leaders_.LeaderOf(round);
-  if (header->proposer() != leader) return Status::InvalidArgument("proposer is not the leader of its round");
+  // Whether the proposer leads the round depends on the parent's chain, checked once the
+  // parent is here (Replica::CheckLeader); its signature can be checked now.
+  if (!context.committee.Contains(header->proposer())) return Status::InvalidArgument("proposer is not a validator");
   Hash hash = crypto::BlockHash(context.chain_id, proposal.block().header());
-  if (!verifier_.Verify(context.committee.key(leader), ProposalMessage(context, hash), proposal.signature())) {
+  if (!verifier_.Verify(context.committee.key(header->proposer()), ProposalMessage(context, hash), proposal.signature())) {
     return Status::InvalidArgument("proposal signature is invalid");
   }
   const v1::QuorumCertificate& qc = proposal.block().parent_qc();
@@ -87,9 +88,8 @@ Status Replica::CheckVote(const v1::Vote& vote) {
 }
 
 void Replica::ProcessVote(const v1::Vote& vote) {
-  // Only the leader of the next round gathers votes, and only while they can matter.
-  if (!config_.self || leaders_.LeaderOf(vote.round() + 1) != *config_.self) return;
-  if (vote.round() + 1 < current_round_) return;
+  // Every validator gathers the votes (they are broadcast), while they can matter.
+  if (!config_.self || vote.round() + 1 < current_round_) return;
   std::optional<v1::QuorumCertificate> qc = votes_.Add(vote, config_.context.committee);
   if (qc) ProcessQc(*qc, vote.voter());
 }

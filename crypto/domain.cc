@@ -19,6 +19,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kGovernance: return "governance";
     case Purpose::kEvidence: return "evidence";
     case Purpose::kKeyRotation: return "key-rotation";
+    case Purpose::kLeaderOrder: return "leader-order";
   }
   CAIRN_CHECK(false);
 }
@@ -75,6 +76,12 @@ Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes) {
 
 Hash EvidenceHash(std::string_view chain_id, ByteView evidence_bytes) {
   return DomainHash(Purpose::kEvidence, chain_id, evidence_bytes);
+}
+
+Hash LeaderOrderHash(const Hash& tip, uint32_t validator) {
+  Bytes payload(AsView(tip));
+  AppendU32(&payload, validator);
+  return DomainHash(Purpose::kLeaderOrder, "", payload);
 }
 
 Bytes VoteStatement::Payload() const {

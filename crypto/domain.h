@@ -30,6 +30,7 @@ enum class Purpose {
   kGovernance,     // the governance state after a block (BlockHeader.governance_hash)
   kEvidence,       // a piece of equivocation evidence (leaf of BlockHeader.evidence_root)
   kKeyRotation,    // a validator's old and new keys agreeing on the new one
+  kLeaderOrder,    // leader election's tie-break between validators (chain-independent)
 };
 
 // The tag string of a purpose, e.g. "tx".
@@ -58,6 +59,10 @@ Hash ReceiptHash(std::string_view chain_id, ByteView receipt_bytes);
 
 // A piece of evidence's hash (its serialized bytes), the leaf of a block's evidence root.
 Hash EvidenceHash(std::string_view chain_id, ByteView evidence_bytes);
+
+// Leader election's tie-break for `validator` on the chain ending at `tip` (a block
+// hash, already bound to its chain): DomainHash(kLeaderOrder, "", tip || u32be(validator)).
+Hash LeaderOrderHash(const Hash& tip, uint32_t validator);
 
 // What a validator signs when it votes, and what a certificate's signatures cover.
 struct VoteStatement {

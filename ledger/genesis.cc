@@ -94,6 +94,12 @@ Status ValidateGenesis(const v1::Genesis& genesis) {
                                    "' is not 1 to 64 characters of a-z, A-Z, 0-9, '-', '_', '.'");
   }
   CAIRN_RETURN_IF_ERROR(ValidateValidators(genesis));
+  // Leader election reads this many blocks at every proposal and at start.
+  constexpr uint32_t kMaxReputationWindow = 10'000;
+  if (genesis.governance().leader_reputation().window_blocks() > kMaxReputationWindow) {
+    return Status::InvalidArgument("governance.leader_reputation.window_blocks is above " +
+                                   std::to_string(kMaxReputationWindow));
+  }
   return ValidateAccounts(genesis);
 }
 

@@ -1,5 +1,7 @@
 #include "ledger/ledger.h"
 
+#include <algorithm>
+
 #include <mutex>
 
 #include "crypto/check.h"
@@ -188,8 +190,27 @@ Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Bloc
   if (header.timestamp_ms() < parent.header.timestamp_ms()) {
     return Status::InvalidArgument("block timestamp is earlier than its parent's");
   }
+  // Consensus checks who failed (it knows the leader schedule); the ledger that the
+  // list names distinct validators of the block's set.
+  size_t validators = parent.governance.validators().validators_size();
+  if (header.epoch() != parent.governance.epoch() && !header.failed_proposers().empty()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::ValidatorSet set, ValidatorSet(header.epoch()));
+    validators = set.validators_size();
+  }
+  std::vector<bool> named(validators, false);
+  for (uint32_t v : header.failed_proposers()) {
+    if (v >= validators || named[v]) {
+      return Status::InvalidArgument("failed_proposers must name distinct validators of the set");
+    }
+    named[v] = true;
+  }
   const uint64_t next_epoch = parent.governance.epoch();
   const v1::QuorumCertificate& qc = block.parent_qc();
+  if (header.parent_signers_size() != qc.signatures_size() ||
+      !std::equal(header.parent_signers().begin(), header.parent_signers().end(), qc.signatures().begin(),
+                  [](uint32_t v, const v1::ValidatorSignature& s) { return v == s.validator_index(); })) {
+    return Status::InvalidArgument("parent_signers is not the list of the parent certificate's signers");
+  }
   if (header.epoch() == next_epoch && next_epoch > parent.header.epoch()) {
     // The first block of an epoch: rounds start again, and the parent (the root of the
     // epoch) is vouched for by the epoch-start certificate.
@@ -375,6 +396,8 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   header.set_epoch(t.epoch);
   header.set_proposer(t.proposer);
   header.set_timestamp_ms(t.timestamp_ms);
+  for (uint32_t v : t.failed_proposers) header.add_failed_proposers(v);
+  for (const auto& s : t.parent_qc.signatures()) header.add_parent_signers(s.validator_index());
   ExecutedBlock executed;
   const auto policy = t.drop_invalid_transactions ? InvalidTxPolicy::kDrop : InvalidTxPolicy::kRejectBlock;
   CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, policy, &executed));

@@ -70,6 +70,7 @@ struct BlockTemplate {
   uint64_t epoch = 0;
   uint32_t proposer = 0;
   uint64_t timestamp_ms = 0;
+  std::vector<uint32_t> failed_proposers;  // BlockHeader.failed_proposers, from consensus
   v1::QuorumCertificate parent_qc;
   google::protobuf::RepeatedPtrField<v1::Transaction> transactions;
   // Leave out transactions that cannot enter the block (they are reported in

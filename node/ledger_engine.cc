@@ -16,6 +16,7 @@ Result<v1::Block> LedgerEngine::Propose(const ProposalRequest& request) {
   t.epoch = request.epoch;
   t.proposer = request.proposer;
   t.timestamp_ms = request.timestamp_ms;
+  t.failed_proposers = request.failed_proposers;
   t.parent_qc = request.parent_qc;
   CAIRN_ASSIGN_OR_RETURN(std::set<Hash> in_pending_blocks, speculator_.PendingTxHashes(request.parent_hash));
   std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_, in_pending_blocks);

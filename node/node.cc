@@ -25,7 +25,12 @@ constexpr uint64_t kDefaultRoundTimeoutMs = 2'000;
 // p50 44 ms; 20 ms gave 46 blocks/s, 80%, p50 64 ms. 10 ms keeps light-load latency
 // under 50 ms with far fewer blocks.
 constexpr uint64_t kDefaultMinBlockIntervalMs = 10;
-constexpr uint64_t kMaxRoundTimeoutMs = 60'000;
+// Back-off doubles the round timer while rounds end without progress and returns to
+// the base at the next certificate or commit. The cap bounds what one stretch of
+// asynchrony costs once it ends: a round on this network needs tens of milliseconds
+// (a full block is executed and voted on in well under a second), so 10 s outgrows any
+// delay back-off is for, where a cap of minutes would leave a healed network idle.
+constexpr uint64_t kMaxRoundTimeoutMs = 10'000;
 // A validator does not vote for a block stamped further ahead of its clock than this
 // (ReplicaConfig::max_future_timestamp_ms): well above the clock error of machines kept
 // by NTP, well below what would mislead a reader of block times.
@@ -154,10 +159,13 @@ Status Node::MakeConsensus() {
   committee_ = std::make_unique<consensus::Committee>(std::move(committee));
   context_ = std::make_unique<consensus::Context>(
       consensus::Context{genesis_.chain_id(), *committee_, start.root.hash, start.root.height});
-  leaders_ = std::make_unique<consensus::RoundRobinLeaders>(committee_->size());
+  leaders_ = MakeLeaderElection(genesis_, committee_->size());
+  CAIRN_ASSIGN_OR_RETURN(auto history, CommittedChainRecords(*ledger_, start, leaders_->window_blocks()));
   // Validators are found on the network by their link keys (a validator that rotated its
   // consensus key keeps its node key for links), and this node by its own.
   link_keys_.clear();
+  validator_names_.clear();
+  for (const v1::ValidatorInfo& v : start.validators.validators()) validator_names_.push_back(v.name());
   for (const v1::ValidatorInfo& v : start.validators.validators()) {
     CAIRN_ASSIGN_OR_RETURN(crypto::PublicKey link, crypto::PublicKey::FromBytes(ledger::LinkKeyOf(v)));
     link_keys_.push_back(link);
@@ -192,7 +200,8 @@ Status Node::MakeConsensus() {
   consensus::RecoveredState recovered{
       .head = {start.head.block, start.head.header, start.head.hash, parent},
       .head_qc = start.head_qc,
-      .safety = std::move(record)};
+      .safety = std::move(record),
+      .history = std::move(history)};
   if (new_epoch) {
     LogInfo("consensus", "epoch " + std::to_string(committee_->epoch()) + " starts after height " +
                              std::to_string(start.root.height) + " with " + std::to_string(committee_->size()) +
@@ -292,6 +301,11 @@ void Node::RegisterMetrics() {
   m_.blocks_synced = &metrics_.AddCounter("cairn_blocks_synced_total", "Blocks committed through block sync since start.");
   m_.evidence = &metrics_.AddCounter("cairn_evidence_total",
                                      "Equivocation evidence this node caught or received that was new and valid.");
+  m_.round_timeouts = &metrics_.AddCounter("cairn_round_timeouts_total",
+                                           "Rounds whose timer ran out on this node before the round ended.");
+  metrics_.AddCollector("cairn_leader_failures_total", "counter",
+                        "Rounds charged to a validator by committed blocks: it led them and no block came.",
+                        [this](std::string* out) { leader_failures_.Render(out); });
   m_.syncing = &metrics_.AddGauge("cairn_syncing", "1 while block sync catches up (consensus waits), else 0.");
   m_.halted = &metrics_.AddGauge("cairn_halted", "1 while a failed ledger write keeps the node from committing, else 0.");
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
@@ -442,6 +456,7 @@ void Node::Apply(consensus::Actions actions) {
       t.expires_after(std::chrono::milliseconds(timer->delay_ms));
       t.async_wait([this, round = timer->round, proposal](boost::system::error_code ec) {
         if (ec || halted_ || syncing_) return;
+        if (!proposal && round == replica_->current_round()) m_.round_timeouts->Add();
         Apply(proposal ? replica_->OnProposalTimer(round, NowMs()) : replica_->OnTimer(round, NowMs()));
       });
     }
@@ -473,6 +488,18 @@ void Node::RefreshConsensusView() {
       static_cast<uint32_t>(view.quorum > view.timed_out.size() ? view.quorum - view.timed_out.size() : 0));
   state.set_syncing(syncing_);
   state.set_committed_height(ledger_->height());
+  for (uint32_t v : view.upcoming_leaders) state.add_upcoming_leaders(v);
+  for (uint32_t v = 0; v < view.standings.size(); ++v) {
+    const consensus::LeaderStanding& s = view.standings[v];
+    v1::LeaderStanding* out = state.add_standings();
+    out->set_validator(v);
+    if (v < validator_names_.size()) out->set_name(validator_names_[v]);
+    out->set_candidate(s.candidate);
+    out->set_failures(s.failures);
+    out->set_last_active_round(s.last_active_round);
+    out->set_last_proposed_round(s.last_proposed_round);
+    out->set_last_failed_round(s.last_failed_round);
+  }
   std::lock_guard lock(view_mu_);
   consensus_view_ = std::move(state);
 }
@@ -499,11 +526,23 @@ void Node::OnCommitted(const consensus::CommitAction& action) {
   AfterCommit(blocks);
 }
 
+void Node::CountLeaderFailures(const v1::Block& block) {
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.header()) || header.failed_proposers().empty()) return;
+  if (header.epoch() == committee_->epoch()) return leader_failures_.OnCommitted(header, validator_names_);
+  std::vector<std::string> names;  // a block of an earlier epoch, through block sync
+  if (auto set = ledger_->ValidatorSet(header.epoch()); set.ok()) {
+    for (const v1::ValidatorInfo& v : set->validators()) names.push_back(v.name());
+  }
+  leader_failures_.OnCommitted(header, names);
+}
+
 void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   uint64_t txs = 0;
   for (const v1::Block* block : blocks) {
     mempool_->RemoveCommitted(*block);
     txs += static_cast<uint64_t>(block->transactions_size());
+    CountLeaderFailures(*block);
   }
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);

@@ -24,6 +24,8 @@
 #include "net/seen_cache.h"
 #include "net/transport.h"
 #include "node/evidence_pool.h"
+#include "node/leader_failures.h"
+#include "node/leader_history.h"
 #include "node/ledger_engine.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -87,6 +89,7 @@ class Node : public rpc::NodeApi {
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
   void AfterCommit(const std::vector<const v1::Block*>& blocks);
+  void CountLeaderFailures(const v1::Block& block);
   // Core thread.
   void Apply(consensus::Actions actions);
   void OnCommitted(const consensus::CommitAction& action);
@@ -110,6 +113,8 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<crypto::PrivateKey> key_;            // the node key: its links' identity
   std::unique_ptr<crypto::PrivateKey> consensus_key_;  // a rotated consensus key, once in effect
   std::vector<crypto::PublicKey> link_keys_;           // by validator index, current epoch
+  std::vector<std::string> validator_names_;           // by validator index, current epoch
+  LeaderFailures leader_failures_;
   v1::Genesis genesis_;
   std::optional<uint32_t> self_;  // validator index in the current epoch; none for an observer
   std::unique_ptr<consensus::Committee> committee_;
@@ -118,7 +123,7 @@ class Node : public rpc::NodeApi {
   uint64_t min_block_interval_ms_ = 0;
   int64_t clock_offset_ms_ = 0;  // test hook (node.cc, kClockOffsetVariable)
   size_t max_block_txs_ = 0;
-  std::unique_ptr<consensus::RoundRobinLeaders> leaders_;
+  std::unique_ptr<consensus::LeaderElection> leaders_;
   bool epoch_ended_ = false;  // a commit ended the epoch: Apply hands over when its batch is done
   mutable std::mutex allowed_mu_;  // guards allowed_peers_ and validator_links_ (read by other threads)
   std::set<crypto::PublicKey> allowed_peers_;
@@ -175,6 +180,7 @@ class Node : public rpc::NodeApi {
     Counter* txs_committed;
     Counter* blocks_synced;
     Counter* evidence;
+    Counter* round_timeouts;
     Gauge* syncing;
     Gauge* halted;
     Histogram* commit_latency;

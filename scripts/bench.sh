@@ -5,8 +5,12 @@
 #     --inflight K (2000) --rate R | --rate-of-ceiling F   --seconds S (60)  --warmup W (10)
 #     --keep DIR          keep the network's data in DIR and audit node 0's chain: the
 #                         audit's transaction count must equal the benchmark's
+#     --down K [--down-at S]  SIGKILL K validators before the warm-up (or S s into the
+#                         window) and submit only to the others
 #   scripts/bench.sh report          the README's table: saturation, fixed rate at 25% of
-#                                    the ceiling, idle (each on a fresh network)
+#                                    the ceiling, idle, each healthy and with 1 of 4 down; a
+#                                    kill inside the window; 7 validators healthy and with
+#                                    2 down (each on a fresh network), then the ratios
 #   scripts/bench.sh micro [args]    Google Benchmark micro-benchmarks of the hot paths,
 #                                    medians of 5 repetitions (args go to cairn_bench)
 # The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN
@@ -25,10 +29,45 @@ if [ "${1:-}" = micro ]; then
 fi
 
 if [ "${1:-}" = report ]; then
+  # Each row on a fresh network; the down rows beside the healthy ones of the same run,
+  # and a summary of the ratios at the end (the targets of the liveness issue).
   shift
-  "$0" --mode saturation "$@"
-  "$0" --mode rate --rate-of-ceiling 0.25 "$@"
-  exec "$0" --mode idle "$@"
+  out=$(mktemp /tmp/cairn-bench-report.XXXXXX)
+  row() { echo "== $*" >&2; "$0" "$@" | tee -a "$out.log" | tail -n 1 | sed "s/^/$1$2 /" >> "$out"; }
+  row --mode saturation "$@"
+  row --mode saturation --down 1 "$@"
+  rate=$(sed -n 's/^--modesaturation .*"ceiling_tps":\([0-9.]*\).*/\1/p' "$out" | head -n 1)
+  rate=$(awk -v c="$rate" 'BEGIN { printf "%.0f", c * 0.25 }')
+  row --mode rate --rate "$rate" "$@"
+  row --mode rate --rate "$rate" --down 1 "$@"
+  row --mode idle "$@"
+  row --mode idle --down 1 "$@"
+  row --mode saturation --down 1 --down-at 20 "$@"
+  row --validators 7 --mode saturation "$@"
+  row --validators 7 --mode saturation --down 2 "$@"
+  cat "$out.log"
+  /usr/bin/python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(line.split(" ", 1)[1]) for line in open(sys.argv[1])]
+def pick(mode, validators, down, down_at=-1.0):
+    return next(r for r in rows if r["mode"] == mode and r["validators"] == validators and r["down"] == down
+                and abs(r["down_at_s"] - down_at) < 0.01)
+def ratio(a, b):
+    return a / b if b else float("nan")
+h, d = pick("saturation", 4, 0), pick("saturation", 4, 1)
+print("summary (down / healthy, same run):")
+print(f"  saturation, 1 of 4 down: {d['committed_tps']:.0f} / {h['committed_tps']:.0f} tx/s = {ratio(d['committed_tps'], h['committed_tps']):.2f} (target >= 0.8)")
+h, d = pick("rate", 4, 0), pick("rate", 4, 1)
+print(f"  25% of the ceiling ({h['offered_tps']:.0f} tx/s offered), 1 of 4 down: p50 {d['latency_ms_p50']:.0f} / {h['latency_ms_p50']:.0f} ms = {ratio(d['latency_ms_p50'], h['latency_ms_p50']):.2f}x (target <= 1.5x), p99 {d['latency_ms_p99']:.0f} / {h['latency_ms_p99']:.0f} ms = {ratio(d['latency_ms_p99'], h['latency_ms_p99']):.2f}x (target <= 2x)")
+h, d = pick("idle", 4, 0), pick("idle", 4, 1)
+print(f"  idle, 1 of 4 down: {d['blocks']} / {h['blocks']} blocks = {ratio(d['blocks'], h['blocks']):.2f} (target >= 0.8)")
+k = pick("saturation", 4, 1, 20.0)
+print(f"  killed 20 s into the window: longest wait between blocks {k['longest_commit_gap_ms']:.0f} ms (target <= 2 base timeouts = 4000 ms), back within 20% after {k['recovery_s']:.1f} s")
+h, d = pick("saturation", 7, 0), pick("saturation", 7, 2)
+print(f"  saturation, 2 of 7 down: {d['committed_tps']:.0f} / {h['committed_tps']:.0f} tx/s = {ratio(d['committed_tps'], h['committed_tps']):.2f} (target >= 0.8)")
+PY
+  rm -f "$out" "$out.log"
+  exit 0
 fi
 
 validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600}
@@ -38,7 +77,7 @@ while [ $# -gt 0 ]; do
     --validators) validators=$2; shift 2 ;;
     --accounts) accounts=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
-    --mode | --inflight | --rate | --rate-of-ceiling | --seconds | --warmup | --drain)
+    --mode | --inflight | --rate | --rate-of-ceiling | --seconds | --warmup | --drain | --down | --down-at)
       load_args+=("$1" "$2"); shift 2 ;;
     *) echo "bench.sh: unknown option $1 (see the top of scripts/bench.sh)" >&2; exit 2 ;;
   esac

@@ -83,6 +83,10 @@ Result<v1::GetStatusResponse> NodeClient::Status() {
   return Call(*node_, &v1::Node::Stub::GetStatus, v1::GetStatusRequest());
 }
 
+Result<v1::GetConsensusStateResponse> NodeClient::ConsensusState() {
+  return Call(*node_, &v1::Node::Stub::GetConsensusState, v1::GetConsensusStateRequest());
+}
+
 Result<v1::GetValidatorsResponse> NodeClient::Validators(const v1::GetValidatorsRequest& request) {
   return Call(*node_, &v1::Node::Stub::GetValidators, request);
 }

@@ -32,6 +32,7 @@ class NodeClient {
   const std::string& address() const { return address_; }
 
   Result<v1::GetStatusResponse> Status();
+  Result<v1::GetConsensusStateResponse> ConsensusState();
   Result<v1::GetAccountResponse> Account(const Bytes& address);
   Result<v1::GetTransactionResponse> Transaction(const Bytes& tx_hash);
   Result<v1::GetTransactionResponse> WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms);

@@ -3,6 +3,7 @@
 // prints the report of node/load/report.h. Exits non-zero when a transaction was
 // refused or lost, or the measurement itself failed.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -64,6 +65,8 @@ int RunLoad(const std::vector<std::string>& args) {
   std::string network = "devnet", mode = "saturation";
   load::LoadConfig config;
   double rate_of_ceiling = 0;
+  size_t down = 0;
+  double down_at = -1;
   po::options_description options("load options");
   options.add_options()
       ("network", po::value(&network), "the folder of `cairn testnet --load-accounts A`, its nodes running (default devnet)")
@@ -73,10 +76,13 @@ int RunLoad(const std::vector<std::string>& args) {
       ("rate-of-ceiling", po::value(&rate_of_ceiling), "rate: submissions a second as a fraction of the signature ceiling")
       ("seconds", po::value(&config.seconds), "the measured window (default 60)")
       ("warmup", po::value(&config.warmup_seconds), "seconds of load before the window (default 10)")
-      ("drain", po::value(&config.drain_seconds), "seconds for acknowledged transactions to commit after it (default 30)");
+      ("drain", po::value(&config.drain_seconds), "seconds for acknowledged transactions to commit after it (default 30)")
+      ("down", po::value(&down), "SIGKILL this many validators (the last ones; never node 0, whose block stream is read) "
+                                 "before the warm-up, and submit only to the others")
+      ("down-at", po::value(&down_at), "with --down: kill them this many seconds into the measured window instead");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn load --network DIR [--mode saturation|rate|idle] [--inflight K] [--rate R | "
-                    "--rate-of-ceiling F] [--seconds S] [--warmup W]",
+                    "--rate-of-ceiling F] [--seconds S] [--warmup W] [--down K [--down-at S]]",
                     options, args, &exit_code)) {
     return exit_code;
   }
@@ -87,6 +93,12 @@ int RunLoad(const std::vector<std::string>& args) {
   }
   if (config.seconds <= 0 || config.warmup_seconds < 0 || config.inflight == 0) {
     return PrintError("--seconds and --inflight must be positive, --warmup not negative"), 2;
+  }
+  if (config.mode != load::LoadMode::kRate && (config.rate > 0 || rate_of_ceiling > 0)) {
+    return PrintError("--rate and --rate-of-ceiling apply to --mode rate only"), 2;
+  }
+  if (down_at >= 0 && (down == 0 || down_at >= config.seconds)) {
+    return PrintError("--down-at needs --down and a time inside the measured window"), 2;
   }
 
   auto genesis = ledger::ReadGenesisFile((fs::path(network) / "genesis.json").string());
@@ -101,6 +113,21 @@ int RunLoad(const std::vector<std::string>& args) {
     if (pid_file >> pid) config.pids.push_back(pid);
   }
   if (config.nodes.empty()) return PrintError(network + " holds no nodeI/config.json"), 1;
+  if (down > 0) {
+    if (down >= config.nodes.size() || config.pids.size() != config.nodes.size()) {
+      return PrintError("--down needs fewer validators than the network has, each with its cairnd.pid"), 2;
+    }
+    std::vector<pid_t> killed(config.pids.end() - static_cast<long>(down), config.pids.end());
+    config.nodes.resize(config.nodes.size() - down);
+    config.pids.resize(config.pids.size() - down);
+    if (down_at >= 0) {
+      config.kill_pids = std::move(killed);
+      config.kill_at_seconds = down_at;
+    } else {
+      for (pid_t pid : killed) ::kill(pid, SIGKILL);
+      std::fprintf(stderr, "killed %zu validators before the warm-up\n", down);
+    }
+  }
   const uint32_t accounts = CountLoadAccounts(*genesis);
   if (accounts == 0 && config.mode != load::LoadMode::kIdle) {
     return PrintError(network + "/genesis.json funds no load accounts (cairn testnet --load-accounts A)"), 1;
@@ -111,7 +138,9 @@ int RunLoad(const std::vector<std::string>& args) {
                          .accounts = accounts,
                          .cores = std::max(1u, std::thread::hardware_concurrency()),
                          .seconds = config.seconds,
-                         .inflight = config.mode == load::LoadMode::kSaturation ? config.inflight : 0};
+                         .inflight = config.mode == load::LoadMode::kSaturation ? config.inflight : 0,
+                         .down = down,
+                         .down_at_seconds = down_at};
   std::fprintf(stderr, "measuring Ed25519 verification on one core...\n");
   facts.verify_per_s_one_core = MeasureVerifyPerSecond();
   const double ceiling = load::CeilingTps(facts);

@@ -165,6 +165,22 @@ int RunEvidence(const std::vector<std::string>& args) {
   return 0;
 }
 
+namespace {
+
+// Who leads next and each validator's standing in leader reputation.
+void PrintLeaders(const v1::GetConsensusStateResponse& consensus) {
+  std::string upcoming;
+  for (uint32_t v : consensus.upcoming_leaders()) upcoming += (upcoming.empty() ? "" : ", ") + std::to_string(v);
+  std::printf("leaders from round %llu: %s\n", static_cast<unsigned long long>(consensus.round()), upcoming.c_str());
+  for (const v1::LeaderStanding& s : consensus.standings()) {
+    std::printf("  %u %-12s %s, %u failed rounds in the window, last active in round %llu\n", s.validator(),
+                s.name().c_str(), s.candidate() ? "candidate" : "left out", s.failures(),
+                static_cast<unsigned long long>(s.last_active_round()));
+  }
+}
+
+}  // namespace
+
 int RunStatus(const std::vector<std::string>& args) {
   Reading reading;
   po::options_description options("status options");
@@ -174,14 +190,25 @@ int RunStatus(const std::vector<std::string>& args) {
   NodeClient client(reading.node);
   auto status = client.Status();
   if (!status.ok()) return PrintError(status.status().message()), 1;
+  auto consensus = client.ConsensusState();
+  if (!consensus.ok()) return PrintError(consensus.status().message()), 1;
   if (reading.json) {
+    std::string upcoming, standings;
+    for (uint32_t v : consensus->upcoming_leaders()) upcoming += (upcoming.empty() ? "" : ", ") + std::to_string(v);
+    for (const v1::LeaderStanding& s : consensus->standings()) {
+      standings += std::string(standings.empty() ? "" : ", ") + "{\"validator\": " + std::to_string(s.validator()) +
+                   ", \"candidate\": " + (s.candidate() ? "true" : "false") + ", \"failures\": " +
+                   std::to_string(s.failures()) + ", \"last_active_round\": " + std::to_string(s.last_active_round()) + "}";
+    }
     std::printf("{\"chain_id\": \"%s\", \"height\": %llu, \"head_hash\": \"%s\", \"round\": %llu, \"validator\": %s, "
-                "\"peers\": %u, \"mempool_size\": %llu, \"syncing\": %s, \"best_peer_height\": %llu, \"node_key\": \"%s\"}\n",
+                "\"peers\": %u, \"mempool_size\": %llu, \"syncing\": %s, \"best_peer_height\": %llu, \"node_key\": \"%s\", "
+                "\"upcoming_leaders\": [%s], \"leader_standings\": [%s]}\n",
                 status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
                 ToHex(status->head_hash()).c_str(), static_cast<unsigned long long>(status->round()),
                 status->validator() ? "true" : "false", status->peers(),
                 static_cast<unsigned long long>(status->mempool_size()), status->syncing() ? "true" : "false",
-                static_cast<unsigned long long>(status->best_peer_height()), ToHex(status->node_key()).c_str());
+                static_cast<unsigned long long>(status->best_peer_height()), ToHex(status->node_key()).c_str(),
+                upcoming.c_str(), standings.c_str());
   } else {
     std::printf("node %s: chain %s, height %llu, head %s\n%s, round %llu, %u peers, %llu pending transactions%s\n",
                 client.address().c_str(), status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
@@ -189,6 +216,7 @@ int RunStatus(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(status->round()), status->peers(),
                 static_cast<unsigned long long>(status->mempool_size()),
                 status->syncing() ? (", syncing (peers up to " + std::to_string(status->best_peer_height()) + ")").c_str() : "");
+    PrintLeaders(*consensus);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -59,7 +60,15 @@ class Driver {
       }
       submitter = std::thread([this] { SubmitAll(); });
     }
+    std::thread killer;
+    if (!config_.kill_pids.empty()) {
+      killer = std::thread([this] {
+        std::this_thread::sleep_until(window_start_ + Seconds(config_.kill_at_seconds));
+        for (pid_t pid : config_.kill_pids) ::kill(pid, SIGKILL);
+      });
+    }
     SampleValidators();
+    if (killer.joinable()) killer.join();
     if (submitter.joinable()) submitter.join();
     for (auto& lane : lanes_) {
       std::lock_guard lock(lane->mu);
@@ -220,6 +229,7 @@ class Driver {
         ++mine;
       }
       std::lock_guard lock(mu_);
+      arrivals_.push_back({now, static_cast<uint32_t>(response.block().transactions_size())});
       chain_height_ = header.height();
       chain_txs_ += static_cast<uint64_t>(response.block().transactions_size());
       committed_ += mine;
@@ -278,6 +288,7 @@ class Driver {
     result.chain_txs = chain_txs_;
     result.usage = usage_;
     result.error = stream_error_;
+    SummariseGaps(result);
     for (size_t j = 0; j < workload_.txs.size(); ++j) {
       if (submit_ns_[j] == kNotYet) continue;
       if (InWindow(submit_ns_[j])) ++result.submitted_in_window;
@@ -287,6 +298,38 @@ class Driver {
       }
     }
     return result;
+  }
+
+  // LoadResult's longest_commit_gap_ms and recovery_s, from the block arrivals.
+  void SummariseGaps(LoadResult& result) const {
+    for (size_t i = 1; i < arrivals_.size(); ++i) {
+      if (!InWindow(arrivals_[i].ns)) continue;
+      result.longest_commit_gap_ms =
+          std::max(result.longest_commit_gap_ms, static_cast<double>(arrivals_[i].ns - arrivals_[i - 1].ns) / 1e6);
+    }
+    if (config_.kill_pids.empty()) return;
+    const bool idle = config_.mode == LoadMode::kIdle;
+    const int64_t second = 1'000'000'000;
+    const int64_t kill_ns = Nanos(window_start_ + Seconds(config_.kill_at_seconds));
+    auto amount_between = [&](int64_t from, int64_t to) {
+      double amount = 0;
+      for (const Arrival& a : arrivals_) {
+        if (a.ns >= from && a.ns < to) amount += idle ? 1 : a.txs;
+      }
+      return amount;
+    };
+    const double before_s = static_cast<double>(kill_ns - Nanos(window_start_)) / 1e9;
+    if (before_s < 1) return;
+    const double level_per_s = amount_between(Nanos(window_start_), kill_ns) / before_s;
+    // The last one-second stretch after the kill that fell below 80% of that level
+    // ends the recovery.
+    int64_t recovered_ns = kill_ns;
+    bool below_at_end = false;
+    for (int64_t from = kill_ns; from + second <= Nanos(window_end_); from += second / 10) {
+      below_at_end = amount_between(from, from + second) < 0.8 * level_per_s;
+      if (below_at_end) recovered_ns = from + second;
+    }
+    if (!below_at_end) result.recovery_s = static_cast<double>(recovered_ns - kill_ns) / 1e9;
   }
 
   const LoadConfig& config_;
@@ -309,6 +352,11 @@ class Driver {
   std::string stream_error_;
   uint64_t chain_height_ = 0, chain_txs_ = 0;
   uint64_t committed_in_window_ = 0, blocks_in_window_ = 0, empty_blocks_in_window_ = 0;
+  struct Arrival {
+    int64_t ns;
+    uint32_t txs;
+  };
+  std::vector<Arrival> arrivals_;  // every block seen on the stream, in order
   std::vector<ValidatorUsage> usage_;
 };
 

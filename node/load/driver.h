@@ -8,6 +8,9 @@
 //   idle:       nothing submitted, only the validators' CPU and blocks are watched.
 // The window of `seconds` starts after `warmup_seconds`; submissions stop at its end
 // and every acknowledged transaction then has `drain_seconds` to commit (else lost).
+// With `kill_pids`, those processes get SIGKILL `kill_at_seconds` into the window (they
+// get no submissions: `nodes` lists only the validators that stay up), and the result
+// says how long the chain paused and when throughput came back.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,8 @@ struct LoadConfig {
   double warmup_seconds = 10;
   double seconds = 60;
   double drain_seconds = 30;
+  std::vector<pid_t> kill_pids;
+  double kill_at_seconds = 0;
 };
 
 struct ValidatorUsage {
@@ -54,6 +59,12 @@ struct LoadResult {
   uint64_t chain_txs = 0;            // transactions in all blocks seen (from height 1)
   std::vector<ValidatorUsage> usage; // one per pid
   std::string error;                 // a failure of the harness itself (stream lost)
+  // Between blocks arriving on the stream within the window, the longest wait.
+  double longest_commit_gap_ms = 0;
+  // With kill_pids: from the kill to the end of the last one-second stretch whose
+  // committed transactions (blocks, when idle) fell more than 20% below the rate before
+  // the kill (0: none did); negative when the window ended in such a stretch.
+  double recovery_s = -1;
 };
 
 LoadResult RunLoad(const LoadConfig& config, const Workload& workload);

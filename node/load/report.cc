@@ -62,6 +62,15 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
   std::fprintf(out, "  %-34s %12llu (%llu empty)\n", "blocks in the window",
                static_cast<unsigned long long>(result.blocks_in_window),
                static_cast<unsigned long long>(result.empty_blocks_in_window));
+  std::fprintf(out, "  %-34s %9.1f ms\n", "longest wait between blocks", result.longest_commit_gap_ms);
+  if (facts.down > 0) {
+    std::fprintf(out, "  %-34s %12zu (%s)\n", "validators down", facts.down,
+                 facts.down_at_seconds >= 0 ? "killed in the window" : "killed before the warm-up");
+  }
+  if (facts.down_at_seconds >= 0) {
+    std::fprintf(out, "  %-34s %9.1f s after the kill at %.0f s\n", "back within 20% of before", result.recovery_s,
+                 facts.down_at_seconds);
+  }
   std::fprintf(out, "  %-34s %11.1f%%\n", "validators' CPU (of one core, all)", cpu_percent_of_core);
   for (size_t i = 0; i < result.usage.size(); ++i) {
     std::fprintf(out, "    node%-2zu cpu %7.2f s   rss max %6.1f MB   peak %6.1f MB\n", i, result.usage[i].cpu_seconds,
@@ -85,7 +94,8 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
                "\"latency_ms_max\":%.1f,\"verify_per_s_one_core\":%.0f,\"ceiling_tps\":%.1f,\"ratio_to_ceiling\":%.3f,"
                "\"rss_mb_max\":%.1f,\"cpu_s\":[%s],\"cpu_percent_of_one_core\":%.2f,\"blocks\":%llu,"
                "\"empty_blocks\":%llu,\"submitted\":%llu,\"failed\":%llu,\"lost\":%llu,\"chain_height\":%llu,"
-               "\"chain_txs\":%llu,\"error\":%s}\n",
+               "\"chain_txs\":%llu,\"down\":%zu,\"down_at_s\":%.1f,\"longest_commit_gap_ms\":%.1f,"
+               "\"recovery_s\":%.1f,\"error\":%s}\n",
                JsonString(facts.mode).c_str(), facts.validators, facts.accounts, facts.cores, facts.seconds,
                facts.inflight, offered, committed, p50, p99, max_latency, facts.verify_per_s_one_core, ceiling,
                ceiling > 0 ? committed / ceiling : 0, rss_max, cpu_list.c_str(), cpu_percent_of_core,
@@ -93,7 +103,8 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
                static_cast<unsigned long long>(result.empty_blocks_in_window),
                static_cast<unsigned long long>(result.submitted), static_cast<unsigned long long>(result.failed),
                static_cast<unsigned long long>(result.lost), static_cast<unsigned long long>(result.chain_height),
-               static_cast<unsigned long long>(result.chain_txs), JsonString(result.error).c_str());
+               static_cast<unsigned long long>(result.chain_txs), facts.down, facts.down_at_seconds,
+               result.longest_commit_gap_ms, result.recovery_s, JsonString(result.error).c_str());
 }
 
 }  // namespace cairn::load

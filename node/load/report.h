@@ -18,6 +18,8 @@ struct BenchFacts {
   double offered_rate = 0;     // rate mode: the configured rate
   size_t inflight = 0;         // saturation mode
   double verify_per_s_one_core = 0;
+  size_t down = 0;              // validators killed (cairn load --down)
+  double down_at_seconds = -1;  // into the window; negative: before the warm-up
 };
 
 // The signature ceiling: every validator verifies every transaction once, all of them

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t from = data[0] % 4;
 
   static crypto::CachingVerifier verifier(1 << 12);
-  static const consensus::RoundRobinLeaders leaders(4);
+  static consensus::RoundRobinLeaders leaders(4);
   test::ReplicaRig rig(fuzz::Chain(), 0, verifier, leaders);
   (void)rig.replica->Start(1'000);
   (void)rig.replica->OnMessage(from, message, 1'000);

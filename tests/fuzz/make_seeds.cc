@@ -28,7 +28,7 @@ void Write(const fs::path& dir, const std::string& target, const std::string& na
 // The consensus messages of round 1: validator 1's proposal, then validator 0's vote.
 std::vector<v1::ConsensusMessage> RoundOneMessages() {
   crypto::DirectVerifier verifier;
-  const consensus::RoundRobinLeaders leaders(4);
+  consensus::RoundRobinLeaders leaders(4);
   test::ReplicaRig leader(Chain(), 1, verifier, leaders), voter(Chain(), 0, verifier, leaders);
   std::vector<v1::ConsensusMessage> out = test::MessagesOf(leader.replica->Start(1'000));
   (void)voter.replica->Start(1'000);

@@ -70,7 +70,7 @@ struct Instance {
   std::unique_ptr<node::LedgerEngine> engine;
   // The replica of the ledger's current epoch, with that epoch's context and leaders.
   std::unique_ptr<consensus::Context> context;
-  std::unique_ptr<consensus::LeaderElection> epoch_leaders;  // epochs after 0 (round-robin)
+  std::unique_ptr<consensus::LeaderElection> leaders;
   std::unique_ptr<consensus::Replica> replica;
   bool epoch_ended = false;  // a commit ended the epoch: the next replica takes over after the batch
   uint64_t height_at_stabilisation = 0;

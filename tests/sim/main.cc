@@ -38,12 +38,68 @@ struct Options {
   bool verbose = false;
   bool adversarial_leaders = false;
   bool reconfigure = false;
+  bool liveness = false;
+  int down = -1;  // -1: f
+  bool flapping = false;
+  bool round_robin = false;
+  double min_ratio = 0;
 };
 
 cairn::sim::Scenario Make(const Options& o, uint64_t seed) {
   if (o.twins) return cairn::sim::TwinsScenario(seed, o.twins_count, o.twins_rounds);
   int byzantine = o.byzantine >= 0 ? o.byzantine : (o.validators - 1) / 3;
   return cairn::sim::RandomScenario(seed, o.validators, byzantine, o.reconfigure);
+}
+
+// --liveness: blocks committed per simulated second with validators down against the
+// same seeds healthy.
+int RunLiveness(const Options& o) {
+  cairn::crypto::CachingVerifier verifier(1 << 20);
+  const int down = o.down >= 0 ? o.down : (o.validators - 1) / 3;
+  const auto mode = o.flapping ? cairn::sim::DownMode::kFlapping : cairn::sim::DownMode::kDown;
+  uint64_t healthy_blocks = 0, faulty_blocks = 0, measured_ms = 0;
+  double worst = 1e9;
+  uint64_t worst_seed = 0;
+  for (uint64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
+    uint64_t blocks[2] = {0, 0};
+    for (int faulty = 0; faulty < 2; ++faulty) {
+      cairn::sim::Scenario s = cairn::sim::LivenessScenario(seed, o.validators, faulty ? down : 0, mode);
+      s.round_robin_leaders = o.round_robin;
+      cairn::sim::RunResult result = cairn::sim::RunScenario(s, verifier);
+      if (!result.ok) {
+        std::printf("VIOLATION at seed %llu (%s): %s\n", static_cast<unsigned long long>(seed), s.Describe().c_str(),
+                    result.violation.c_str());
+        return 1;
+      }
+      blocks[faulty] = result.height_at_end - result.height_at_measure_start;
+      if (faulty == 0) measured_ms += s.run_until_ms - s.measure_from_ms;
+    }
+    healthy_blocks += blocks[0];
+    faulty_blocks += blocks[1];
+    const double ratio = blocks[0] ? static_cast<double>(blocks[1]) / blocks[0] : 0;
+    if (o.verbose) {
+      std::printf("seed %llu: healthy %llu blocks, %d %s %llu blocks, ratio %.2f\n", static_cast<unsigned long long>(seed),
+                  static_cast<unsigned long long>(blocks[0]), down, o.flapping ? "flapping" : "down",
+                  static_cast<unsigned long long>(blocks[1]), ratio);
+    }
+    if (ratio < worst) {
+      worst = ratio;
+      worst_seed = seed;
+    }
+  }
+  const double seconds = measured_ms / 1000.0;
+  const double ratio = healthy_blocks ? static_cast<double>(faulty_blocks) / healthy_blocks : 0;
+  std::printf("cairn-sim: mode=liveness leaders=%s n=%d %s=%d seeds=%llu (from %llu) healthy_blocks_per_s=%.2f "
+              "faulty_blocks_per_s=%.2f ratio=%.3f worst_seed=%llu worst_ratio=%.3f\n",
+              o.round_robin ? "round-robin" : "reputation", o.validators, o.flapping ? "flapping" : "down", down,
+              static_cast<unsigned long long>(o.seeds), static_cast<unsigned long long>(o.first_seed),
+              healthy_blocks / seconds, faulty_blocks / seconds, ratio, static_cast<unsigned long long>(worst_seed), worst);
+  if (ratio < o.min_ratio) {
+    std::printf("cairn-sim: the faulty network committed %.3f of the healthy rate, below --min-ratio %.2f\n", ratio,
+                o.min_ratio);
+    return 1;
+  }
+  return 0;
 }
 
 int Run(const Options& o) {
@@ -135,6 +191,12 @@ int main(int argc, char** argv) {
       ("twins-rounds", po::value(&o.twins_rounds), "rounds with scenario leaders and partitions (default 8)")
       ("reconfigure", po::bool_switch(&o.reconfigure),
        "random faults while a spare validator joins, a current leader leaves and a validator rotates its key")
+      ("liveness", po::bool_switch(&o.liveness),
+       "blocks a simulated second with validators down (--down, default f) against none, per seed")
+      ("down", po::value(&o.down), "validators down in --liveness (default f)")
+      ("flapping", po::bool_switch(&o.flapping), "--liveness: they are down 10 s and up 10 s, over and over")
+      ("round-robin", po::bool_switch(&o.round_robin), "--liveness: plain rotation instead of leader reputation")
+      ("min-ratio", po::value(&o.min_ratio), "--liveness: fail below this ratio of the healthy rate")
       ("adversarial-leaders", po::bool_switch(&o.adversarial_leaders),
        "the first faulty validator leads every even round")
       ("break", po::value(&o.break_rule), "turn off one safety rule (see --list-breaks)")
@@ -161,5 +223,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cairn-sim: need --validators >= 4 and --seeds >= 1\n");
     return 2;
   }
-  return Run(o);
+  return o.liveness ? RunLiveness(o) : Run(o);
 }

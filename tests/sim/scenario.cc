@@ -30,6 +30,7 @@ std::string Scenario::Describe() const {
   for (uint32_t t : twins) out << " twin(v" << t << ")";
   if (adversarial_leaders) out << " adversarial-leaders";
   if (isolate_first_committer_ms) out << " isolate-committer=" << isolate_first_committer_ms << "ms";
+  if (votes_only_to_next_leader) out << " votes-to-next-leader";
   out << " partitions=" << partitions.size() << " crashes=" << crashes.size();
   if (drop_per_mille) out << " drop=" << drop_per_mille / 10.0 << "%";
   for (const SetChange& c : set_changes) {
@@ -104,6 +105,7 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
   // It needs commits before GST to act on, so its network is otherwise fast.
   if (Uniform(rng, 0, 2) == 0) {
     s.isolate_first_committer_ms = Uniform(rng, 1'000, 6'000);
+    s.votes_only_to_next_leader = true;
     s.max_delay_before_gst_ms = Uniform(rng, 10, 200);
     s.drop_per_mille = static_cast<uint32_t>(Uniform(rng, 0, 50));
   }
@@ -123,6 +125,32 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
     c.at_ms = Uniform(rng, 0, s.gst_ms);
     c.restart_ms = c.at_ms + Uniform(rng, 100, 10'000);
     s.crashes.push_back(c);
+  }
+  return s;
+}
+
+Scenario LivenessScenario(uint64_t seed, int validators, int down, DownMode mode) {
+  std::mt19937_64 rng(seed);
+  Scenario s;
+  s.seed = seed;
+  s.name = down == 0 ? "healthy" : mode == DownMode::kDown ? "down" : "flapping";
+  s.validators = validators;
+  s.behaviour.assign(validators, Behaviour::kHonest);
+  s.gst_ms = 0;
+  s.max_delay_after_gst_ms = 40;
+  s.check_liveness = false;
+  s.run_until_ms = 120'000;
+  s.measure_from_ms = 20'000;
+  s.tx_until_ms = s.run_until_ms;
+  std::vector<uint32_t> order(validators);
+  for (int i = 0; i < validators; ++i) order[i] = static_cast<uint32_t>(i);
+  for (int i = validators - 1; i > 0; --i) std::swap(order[i], order[Uniform(rng, 0, i)]);
+  for (int d = 0; d < down; ++d) {
+    if (mode == DownMode::kDown) {
+      s.crashes.push_back({order[d], 5'000, s.run_until_ms + 1});
+      continue;
+    }
+    for (uint64_t at = 5'000; at < s.run_until_ms; at += 20'000) s.crashes.push_back({order[d], at, at + 10'000});
   }
   return s;
 }

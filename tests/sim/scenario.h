@@ -74,7 +74,18 @@ struct Scenario {
   // others then time out without the certificate that committed it, which is exactly
   // when only the lock stops a faulty leader from proposing a conflicting branch.
   uint64_t isolate_first_committer_ms = 0;
+  // Before GST the network adversary delivers a vote only to the validator that leads
+  // the next round (as the voter's chain elects it): what replicas see of votes is then
+  // what a protocol that sends votes to the next leader shows, where only the next
+  // leader holds the certificate, and the lock is what protects it.
+  bool votes_only_to_next_leader = false;
   bool check_liveness = true;
+  // A run of fixed length (0: until liveness is shown): it ends at run_until_ms, and the
+  // result counts the blocks committed from measure_from_ms on.
+  uint64_t run_until_ms = 0;
+  uint64_t measure_from_ms = 0;
+  // Plain rotation instead of leader reputation (the baseline it is measured against).
+  bool round_robin_leaders = false;
   // After stabilisation (GST, last restart, last twins round) every honest instance
   // must commit kLivenessBlocks new blocks within this bound.
   uint64_t liveness_bound_ms = 90'000;
@@ -120,5 +131,13 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
 // leader and a two-way partition of the instances. The first rounds are enumerated in
 // order of `index` (all 4 x 16 choices per round), the rest sampled from `index`.
 Scenario TwinsScenario(uint64_t index, int twin_count, int rounds);
+
+// What a validator down costs: a synchronous network (delays up to 40 ms, no drops)
+// with a steady trickle of transactions for 120 s, blocks counted from 20 s on. `down`
+// validators, chosen by the seed, crash at 5 s and stay down; with `flapping`, they are
+// instead down 10 s and up 10 s from 5 s on. The same seed with down = 0 is the healthy
+// run to compare with.
+enum class DownMode { kDown, kFlapping };
+Scenario LivenessScenario(uint64_t seed, int validators, int down, DownMode mode);
 
 }  // namespace cairn::sim

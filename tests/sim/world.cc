@@ -10,6 +10,7 @@
 #include "ledger/genesis.h"
 #include "net/block_sync.h"
 #include "node/certificate_check.h"
+#include "node/leader_history.h"
 #include "node/sync_apply.h"
 #include "tests/sim/instance.h"
 #include "tests/support/test_chain.h"
@@ -41,11 +42,12 @@ struct Later {
   }
 };
 
-// Round-robin, except where a twins scenario names the leader of a round or the
-// adversary takes every even round.
+// The node's election (leader reputation, node/leader_history.h), except where a twins
+// scenario names the leader of a round or the adversary takes every even round.
 class ScheduledLeaders : public consensus::LeaderElection {
  public:
-  ScheduledLeaders(const Scenario& s) : validators_(s.validators), rounds_(s.twins_rounds) {
+  ScheduledLeaders(const Scenario& s, std::unique_ptr<consensus::LeaderElection> elected)
+      : rounds_(s.twins_rounds), elected_(std::move(elected)) {
     if (s.adversarial_leaders) {
       for (int v = 0; v < s.validators; ++v) {
         if (s.behaviour[v] != Behaviour::kHonest) {
@@ -55,15 +57,16 @@ class ScheduledLeaders : public consensus::LeaderElection {
       }
     }
   }
-  uint32_t LeaderOf(uint64_t round) const override {
+  uint32_t LeaderOf(uint64_t round, const consensus::ChainView& chain) override {
     if (round >= 1 && round <= rounds_.size()) return rounds_[round - 1].leader;
     if (adversary_ && round % 2 == 0) return *adversary_;
-    return static_cast<uint32_t>(round % validators_);
+    return elected_->LeaderOf(round, chain);
   }
+  size_t window_blocks() const override { return elected_->window_blocks(); }
 
  private:
-  size_t validators_;
   const std::vector<TwinsRound>& rounds_;
+  std::unique_ptr<consensus::LeaderElection> elected_;
   std::optional<uint32_t> adversary_;
 };
 
@@ -100,7 +103,6 @@ class World {
                 .epoch_length = scenario.epoch_length, .spare_validators = std::max(4, scenario.spares)}),
         context_{chain_.chain_id(), consensus::Committee::From(ledger::BuildGenesisState(chain_.genesis()).validators).value(),
                  ledger::BuildGenesisState(chain_.genesis()).block_hash},
-        leaders_(scenario),
         instances_(scenario.instances()),
         next_nonce_(kUsers, 1),
         rng_(scenario.seed ^ 0x5eed5eed5eedull),
@@ -127,6 +129,8 @@ class World {
       queue_.pop();
       now_ = e.time_ms;
       if (now_ > deadline) break;
+      if (s_.run_until_ms > 0 && now_ >= s_.run_until_ms) break;
+      if (now_ < s_.measure_from_ms) result_.height_at_measure_start = checker_.max_height();
       Handle(e);
       if (now_ >= stable_from_ms_ && LivenessReached()) break;
     }
@@ -136,6 +140,7 @@ class World {
                 " new blocks within " + std::to_string(s_.liveness_bound_ms) + " ms" + Heights());
     }
     result_.max_height = checker_.max_height();
+    result_.height_at_end = checker_.max_height();
     result_.virtual_ms = now_;
     for (const Instance& in : instances_) {
       if (in.replica) result_.rejected_messages += in.replica->rejected_messages();
@@ -185,6 +190,7 @@ class World {
   }
 
   bool LivenessReached() {
+    if (s_.run_until_ms > 0) return false;  // runs its full length
     if (!s_.check_liveness) {
       // Without a liveness requirement a run ends soon after stabilisation: the attacks
       // that matter for safety happen while the network misbehaves.
@@ -247,10 +253,13 @@ class World {
     if (self && in.next_key && key == &*in.next_key) result_.rotated_key_signed = true;
     in.context = std::make_unique<consensus::Context>(
         consensus::Context{chain_.chain_id(), std::move(committee), start.root.hash, start.root.height});
-    // Epoch 0 keeps the scenario's leaders (twins, adversarial); later epochs rotate.
-    in.epoch_leaders.reset();
-    if (epoch > 0) in.epoch_leaders = std::make_unique<consensus::RoundRobinLeaders>(in.context->committee.size());
-    const consensus::LeaderElection& leaders = epoch > 0 ? *in.epoch_leaders : leaders_;
+    // Epoch 0 keeps the scenario's leaders (twins, adversarial) where it names them.
+    in.leaders = s_.round_robin_leaders
+                     ? std::make_unique<consensus::RoundRobinLeaders>(in.context->committee.size())
+                     : node::MakeLeaderElection(chain_.genesis(), in.context->committee.size());
+    if (epoch == 0) in.leaders = std::make_unique<ScheduledLeaders>(s_, std::move(in.leaders));
+    std::vector<consensus::ChainRecord> history =
+        node::CommittedChainRecords(*in.ledger, start, in.leaders->window_blocks()).value();
     v1::SafetyRecord record = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord());
     if (record.epoch() > epoch) self.reset();  // signed in a later epoch: only follow
     if (record.epoch() != epoch) {
@@ -261,13 +270,14 @@ class World {
         .head = {start.head.block, start.head.header, start.head.hash,
                  HashFromBytes(start.head.header.parent_hash()).value()},
         .head_qc = start.head_qc,
-        .safety = std::move(record)};
+        .safety = std::move(record),
+        .history = std::move(history)};
     consensus::ReplicaConfig config{.context = *in.context, .self = self,
                                     .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
                                     .idle_proposal_delay_ms = s_.idle_proposal_delay_ms,
                                     .min_block_interval_ms = s_.min_block_interval_ms};
     in.replica = std::make_unique<consensus::Replica>(
-        config, self ? key : nullptr, *in.engine, verifier_, leaders,
+        config, self ? key : nullptr, *in.engine, verifier_, *in.leaders,
         std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
     in.epoch_ended = false;
@@ -524,8 +534,14 @@ class World {
           continue;
         }
         auto message = std::make_shared<const v1::ConsensusMessage>(std::move(broadcast->message));
+        const std::optional<uint32_t> only_to = VoteCollectorBeforeGst(in, *message);
         for (int j = 0; j < s_.instances(); ++j) {
-          if (j != i) Deliver(i, j, message);
+          if (j == i) continue;
+          if (only_to) {
+            const crypto::PrivateKey* key = KeyIn(j, in.context->committee);
+            if (key == nullptr || !(key->public_key() == in.context->committee.key(*only_to))) continue;
+          }
+          Deliver(i, j, message);
         }
       } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
         Status saved = in.ledger->SaveSafetyRecord(persist->record);
@@ -642,6 +658,16 @@ class World {
     }
   }
 
+  // Scenario::votes_only_to_next_leader: the one validator (of `in`'s set) a vote may
+  // reach now, if the adversary limits it.
+  std::optional<uint32_t> VoteCollectorBeforeGst(const Instance& in, const v1::ConsensusMessage& m) const {
+    if (!s_.votes_only_to_next_leader || now_ >= s_.gst_ms || !m.has_vote()) return std::nullopt;
+    auto block = HashFromBytes(m.vote().block_hash());
+    if (!block.ok()) return std::nullopt;
+    const auto election = in.replica->ElectionOn(*block, m.vote().round() + 1);
+    return election ? std::optional(election->leader) : std::nullopt;
+  }
+
   void Remember(const v1::Block& block) {
     proposed_.emplace(crypto::BlockHash(context_.chain_id, block.header()), block);
   }
@@ -669,7 +695,8 @@ class World {
     consensus::BlockEngine::ProposalRequest request{
         .parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
         .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
-        .timestamp_ms = header.timestamp_ms() + 1};
+        .timestamp_ms = header.timestamp_ms() + 1,
+        .failed_proposers = {header.failed_proposers().begin(), header.failed_proposers().end()}};
     // Entered through a timeout certificate, the round needs no certificate of the round
     // before: extend a block below the parent instead, which only the lock stops. One
     // level below is the dangerous case (the parent may have committed somewhere while
@@ -679,14 +706,23 @@ class World {
     std::optional<v1::Block> alternative;
     bool older_branch = false;
     if (proposal.has_last_round_tc()) {
+      // Leaders depend on the chain: the older branch must be one on which this
+      // validator leads the round too (searched 1 to 3 levels below the parent, from a
+      // random depth), naming the rounds that branch skipped.
       consensus::BlockEngine::ProposalRequest older = request;
-      for (uint64_t steps = Uniform(0, 2) == 0 ? Uniform(2, 3) : 1; steps > 0; --steps) {
+      const uint64_t first_depth = Uniform(0, 2) == 0 ? Uniform(2, 3) : 1;
+      Result<v1::Block> block = Status::NotFound("no older branch on which it leads");
+      for (uint64_t depth = 1; depth <= 3; ++depth) {
         auto child = proposed_.find(older.parent_hash);
         if (child == proposed_.end()) break;
         older.parent_qc = child->second.parent_qc();
         older.parent_hash = HashFromBytes(older.parent_qc.block_hash()).value();
+        const auto election = in.replica->ElectionOn(older.parent_hash, older.round);
+        if (depth < first_depth || !election || election->leader != header.proposer()) continue;
+        older.failed_proposers = election->failed_proposers;
+        block = in.engine->Propose(older);
+        break;
       }
-      auto block = in.engine->Propose(older);
       if (block.ok()) {
         alternative = *block;
         older_branch = older.parent_hash != request.parent_hash;
@@ -740,13 +776,12 @@ class World {
     Bytes random_hash(32, '\0');
     for (char& c : random_hash) c = static_cast<char>(rng_());
     unknown.set_block_hash(random_hash);
-    const uint32_t leader = leaders_.LeaderOf(header.round() + 1);
     for (v1::Vote* v : {&vote, &unknown}) {
       v->set_signature(chain_.validator(in.validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(*v))));
       auto message = std::make_shared<v1::ConsensusMessage>();
       *message->mutable_vote() = *v;
       for (int j = 0; j < s_.instances(); ++j) {
-        if (j != i && instances_[j].validator == leader) Deliver(i, j, message);
+        if (j != i) Deliver(i, j, message);  // to all: it does not care who leads
       }
     }
   }
@@ -755,7 +790,6 @@ class World {
   crypto::SignatureVerifier& verifier_;
   test::TestChain chain_;
   consensus::Context context_;
-  ScheduledLeaders leaders_;
   std::vector<Instance> instances_;
   std::vector<SubmittedTx> submitted_;
   std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator

@@ -29,6 +29,10 @@ struct RunResult {
   uint64_t rejected_messages = 0;  // dropped by replicas' checks (Byzantine input)
   uint64_t evidence_committed = 0;  // equivocation evidence in honest instances' commits
   bool rotated_key_signed = false;  // a validator's rotated key took its place in a set
+  // For a run of fixed length: the highest committed height at measure_from_ms and at
+  // the end.
+  uint64_t height_at_measure_start = 0;
+  uint64_t height_at_end = 0;
 };
 
 // Runs one scenario to completion: until every honest instance has committed enough

@@ -31,7 +31,7 @@ inline consensus::Context ContextOf(const TestChain& chain) {
 struct ReplicaRig {
   // `config.context` and `config.self` are filled in here.
   ReplicaRig(const TestChain& chain, uint32_t self, crypto::SignatureVerifier& verifier,
-             const consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {})
+             consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {})
       : ledger(ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis(), &verifier).value()),
         speculator(*ledger, 64),
         engine(*ledger, speculator, source, 100) {

@@ -47,6 +47,10 @@ TEST(Genesis, RejectsBadContents) {
                             R"(], "accounts": [{"public_key": ")" + key +
                             R"(", "role": "ROLE_USER", "balances": [{"asset": "x", "amount": 1}]}]})").ok());
   EXPECT_FALSE(ParseGenesis("{not json").ok());
+  const std::string with_window = R"({"chain_id": "ok", "validators": [)" + validator +
+                                  R"(], "governance": {"leader_reputation": {"window_blocks": )";
+  EXPECT_TRUE(ParseGenesis(with_window + "10000}}}").ok());
+  EXPECT_FALSE(ParseGenesis(with_window + "10001}}}").ok());
 }
 
 TEST(NodeConfig, ParsesAndNamesUnknownFields) {

@@ -21,7 +21,7 @@ const uint64_t kNowMs = Chain().genesis().genesis_time_ms() + 60'000;
 std::vector<v1::ConsensusMessage> VoterAnswers(uint64_t leader_now_ms, std::string* rejection) {
   const test::TestChain& chain = Chain();
   crypto::DirectVerifier verifier;
-  const consensus::RoundRobinLeaders leaders(4);
+  consensus::RoundRobinLeaders leaders(4);
   test::ReplicaRig leader(chain, 1, verifier, leaders);
   test::ReplicaRig voter(chain, 0, verifier, leaders, {.max_future_timestamp_ms = 30'000});
   auto proposals = test::MessagesOf(leader.replica->Start(leader_now_ms));

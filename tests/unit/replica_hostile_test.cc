@@ -65,7 +65,12 @@ TEST_F(ReplicaHostileTest, RefusesAProposalFromAnotherThanTheLeaderOrWithAForged
   ASSERT_TRUE(header.ParseFromString(header_changed.proposal().block().header()));
   header.set_proposer(3);  // not round 1's leader
   header_changed.mutable_proposal()->mutable_block()->set_header(header.SerializeAsString());
-  EXPECT_NE(Deliver(3, header_changed).find("proposer is not the leader"), std::string::npos);
+  // Signed by someone else than the proposer it names: the signature does not check.
+  EXPECT_NE(Deliver(3, header_changed).find("proposal signature is invalid"), std::string::npos);
+  // Signed by validator 3 itself: a valid signature, but 3 does not lead round 1.
+  header_changed.mutable_proposal()->set_signature(chain_.validator(3).Sign(consensus::ProposalMessage(
+      test::ContextOf(chain_), crypto::BlockHash(chain_.chain_id(), header_changed.proposal().block().header()))));
+  EXPECT_NE(Deliver(3, header_changed).find("is not the leader of round 1"), std::string::npos);
   EXPECT_EQ(Deliver(1, proposal_), "");
 }
 
