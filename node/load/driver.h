@@ -61,7 +61,7 @@ struct LoadResult {
   std::string error;                 // a failure of the harness itself (stream lost)
   // Between blocks arriving on the stream within the window, the longest wait.
   double longest_commit_gap_ms = 0;
-  // With kill_pids: from the kill to the end of the last one-second stretch whose
+  // With kill_pids: from the kill to the end of the last 5-second stretch whose
   // committed transactions (blocks, when idle) fell more than 20% below the rate before
   // the kill (0: none did); negative when the window ended in such a stretch.
   double recovery_s = -1;
