@@ -252,6 +252,14 @@ void Replica::HandleBlock(Waiting item) {
   if (!tree_.Contains(hash)) {
     if (!tree_.Contains(*parent_hash)) {
       if (waiting_count_ >= config_.max_waiting_blocks) return Reject(Status::ResourceExhausted("too many blocks wait for parents"));
+      // Who may propose is known only with the parent, so until then any validator's
+      // signed proposal waits: each gets its share of the room, so that one cannot
+      // fill it with proposals on parents nobody has.
+      if (item.is_proposal && WaitingProposalsBy(header.proposer()) >=
+                                  config_.max_waiting_blocks / config_.context.committee.size()) {
+        return Reject(Status::ResourceExhausted("too many proposals of validator " + std::to_string(header.proposer()) +
+                                                " wait for parents"));
+      }
       RequestBlock(*parent_hash, item.from);
       waiting_for_parent_[*parent_hash].push_back(std::move(item));
       ++waiting_count_;
@@ -284,6 +292,17 @@ void Replica::HandleBlock(Waiting item) {
     for (Waiting& child : children) HandleBlock(std::move(child));
   }
   MaybePropose();  // a leader may have been waiting for its high_qc's block
+}
+
+size_t Replica::WaitingProposalsBy(uint32_t proposer) const {
+  size_t count = 0;
+  for (const auto& [parent, items] : waiting_for_parent_) {
+    for (const Waiting& w : items) {
+      v1::BlockHeader header;
+      if (w.is_proposal && header.ParseFromString(w.block.header()) && header.proposer() == proposer) ++count;
+    }
+  }
+  return count;
 }
 
 void Replica::Persist() {

@@ -165,6 +165,7 @@ class Replica {
   void CommitFrom(const v1::QuorumCertificate& qc);
   void HandleBlock(Waiting item);
   void RequestBlock(const Hash& hash, uint32_t from);
+  size_t WaitingProposalsBy(uint32_t proposer) const;
 
   // This replica's own messages.
   void MaybePropose();

@@ -5,6 +5,7 @@
 
 #include "consensus/certificates.h"
 #include "crypto/verifier.h"
+#include "ledger/genesis.h"
 #include "tests/support/replica_rig.h"
 
 namespace cairn::node {
@@ -116,6 +117,39 @@ TEST_F(ReplicaHostileTest, RefusesForgedVotesAndVotesClaimingAnotherVoter) {
   v1::ConsensusMessage stranger = VoteOf(0);
   stranger.mutable_vote()->set_voter(9);
   EXPECT_NE(Deliver(0, stranger).find("not a validator"), std::string::npos);
+}
+
+TEST_F(ReplicaHostileTest, OneValidatorCannotFillTheRoomOfProposalsWaitingForTheirParents) {
+  // Who leads round 6 is known only with its parent, so a validator's signed proposals on
+  // a certified parent the target lacks wait for it; validator 3 sends 200 of them (one
+  // round, different timestamps), over its share of the room (512 / 4).
+  v1::QuorumCertificate qc;
+  qc.set_epoch(0);
+  qc.set_round(5);
+  qc.set_height(5);
+  qc.set_block_hash(Bytes(32, '\x55'));
+  qc = chain_.SignStatement(qc, ledger::BuildGenesisState(chain_.genesis()).validators, {0, 1, 2});
+  auto proposal_by = [&](uint32_t proposer, uint64_t timestamp_ms) {
+    v1::BlockHeader header;
+    header.set_height(6);
+    header.set_round(6);
+    header.set_parent_hash(qc.block_hash());
+    header.set_proposer(proposer);
+    header.set_timestamp_ms(timestamp_ms);
+    v1::ConsensusMessage message;
+    message.mutable_proposal()->mutable_block()->set_header(header.SerializeAsString());
+    *message.mutable_proposal()->mutable_block()->mutable_parent_qc() = qc;
+    message.mutable_proposal()->set_signature(chain_.validator(static_cast<int>(proposer)).Sign(
+        consensus::ProposalMessage(test::ContextOf(chain_), crypto::BlockHash(chain_.chain_id(), header.SerializeAsString()))));
+    return message;
+  };
+  int refused = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    if (Deliver(3, proposal_by(3, now_ms_ + i)).find("too many proposals of validator 3") != std::string::npos) ++refused;
+  }
+  EXPECT_EQ(refused, 200 - 512 / 4);
+  // Another validator's proposal still finds room.
+  EXPECT_EQ(Deliver(0, proposal_by(0, now_ms_)), "");
 }
 
 TEST_F(ReplicaHostileTest, VotesForABlockItDoesNotHoldMakeNoCertificateBelowAQuorum) {
