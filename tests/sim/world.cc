@@ -13,6 +13,7 @@
 #include "node/leader_history.h"
 #include "node/sync_apply.h"
 #include "tests/sim/instance.h"
+#include "tests/sim/scheduled_leaders.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::sim {
@@ -40,34 +41,6 @@ struct Later {
   bool operator()(const Event& a, const Event& b) const {
     return std::tie(a.time_ms, a.seq) > std::tie(b.time_ms, b.seq);
   }
-};
-
-// The node's election (leader reputation, node/leader_history.h), except where a twins
-// scenario names the leader of a round or the adversary takes every even round.
-class ScheduledLeaders : public consensus::LeaderElection {
- public:
-  ScheduledLeaders(const Scenario& s, std::unique_ptr<consensus::LeaderElection> elected)
-      : rounds_(s.twins_rounds), elected_(std::move(elected)) {
-    if (s.adversarial_leaders) {
-      for (int v = 0; v < s.validators; ++v) {
-        if (s.behaviour[v] != Behaviour::kHonest) {
-          adversary_ = static_cast<uint32_t>(v);
-          break;
-        }
-      }
-    }
-  }
-  uint32_t LeaderOf(uint64_t round, const consensus::ChainView& chain) override {
-    if (round >= 1 && round <= rounds_.size()) return rounds_[round - 1].leader;
-    if (adversary_ && round % 2 == 0) return *adversary_;
-    return elected_->LeaderOf(round, chain);
-  }
-  size_t window_blocks() const override { return elected_->window_blocks(); }
-
- private:
-  const std::vector<TwinsRound>& rounds_;
-  std::unique_ptr<consensus::LeaderElection> elected_;
-  std::optional<uint32_t> adversary_;
 };
 
 uint64_t RoundOf(const v1::ConsensusMessage& m) {
@@ -253,11 +226,7 @@ class World {
     if (self && in.next_key && key == &*in.next_key) result_.rotated_key_signed = true;
     in.context = std::make_unique<consensus::Context>(
         consensus::Context{chain_.chain_id(), std::move(committee), start.root.hash, start.root.height});
-    // Epoch 0 keeps the scenario's leaders (twins, adversarial) where it names them.
-    in.leaders = s_.round_robin_leaders
-                     ? std::make_unique<consensus::RoundRobinLeaders>(in.context->committee.size())
-                     : node::MakeLeaderElection(chain_.genesis(), in.context->committee.size());
-    if (epoch == 0) in.leaders = std::make_unique<ScheduledLeaders>(s_, std::move(in.leaders));
+    in.leaders = MakeSimLeaders(s_, chain_.genesis(), epoch, in.context->committee.size());
     std::vector<consensus::ChainRecord> history =
         node::CommittedChainRecords(*in.ledger, start, in.leaders->window_blocks()).value();
     v1::SafetyRecord record = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord());
