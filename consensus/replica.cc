@@ -89,17 +89,16 @@ Replica::RoundView Replica::View() const {
   const ChainView chain = HighQcChain();
   const uint64_t round = std::max(current_round_, chain.tip_round + 1);
   RoundView view{.round = current_round_,
-                 .leader = leaders_.LeaderOf(round, chain),
-                 .next_leader = leaders_.LeaderOf(round + 1, chain),
                  .high_qc_round = high_qc_.round(),
                  .last_tc_round = last_round_tc_ ? last_round_tc_->round() : 0,
                  .voted = votes_.Voters(current_round_),
                  .timed_out = timeouts_.Signers(current_round_),
                  .quorum = config_.context.committee.quorum(),
                  .standings = leaders_.Standings(chain)};
-  for (uint64_t r = round; r < round + config_.context.committee.size(); ++r) {
-    view.upcoming_leaders.push_back(leaders_.LeaderOf(r, chain));
-  }
+  const uint64_t rounds = std::max<uint64_t>(2, config_.context.committee.size());
+  for (uint64_t r = round; r < round + rounds; ++r) view.upcoming_leaders.push_back(leaders_.LeaderOf(r, chain));
+  view.leader = view.upcoming_leaders[0];
+  view.next_leader = view.upcoming_leaders[1];
   return view;
 }
 

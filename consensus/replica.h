@@ -107,8 +107,9 @@ class Replica {
     std::vector<uint32_t> voted;
     std::vector<uint32_t> timed_out;
     size_t quorum = 0;
-    // The leaders of this round and the next ones, as many as there are validators, if
-    // no new block is certified meanwhile; and each validator's standing.
+    // The leaders of this round and the next ones (as many as there are validators, at
+    // least `leader` and `next_leader`), if no new block is certified meanwhile; and
+    // each validator's standing.
     std::vector<uint32_t> upcoming_leaders;
     std::vector<LeaderStanding> standings;
   };

@@ -165,10 +165,10 @@ Status Node::MakeConsensus() {
   // consensus key keeps its node key for links), and this node by its own.
   link_keys_.clear();
   validator_names_.clear();
-  for (const v1::ValidatorInfo& v : start.validators.validators()) validator_names_.push_back(v.name());
   for (const v1::ValidatorInfo& v : start.validators.validators()) {
     CAIRN_ASSIGN_OR_RETURN(crypto::PublicKey link, crypto::PublicKey::FromBytes(ledger::LinkKeyOf(v)));
     link_keys_.push_back(link);
+    validator_names_.push_back(v.name());
   }
   self_ = ValidatorIndexOf(key_->public_key());
   const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <deque>
 #include <memory>
-#include <csignal>
 #include <mutex>
 #include <thread>
 
