@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +12,6 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <unordered_map>
 
 #include "crypto/check.h"
 
@@ -19,49 +19,56 @@ namespace cairn::crypto {
 
 namespace {
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
 struct CtxDeleter {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 struct BioDeleter {
   void operator()(BIO* b) const { BIO_free(b); }
 };
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
-// Preparing a verification from 32 raw bytes (an EVP_PKEY, then a context initialised
-// for it) costs OpenSSL 3 provider look-ups under process-wide locks, which threads
-// verifying side by side contend for; a node verifies under the same keys again and
-// again (the validators' on every block, active senders' on each transaction). So
-// each thread keeps, per recent key, a context initialised once, and verifies with a
-// copy of it.
-constexpr size_t kMaxCachedKeys = 4096;
+// libsodium picks its implementations and seeds its generator in sodium_init, which
+// must run before any other call; it is idempotent and thread-safe, and this runs it
+// once per process.
+void InitSodium() {
+  static const bool initialised = sodium_init() >= 0;
+  CAIRN_CHECK(initialised);
+}
 
-struct KeyBytesHash {
-  size_t operator()(const std::array<uint8_t, kPublicKeySize>& key) const {
-    size_t v;
-    std::memcpy(&v, key.data(), sizeof(v));
-    return v;
+using Encoding = std::array<uint8_t, kPublicKeySize>;
+
+// The y-coordinates (little-endian, the sign bit of x cleared) of the eight points of
+// small order: the identity (y = 1), the point of order 2 (y = p - 1), the two of order
+// 4 (y = 0) and the four of order 8 (two values of y, each with both signs of x).
+// Comparing y alone covers every sign of x; non-canonical encodings (y >= p) are
+// refused before, so y + p needs no entry. tests/unit/signature_rule_test.cc derives
+// the eight points by adding one of order 8 to itself and checks this list.
+constexpr std::array<Encoding, 5> kSmallOrderY = {{
+    {0x00},
+    {0x01},
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+     0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+     0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+}};
+
+// y (the low 255 bits) < p = 2^255 - 19. Only the values p .. 2^255 - 1 fail: bytes 1 to
+// 30 all 0xff, byte 31 0x7f once the sign bit is cleared, byte 0 at least 0xed.
+bool IsCanonicalY(const Encoding& y) {
+  if ((y[31] & 0x7f) != 0x7f) return true;
+  for (size_t i = 1; i < 31; ++i) {
+    if (y[i] != 0xff) return true;
   }
-};
+  return y[0] < 0xed;
+}
 
-using CtxPtr = std::unique_ptr<EVP_MD_CTX, CtxDeleter>;
-
-// A context initialised for verifying under `key`, or null for bytes that are no key.
-const EVP_MD_CTX* CachedVerifyContext(const std::array<uint8_t, kPublicKeySize>& key) {
-  struct Entry {
-    PkeyPtr pkey;
-    CtxPtr ctx;
-  };
-  thread_local std::unordered_map<std::array<uint8_t, kPublicKeySize>, Entry, KeyBytesHash> cache;
-  if (auto it = cache.find(key); it != cache.end()) return it->second.ctx.get();
-  Entry entry{PkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size())),
-              CtxPtr(EVP_MD_CTX_new())};
-  if (!entry.pkey || !entry.ctx) return nullptr;
-  if (EVP_DigestVerifyInit(entry.ctx.get(), nullptr, nullptr, nullptr, entry.pkey.get()) != 1) return nullptr;
-  if (cache.size() >= kMaxCachedKeys) cache.clear();
-  return cache.emplace(key, std::move(entry)).first->second.ctx.get();
+bool IsSmallOrder(Encoding y) {
+  y[31] &= 0x7f;
+  for (const Encoding& small : kSmallOrderY) {
+    if (y == small) return true;
+  }
+  return false;
 }
 
 PublicKey PublicKeyOf(EVP_PKEY* pkey) {
@@ -80,6 +87,12 @@ Result<PublicKey> PublicKey::FromBytes(ByteView bytes) {
   }
   PublicKey key;
   std::memcpy(key.key_.data(), bytes.data(), kPublicKeySize);
+  if (!IsCanonicalY(key.key_)) {
+    return Status::InvalidArgument("public key is not a canonical encoding (y is not below 2^255 - 19)");
+  }
+  if (IsSmallOrder(key.key_)) {
+    return Status::InvalidArgument("public key is a point of small order, for which anyone can forge a signature");
+  }
   return key;
 }
 
@@ -91,14 +104,26 @@ Result<PublicKey> PublicKey::FromHex(std::string_view hex) {
 
 bool PublicKey::Verify(ByteView message, ByteView signature) const {
   if (signature.size() != kSignatureSize) return false;
-  const EVP_MD_CTX* prepared = CachedVerifyContext(key_);
-  if (prepared == nullptr) return false;
-  thread_local CtxPtr ctx(EVP_MD_CTX_new());
-  CAIRN_CHECK(ctx != nullptr);
-  if (EVP_MD_CTX_copy_ex(ctx.get(), prepared) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const uint8_t*>(signature.data()),
-                          signature.size(), reinterpret_cast<const uint8_t*>(message.data()),
-                          message.size()) == 1;
+  InitSodium();
+  return crypto_sign_verify_detached(reinterpret_cast<const uint8_t*>(signature.data()),
+                                     reinterpret_cast<const uint8_t*>(message.data()), message.size(),
+                                     key_.data()) == 0;
+}
+
+Result<PublicKey> ParseNewKey(ByteView bytes) {
+  CAIRN_ASSIGN_OR_RETURN(PublicKey key, PublicKey::FromBytes(bytes));
+  InitSodium();
+  if (crypto_core_ed25519_is_valid_point(reinterpret_cast<const uint8_t*>(key.bytes().data())) != 1) {
+    return Status::InvalidArgument(
+        "public key is not a point of the curve's prime-order subgroup, so it is no Ed25519 key made from a secret");
+  }
+  return key;
+}
+
+Result<PublicKey> ParseNewKeyHex(std::string_view hex) {
+  auto bytes = cairn::FromHex(hex);
+  if (!bytes.ok()) return bytes.status().Annotate("public key");
+  return ParseNewKey(*bytes);
 }
 
 PrivateKey::PrivateKey(EVP_PKEY* pkey) : pkey_(pkey), public_key_(PublicKeyOf(pkey)) {}

@@ -39,7 +39,7 @@ Status ValidateValidators(const v1::Genesis& genesis) {
     if (!names.insert(v.name()).second) {
       return Status::InvalidArgument(where + ": the name '" + v.name() + "' is used twice");
     }
-    auto key = crypto::PublicKey::FromHex(v.public_key());
+    auto key = crypto::ParseNewKeyHex(v.public_key());
     if (!key.ok()) return key.status().Annotate(where + ".public_key");
     if (!keys.insert(*key).second) return Status::InvalidArgument(where + ": the key is used twice");
   }
@@ -51,7 +51,7 @@ Status ValidateAccounts(const v1::Genesis& genesis) {
   for (int i = 0; i < genesis.accounts_size(); ++i) {
     const auto& a = genesis.accounts(i);
     std::string where = "accounts[" + std::to_string(i) + "]";
-    auto key = crypto::PublicKey::FromHex(a.public_key());
+    auto key = crypto::ParseNewKeyHex(a.public_key());
     if (!key.ok()) return key.status().Annotate(where + ".public_key");
     if (!keys.insert(*key).second) return Status::InvalidArgument(where + ": the key is used twice");
     if (a.role() < v1::ROLE_USER || a.role() > v1::ROLE_ADMIN) {

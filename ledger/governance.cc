@@ -129,8 +129,8 @@ Status CheckValidatorChange(const v1::ValidatorChange& change) {
   if (info.name().empty() || info.name().size() > kMaxValidatorNameLength) {
     return Status::InvalidArgument("validator name must be 1 to " + std::to_string(kMaxValidatorNameLength) + " characters");
   }
-  if (!info.public_key().empty() && info.public_key().size() != 32) {
-    return Status::InvalidArgument("validator key must be 32 bytes, got " + std::to_string(info.public_key().size()));
+  if (!info.public_key().empty()) {
+    if (auto key = crypto::ParseNewKey(info.public_key()); !key.ok()) return key.status().Annotate("validator key");
   }
   if (!info.network_key().empty()) return Status::InvalidArgument("network_key is set by key rotations only");
   if (info.address().size() > kMaxValidatorAddressLength) {

@@ -44,8 +44,8 @@ Status CheckOperation(const v1::TxBody& body) {
     case v1::TxBody::kCreateAccount: {
       const auto& op = body.create_account();
       if (HasUnknownFields(op)) return Status::InvalidArgument("create_account has unknown fields");
-      if (op.public_key().size() != crypto::kPublicKeySize) {
-        return Status::InvalidArgument("create_account.public_key must be 32 bytes");
+      if (auto key = crypto::ParseNewKey(op.public_key()); !key.ok()) {
+        return key.status().Annotate("create_account.public_key");
       }
       return CheckRole(op.role(), "create_account.role");
     }
@@ -81,8 +81,8 @@ Status CheckOperation(const v1::TxBody& body) {
         return Status::InvalidArgument("rotate_validator_key.name must be 1 to " + std::to_string(kMaxValidatorNameLength) +
                                        " characters");
       }
-      if (op.new_public_key().size() != crypto::kPublicKeySize) {
-        return Status::InvalidArgument("rotate_validator_key.new_public_key must be 32 bytes");
+      if (auto key = crypto::ParseNewKey(op.new_public_key()); !key.ok()) {
+        return key.status().Annotate("rotate_validator_key.new_public_key");
       }
       if (op.old_key_signature().size() != 64 || op.new_key_signature().size() != 64) {
         return Status::InvalidArgument("rotate_validator_key signatures must be 64 bytes");

@@ -57,12 +57,12 @@ Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesys
     const auto& peer = config.peers(i);
     const std::string where = "peers[" + std::to_string(i) + "]";
     if (Status s = CheckAddress("address", peer.address(), true); !s.ok()) return s.Annotate(where);
-    if (auto key = crypto::PublicKey::FromHex(peer.public_key()); !key.ok()) {
+    if (auto key = crypto::ParseNewKeyHex(peer.public_key()); !key.ok()) {
       return key.status().Annotate(where + ".public_key");
     }
   }
   for (int i = 0; i < config.observers_size(); ++i) {
-    if (auto key = crypto::PublicKey::FromHex(config.observers(i)); !key.ok()) {
+    if (auto key = crypto::ParseNewKeyHex(config.observers(i)); !key.ok()) {
       return key.status().Annotate("observers[" + std::to_string(i) + "]");
     }
   }

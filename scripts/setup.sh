@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git openssl curl procps util-linux
   libboost-dev libboost-program-options-dev libboost-system-dev
-  libssl-dev
+  libssl-dev libsodium-dev
   libleveldb-dev libsnappy-dev
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc

@@ -27,8 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Ed25519 verifications a second on this thread: the median of five 0.4 s samples,
-// since the machine may be shared and noisy.
+// Ed25519 verifications a second on this thread, with the node's own verifier
+// (libsodium's, the fastest on this machine, so the ceiling is the machine's and not a
+// choice of library): the median of five 0.4 s samples, since the machine may be
+// shared and noisy.
 double MeasureVerifyPerSecond() {
   const crypto::PrivateKey key = load::LoadAccountKey(0);
   const std::string message(120, 'm');  // about a transaction's signed bytes

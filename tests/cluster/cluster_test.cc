@@ -15,6 +15,7 @@
 #include "ledger/tx_check.h"
 #include "net/asio.h"
 #include "tests/cluster/cluster.h"
+#include "tests/support/forgery.h"
 #include "tests/support/seed.h"
 
 #include <grpcpp/create_channel.h>
@@ -360,7 +361,7 @@ TEST(Cluster, AClientOverItsSubmitRateIsRefusedAndTheNodeKeepsServing) {
 
 // Hostile bytes on every port a node opens: garbage and silent plain-TCP connections
 // on the peer, gRPC and metrics ports, an oversize gRPC request, a transaction whose
-// body nests groups 100,000 deep. Each is refused; the node keeps serving and
+// body nests groups 100,000 deep, a forged signature. Each is refused; the node keeps serving and
 // committing.
 TEST(Cluster, GarbageOnEveryPortAndOversizeOrDeeplyNestedRequestsLeaveTheNodeServing) {
   Cluster cluster(4);
@@ -390,6 +391,10 @@ TEST(Cluster, GarbageOnEveryPortAndOversizeOrDeeplyNestedRequestsLeaveTheNodeSer
   nested.set_body(Bytes(100'000, '\x0b') + Bytes(100'000, '\x0c'));  // field 1 start-group / end-group
   const grpc::Status deep = cluster.Submit(0, nested);
   EXPECT_EQ(deep.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << deep.error_message();
+  // A forgery OpenSSL's verify accepts (the identity as key, R = identity, S = 0).
+  const grpc::Status forged = cluster.Submit(0, test::ForgedTransfer(cluster.chain_id(), Bytes(20, '\x01'), 5));
+  EXPECT_EQ(forged.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << forged.error_message();
+  EXPECT_NE(forged.error_message().find("small order"), std::string::npos) << forged.error_message();
 
   // Still serving, still committing (the wallet's first transaction was the oversize one).
   Wallet honest(cluster);

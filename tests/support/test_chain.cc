@@ -9,9 +9,9 @@
 
 namespace cairn::test {
 
-crypto::PrivateKey KeyFromLabel(const std::string& label) {
-  return crypto::PrivateKey::FromSeed(AsView(crypto::Sha256Of("cairn-test-key/" + label))).value();
-}
+Bytes SeedFromLabel(const std::string& label) { return ToBytes(crypto::Sha256Of("cairn-test-key/" + label)); }
+
+crypto::PrivateKey KeyFromLabel(const std::string& label) { return crypto::PrivateKey::FromSeed(SeedFromLabel(label)).value(); }
 
 namespace {
 void AddAccount(v1::Genesis* genesis, const crypto::PrivateKey& key, v1::Role role,

@@ -15,6 +15,8 @@ namespace cairn::test {
 
 // A key derived from a label: the same label gives the same key in every run.
 crypto::PrivateKey KeyFromLabel(const std::string& label);
+// The seed that key is made from (for tests that build signatures by hand).
+Bytes SeedFromLabel(const std::string& label);
 
 struct TestChainOptions {
   std::string chain_id = "cairn-test";

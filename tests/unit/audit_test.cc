@@ -8,6 +8,7 @@
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "node/certificate_check.h"
+#include "tests/support/forgery.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::ledger {
@@ -109,6 +110,24 @@ TEST_F(AuditTest, CatchesATamperedStateRecord) {
   account.mutable_balances(0)->set_amount(account.balances(0).amount() + 1'000'000);
   store_->TEST_Put(keys::Account(address), account.SerializeAsString());
   ExpectCaught(5, "state");
+}
+
+// A block whose header and certificate are untouched but which carries a forgery (a
+// signature a lax verifier accepts): the audit's replay refuses it, with the reason.
+TEST_F(AuditTest, CatchesAForgedSignatureInABlock) {
+  const auto original = Read<v1::Block>(keys::Block(3));
+  auto small_r = original;
+  *small_r.mutable_transactions(0) =
+      test::WithSmallOrderR(original.transactions(0), test::SeedFromLabel("user-0"), chain_.chain_id());
+  store_->TEST_Put(keys::Block(3), small_r.SerializeAsString());
+  ExpectCaught(3, "execution");
+  EXPECT_NE(Audit().status().message().find("signature does not verify"), std::string::npos);
+
+  auto forged = original;
+  *forged.add_transactions() = test::ForgedTransfer(chain_.chain_id(), test::TestChain::AddressOf(chain_.user(1)), 5);
+  store_->TEST_Put(keys::Block(3), forged.SerializeAsString());
+  ExpectCaught(3, "execution");
+  EXPECT_NE(Audit().status().message().find("small order"), std::string::npos);
 }
 
 // A chain across three set changes: validator-4 joins (epoch 1), validator-0 leaves

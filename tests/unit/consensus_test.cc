@@ -6,6 +6,8 @@
 #include "consensus/safety_rules.h"
 #include "crypto/domain.h"
 #include "crypto/sha256.h"
+#include "tests/support/forgery.h"
+#include "tests/support/test_chain.h"
 
 namespace cairn::consensus {
 namespace {
@@ -168,6 +170,22 @@ TEST(EquivocationDetector, ASecondDifferentVoteOrProposalOfARoundIsEvidenceOnce)
   // Old rounds are forgotten.
   detector.DropBelow(9 + EquivocationDetector::kWindow + 1);
   EXPECT_FALSE(detector.OnProposal("header-c", 9, 1, "sig-c"));
+}
+
+// A stored or received set naming a key anyone can sign for makes no committee.
+TEST(Committee, RefusesASetWithASmallOrderKey) {
+  v1::ValidatorSet set;
+  for (int i = 0; i < 4; ++i) {
+    v1::ValidatorInfo* v = set.add_validators();
+    v->set_name("v" + std::to_string(i));
+    v->set_public_key(Bytes(test::KeyFromLabel("v" + std::to_string(i)).public_key().bytes()));
+  }
+  ASSERT_TRUE(Committee::From(set).ok());
+  set.mutable_validators(2)->set_public_key(test::IdentityKey());
+  auto refused = Committee::From(set);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("validator v2"), std::string::npos) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("small order"), std::string::npos) << refused.status().ToString();
 }
 
 TEST(VoteCollector, FormsACertificatePerStatementAndCountsEquivocation) {

@@ -7,6 +7,7 @@
 #include "ledger/evidence.h"
 #include "ledger/genesis.h"
 #include "ledger/ledger.h"
+#include "tests/support/forgery.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::ledger {
@@ -89,6 +90,12 @@ TEST_F(EvidenceTest, WhatIsNotAnEquivocationIsRefusedWithAReason) {
   v1::Vote forged = Vote(3, 5, "b");
   forged.set_voter(2);  // validator 3's signature claimed as validator 2's
   refused(DoubleVote(Vote(2, 5, "a"), forged), "signature is not the voter's");
+  // Validator 2's own key, but a signature with R of small order (the strict rule).
+  v1::Vote small_r = Vote(2, 5, "b");
+  crypto::VoteStatement statement{.epoch = 0, .round = 5, .height = 2, .block_hash = small_r.block_hash()};
+  small_r.set_signature(test::SmallOrderRSignature(
+      test::SeedFromLabel("validator-2"), crypto::DomainMessage(crypto::Purpose::kVote, chain_.chain_id(), statement.Payload())));
+  refused(DoubleVote(Vote(2, 5, "a"), small_r), "signature is not the voter's");
   v1::Vote outsider = Vote(2, 5, "b");
   v1::Vote outsider_a = Vote(2, 5, "a");
   outsider.set_voter(9);
