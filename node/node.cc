@@ -306,6 +306,16 @@ void Node::RegisterMetrics() {
   metrics_.AddCollector("cairn_leader_failures_total", "counter",
                         "Rounds charged to a validator by committed blocks: it led them and no block came.",
                         [this](std::string* out) { leader_failures_.Render(out); });
+  m_.overload_refusals = &metrics_.AddCounter(
+      "cairn_overload_refusals_total",
+      "Client transactions refused because those pending would not commit within the admission budget.");
+  AdmissionBudget* admission = &admission_;
+  metrics_.AddCollector("cairn_admission_capacity", "gauge",
+                        "Pending transactions this node admits clients' transactions up to (commit rate x budget).",
+                        [admission](std::string* out) {
+                          *out += "cairn_admission_capacity " +
+                                  std::to_string(admission->Capacity(std::chrono::steady_clock::now())) + "\n";
+                        });
   m_.syncing = &metrics_.AddGauge("cairn_syncing", "1 while block sync catches up (consensus waits), else 0.");
   m_.halted = &metrics_.AddGauge("cairn_halted", "1 while a failed ledger write keeps the node from committing, else 0.");
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
@@ -546,6 +556,7 @@ void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   }
   m_.blocks_committed->Add(blocks.size());
   m_.txs_committed->Add(txs);
+  admission_.OnCommitted(txs, std::chrono::steady_clock::now());
   UpdateAllowedPeers();  // a proposal may name a validator that will need to sync
   evidence_pool_->Prune();
   const uint64_t height = ledger_->height();
@@ -798,6 +809,10 @@ rpc::NodeStatus Node::CurrentStatus() const {
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {
+  if (Status room = admission_.Admit(mempool_->size(), std::chrono::steady_clock::now()); !room.ok()) {
+    m_.overload_refusals->Add(1);
+    return room;
+  }
   CAIRN_ASSIGN_OR_RETURN(Hash hash, mempool_->Add(tx));
   gossip_seen_.FirstSight(hash);  // a peer may relay it back: no need to check it again
   tx_outbox_->Add(tx);

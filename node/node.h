@@ -23,6 +23,7 @@
 #include "net/block_sync.h"
 #include "net/seen_cache.h"
 #include "net/transport.h"
+#include "node/admission_budget.h"
 #include "node/evidence_pool.h"
 #include "node/leader_failures.h"
 #include "node/leader_history.h"
@@ -134,6 +135,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<SafetyFile> safety_file_;
   std::unique_ptr<ledger::Speculator> speculator_;
   std::unique_ptr<Mempool> mempool_;
+  AdmissionBudget admission_{AdmissionBudget::Limits{}};  // clients' submissions, against the commit rate
   std::unique_ptr<EvidencePool> evidence_pool_;
   std::unique_ptr<LedgerEngine> engine_;
   std::unique_ptr<consensus::Replica> replica_;
@@ -181,6 +183,7 @@ class Node : public rpc::NodeApi {
     Counter* blocks_synced;
     Counter* evidence;
     Counter* round_timeouts;
+    Counter* overload_refusals;
     Gauge* syncing;
     Gauge* halted;
     Histogram* commit_latency;

@@ -8,7 +8,9 @@
 #     --down K [--down-at S]  SIGKILL K validators before the warm-up (or S s into the
 #                         window) and submit only to the others
 #   scripts/bench.sh report          the README's table: saturation, fixed rate at 25% of
-#                                    the ceiling, idle, each healthy and with 1 of 4 down; a
+#                                    the ceiling, idle, each healthy and with 1 of 4 down;
+#                                    fixed rates at 5% of the ceiling and at twice the
+#                                    saturation row (overload); a
 #                                    kill inside the window; 7 validators healthy and with
 #                                    2 down (each on a fresh network), then the ratios
 #   scripts/bench.sh micro [args]    Google Benchmark micro-benchmarks of the hot paths,
@@ -40,6 +42,13 @@ if [ "${1:-}" = report ]; then
   rate=$(awk -v c="$rate" 'BEGIN { printf "%.0f", c * 0.25 }')
   row --mode rate --rate "$rate" "$@"
   row --mode rate --rate "$rate" --down 1 "$@"
+  low=$(sed -n 's/^--modesaturation .*"ceiling_tps":\([0-9.]*\).*/\1/p' "$out" | head -n 1)
+  low=$(awk -v c="$low" 'BEGIN { printf "%.0f", c * 0.05 }')
+  row --mode rate --rate "$low" "$@"
+  # Overload: twice what the healthy saturation row committed.
+  over=$(sed -n 's/^--modesaturation .*"committed_tps":\([0-9.]*\).*/\1/p' "$out" | head -n 1)
+  over=$(awk -v c="$over" 'BEGIN { printf "%.0f", c * 2 }')
+  row --mode rate --rate "$over" "$@"
   row --mode idle "$@"
   row --mode idle --down 1 "$@"
   row --mode saturation --down 1 --down-at 20 "$@"
@@ -54,6 +63,16 @@ def pick(mode, validators, down, down_at=-1.0):
                 and abs(r["down_at_s"] - down_at) < 0.01)
 def ratio(a, b):
     return a / b if b else float("nan")
+h = pick("saturation", 4, 0)
+rates = sorted((r for r in rows if r["mode"] == "rate" and r["validators"] == 4 and r["down"] == 0), key=lambda r: r["offered_tps"])
+low, quarter, over = rates[0], rates[1], rates[2]
+idle = pick("idle", 4, 0)
+print("summary (issue 16's targets, against the ceiling measured in each row):")
+print(f"  saturation: {h['committed_tps']:.0f} tx/s = {h['ratio_to_ceiling']:.2f} of the ceiling (target >= 0.45), failed {h['failed']}, lost {h['lost']}, rss max {h['rss_mb_max']:.0f} MB (target <= 300)")
+print(f"  5% of the ceiling ({low['offered_tps']:.0f} tx/s): p50 {low['latency_ms_p50']:.1f} ms (target <= 15), p99 {low['latency_ms_p99']:.1f} ms (target <= 50)")
+print(f"  25% of the ceiling ({quarter['offered_tps']:.0f} tx/s): p50 {quarter['latency_ms_p50']:.1f} ms (target <= 50), p99 {quarter['latency_ms_p99']:.1f} ms (target <= 200)")
+print(f"  idle: the four validators at {idle['cpu_percent_of_one_core']:.1f}% of one core (target < 5%)")
+print(f"  overload ({over['offered_tps']:.0f} tx/s offered, twice the saturation row): committed {over['committed_tps']:.0f} = {ratio(over['committed_tps'], h['committed_tps']):.2f} of saturation (target >= 0.9), p99 of the accepted {over['latency_ms_p99']:.0f} ms, refused and retried {over['refused']}, failed {over['failed']}, lost {over['lost']} (target 0)")
 h, d = pick("saturation", 4, 0), pick("saturation", 4, 1)
 print("summary (down / healthy, same run):")
 print(f"  saturation, 1 of 4 down: {d['committed_tps']:.0f} / {h['committed_tps']:.0f} tx/s = {ratio(d['committed_tps'], h['committed_tps']):.2f} (target >= 0.8)")

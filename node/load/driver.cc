@@ -1,10 +1,13 @@
 #include "node/load/driver.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -38,6 +41,9 @@ class Driver {
         submit_ns_(workload.txs.size(), kNotYet),
         commit_ns_(workload.txs.size(), kNotYet),
         acknowledged_(workload.txs.size(), 0) {
+    uint32_t accounts = 0;
+    for (const SignedTransfer& tx : workload.txs) accounts = std::max(accounts, tx.account + 1);
+    accounts_.resize(accounts);
     for (const std::string& node : config.nodes) {
       auto channel = grpc::CreateChannel(node, grpc::InsecureChannelCredentials());
       lanes_.push_back(std::make_unique<Lane>(v1::Transactions::NewStub(channel)));
@@ -70,13 +76,13 @@ class Driver {
     SampleValidators();
     if (killer.joinable()) killer.join();
     if (submitter.joinable()) submitter.join();
+    Drain();  // before the lanes close: refused transactions are sent again meanwhile
     for (auto& lane : lanes_) {
       std::lock_guard lock(lane->mu);
       lane->closing = true;
       lane->cv.notify_all();
     }
     for (std::thread& t : lane_threads) t.join();
-    Drain();
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
@@ -101,16 +107,57 @@ class Driver {
     bool closing = false;          // guarded by mu: nothing more will be queued
   };
 
+  // A wallet's order: an account's next transaction goes once the node has taken the
+  // one before (else its nonce would run ahead of what the node holds); one refused for
+  // capacity goes again when the node said to retry.
+  struct AccountFlow {
+    bool waiting = false;       // one of its transactions is out, unanswered or to retry
+    std::deque<uint32_t> held;  // due, behind that one
+  };
+
   void Submit(uint32_t index) {
+    std::lock_guard lock(mu_);
+    ++submitted_;
+    if (InWindow(Nanos(Clock::now()))) ++submitted_in_window_;  // what is offered, retries aside
+    AccountFlow& account = accounts_[workload_.txs[index].account];
+    if (account.waiting) return account.held.push_back(index);
+    account.waiting = true;
+    SendLocked(index);
+  }
+
+  // Latency counts from the attempt the node took.
+  void SendLocked(uint32_t index) {
     submit_ns_[index] = Nanos(Clock::now());
-    {
-      std::lock_guard lock(mu_);
-      ++submitted_;
-    }
     Lane& lane = *lanes_[workload_.txs[index].account % lanes_.size()];
     std::lock_guard lock(lane.mu);
     lane.to_send.push_back(index);
     lane.cv.notify_one();
+  }
+
+  // The account's next held transaction, if any, goes now.
+  void NextOfAccountLocked(uint32_t index) {
+    AccountFlow& account = accounts_[workload_.txs[index].account];
+    account.waiting = !account.held.empty();
+    if (!account.waiting) return;
+    const uint32_t next = account.held.front();
+    account.held.pop_front();
+    SendLocked(next);
+  }
+
+  void SendDueRetries() {
+    std::lock_guard lock(mu_);
+    const Clock::time_point now = Clock::now();
+    while (!retries_.empty() && retries_.begin()->first <= now) {
+      SendLocked(retries_.begin()->second);
+      retries_.erase(retries_.begin());
+    }
+  }
+
+  // The "retry in N ms" of a capacity refusal (node/admission_budget.h), else 100 ms.
+  static Clock::duration RetryHint(const std::string& message) {
+    const size_t at = message.find("retry in ");
+    long ms = at == std::string::npos ? 100 : std::strtol(message.c_str() + at + 9, nullptr, 10);
+    return std::chrono::milliseconds(std::clamp(ms, 10L, 2000L));
   }
 
   void WriteLane(Lane& lane) {
@@ -150,24 +197,32 @@ class Driver {
       OnSubmitted(index, response.code(), response.message());
     }
     const grpc::Status status = lane.stream->Finish();
-    std::lock_guard lock(lane.mu);
+    std::deque<uint32_t> unanswered;
+    {
+      std::lock_guard lock(lane.mu);
+      unanswered.swap(lane.sent);
+    }
     // Whatever was sent and not answered was not admitted.
-    for (uint32_t index : lane.sent) {
+    for (uint32_t index : unanswered) {
       OnSubmitted(index, status.ok() ? grpc::StatusCode::UNKNOWN : status.error_code(),
                   "no answer: " + status.error_message());
     }
-    lane.sent.clear();
   }
 
   void OnSubmitted(uint32_t index, int code, const std::string& message) {
     std::lock_guard lock(mu_);
     if (code == 0) {
       acknowledged_[index] = 1;
+    } else if (code == grpc::StatusCode::RESOURCE_EXHAUSTED && message.find("retry in ") != std::string::npos) {
+      ++refused_;
+      retries_.emplace(Clock::now() + RetryHint(message), index);
+      return;  // the account waits for this one
     } else {
       ++failed_;
       ++failures_[std::to_string(code) + ": " + message];
       cv_.notify_all();  // a failure frees a slot of the closed loop
     }
+    NextOfAccountLocked(index);
   }
 
   bool InWindow(int64_t ns) const { return ns >= Nanos(window_start_) && ns < Nanos(window_end_); }
@@ -182,6 +237,7 @@ class Driver {
         ran_out_ = true;
         return;
       }
+      SendDueRetries();
       if (config_.mode == LoadMode::kSaturation) {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(5), [&] { return InFlight() < config_.inflight; });
@@ -199,9 +255,16 @@ class Driver {
 
   // Until every acknowledged transaction has committed, or the drain time is over.
   void Drain() {
-    std::unique_lock lock(mu_);
-    cv_.wait_until(lock, Clock::now() + Seconds(config_.drain_seconds),
-                   [&] { return InFlight() == 0 || !stream_error_.empty(); });
+    const Clock::time_point deadline = Clock::now() + Seconds(config_.drain_seconds);
+    for (;;) {
+      SendDueRetries();
+      std::unique_lock lock(mu_);
+      if (cv_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(10)),
+                         [&] { return InFlight() == 0 || !stream_error_.empty(); }) ||
+          Clock::now() >= deadline) {
+        return;
+      }
+    }
   }
 
   void WatchBlocks() {
@@ -282,6 +345,8 @@ class Driver {
     result.empty_blocks_in_window = empty_blocks_in_window_;
     result.submitted = submitted_;
     result.failed = failed_;
+    result.refused = refused_;
+    result.submitted_in_window = submitted_in_window_;
     result.failures = failures_;
     result.ran_out = ran_out_;
     result.chain_height = chain_height_;
@@ -291,8 +356,9 @@ class Driver {
     SummariseGaps(result);
     for (size_t j = 0; j < workload_.txs.size(); ++j) {
       if (submit_ns_[j] == kNotYet) continue;
-      if (InWindow(submit_ns_[j])) ++result.submitted_in_window;
-      if (acknowledged_[j] && commit_ns_[j] == kNotYet) ++result.lost;
+      if (acknowledged_[j] && commit_ns_[j] == kNotYet && ++result.lost <= 3) {
+        std::fprintf(stderr, "lost: %s (account %u)\n", ToHex(workload_.txs[j].hash).c_str(), workload_.txs[j].account);
+      }
       if (InWindow(submit_ns_[j]) && commit_ns_[j] != kNotYet) {
         result.latencies_ms.push_back(static_cast<double>(commit_ns_[j] - submit_ns_[j]) / 1e6);
       }
@@ -341,13 +407,15 @@ class Driver {
   Clock::time_point start_, window_start_, window_end_;
 
   // Per transaction; each slot is written by one thread and read after it is done.
-  std::vector<int64_t> submit_ns_;  // the submitter
+  std::vector<int64_t> submit_ns_;  // under mu_, when sent (the last attempt)
   std::vector<int64_t> commit_ns_;  // the watcher
   std::vector<uint8_t> acknowledged_;  // the lanes' readers, under mu_
 
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t submitted_ = 0, committed_ = 0, failed_ = 0;
+  uint64_t submitted_ = 0, submitted_in_window_ = 0, committed_ = 0, failed_ = 0, refused_ = 0;
+  std::vector<AccountFlow> accounts_;                   // by load account
+  std::multimap<Clock::time_point, uint32_t> retries_;  // refused for capacity: when to send again
   std::map<std::string, uint64_t> failures_;
   bool ran_out_ = false, stopping_ = false;
   grpc::ClientContext* stream_context_ = nullptr;

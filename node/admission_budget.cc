@@ -1,0 +1,48 @@
+#include "node/admission_budget.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace cairn::node {
+
+void AdmissionBudget::OnCommitted(size_t txs, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  commits_.emplace_back(now, txs);
+  while (!commits_.empty() && commits_.front().first < now - limits_.window) commits_.pop_front();
+}
+
+double AdmissionBudget::RateLocked(Clock::time_point now) const {
+  while (!commits_.empty() && commits_.front().first < now - limits_.window) commits_.pop_front();
+  size_t txs = 0;
+  for (const auto& commit : commits_) txs += commit.second;
+  return static_cast<double>(txs) / std::chrono::duration<double>(limits_.window).count();
+}
+
+double AdmissionBudget::CommitRate(Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  return RateLocked(now);
+}
+
+size_t AdmissionBudget::Capacity(Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  const double budget_s = std::chrono::duration<double>(limits_.budget).count();
+  return std::max(limits_.floor, static_cast<size_t>(RateLocked(now) * budget_s));
+}
+
+Status AdmissionBudget::Admit(size_t pending, Clock::time_point now) const {
+  const size_t capacity = Capacity(now);
+  if (pending < capacity) return Status::Ok();
+  const double rate = CommitRate(now);
+  // Long enough for what is over the line to commit, at the rate measured (or a budget
+  // when nothing has committed lately).
+  const double excess = static_cast<double>(pending - capacity + 1);
+  const double retry_ms = rate > 0 ? std::max(100.0, 1000.0 * excess / rate)
+                                   : static_cast<double>(limits_.budget.count());
+  return Status::ResourceExhausted(
+      "node at capacity: " + std::to_string(pending) + " transactions pending, the most that commit within " +
+      std::to_string(limits_.budget.count()) + " ms at the " + std::to_string(static_cast<int64_t>(std::lround(rate))) +
+      " tx/s this chain commits; retry in " + std::to_string(static_cast<int64_t>(std::ceil(retry_ms))) + " ms");
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,53 @@
+// Admission bounded by what the chain commits. A node that accepts every transaction
+// its pool can hold turns overload into waiting: at twice the load it could commit, the
+// transactions it acknowledged waited 23 s (p50) and tens of thousands had not
+// committed 30 s after the load stopped. Instead a client's transaction is refused,
+// with RESOURCE_EXHAUSTED and when to retry, once the transactions already pending here
+// would take longer than the latency budget to commit at the rate this chain has been
+// committing. Gossip from peers is not refused here (a peer already acknowledged it);
+// it is bounded by the pool's own limits, and it counts in what is pending.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+
+#include "crypto/status.h"
+
+namespace cairn::node {
+
+class AdmissionBudget {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Limits {
+    // How long an admitted transaction may wait for the ones before it: pending is kept
+    // under (commit rate) x budget.
+    std::chrono::milliseconds budget{1000};
+    // Pending transactions always allowed, whatever the rate: a chain that was idle has
+    // no rate yet, and its first burst must get in to make one.
+    size_t floor = 2000;
+    // The commit rate is measured over this window.
+    std::chrono::milliseconds window{5000};
+  };
+
+  explicit AdmissionBudget(Limits limits) : limits_(limits) {}
+
+  // A commit of `txs` transactions at `now` (the core thread).
+  void OnCommitted(size_t txs, Clock::time_point now);
+  // Ok when one more transaction may join `pending` others; otherwise RESOURCE_EXHAUSTED
+  // saying how full the node is and in how many milliseconds to retry.
+  Status Admit(size_t pending, Clock::time_point now) const;
+  // The pending transactions allowed now, and the commit rate behind it (tx/s).
+  size_t Capacity(Clock::time_point now) const;
+  double CommitRate(Clock::time_point now) const;
+
+ private:
+  double RateLocked(Clock::time_point now) const;
+
+  const Limits limits_;
+  mutable std::mutex mu_;
+  mutable std::deque<std::pair<Clock::time_point, size_t>> commits_;  // within the window, oldest first
+};
+
+}  // namespace cairn::node
