@@ -35,7 +35,8 @@ if [ "${1:-}" = report ]; then
   # and a summary of the ratios at the end (the targets of the liveness issue).
   shift
   out=$(mktemp /tmp/cairn-bench-report.XXXXXX)
-  row() { echo "== $*" >&2; "$0" "$@" | tee -a "$out.log" | tail -n 1 | sed "s/^/$1$2 /" >> "$out"; }
+  # A row that failed a check (cairn load exits non-zero) still reports its line.
+  row() { echo "== $*" >&2; { "$0" "$@" || true; } | tee -a "$out.log" | tail -n 1 | sed "s/^/$1$2 /" >> "$out"; }
   row --mode saturation "$@"
   row --mode saturation --down 1 "$@"
   rate=$(sed -n 's/^--modesaturation .*"ceiling_tps":\([0-9.]*\).*/\1/p' "$out" | head -n 1)
@@ -72,7 +73,7 @@ print(f"  saturation: {h['committed_tps']:.0f} tx/s = {h['ratio_to_ceiling']:.2f
 print(f"  5% of the ceiling ({low['offered_tps']:.0f} tx/s): p50 {low['latency_ms_p50']:.1f} ms (target <= 15), p99 {low['latency_ms_p99']:.1f} ms (target <= 50)")
 print(f"  25% of the ceiling ({quarter['offered_tps']:.0f} tx/s): p50 {quarter['latency_ms_p50']:.1f} ms (target <= 50), p99 {quarter['latency_ms_p99']:.1f} ms (target <= 200)")
 print(f"  idle: the four validators at {idle['cpu_percent_of_one_core']:.1f}% of one core (target < 5%)")
-print(f"  overload ({over['offered_tps']:.0f} tx/s offered, twice the saturation row): committed {over['committed_tps']:.0f} = {ratio(over['committed_tps'], h['committed_tps']):.2f} of saturation (target >= 0.9), p99 of the accepted {over['latency_ms_p99']:.0f} ms, refused and retried {over['refused']}, failed {over['failed']}, lost {over['lost']} (target 0)")
+print(f"  overload ({over['offered_tps']:.0f} tx/s offered, twice the saturation row): committed {over['committed_tps']:.0f} = {ratio(over['committed_tps'], h['committed_tps']):.2f} of saturation (target >= 0.9), p99 of the accepted {over['latency_ms_p99']:.0f} ms, refused and retried {over['refused']}, not taken by the end {over['unsent']}, failed {over['failed']}, lost {over['lost']} (target 0)")
 h, d = pick("saturation", 4, 0), pick("saturation", 4, 1)
 print("summary (down / healthy, same run):")
 print(f"  saturation, 1 of 4 down: {d['committed_tps']:.0f} / {h['committed_tps']:.0f} tx/s = {ratio(d['committed_tps'], h['committed_tps']):.2f} (target >= 0.8)")

@@ -76,7 +76,8 @@ class Driver {
     SampleValidators();
     if (killer.joinable()) killer.join();
     if (submitter.joinable()) submitter.join();
-    Drain();  // before the lanes close: refused transactions are sent again meanwhile
+    StopSending();
+    Drain();
     for (auto& lane : lanes_) {
       std::lock_guard lock(lane->mu);
       lane->closing = true;
@@ -137,6 +138,7 @@ class Driver {
   // The account's next held transaction, if any, goes now.
   void NextOfAccountLocked(uint32_t index) {
     AccountFlow& account = accounts_[workload_.txs[index].account];
+    if (stop_sending_) return;
     account.waiting = !account.held.empty();
     if (!account.waiting) return;
     const uint32_t next = account.held.front();
@@ -215,7 +217,11 @@ class Driver {
       acknowledged_[index] = 1;
     } else if (code == grpc::StatusCode::RESOURCE_EXHAUSTED && message.find("retry in ") != std::string::npos) {
       ++refused_;
-      retries_.emplace(Clock::now() + RetryHint(message), index);
+      if (stop_sending_) {
+        ++unsent_;
+      } else {
+        retries_.emplace(Clock::now() + RetryHint(message), index);
+      }
       return;  // the account waits for this one
     } else {
       ++failed_;
@@ -227,7 +233,20 @@ class Driver {
 
   bool InWindow(int64_t ns) const { return ns >= Nanos(window_start_) && ns < Nanos(window_end_); }
 
-  uint64_t InFlight() const { return submitted_ - committed_ - failed_; }
+  uint64_t InFlight() const { return submitted_ - committed_ - failed_ - unsent_; }
+
+  // The window is over: what the node has not taken yet (held behind a refused one, or
+  // waiting to be sent again) is not sent; the drain waits only for what it took.
+  void StopSending() {
+    std::lock_guard lock(mu_);
+    stop_sending_ = true;
+    unsent_ += retries_.size();
+    retries_.clear();
+    for (AccountFlow& account : accounts_) {
+      unsent_ += account.held.size();
+      account.held.clear();
+    }
+  }
 
   void SubmitAll() {
     const size_t total = workload_.txs.size();
@@ -255,16 +274,9 @@ class Driver {
 
   // Until every acknowledged transaction has committed, or the drain time is over.
   void Drain() {
-    const Clock::time_point deadline = Clock::now() + Seconds(config_.drain_seconds);
-    for (;;) {
-      SendDueRetries();
-      std::unique_lock lock(mu_);
-      if (cv_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(10)),
-                         [&] { return InFlight() == 0 || !stream_error_.empty(); }) ||
-          Clock::now() >= deadline) {
-        return;
-      }
-    }
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, Clock::now() + Seconds(config_.drain_seconds),
+                   [&] { return InFlight() == 0 || !stream_error_.empty(); });
   }
 
   void WatchBlocks() {
@@ -346,6 +358,7 @@ class Driver {
     result.submitted = submitted_;
     result.failed = failed_;
     result.refused = refused_;
+    result.unsent = unsent_;
     result.submitted_in_window = submitted_in_window_;
     result.failures = failures_;
     result.ran_out = ran_out_;
@@ -413,7 +426,8 @@ class Driver {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t submitted_ = 0, submitted_in_window_ = 0, committed_ = 0, failed_ = 0, refused_ = 0;
+  uint64_t submitted_ = 0, submitted_in_window_ = 0, committed_ = 0, failed_ = 0, refused_ = 0, unsent_ = 0;
+  bool stop_sending_ = false;
   std::vector<AccountFlow> accounts_;                   // by load account
   std::multimap<Clock::time_point, uint32_t> retries_;  // refused for capacity: when to send again
   std::map<std::string, uint64_t> failures_;

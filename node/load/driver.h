@@ -6,7 +6,8 @@
 //   saturation: closed loop, at most `inflight` submitted and not yet committed;
 //   rate:       open loop, `rate` submissions a second whatever the chain does;
 // in both, as a wallet would: an account's next transaction waits until the node has
-// taken the one before, and one refused for capacity is sent again when the node says;
+// taken the one before, and one refused for capacity is sent again when the node says
+// (until the window ends: what the node has not taken by then is counted unsent);
 //   idle:       nothing submitted, only the validators' CPU and blocks are watched.
 // The window of `seconds` starts after `warmup_seconds`; submissions stop at its end
 // and every acknowledged transaction then has `drain_seconds` to commit (else lost).
@@ -55,6 +56,7 @@ struct LoadResult {
   uint64_t submitted = 0;            // all, warm-up and window
   uint64_t failed = 0;               // refused by the node (see failures)
   uint64_t refused = 0;              // refused for capacity, and sent again when the node said
+  uint64_t unsent = 0;               // not taken by the node when the window ended: not sent again
   uint64_t lost = 0;                 // acknowledged, yet not committed by the end
   std::map<std::string, uint64_t> failures;  // gRPC code and message -> count
   bool ran_out = false;              // every pre-signed transaction went before the end

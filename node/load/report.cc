@@ -58,7 +58,8 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
     std::fprintf(out, "  %-34s %12llu / %llu / %llu\n", "submitted / failed / lost",
                  static_cast<unsigned long long>(result.submitted), static_cast<unsigned long long>(result.failed),
                  static_cast<unsigned long long>(result.lost));
-    std::fprintf(out, "  %-34s %12llu\n", "refused for capacity, sent again", static_cast<unsigned long long>(result.refused));
+    std::fprintf(out, "  %-34s %12llu / %llu\n", "refused for capacity / unsent at end", static_cast<unsigned long long>(result.refused),
+                 static_cast<unsigned long long>(result.unsent));
   }
   std::fprintf(out, "  %-34s %12llu (%llu empty)\n", "blocks in the window",
                static_cast<unsigned long long>(result.blocks_in_window),
@@ -94,7 +95,7 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
                "\"offered_tps\":%.1f,\"committed_tps\":%.1f,\"latency_ms_p50\":%.1f,\"latency_ms_p99\":%.1f,"
                "\"latency_ms_max\":%.1f,\"verify_per_s_one_core\":%.0f,\"ceiling_tps\":%.1f,\"ratio_to_ceiling\":%.3f,"
                "\"rss_mb_max\":%.1f,\"cpu_s\":[%s],\"cpu_percent_of_one_core\":%.2f,\"blocks\":%llu,"
-               "\"empty_blocks\":%llu,\"submitted\":%llu,\"failed\":%llu,\"refused\":%llu,\"lost\":%llu,\"chain_height\":%llu,"
+               "\"empty_blocks\":%llu,\"submitted\":%llu,\"failed\":%llu,\"refused\":%llu,\"unsent\":%llu,\"lost\":%llu,\"chain_height\":%llu,"
                "\"chain_txs\":%llu,\"down\":%zu,\"down_at_s\":%.1f,\"longest_commit_gap_ms\":%.1f,"
                "\"recovery_s\":%.1f,\"error\":%s}\n",
                JsonString(facts.mode).c_str(), facts.validators, facts.accounts, facts.cores, facts.seconds,
@@ -103,7 +104,8 @@ void PrintReport(std::FILE* out, const BenchFacts& facts, LoadResult result) {
                static_cast<unsigned long long>(result.blocks_in_window),
                static_cast<unsigned long long>(result.empty_blocks_in_window),
                static_cast<unsigned long long>(result.submitted), static_cast<unsigned long long>(result.failed),
-               static_cast<unsigned long long>(result.refused), static_cast<unsigned long long>(result.lost),
+               static_cast<unsigned long long>(result.refused), static_cast<unsigned long long>(result.unsent),
+               static_cast<unsigned long long>(result.lost),
                static_cast<unsigned long long>(result.chain_height),
                static_cast<unsigned long long>(result.chain_txs), facts.down, facts.down_at_seconds,
                result.longest_commit_gap_ms, result.recovery_s, JsonString(result.error).c_str());
