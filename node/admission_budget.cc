@@ -8,15 +8,20 @@ namespace cairn::node {
 
 void AdmissionBudget::OnCommitted(size_t txs, Clock::time_point now) {
   std::lock_guard lock(mu_);
-  commits_.emplace_back(now, txs);
-  while (!commits_.empty() && commits_.front().first < now - limits_.window) commits_.pop_front();
+  const int64_t bucket = BucketOf(now);
+  if (!buckets_.empty() && buckets_.back().first == bucket) {
+    buckets_.back().second += txs;
+  } else {
+    buckets_.emplace_back(bucket, txs);
+  }
 }
 
 double AdmissionBudget::RateLocked(Clock::time_point now) const {
-  while (!commits_.empty() && commits_.front().first < now - limits_.window) commits_.pop_front();
-  size_t txs = 0;
-  for (const auto& commit : commits_) txs += commit.second;
-  return static_cast<double>(txs) / std::chrono::duration<double>(limits_.window).count();
+  const int64_t oldest = BucketOf(now - limits_.window);
+  while (!buckets_.empty() && buckets_.front().first < oldest) buckets_.pop_front();
+  size_t best = 0;
+  for (const auto& [bucket, txs] : buckets_) best = std::max(best, txs);
+  return static_cast<double>(best) / std::chrono::duration<double>(limits_.bucket).count();
 }
 
 double AdmissionBudget::CommitRate(Clock::time_point now) const {

@@ -3,13 +3,14 @@
 // transactions it acknowledged waited 23 s (p50) and tens of thousands had not
 // committed 30 s after the load stopped. Instead a client's transaction is refused,
 // with RESOURCE_EXHAUSTED and when to retry, once the transactions already pending here
-// would take longer than the latency budget to commit at the rate this chain has been
-// committing. Gossip from peers is not refused here (a peer already acknowledged it);
+// would take longer than the latency budget to commit at the best rate this chain has
+// committed lately. Gossip from peers is not refused here (a peer already acknowledged it);
 // it is bounded by the pool's own limits, and it counts in what is pending.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 
@@ -27,8 +28,13 @@ class AdmissionBudget {
     // Pending transactions always allowed, whatever the rate: a chain that was idle has
     // no rate yet, and its first burst must get in to make one.
     size_t floor = 2000;
-    // The commit rate is measured over this window.
-    std::chrono::milliseconds window{5000};
+    // The commit rate is the best of the buckets within the window: what the chain can
+    // commit, not what it did in its last pause. An average would shrink the capacity
+    // after a pause of a few seconds (a validator killed), refuse clients while the
+    // chain recovers and keep it from recovering (measured: throughput not back within
+    // 20% by the end of a 40 s stretch, against 6 s without the budget).
+    std::chrono::milliseconds window{30'000};
+    std::chrono::milliseconds bucket{1000};
   };
 
   explicit AdmissionBudget(Limits limits) : limits_(limits) {}
@@ -43,11 +49,12 @@ class AdmissionBudget {
   double CommitRate(Clock::time_point now) const;
 
  private:
+  int64_t BucketOf(Clock::time_point t) const { return t.time_since_epoch() / limits_.bucket; }
   double RateLocked(Clock::time_point now) const;
 
   const Limits limits_;
   mutable std::mutex mu_;
-  mutable std::deque<std::pair<Clock::time_point, size_t>> commits_;  // within the window, oldest first
+  mutable std::deque<std::pair<int64_t, size_t>> buckets_;  // (bucket, txs committed in it), oldest first
 };
 
 }  // namespace cairn::node
