@@ -121,7 +121,10 @@ class Driver {
     ++submitted_;
     if (InWindow(Nanos(Clock::now()))) ++submitted_in_window_;  // what is offered, retries aside
     AccountFlow& account = accounts_[workload_.txs[index].account];
-    if (account.waiting) return account.held.push_back(index);
+    if (account.waiting) {
+      account.held.push_back(index);
+      return;
+    }
     account.waiting = true;
     SendLocked(index);
   }
