@@ -40,8 +40,9 @@ using Encoding = std::array<uint8_t, kPublicKeySize>;
 // small order: the identity (y = 1), the point of order 2 (y = p - 1), the two of order
 // 4 (y = 0) and the four of order 8 (two values of y, each with both signs of x).
 // Comparing y alone covers every sign of x; non-canonical encodings (y >= p) are
-// refused before, so y + p needs no entry. tests/unit/signature_rule_test.cc derives
-// the eight points by adding one of order 8 to itself and checks this list.
+// refused before, so y + p needs no entry. tests/support/forgery.cc derives the eight
+// points by adding one of order 8 to itself, and tests/unit/signature_rule_test.cc
+// checks that each, in both signs, is refused.
 constexpr std::array<Encoding, 5> kSmallOrderY = {{
     {0x00},
     {0x01},
