@@ -29,16 +29,16 @@ double AdmissionBudget::CommitRate(Clock::time_point now) const {
   return RateLocked(now);
 }
 
-size_t AdmissionBudget::Capacity(Clock::time_point now) const {
-  std::lock_guard lock(mu_);
-  const double budget_s = std::chrono::duration<double>(limits_.budget).count();
-  return std::max(limits_.floor, static_cast<size_t>(RateLocked(now) * budget_s));
+size_t AdmissionBudget::CapacityAt(double rate) const {
+  return std::max(limits_.floor, static_cast<size_t>(rate * std::chrono::duration<double>(limits_.budget).count()));
 }
 
+size_t AdmissionBudget::Capacity(Clock::time_point now) const { return CapacityAt(CommitRate(now)); }
+
 Status AdmissionBudget::Admit(size_t pending, Clock::time_point now) const {
-  const size_t capacity = Capacity(now);
-  if (pending < capacity) return Status::Ok();
   const double rate = CommitRate(now);
+  const size_t capacity = CapacityAt(rate);
+  if (pending < capacity) return Status::Ok();
   // Long enough for what is over the line to commit, at the rate measured (or a budget
   // when nothing has committed lately).
   const double excess = static_cast<double>(pending - capacity + 1);
