@@ -19,9 +19,6 @@ namespace cairn::crypto {
 
 namespace {
 
-struct CtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct BioDeleter {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -127,11 +124,21 @@ Result<PublicKey> ParseNewKeyHex(std::string_view hex) {
   return ParseNewKey(*bytes);
 }
 
-PrivateKey::PrivateKey(EVP_PKEY* pkey) : pkey_(pkey), public_key_(PublicKeyOf(pkey)) {}
+PrivateKey::PrivateKey(EVP_PKEY* pkey) : pkey_(pkey), public_key_(PublicKeyOf(pkey)) {
+  InitSodium();
+  uint8_t seed[kSeedSize];
+  size_t len = sizeof(seed);
+  CAIRN_CHECK(EVP_PKEY_get_raw_private_key(pkey_, seed, &len) == 1 && len == kSeedSize);
+  uint8_t public_key[crypto_sign_PUBLICKEYBYTES];
+  CAIRN_CHECK(crypto_sign_seed_keypair(public_key, sodium_secret_.data(), seed) == 0);
+  sodium_memzero(seed, sizeof(seed));
+  CAIRN_CHECK(public_key_.bytes() == ByteView(reinterpret_cast<const char*>(public_key), sizeof(public_key)));
+}
 
 PrivateKey::PrivateKey(PrivateKey&& other) noexcept
-    : pkey_(other.pkey_), public_key_(other.public_key_) {
+    : pkey_(other.pkey_), public_key_(other.public_key_), sodium_secret_(other.sodium_secret_) {
   other.pkey_ = nullptr;
+  sodium_memzero(other.sodium_secret_.data(), other.sodium_secret_.size());
 }
 
 PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
@@ -139,12 +146,17 @@ PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
     EVP_PKEY_free(pkey_);
     pkey_ = other.pkey_;
     public_key_ = other.public_key_;
+    sodium_secret_ = other.sodium_secret_;
     other.pkey_ = nullptr;
+    sodium_memzero(other.sodium_secret_.data(), other.sodium_secret_.size());
   }
   return *this;
 }
 
-PrivateKey::~PrivateKey() { EVP_PKEY_free(pkey_); }
+PrivateKey::~PrivateKey() {
+  EVP_PKEY_free(pkey_);
+  sodium_memzero(sodium_secret_.data(), sodium_secret_.size());
+}
 
 PrivateKey PrivateKey::Generate() {
   EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
@@ -165,15 +177,10 @@ Result<PrivateKey> PrivateKey::FromSeed(ByteView seed) {
 
 Bytes PrivateKey::Sign(ByteView message) const {
   CAIRN_CHECK(pkey_ != nullptr);
-  std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
-  CAIRN_CHECK(ctx != nullptr);
-  CAIRN_CHECK(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_) == 1);
   Bytes signature(kSignatureSize, '\0');
-  size_t len = signature.size();
-  CAIRN_CHECK(EVP_DigestSign(ctx.get(), reinterpret_cast<uint8_t*>(signature.data()), &len,
-                             reinterpret_cast<const uint8_t*>(message.data()),
-                             message.size()) == 1);
-  CAIRN_CHECK(len == kSignatureSize);
+  CAIRN_CHECK(crypto_sign_detached(reinterpret_cast<uint8_t*>(signature.data()), nullptr,
+                                   reinterpret_cast<const uint8_t*>(message.data()), message.size(),
+                                   sodium_secret_.data()) == 0);
   return signature;
 }
 

@@ -16,7 +16,15 @@ Result<Hash> Mempool::Add(const v1::Transaction& tx) {
   // threads verify in parallel.
   CAIRN_ASSIGN_OR_RETURN(ledger::CheckedTx checked, ledger::CheckTransaction(tx, chain_id_, verifier_));
   const uint64_t nonce = checked.body.nonce();
-  const uint64_t committed = committed_nonce_(checked.sender);
+  uint64_t commits_before = 0;
+  {
+    std::lock_guard lock(mu_);
+    commits_before = commits_seen_;
+  }
+  uint64_t committed = committed_nonce_(checked.sender);
+  const size_t size = tx.ByteSizeLong();
+  std::lock_guard lock(mu_);
+  if (commits_seen_ != commits_before) committed = committed_nonce_(checked.sender);
   if (nonce <= committed) {
     return Status::FailedPrecondition("nonce " + std::to_string(nonce) + " is used: the sender's last committed nonce is " +
                                       std::to_string(committed));
@@ -25,10 +33,10 @@ Result<Hash> Mempool::Add(const v1::Transaction& tx) {
     return Status::FailedPrecondition("nonce " + std::to_string(nonce) + " is too far ahead of the sender's committed nonce " +
                                       std::to_string(committed));
   }
-  const size_t size = tx.ByteSizeLong();
-  std::lock_guard lock(mu_);
   if (by_hash_.count(checked.hash)) return Status::AlreadyExists("transaction " + ToHex(checked.hash) + " is already pending");
-  auto& queue = by_sender_[checked.sender];
+  Sender& sender = by_sender_[checked.sender];
+  sender.committed = std::max(sender.committed, committed);
+  Queue& queue = sender.queue;
   auto cleanup = [&] {
     if (queue.empty()) by_sender_.erase(checked.sender);
   };
@@ -61,9 +69,9 @@ std::vector<v1::Transaction> Mempool::Candidates(size_t max, const std::set<Hash
     uint64_t expected;
   };
   std::vector<Cursor> cursors;
-  for (const auto& [sender, queue] : by_sender_) {
-    auto [it, expected] = FirstReady(sender, queue, exclude);
-    if (it != queue.end()) cursors.push_back({by_hash_.at(it->second).arrival, it, queue.end(), expected});
+  for (const auto& [address, sender] : by_sender_) {
+    auto [it, expected] = FirstReady(sender, exclude);
+    if (it != sender.queue.end()) cursors.push_back({by_hash_.at(it->second).arrival, it, sender.queue.end(), expected});
   }
   std::sort(cursors.begin(), cursors.end(), [](const Cursor& a, const Cursor& b) { return a.first_arrival < b.first_arrival; });
   std::vector<v1::Transaction> out;
@@ -84,16 +92,17 @@ std::vector<v1::Transaction> Mempool::Candidates(size_t max, const std::set<Hash
 
 bool Mempool::HasCandidates(const std::set<Hash>& exclude) {
   std::lock_guard lock(mu_);
-  for (const auto& [sender, queue] : by_sender_) {
-    if (FirstReady(sender, queue, exclude).first != queue.end()) return true;
+  for (const auto& [address, sender] : by_sender_) {
+    if (FirstReady(sender, exclude).first != sender.queue.end()) return true;
   }
   return false;
 }
 
-std::pair<Mempool::Queue::const_iterator, uint64_t> Mempool::FirstReady(const Bytes& sender, const Queue& queue,
-                                                                      const std::set<Hash>& exclude) const {
+std::pair<Mempool::Queue::const_iterator, uint64_t> Mempool::FirstReady(const Sender& sender,
+                                                                      const std::set<Hash>& exclude) {
+  const Queue& queue = sender.queue;
   auto it = queue.begin();
-  uint64_t expected = committed_nonce_(sender) + 1;
+  uint64_t expected = sender.committed + 1;
   while (it != queue.end() && (it->first < expected || exclude.count(it->second))) {
     expected = std::max(expected, it->first + 1);
     ++it;
@@ -117,6 +126,7 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
   // nonce: no ledger read needed.
   std::map<Bytes, uint64_t> committed;
   std::lock_guard lock(mu_);
+  ++commits_seen_;
   for (const v1::Transaction& tx : block.transactions()) {
     const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
     auto it = by_hash_.find(hash);
@@ -131,11 +141,13 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
     uint64_t& highest = committed[crypto::AddressOf(tx.public_key())];
     highest = std::max(highest, body.nonce());
   }
-  for (const auto& [sender, nonce] : committed) {
-    auto queue = by_sender_.find(sender);
-    if (queue == by_sender_.end()) continue;
+  for (const auto& [address, nonce] : committed) {
+    auto sender = by_sender_.find(address);
+    if (sender == by_sender_.end()) continue;
+    sender->second.committed = std::max(sender->second.committed, nonce);
     std::vector<Hash> stale;
-    for (auto it = queue->second.begin(); it != queue->second.end() && it->first <= nonce; ++it) stale.push_back(it->second);
+    const Queue& queue = sender->second.queue;
+    for (auto it = queue.begin(); it != queue.end() && it->first <= nonce; ++it) stale.push_back(it->second);
     for (const Hash& hash : stale) EraseLocked(hash);
   }
 }
@@ -143,10 +155,10 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
 void Mempool::EraseLocked(const Hash& hash) {
   auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) return;
-  auto queue = by_sender_.find(it->second.sender);
-  if (queue != by_sender_.end()) {
-    queue->second.erase(it->second.nonce);
-    if (queue->second.empty()) by_sender_.erase(queue);
+  auto sender = by_sender_.find(it->second.sender);
+  if (sender != by_sender_.end()) {
+    sender->second.queue.erase(it->second.nonce);
+    if (sender->second.queue.empty()) by_sender_.erase(sender);
   }
   bytes_ -= it->second.bytes;
   by_hash_.erase(it);

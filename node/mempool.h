@@ -69,11 +69,18 @@ class Mempool : public TransactionSource {
     size_t bytes = 0;
   };
   using Queue = std::map<uint64_t, Hash>;  // nonce -> hash
+  struct Sender {
+    Queue queue;
+    // The sender's committed nonce, read from the ledger when its first transaction came
+    // and raised by RemoveCommitted: proposals (Candidates, HasCandidates, on the
+    // consensus thread) need it for every sender, and a ledger read each was a tenth of
+    // that thread's time under load.
+    uint64_t committed = 0;
+  };
   void EraseLocked(const Hash& hash);
   // The sender's first transaction that can go next (skipping nonces committed or in
   // `exclude`), and its nonce; queue.end() when there is none or a gap comes first.
-  std::pair<Queue::const_iterator, uint64_t> FirstReady(const Bytes& sender, const Queue& queue,
-                                                        const std::set<Hash>& exclude) const;
+  static std::pair<Queue::const_iterator, uint64_t> FirstReady(const Sender& sender, const std::set<Hash>& exclude);
 
   const std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
@@ -82,7 +89,11 @@ class Mempool : public TransactionSource {
 
   mutable std::mutex mu_;
   std::map<Hash, Entry> by_hash_;
-  std::map<Bytes, Queue> by_sender_;
+  std::map<Bytes, Sender> by_sender_;
+  // RemoveCommitted calls so far: Add reads the committed nonce before taking the lock,
+  // and reads it again if a commit came in between (a sender new to the mempool would
+  // otherwise keep the nonce from before that commit).
+  uint64_t commits_seen_ = 0;
   uint64_t next_arrival_ = 0;
   size_t bytes_ = 0;
 };

@@ -20,11 +20,14 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr uint64_t kDefaultRoundTimeoutMs = 2'000;
-// Chosen with scripts/bench.sh at 100 tx/s: 1 ms gave 117 blocks/s (19% empty), 134%
-// of a core for four validators, p50 33 ms; 10 ms gave 83 blocks/s (4% empty), 120%,
-// p50 44 ms; 20 ms gave 46 blocks/s, 80%, p50 64 ms. 10 ms keeps light-load latency
-// under 50 ms with far fewer blocks.
-constexpr uint64_t kDefaultMinBlockIntervalMs = 10;
+// Chosen with scripts/bench.sh at 600 tx/s (5% of the ceiling on a quiet machine), once
+// commits no longer delayed votes and a lone transaction no longer waited in the
+// outbox: 10 ms gave p50 21 ms, p99 29 ms at 110% of a core for four validators; 6 ms
+// p50 14 ms, p99 44-48 ms at 125%; 5 ms p50 13 ms, p99 50 ms at 141%. A 2-chain commit
+// waits for the next block, so the interval is most of the latency at low load, and
+// every block costs each validator two synced writes and its signatures, so it is also
+// most of the CPU. Under load, rounds take longer than this and it does not bind.
+constexpr uint64_t kDefaultMinBlockIntervalMs = 6;
 // Back-off doubles the round timer while rounds end without progress and returns to
 // the base at the next certificate or commit. The cap bounds what one stretch of
 // asynchrony costs once it ends: a round on this network needs tens of milliseconds
@@ -435,6 +438,12 @@ uint64_t Node::NowMs() const {
 }
 
 void Node::Apply(consensus::Actions actions) {
+  // Commits go after everything else a step produced: a step that commits a block also
+  // votes or proposes (the certificate that finalises a block certifies its child), and
+  // the vote or proposal is the round's critical path, which the commit's synced write
+  // would only delay. The replica built both on its own tree, which has committed
+  // already, so no message of the step depends on the ledger having the block.
+  std::vector<const consensus::CommitAction*> commits;
   for (consensus::Action& action : actions) {
     if (halted_) return;
     if (auto* send = std::get_if<consensus::SendAction>(&action)) {
@@ -457,7 +466,7 @@ void Node::Apply(consensus::Actions actions) {
       Status saved = safety_file_->Save(persist->record);
       if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
-      OnCommitted(*commit);
+      commits.push_back(commit);
     } else if (auto* evidence = std::get_if<consensus::EvidenceAction>(&action)) {
       OnEvidence(evidence->evidence, nullptr);
     } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
@@ -470,6 +479,10 @@ void Node::Apply(consensus::Actions actions) {
         Apply(proposal ? replica_->OnProposalTimer(round, NowMs()) : replica_->OnTimer(round, NowMs()));
       });
     }
+  }
+  for (const consensus::CommitAction* commit : commits) {
+    if (halted_) return;
+    OnCommitted(*commit);
   }
   if (epoch_ended_ && !halted_) {
     // The old epoch's replica has finished what it was doing (its last messages help the

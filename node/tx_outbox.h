@@ -1,7 +1,10 @@
 // Transactions this node admitted from its own clients, on their way to its peers:
 // batched in time (one TxBatch per flush rather than one message per transaction), so
-// that under load a peer parses, posts and checks a batch at a time. A transaction
-// waits at most `delay` here; a full batch goes at once.
+// that under load a peer parses, posts and checks a batch at a time. Batches go at most
+// one per `delay`: a transaction that comes `delay` or more after the last batch went
+// goes at once (a trickle is not held back: each transaction waits for the leader, and
+// at low load that wait is most of its latency), one that comes sooner waits for the
+// rest of the `delay`; a full batch goes at once.
 #pragma once
 
 #include <chrono>
@@ -30,7 +33,6 @@ class TxOutbox {
   void Cancel() { timer_.cancel(); }
 
  private:
-
   boost::asio::io_context& io_;
   const Send send_;
   const size_t max_batch_;
@@ -39,6 +41,7 @@ class TxOutbox {
   std::mutex mu_;
   v1::TxBatch pending_;  // guarded by mu_
   bool flush_scheduled_ = false;  // guarded by mu_
+  std::chrono::steady_clock::time_point last_sent_{};  // guarded by mu_
 };
 
 }  // namespace cairn::node

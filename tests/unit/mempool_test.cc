@@ -142,6 +142,48 @@ TEST_F(MempoolTest, CommittedBlocksRemoveTheirsAndStaleNonces) {
   EXPECT_EQ(pool.size(), 2u);
 }
 
+TEST_F(MempoolTest, ProposalsDoNotReadTheLedger) {
+  int lookups = 0;
+  Mempool pool(chain_.chain_id(), verifier_, [&](ByteView) {
+    ++lookups;
+    return uint64_t{0};
+  });
+  auto a1 = Tx(0, 1), a2 = Tx(0, 2);
+  for (const auto& tx : {a1, a2, Tx(1, 1), Tx(2, 1)}) ASSERT_TRUE(pool.Add(tx).ok());
+  const int after_admission = lookups;
+  EXPECT_EQ(pool.Candidates(100, {}).size(), 4u);
+  EXPECT_TRUE(pool.HasCandidates({}));
+  // A committed block moves its senders on by itself (the lookup here never does):
+  // user 0's nonce 2 is next.
+  v1::Block block;
+  *block.add_transactions() = a1;
+  pool.RemoveCommitted(block);
+  const auto candidates = pool.Candidates(100, {});
+  ASSERT_EQ(candidates.size(), 3u);
+  EXPECT_EQ(HashOf(candidates[0]), HashOf(a2));
+  EXPECT_EQ(lookups, after_admission);
+}
+
+TEST_F(MempoolTest, ACommitDuringAdmissionIsNotMissed) {
+  // The ledger is read before the pool's lock is taken; a block that commits the
+  // sender's nonce in between must still count, or the used nonce would sit here.
+  Mempool* pool_ptr = nullptr;
+  bool committed_meanwhile = false;
+  Mempool pool(chain_.chain_id(), verifier_, [&](ByteView) {
+    if (committed_meanwhile) return uint64_t{1};
+    committed_meanwhile = true;
+    v1::Block block;  // another node's nonce-1 transaction of this sender commits now
+    *block.add_transactions() = Tx(0, 1, 99);
+    pool_ptr->RemoveCommitted(block);
+    return uint64_t{0};  // what the ledger said a moment before
+  });
+  pool_ptr = &pool;
+  auto added = pool.Add(Tx(0, 1));
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.status().code(), StatusCode::kFailedPrecondition) << added.status().ToString();
+  EXPECT_EQ(pool.size(), 0u);
+}
+
 TEST_F(MempoolTest, LeftOutForgetsOnlyWhatCanNeverBeValid) {
   Mempool pool = Make();
   auto tx = Tx(0, 1);

@@ -35,6 +35,21 @@ bool OpenSslVerifies(ByteView key, ByteView message, ByteView signature) {
   return ok;
 }
 
+// OpenSSL 3's Ed25519 signature by the key of `seed`, as Cairn's first wave signed.
+Bytes OpenSslSigns(ByteView seed, ByteView message) {
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                                reinterpret_cast<const uint8_t*>(seed.data()), seed.size());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Bytes signature(64, '\0');
+  size_t len = signature.size();
+  const bool ok = pkey != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+                  EVP_DigestSign(ctx, reinterpret_cast<uint8_t*>(signature.data()), &len,
+                                 reinterpret_cast<const uint8_t*>(message.data()), message.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
+  return ok && len == 64 ? signature : Bytes();
+}
+
 // Cairn's verdict: the key must parse, then verify.
 bool CairnVerifies(ByteView key, ByteView message, ByteView signature) {
   auto parsed = PublicKey::FromBytes(key);
@@ -130,8 +145,9 @@ TEST(SignatureRule, Rfc8032Vectors) {
   }
 }
 
-// On honest signatures the two libraries agree: both accept the signature, both refuse
-// it with one bit of message, key or signature changed.
+// On honest signatures the two libraries agree: they make the same signature (Cairn
+// signs with libsodium, keys stay OpenSSL's), both accept it, both refuse it with one
+// bit of message or signature changed.
 TEST(SignatureRule, AgreesWithOpenSslOnRandomSignatures) {
   const uint64_t seed = test::TestSeed("SignatureRule.AgreesWithOpenSslOnRandomSignatures");
   std::mt19937_64 rng(seed);
@@ -142,6 +158,7 @@ TEST(SignatureRule, AgreesWithOpenSslOnRandomSignatures) {
     Bytes message(rng() % 200, '\0');
     for (char& c : message) c = static_cast<char>(rng());
     const Bytes signature = key.Sign(message);
+    ASSERT_EQ(ToHex(signature), ToHex(OpenSslSigns(key_seed, message))) << "seed " << seed << " i " << i;
     const Bytes public_key(key.public_key().bytes());
     ASSERT_TRUE(OpenSslVerifies(public_key, message, signature)) << "seed " << seed << " i " << i;
     ASSERT_TRUE(CairnVerifies(public_key, message, signature)) << "seed " << seed << " i " << i;
