@@ -19,9 +19,17 @@ void AdmissionBudget::OnCommitted(size_t txs, Clock::time_point now) {
 double AdmissionBudget::RateLocked(Clock::time_point now) const {
   const int64_t oldest = BucketOf(now - limits_.window);
   while (!buckets_.empty() && buckets_.front().first < oldest) buckets_.pop_front();
+  // Each bucket ends a span; buckets with no commit are absent from the deque.
+  const int64_t span = std::max<int64_t>(1, limits_.span / limits_.bucket);
   size_t best = 0;
-  for (const auto& [bucket, txs] : buckets_) best = std::max(best, txs);
-  return static_cast<double>(best) / std::chrono::duration<double>(limits_.bucket).count();
+  for (auto end = buckets_.begin(); end != buckets_.end(); ++end) {
+    size_t sum = 0;
+    for (auto it = buckets_.begin(); it != std::next(end); ++it) {
+      if (it->first > end->first - span) sum += it->second;
+    }
+    best = std::max(best, sum);
+  }
+  return static_cast<double>(best) / (static_cast<double>(span) * std::chrono::duration<double>(limits_.bucket).count());
 }
 
 double AdmissionBudget::CommitRate(Clock::time_point now) const {
@@ -34,6 +42,11 @@ size_t AdmissionBudget::CapacityAt(double rate) const {
 }
 
 size_t AdmissionBudget::Capacity(Clock::time_point now) const { return CapacityAt(CommitRate(now)); }
+
+size_t AdmissionBudget::MaxBlockTxs(Clock::time_point now) const {
+  const double per_round = CommitRate(now) * std::chrono::duration<double>(limits_.round_target).count();
+  return std::max(limits_.block_floor, static_cast<size_t>(per_round));
+}
 
 Status AdmissionBudget::Admit(size_t pending, Clock::time_point now) const {
   const double rate = CommitRate(now);

@@ -1,5 +1,7 @@
 #include "node/ledger_engine.h"
 
+#include <algorithm>
+
 #include "crypto/domain.h"
 
 namespace cairn::node {
@@ -19,7 +21,8 @@ Result<v1::Block> LedgerEngine::Propose(const ProposalRequest& request) {
   t.failed_proposers = request.failed_proposers;
   t.parent_qc = request.parent_qc;
   CAIRN_ASSIGN_OR_RETURN(std::set<Hash> in_pending_blocks, speculator_.PendingTxHashes(request.parent_hash));
-  std::vector<v1::Transaction> candidates = source_.Candidates(max_block_txs_, in_pending_blocks);
+  const size_t max_txs = proposal_limit_ ? std::min(max_block_txs_, proposal_limit_()) : max_block_txs_;
+  std::vector<v1::Transaction> candidates = source_.Candidates(max_txs, in_pending_blocks);
   for (const auto& tx : candidates) *t.transactions.Add() = tx;
   if (evidence_ != nullptr) t.evidence = evidence_->Candidates();
   std::vector<ledger::DroppedTx> dropped;

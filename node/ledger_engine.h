@@ -4,6 +4,7 @@
 // node/'s job, so it lives here; the simulator uses the same class.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -41,6 +42,9 @@ class LedgerEngine : public consensus::BlockEngine {
 
   // Carries out a CommitAction: each block, in order, with its certificate.
   Status Commit(const consensus::CommitAction& action);
+  // Proposals carry at most min(max_block_txs, limit()) transactions from now on (the
+  // node bounds them by the commit rate: AdmissionBudget::MaxBlockTxs).
+  void LimitProposals(std::function<size_t()> limit) { proposal_limit_ = std::move(limit); }
 
  private:
   ledger::Ledger& ledger_;
@@ -48,6 +52,7 @@ class LedgerEngine : public consensus::BlockEngine {
   TransactionSource& source_;
   const size_t max_block_txs_;
   const EvidencePool* const evidence_;
+  std::function<size_t()> proposal_limit_;
 };
 
 }  // namespace cairn::node

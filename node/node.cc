@@ -119,9 +119,12 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
             if (message.has_transactions()) {
               if (self->verify_queue_.load() >= kMaxVerifyQueue) return;
               ++self->verify_queue_;
-              asio::post(self->verify_io_, [self, from, batch = std::move(*message.mutable_transactions())]() mutable {
+              const int64_t txs = message.transactions().transactions_size();
+              self->verify_queue_txs_ += txs;
+              asio::post(self->verify_io_, [self, from, txs, batch = std::move(*message.mutable_transactions())]() mutable {
                 self->AdmitGossip(from, std::move(batch));
                 --self->verify_queue_;
+                self->verify_queue_txs_ -= txs;
               });
               return;
             }
@@ -181,6 +184,7 @@ Status Node::MakeConsensus() {
 
   speculator_ = std::make_unique<ledger::Speculator>(*ledger_, kMaxPendingBlocks);
   engine_ = std::make_unique<LedgerEngine>(*ledger_, *speculator_, *mempool_, max_block_txs_, evidence_pool_.get());
+  engine_->LimitProposals([this] { return admission_.MaxBlockTxs(std::chrono::steady_clock::now()); });
   // The record's own file; a data directory from before it had one keeps it in the ledger.
   CAIRN_ASSIGN_OR_RETURN(auto safety, safety_file_->Load());
   if (!safety) {
@@ -822,7 +826,11 @@ rpc::NodeStatus Node::CurrentStatus() const {
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {
-  if (Status room = admission_.Admit(mempool_->size(), std::chrono::steady_clock::now()); !room.ok()) {
+  // Pending here includes the peers' transactions still waiting for their signature
+  // checks: under overload that queue held more than the pool, and leaving it out let
+  // each node admit its own budget's worth on top of the others'.
+  const size_t pending = mempool_->size() + static_cast<size_t>(std::max<int64_t>(0, verify_queue_txs_.load()));
+  if (Status room = admission_.Admit(pending, std::chrono::steady_clock::now()); !room.ok()) {
     m_.overload_refusals->Add(1);
     return room;
   }

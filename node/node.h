@@ -156,7 +156,8 @@ class Node : public rpc::NodeApi {
   // scheduler's requests in flight).
   std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;
   boost::asio::io_context verify_io_;  // run by verify_threads_
-  std::atomic<int64_t> verify_queue_{0};
+  std::atomic<int64_t> verify_queue_{0};      // gossip batches waiting for the verify pool
+  std::atomic<int64_t> verify_queue_txs_{0};  // the transactions in them
   net::SeenCache gossip_seen_{1 << 16};  // transactions already handled from gossip
   std::atomic<bool> tx_wakeup_queued_{false};
   std::unique_ptr<TxOutbox> tx_outbox_;  // client transactions on their way to the peers

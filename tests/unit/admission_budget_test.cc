@@ -1,6 +1,6 @@
 // The admission budget: pending transactions are held under (best commit rate of the
 // window) x budget, with a floor for a chain that has not committed lately; a pause
-// does not shrink it; a refusal says when to retry.
+// does not shrink it; a refusal says when to retry; a proposal carries a round's worth.
 #include <gtest/gtest.h>
 
 #include "node/admission_budget.h"
@@ -42,6 +42,28 @@ TEST(AdmissionBudget, CapacityFollowsTheBestCommitRateOfTheWindow) {
   EXPECT_EQ(budget.Capacity(now), capacity);
   // ...until the window has no commit left: then the floor is what is left.
   EXPECT_EQ(budget.Capacity(start + 41'000ms), 100u);
+}
+
+TEST(AdmissionBudget, BigBlocksDoNotInflateTheRate) {
+  // Blocks of 1,500 every 430 ms (3,488 tx/s): a second holds two blocks or three, so
+  // its best second says 4,500; the best 5 s says what the chain sustains.
+  AdmissionBudget budget({.budget = 1000ms, .floor = 100, .window = 30'000ms, .bucket = 1000ms, .span = 5000ms});
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < 50; ++i) budget.OnCommitted(1500, start + i * 430ms);
+  EXPECT_NEAR(budget.CommitRate(start + 21'500ms), 3488, 350);
+}
+
+TEST(AdmissionBudget, ABlockCarriesWhatTheChainCommitsInARound) {
+  AdmissionBudget budget({.window = 30'000ms, .bucket = 1000ms, .round_target = 250ms, .block_floor = 500});
+  const Clock::time_point start = Clock::now();
+  EXPECT_EQ(budget.MaxBlockTxs(start), 500u);  // nothing committed yet: the floor
+  // 4,000 tx/s: a quarter of a second's worth.
+  for (int i = 0; i < 60; ++i) budget.OnCommitted(400, start + i * 100ms);
+  EXPECT_NEAR(static_cast<double>(budget.MaxBlockTxs(start + 6'000ms)), 1000, 100);
+  // A slow chain still gets the floor.
+  AdmissionBudget slow({.round_target = 250ms, .block_floor = 500});
+  for (int i = 0; i < 10; ++i) slow.OnCommitted(10, start + i * 100ms);
+  EXPECT_EQ(slow.MaxBlockTxs(start + 1'000ms), 500u);
 }
 
 }  // namespace
