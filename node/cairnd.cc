@@ -9,6 +9,7 @@
 #include "node/config.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/version.h"
 
 namespace {
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   po::options_description options("cairnd: a Cairn ledger node");
   options.add_options()
       ("help,h", "show this help")
+      ("version", "print the version and the git revision it was built from")
       ("config", po::value(&config_path), "the node's JSON config file (required)")
       ("log-level", po::value(&log_level), "debug, info, warn or error (overrides the config)");
   po::variables_map vm;
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     std::cout << options;
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("cairnd %s (%s)\n", cairn::kVersion, cairn::kRevision);
     return 0;
   }
   if (config_path.empty()) return Fail("--config FILE is required (cairn testnet writes one per node)");

@@ -12,6 +12,7 @@
 #include "node/log.h"
 #include "node/safety_file.h"
 #include "node/sync_apply.h"
+#include "node/version.h"
 
 namespace cairn::node {
 
@@ -101,7 +102,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
 
   net::TransportConfig transport_config{.listen = config.p2p_listen(),
                                         .genesis_hash = ToBytes(ledger::GenesisHash(node->genesis_)),
-                                        .agent = "cairnd/0.1"};
+                                        .agent = std::string("cairnd/") + kVersion};
   transport_config.dial = node->DialTargets();
   Node* self = node.get();
   transport_config.allowed = [self](const crypto::PublicKey& key) { return self->IsAllowedPeer(key); };
@@ -300,6 +301,11 @@ bool Node::IsAllowedPeer(const crypto::PublicKey& key) const {
 }
 
 void Node::RegisterMetrics() {
+  metrics_.AddCollector("cairn_build_info", "gauge", "The version of this cairnd and the git revision it was built from.",
+                        [](std::string* out) {
+                          *out += std::string("cairn_build_info{version=\"") + kVersion + "\",revision=\"" +
+                                  EscapeLabel(kRevision) + "\"} 1\n";
+                        });
   m_.committed_height = &metrics_.AddGauge("cairn_committed_height", "Height of the last committed block.");
   m_.committed_height->Set(static_cast<int64_t>(ledger_->height()));
   m_.round = &metrics_.AddGauge("cairn_round", "The consensus round this node is in.");

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "node/cli/command.h"
+#include "node/version.h"
 
 namespace cairn::cli {
 namespace {
@@ -33,7 +34,7 @@ constexpr Command kCommands[] = {
 
 void PrintUsage(std::FILE* out) {
   std::fprintf(out,
-               "usage: cairn <command> [options]\n\n"
+               "usage: cairn <command> [options] | cairn --version\n\n"
                "Cairn: a permissioned BFT ledger. Commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-18s %s\n", c.name, c.summary);
   std::fprintf(out, "\nRun 'cairn <command> --help' for a command's options.\n");
@@ -51,6 +52,10 @@ int main(int argc, char** argv) {
       std::strcmp(argv[1], "help") == 0) {
     PrintUsage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("cairn %s (%s)\n", cairn::kVersion, cairn::kRevision);
+    return 0;
   }
   for (const Command& c : kCommands) {
     if (std::strcmp(argv[1], c.name) == 0) {
