@@ -155,7 +155,10 @@ TEST(Cluster, ASubmitStreamAnswersEachTransactionInOrderAndTheAdmittedOnesCommit
 TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted) {
   Cluster cluster(4);
   cluster.StartAll();
-  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
+  // Every node the test submits to must be serving: a first block needs only three of
+  // the four, so one may still be starting then (a CI run's submission failed here).
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1 && cluster.Height(1) >= 1 && cluster.Height(2) >= 1; },
+                               60s));
   cluster.Signal(3, SIGKILL);
   const uint64_t left_at = cluster.Height(0);
   // Transactions keep coming until the others are well ahead (more than consensus
@@ -165,7 +168,9 @@ TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (cluster.Height(0) < left_at + 12 && std::chrono::steady_clock::now() < deadline) {
     std::string hash;
-    ASSERT_TRUE(cluster.Submit(hashes.size() % 3, wallet.Next(), &hash).ok());
+    const grpc::Status submitted = cluster.Submit(hashes.size() % 3, wallet.Next(), &hash);
+    ASSERT_TRUE(submitted.ok()) << "submission " << hashes.size() << " to node " << hashes.size() % 3 << ": "
+                                << submitted.error_code() << " " << submitted.error_message();
     hashes.push_back(hash);
     std::this_thread::sleep_for(200ms);
   }
@@ -419,7 +424,9 @@ TEST(Cluster, ANodeWhoseDiskFillsStopsCommittingSaysSoAndResumesWhenSpaceReturns
   std::vector<std::string> hashes;
   auto submit_one = [&] {
     std::string hash;
-    ASSERT_TRUE(cluster.Submit(hashes.size() % 3, wallet.Next(), &hash).ok());
+    const grpc::Status submitted = cluster.Submit(hashes.size() % 3, wallet.Next(), &hash);
+    ASSERT_TRUE(submitted.ok()) << "submission " << hashes.size() << " to node " << hashes.size() % 3 << ": "
+                                << submitted.error_code() << " " << submitted.error_message();
     hashes.push_back(hash);
   };
   const auto deadline = std::chrono::steady_clock::now() + 120s;
