@@ -19,14 +19,15 @@ void AdmissionBudget::OnCommitted(size_t txs, Clock::time_point now) {
 double AdmissionBudget::RateLocked(Clock::time_point now) const {
   const int64_t oldest = BucketOf(now - limits_.window);
   while (!buckets_.empty() && buckets_.front().first < oldest) buckets_.pop_front();
-  // Each bucket ends a span; buckets with no commit are absent from the deque.
+  // A window of `span` buckets slides over the deque, each bucket ending one span
+  // (buckets with no commit are absent from the deque). This runs at every client
+  // submission, so once through.
   const int64_t span = std::max<int64_t>(1, limits_.span / limits_.bucket);
-  size_t best = 0;
+  size_t best = 0, sum = 0;
+  auto first = buckets_.begin();
   for (auto end = buckets_.begin(); end != buckets_.end(); ++end) {
-    size_t sum = 0;
-    for (auto it = buckets_.begin(); it != std::next(end); ++it) {
-      if (it->first > end->first - span) sum += it->second;
-    }
+    sum += end->second;
+    for (; first->first <= end->first - span; ++first) sum -= first->second;
     best = std::max(best, sum);
   }
   return static_cast<double>(best) / (static_cast<double>(span) * std::chrono::duration<double>(limits_.bucket).count());

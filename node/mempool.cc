@@ -16,11 +16,7 @@ Result<Hash> Mempool::Add(const v1::Transaction& tx) {
   // threads verify in parallel.
   CAIRN_ASSIGN_OR_RETURN(ledger::CheckedTx checked, ledger::CheckTransaction(tx, chain_id_, verifier_));
   const uint64_t nonce = checked.body.nonce();
-  uint64_t commits_before = 0;
-  {
-    std::lock_guard lock(mu_);
-    commits_before = commits_seen_;
-  }
+  const uint64_t commits_before = commits_seen_.load();
   uint64_t committed = committed_nonce_(checked.sender);
   const size_t size = tx.ByteSizeLong();
   std::lock_guard lock(mu_);

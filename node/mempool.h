@@ -6,6 +6,7 @@
 // Thread-safe: RPC handlers, the verify pool and the consensus thread all call it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -93,7 +94,7 @@ class Mempool : public TransactionSource {
   // RemoveCommitted calls so far: Add reads the committed nonce before taking the lock,
   // and reads it again if a commit came in between (a sender new to the mempool would
   // otherwise keep the nonce from before that commit).
-  uint64_t commits_seen_ = 0;
+  std::atomic<uint64_t> commits_seen_{0};  // raised under mu_
   uint64_t next_arrival_ = 0;
   size_t bytes_ = 0;
 };
