@@ -7,13 +7,13 @@
 
 namespace cairn::node {
 
-namespace {
 std::string FormatDouble(double v) {
+  // 15 significant digits: exact for every integer a sample holds (bytes, a start time
+  // in seconds), and still short for the bucket bounds.
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.6g", v);
+  std::snprintf(buffer, sizeof(buffer), "%.15g", v);
   return buffer;
 }
-}  // namespace
 
 Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
@@ -40,7 +40,7 @@ void Histogram::Render(const std::string& name, std::string* out) const {
 }
 
 MetricsRegistry::Family& MetricsRegistry::Add(const std::string& name, const std::string& type, const std::string& help) {
-  CAIRN_CHECK(name.rfind("cairn_", 0) == 0);
+  CAIRN_CHECK(name.rfind("cairn_", 0) == 0 || name.rfind("process_", 0) == 0);
   std::lock_guard lock(mu_);
   families_.push_back(std::make_unique<Family>());
   Family& f = *families_.back();

@@ -49,7 +49,8 @@ class Histogram {
 
 class MetricsRegistry {
  public:
-  // Names must start with "cairn_"; the references stay valid for the registry's life.
+  // Names start with "cairn_", or "process_" for the standard process metrics that
+  // every Prometheus client exports under those names; the references stay valid for the registry's life.
   Counter& AddCounter(const std::string& name, const std::string& help);
   Gauge& AddGauge(const std::string& name, const std::string& help);
   Histogram& AddHistogram(const std::string& name, const std::string& help, std::vector<double> upper_bounds);
@@ -72,6 +73,9 @@ class MetricsRegistry {
   mutable std::mutex mu_;  // guards families_ (registration happens at start only)
   std::vector<std::unique_ptr<Family>> families_;
 };
+
+// A sample value as the text format writes it.
+std::string FormatDouble(double v);
 
 // A label value with \, " and newlines escaped as the format requires.
 std::string EscapeLabel(const std::string& value);

@@ -2,8 +2,10 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 #include "net/transport.h"
+#include "node/version.h"
 
 namespace cairn::node {
 
@@ -21,8 +23,8 @@ constexpr size_t kMaxRequestBytes = 8 * 1024;
 // One request, one response, then close: scrapers reconnect each time anyway.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const MetricsRegistry& registry, std::shared_ptr<int> active)
-      : stream_(std::move(socket)), registry_(registry), active_(std::move(active)) {
+  Session(tcp::socket socket, const MetricsServer::Pages& pages, std::shared_ptr<int> active)
+      : stream_(std::move(socket)), pages_(pages), active_(std::move(active)) {
     ++*active_;
   }
   ~Session() { --*active_; }
@@ -43,15 +45,26 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.version(request.version());
     response_.keep_alive(false);
     if (request.method() != http::verb::get) {
-      response_.result(http::status::method_not_allowed);
-      response_.body() = "only GET\n";
-    } else if (request.target() != "/metrics") {
-      response_.result(http::status::not_found);
-      response_.body() = "try /metrics\n";
+      Answer(http::status::method_not_allowed, "only GET\n");
+    } else if (request.target() == "/metrics") {
+      Answer(http::status::ok, pages_.registry.Render(), "text/plain; version=0.0.4");
+    } else if (request.target() == "/healthz") {
+      if (pages_.health.Live()) {
+        Answer(http::status::ok, "ok\n");
+      } else {
+        Answer(http::status::service_unavailable, "halted: a ledger write failed\n");
+      }
+    } else if (request.target() == "/readyz") {
+      const Health::Readiness readiness = pages_.health.Ready();
+      if (readiness.ready) {
+        Answer(http::status::ok, "ready\n");
+      } else {
+        Answer(http::status::service_unavailable, readiness.reason + "\n");
+      }
+    } else if (request.target() == "/version") {
+      Answer(http::status::ok, pages_.version_json, "application/json");
     } else {
-      response_.result(http::status::ok);
-      response_.set(http::field::content_type, "text/plain; version=0.0.4");
-      response_.body() = registry_.Render();
+      Answer(http::status::not_found, "try /metrics, /healthz, /readyz or /version\n");
     }
     response_.prepare_payload();
     auto self = shared_from_this();
@@ -61,8 +74,14 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  void Answer(http::status status, std::string body, const char* content_type = "text/plain") {
+    response_.result(status);
+    response_.set(http::field::content_type, content_type);
+    response_.body() = std::move(body);
+  }
+
   beast::tcp_stream stream_;
-  const MetricsRegistry& registry_;
+  const MetricsServer::Pages& pages_;
   std::shared_ptr<int> active_;
   beast::flat_buffer buffer_;
   http::request_parser<http::string_body> parser_;
@@ -71,8 +90,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-MetricsServer::MetricsServer(asio::io_context& io, const MetricsRegistry& registry)
-    : io_(io), registry_(registry), acceptor_(io) {}
+MetricsServer::MetricsServer(asio::io_context& io, const MetricsRegistry& registry, const Health& health)
+    : io_(io),
+      pages_{.registry = registry,
+             .health = health,
+             .version_json = nlohmann::json{{"version", kVersion}, {"revision", kRevision}}.dump() + "\n"},
+      acceptor_(io) {}
 
 Status MetricsServer::Start(const std::string& listen) {
   CAIRN_ASSIGN_OR_RETURN(tcp::endpoint endpoint, net::ParseEndpoint(listen));
@@ -96,7 +119,7 @@ void MetricsServer::Accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec && *active_sessions_ < kMaxSessions) {
-      std::make_shared<Session>(std::move(socket), registry_, active_sessions_)->Start();
+      std::make_shared<Session>(std::move(socket), pages_, active_sessions_)->Start();
     }
     Accept();
   });

@@ -10,6 +10,7 @@
 #include "ledger/genesis.h"
 #include "node/ledger_recovery.h"
 #include "node/log.h"
+#include "node/process_metrics.h"
 #include "node/safety_file.h"
 #include "node/sync_apply.h"
 #include "node/version.h"
@@ -61,6 +62,9 @@ constexpr size_t kMaxPendingEvidence = 64;
 constexpr size_t kMaxGossipBatch = 512;
 constexpr std::chrono::milliseconds kGossipDelay{5};
 
+// /readyz: how far behind its peers a node may be and still take clients (config.proto).
+constexpr uint64_t kDefaultReadyMaxLagBlocks = 100;
+
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
 }  // namespace
@@ -68,6 +72,9 @@ std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16)
 Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   std::unique_ptr<Node> node(new Node());
   node->config_ = config;
+  node->health_ = std::make_unique<Health>(Health::Policy{
+      .max_lag_blocks = config.ready_max_lag_blocks() > 0 ? config.ready_max_lag_blocks() : kDefaultReadyMaxLagBlocks,
+      .validator = config.validator()});
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
   CAIRN_ASSIGN_OR_RETURN(node->genesis_, ledger::ReadGenesisFile(config.genesis_file()));
@@ -146,7 +153,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
         transport->Broadcast(message);
       },
       kMaxGossipBatch, kGossipDelay);
-  node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_);
+  node->metrics_server_ = std::make_unique<MetricsServer>(node->net_io_, node->metrics_, *node->health_);
   rpc::ServerLimits rpc_limits;
   if (config.max_submits_per_second() > 0) rpc_limits.submits_per_second = config.max_submits_per_second();
   node->rpc_server_ = std::make_unique<rpc::Server>(*node, rpc_limits);
@@ -180,6 +187,7 @@ Status Node::MakeConsensus() {
   self_ = ValidatorIndexOf(key_->public_key());
   const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;
   if (self_ && signing_key == nullptr) self_.reset();
+  health_->SetInCurrentSet(self_.has_value());
   UpdateAllowedPeers();
   if (transport_) transport_->SetDialTargets(DialTargets());
 
@@ -301,6 +309,7 @@ bool Node::IsAllowedPeer(const crypto::PublicKey& key) const {
 }
 
 void Node::RegisterMetrics() {
+  AddProcessMetrics(metrics_);
   metrics_.AddCollector("cairn_build_info", "gauge", "The version of this cairnd and the git revision it was built from.",
                         [](std::string* out) {
                           *out += std::string("cairn_build_info{version=\"") + kVersion + "\",revision=\"" +
@@ -308,6 +317,7 @@ void Node::RegisterMetrics() {
                         });
   m_.committed_height = &metrics_.AddGauge("cairn_committed_height", "Height of the last committed block.");
   m_.committed_height->Set(static_cast<int64_t>(ledger_->height()));
+  health_->SetCommittedHeight(ledger_->height());
   m_.round = &metrics_.AddGauge("cairn_round", "The consensus round this node is in.");
   m_.blocks_committed = &metrics_.AddCounter("cairn_commits_total", "Blocks committed since start.");
   m_.txs_committed = &metrics_.AddCounter("cairn_txs_committed_total", "Transactions committed since start.");
@@ -589,6 +599,7 @@ void Node::AfterCommit(const std::vector<const v1::Block*>& blocks) {
   commit_cv_.notify_all();
   sync_.OnCommitted(height);
   m_.committed_height->Set(static_cast<int64_t>(height));
+  health_->SetCommittedHeight(height);
   if (txs > 0 || LogEnabled(LogLevel::kDebug)) {
     LogInfo(syncing_ ? "sync" : "consensus", "committed up to height " + std::to_string(height) + " (" +
                                                  std::to_string(txs) + " txs in " + std::to_string(blocks.size()) + " blocks)");
@@ -610,10 +621,11 @@ void Node::SyncTick() {
     status.mutable_status()->set_epoch(ledger_->epoch());
     transport_->Broadcast(status);
   }
-  best_peer_height_ = sync_.best_peer_height();
+  health_->SetBestPeerHeight(sync_.best_peer_height());
   if (!syncing_ && sync_.Behind()) {
     syncing_ = true;
     m_.syncing->Set(1);
+    health_->SetSyncing(true);
     RefreshConsensusView();
     round_timer_->cancel();
     proposal_timer_->cancel();
@@ -623,6 +635,7 @@ void Node::SyncTick() {
   if (syncing_ && !sync_.Behind()) {
     syncing_ = false;
     m_.syncing->Set(0);
+    health_->SetSyncing(false);
     sync_buffer_.clear();
     if (Status made = MakeConsensus(); !made.ok()) {
       Halt("sync", "cannot restart consensus after sync: " + made.ToString());
@@ -653,6 +666,8 @@ void Node::Halt(std::string_view component, const std::string& why) {
   halted_ = true;
   halted_ticks_ = 0;
   m_.halted->Set(1);
+  health_->SetHalted(true);
+  rpc_server_->SetServing(false);
   LogError(component, why + "; the node stops committing and keeps serving reads, and tries its ledger again every " +
                           std::to_string(kResumeEveryTicks * kSyncTickMs / 1000) + " s");
 }
@@ -675,6 +690,8 @@ void Node::TryResume() {
     }
   }
   halted_ = false;
+  health_->SetHalted(false);
+  rpc_server_->SetServing(true);
   m_.halted->Set(0);
   LogInfo("ledger", "the ledger takes writes again: resuming at height " + std::to_string(ledger_->height()) +
                         " (block sync fetches what the others committed meanwhile)");
@@ -823,12 +840,14 @@ bool Node::WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_p
 
 rpc::NodeStatus Node::CurrentStatus() const {
   return {.round = static_cast<uint64_t>(m_.round->value()),
-          .validator = self_.has_value(),
+          .validator = health_->in_current_set(),
           .node_key = Bytes(key_->public_key().bytes()),
           .peers = static_cast<uint32_t>(transport_->ConnectedPeers().size()),
           .mempool_size = mempool_->size(),
           .syncing = m_.syncing->value() != 0,
-          .best_peer_height = best_peer_height_.load()};
+          .best_peer_height = health_->best_peer_height(),
+          .version = kVersion,
+          .revision = kRevision};
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {

@@ -25,6 +25,7 @@
 #include "net/transport.h"
 #include "node/admission_budget.h"
 #include "node/evidence_pool.h"
+#include "node/health.h"
 #include "node/leader_failures.h"
 #include "node/leader_history.h"
 #include "node/ledger_engine.h"
@@ -148,7 +149,6 @@ class Node : public rpc::NodeApi {
   net::BlockSync sync_;
   bool syncing_ = false;  // consensus waits while sync catches up
   uint64_t announced_height_ = 0;  // the committed height last sent to the peers (SyncTick)
-  std::atomic<uint64_t> best_peer_height_{0};  // for GetStatus, read off the core thread
   mutable std::mutex view_mu_;                 // guards consensus_view_
   v1::GetConsensusStateResponse consensus_view_;  // refreshed after each consensus step
   void RefreshConsensusView();
@@ -163,6 +163,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<TxOutbox> tx_outbox_;  // client transactions on their way to the peers
   std::unique_ptr<net::Transport> transport_;
   MetricsRegistry metrics_;
+  std::unique_ptr<Health> health_;  // what probes and GetStatus read off the core thread
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<rpc::Server> rpc_server_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "cairn/v1/api.pb.h"
 #include "cairn/v1/transaction.pb.h"
@@ -20,6 +21,8 @@ struct NodeStatus {
   uint64_t mempool_size = 0;
   bool syncing = false;
   uint64_t best_peer_height = 0;
+  std::string version;   // node/version.h
+  std::string revision;
 };
 
 class NodeApi {

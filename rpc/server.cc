@@ -45,16 +45,28 @@ Status Server::Start(const std::string& address, const v1::TlsConfig* tls) {
   builder.RegisterService(&transactions_);
   builder.RegisterService(&ledger_);
   builder.RegisterService(&node_);
+  std::lock_guard lock(mu_);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     server_.reset();
     return Status::Unavailable("cannot serve gRPC on " + address + " (address busy or invalid" +
                                (tls ? ", or the TLS certificate and key do not match)" : ")"));
   }
+  // The health service knows only the overall status ("") until told of the others.
+  for (const char* service : {v1::Transactions::service_full_name(), v1::Ledger::service_full_name(),
+                              v1::Node::service_full_name()}) {
+    server_->GetHealthCheckService()->SetServingStatus(service, true);
+  }
   return Status::Ok();
 }
 
+void Server::SetServing(bool serving) {
+  std::lock_guard lock(mu_);
+  if (server_) server_->GetHealthCheckService()->SetServingStatus(serving);
+}
+
 void Server::Stop() {
+  std::lock_guard lock(mu_);
   if (!server_) return;
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server_.reset();

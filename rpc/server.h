@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <grpcpp/server.h>
@@ -32,12 +33,16 @@ class Server {
   // (PEM files); a clear error if it cannot.
   Status Start(const std::string& address, const v1::TlsConfig* tls = nullptr);
   void Stop();
+  // What the standard health service answers, for the whole server ("") and for each
+  // cairn.v1 service: NOT_SERVING while the node is halted. Any thread.
+  void SetServing(bool serving);
 
  private:
   TransactionsService transactions_;
   LedgerService ledger_;
   NodeService node_;
   ServerLimits limits_;
+  std::mutex mu_;  // guards server_: the core thread sets the health while Stop may run
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -243,6 +243,8 @@ grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusReq
   response->set_mempool_size(status.mempool_size);
   response->set_syncing(status.syncing);
   response->set_best_peer_height(status.best_peer_height);
+  response->set_version(status.version);
+  response->set_revision(status.revision);
   return grpc::Status::OK;
 }
 

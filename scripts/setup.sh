@@ -12,6 +12,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
+  nlohmann-json3-dev
   python3-grpcio python3-protobuf python3-cryptography
 )
 

@@ -126,6 +126,7 @@ int RunTestnet(const std::vector<std::string>& args) {
     config.set_grpc_listen(Address(base_port + 3 * i + 1));
     config.set_metrics_listen(Address(base_port + 3 * i + 2));
     config.set_log_level("info");
+    config.set_validator(true);
     for (int j = 0; j < validators; ++j) {
       if (j == i) continue;
       v1::PeerConfig* peer = config.add_peers();

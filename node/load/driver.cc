@@ -15,7 +15,7 @@
 
 #include "cairn/v1/api.grpc.pb.h"
 #include "crypto/domain.h"
-#include "node/load/proc_stats.h"
+#include "node/proc_stats.h"
 
 namespace cairn::load {
 
@@ -338,11 +338,11 @@ class Driver {
     std::vector<double> cpu_at_start(config_.pids.size(), 0);
     std::this_thread::sleep_until(window_start_);
     for (size_t i = 0; i < config_.pids.size(); ++i) {
-      if (auto u = ReadProcessUsage(config_.pids[i])) cpu_at_start[i] = u->cpu_seconds;
+      if (auto u = node::ReadProcessUsage(config_.pids[i])) cpu_at_start[i] = u->cpu_seconds;
     }
     while (Clock::now() < window_end_) {
       for (size_t i = 0; i < config_.pids.size(); ++i) {
-        if (auto u = ReadProcessUsage(config_.pids[i])) {
+        if (auto u = node::ReadProcessUsage(config_.pids[i])) {
           usage_[i].rss_mb_max = std::max(usage_[i].rss_mb_max, u->rss_mb);
           usage_[i].cpu_seconds = u->cpu_seconds - cpu_at_start[i];
           usage_[i].peak_rss_mb = u->peak_rss_mb;

@@ -118,6 +118,7 @@ Cluster::Cluster(int validators, int observers, int load_accounts, const std::ve
     node_stubs_.push_back(v1::Node::NewStub(channel));
     tx_stubs_.push_back(v1::Transactions::NewStub(channel));
     ledger_stubs_.push_back(v1::Ledger::NewStub(channel));
+    health_stubs_.push_back(grpc::health::v1::Health::NewStub(channel));
   }
 }
 
@@ -303,17 +304,42 @@ std::optional<v1::ListEvidenceResponse> Cluster::Evidence(int i) {
   return response;
 }
 
-std::string Cluster::Metrics(int i) {
-  const std::string log = dir() + "/curl.out";
-  std::remove(log.c_str());
-  if (RunProgram({"/usr/bin/curl", "-s", "--max-time", "2", "http://127.0.0.1:" + std::to_string(MetricsPort(i)) + "/metrics"},
-                 log) != 0) {
-    return "";
+std::optional<grpc::health::v1::HealthCheckResponse::ServingStatus> Cluster::Health(int i, const std::string& service) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!health_stubs_[i]->Check(&context, request, &response).ok()) return std::nullopt;
+  return response.status();
+}
+
+int Cluster::HttpGet(int i, const std::string& path, std::string* body) {
+  const std::string out = dir() + "/curl.out";
+  const std::string code = dir() + "/curl.code";
+  std::remove(out.c_str());
+  std::remove(code.c_str());  // RunProgram appends
+  // curl prints the status code on stdout (-w) and writes the body to `out`.
+  if (RunProgram({"/usr/bin/curl", "-s", "--max-time", "2", "-o", out, "-w", "%{http_code}",
+                  "http://127.0.0.1:" + std::to_string(MetricsPort(i)) + path},
+                 code) != 0) {
+    return 0;
   }
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  if (body != nullptr) {
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    *body = text.str();
+  }
+  std::ifstream status(code);
+  int http_status = 0;
+  status >> http_status;
+  return http_status;
+}
+
+std::string Cluster::Metrics(int i) {
+  std::string body;
+  return HttpGet(i, "/metrics", &body) == 200 ? body : "";
 }
 
 double Cluster::Metric(int i, const std::string& key) {

@@ -15,6 +15,7 @@
 
 #include "cairn/v1/api.grpc.pb.h"
 #include "cairn/v1/config.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "crypto/ed25519.h"
 #include "tests/unit/temp_dir.h"
 
@@ -73,6 +74,12 @@ class Cluster {
   std::optional<v1::GetValidatorsResponse> Validators(int i);
   // The equivocation evidence node i's chain recorded.
   std::optional<v1::ListEvidenceResponse> Evidence(int i);
+  // The standard gRPC health service's answer for `service` ("" for the whole server);
+  // nullopt when the node does not answer.
+  std::optional<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(int i, const std::string& service = "");
+  // GET `path` on node i's metrics port: the HTTP status (0 when it does not answer),
+  // and the body in *body.
+  int HttpGet(int i, const std::string& path, std::string* body = nullptr);
   // The body of GET /metrics, or empty.
   std::string Metrics(int i);
   // The value of an unlabelled metric line (or a full "name{labels}" key), or -1.
@@ -102,6 +109,7 @@ class Cluster {
   std::vector<std::unique_ptr<v1::Node::Stub>> node_stubs_;
   std::vector<std::unique_ptr<v1::Transactions::Stub>> tx_stubs_;
   std::vector<std::unique_ptr<v1::Ledger::Stub>> ledger_stubs_;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs_;
 };
 
 // Runs a program to completion with its output to `log`; its exit status.

@@ -412,12 +412,18 @@ TEST(Cluster, GarbageOnEveryPortAndOversizeOrDeeplyNestedRequestsLeaveTheNodeSer
 // A full disk, simulated without root by a file-size limit of one byte on one running
 // node (every write that grows a file fails with EFBIG, as with ENOSPC; its log lines
 // are lost too, as they would be on a full disk): it stops committing and says so on
-// /metrics while the others go on; when the limit is lifted it resumes by itself,
-// catches up and holds every transaction, without a restart.
+// /metrics, in the gRPC health service (NOT_SERVING) and on /healthz and /readyz (503)
+// while the others go on; when the limit is lifted it resumes by itself, says it serves
+// again, catches up and holds every transaction, without a restart.
 TEST(Cluster, ANodeWhoseDiskFillsStopsCommittingSaysSoAndResumesWhenSpaceReturns) {
+  using grpc::health::v1::HealthCheckResponse;
   Cluster cluster(4);
   cluster.StartAll();
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(3) >= 1; }, 60s));
+  EXPECT_EQ(cluster.Health(3), HealthCheckResponse::SERVING);
+  EXPECT_EQ(cluster.Health(3, "cairn.v1.Transactions"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(cluster.HttpGet(3, "/healthz"), 200);
+  EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.HttpGet(3, "/readyz") == 200; }, 10s));
   const std::string pid = std::to_string(cluster.Pid(3));
   ASSERT_EQ(RunProgram({"/usr/bin/prlimit", "--pid", pid, "--fsize=1:unlimited"}, cluster.dir() + "/prlimit.log"), 0);
   Wallet wallet(cluster);
@@ -440,10 +446,23 @@ TEST(Cluster, ANodeWhoseDiskFillsStopsCommittingSaysSoAndResumesWhenSpaceReturns
   ASSERT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 0, hashes); }, 60s)) << "the other three go on";
   EXPECT_EQ(cluster.Height(3), stuck_at);
   EXPECT_EQ(cluster.Metric(3, "cairn_halted"), 1);
+  EXPECT_EQ(cluster.Health(3), HealthCheckResponse::NOT_SERVING);
+  for (const char* service : {"cairn.v1.Transactions", "cairn.v1.Ledger", "cairn.v1.Node"}) {
+    EXPECT_EQ(cluster.Health(3, service), HealthCheckResponse::NOT_SERVING) << service;
+  }
+  std::string why;
+  EXPECT_EQ(cluster.HttpGet(3, "/healthz", &why), 503);
+  EXPECT_EQ(why, "halted: a ledger write failed\n");
+  EXPECT_EQ(cluster.HttpGet(3, "/readyz"), 503);
+  EXPECT_EQ(cluster.Health(0), HealthCheckResponse::SERVING) << "the others are not halted";
 
   ASSERT_EQ(RunProgram({"/usr/bin/prlimit", "--pid", pid, "--fsize=unlimited:unlimited"}, cluster.dir() + "/prlimit.log"), 0);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Metric(3, "cairn_halted") == 0; }, 30s));
+  EXPECT_EQ(cluster.Health(3), HealthCheckResponse::SERVING);
+  EXPECT_EQ(cluster.Health(3, "cairn.v1.Ledger"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(cluster.HttpGet(3, "/healthz"), 200);
   EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, hashes); }, 60s));
+  EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.HttpGet(3, "/readyz") == 200; }, 10s)) << "caught up";
   EXPECT_TRUE(cluster.Alive(3));
   std::ifstream log(cluster.NodeDir(3) + "/cairnd.log");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());

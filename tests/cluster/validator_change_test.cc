@@ -82,6 +82,7 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   v1::NodeConfig config;
   ASSERT_TRUE(ledger::ReadJsonFile(cluster.NodeDir(4) + "/config.json", &config).ok());
   config.clear_peers();
+  config.set_validator(true);  // its operator means it to validate: /readyz says whether it does
   std::ofstream(cluster.NodeDir(4) + "/config.json", std::ios::trunc) << ledger::ToJson(config);
   for (int i = 0; i < 4; ++i) cluster.Start(i);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
@@ -97,9 +98,11 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   add.mutable_validator()->set_address("127.0.0.1:" + std::to_string(cluster.P2pPort(4)));
   ASSERT_EQ(admin.Propose(add), v1::TX_OK);
   cluster.Start(4);  // fresh: once dialed, it syncs from genesis, verifying the change on the way
+  EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.HttpGet(4, "/healthz") == 200; }, 30s));
 
   ASSERT_TRUE(Cluster::WaitFor([&] { return SetSize(cluster, 0) == 5; }, 60s)) << "the addition never took effect";
   ASSERT_TRUE(Cluster::WaitFor([&] { return IsValidator(cluster, 4); }, 60s)) << "node 4 did not become a validator";
+  EXPECT_TRUE(Cluster::WaitFor([&] { return cluster.HttpGet(4, "/readyz") == 200; }, 30s)) << "a validator, caught up";
   EXPECT_EQ(cluster.Validators(0)->validators().epoch(), 1u);
   EXPECT_EQ(cluster.Validators(0)->quorum(), 4u);
   // With node 3 down, a quorum of the five needs node 4's votes.
@@ -114,6 +117,10 @@ TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   ASSERT_TRUE(Cluster::WaitFor([&] { return SetSize(cluster, 0) == 4; }, 60s)) << "the removal never took effect";
   EXPECT_EQ(cluster.Validators(0)->validators().epoch(), 2u);
   EXPECT_TRUE(Cluster::WaitFor([&] { return !IsValidator(cluster, 4); }, 60s)) << "node 4 still votes";
+  std::string why;
+  EXPECT_EQ(cluster.HttpGet(4, "/readyz", &why), 503);
+  EXPECT_EQ(why, "not in the current validator set\n");
+  EXPECT_EQ(cluster.HttpGet(4, "/healthz"), 200) << "out of the set is not dead";
   cluster.Signal(4, SIGKILL);
   EXPECT_TRUE(Advances(cluster, 5, 60s)) << "the four no longer commit without node 4";
 
