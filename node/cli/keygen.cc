@@ -5,6 +5,7 @@
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
 #include "node/cli/command.h"
+#include "node/cli/json_output.h"
 #include "node/cli/options.h"
 
 namespace cairn::cli {
@@ -31,7 +32,7 @@ int RunKeygen(const std::vector<std::string>& args) {
   std::string public_key = key.public_key().hex();
   std::string address = ToHex(crypto::AddressOf(key.public_key().bytes()));
   if (json) {
-    std::printf("{\"public_key\": \"%s\", \"address\": \"%s\"}\n", public_key.c_str(), address.c_str());
+    PrintJson({{"public_key", public_key}, {"address", address}});
   } else {
     std::printf("key file:   %s (mode 0600)\npublic key: %s\naddress:    %s\n", out.c_str(),
                 public_key.c_str(), address.c_str());

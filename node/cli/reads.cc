@@ -11,6 +11,7 @@
 #include "node/cli/args.h"
 #include "node/cli/client.h"
 #include "node/cli/command.h"
+#include "node/cli/json_output.h"
 #include "node/cli/options.h"
 #include "node/cli/proofs.h"
 
@@ -44,25 +45,26 @@ void AddReading(po::options_description& options, Reading* reading) {
   AddNodeOption(options, &reading->node);
 }
 
-std::string BlockLine(const v1::GetBlockResponse& block, bool json) {
+// The block's header fields, hash and counts, for --json.
+Json BlockJson(const v1::GetBlockResponse& block) {
   v1::BlockHeader header;
   header.ParseFromString(block.block().header());
-  char line[512];
-  if (json) {
-    std::snprintf(line, sizeof(line),
-                  "{\"height\": %llu, \"hash\": \"%s\", \"round\": %llu, \"proposer\": %u, \"timestamp_ms\": %llu, "
-                  "\"transactions\": %d, \"signers\": %d, \"proven_final\": %s}",
-                  static_cast<unsigned long long>(block.height()), ToHex(block.hash()).c_str(),
-                  static_cast<unsigned long long>(header.round()), header.proposer(),
-                  static_cast<unsigned long long>(header.timestamp_ms()), block.block().transactions_size(),
-                  block.certificate().signatures_size(), block.has_finality() ? "true" : "false");
-  } else {
-    std::snprintf(line, sizeof(line), "block %llu %s: round %llu, proposer %u, %d txs, %d signers%s",
-                  static_cast<unsigned long long>(block.height()), ToHex(block.hash()).c_str(),
-                  static_cast<unsigned long long>(header.round()), header.proposer(), block.block().transactions_size(),
-                  block.certificate().signatures_size(), block.has_finality() ? ", proven final" : "");
-  }
-  return line;
+  Json json = {{"height", Integer(block.height())}, {"hash", ToHex(block.hash())}};
+  json.update(MessageJson(header));
+  json["transactions"] = block.block().transactions_size();
+  json["signers"] = block.certificate().signatures_size();
+  json["proven_final"] = block.has_finality();
+  return json;
+}
+
+void PrintBlock(const v1::GetBlockResponse& block, bool json) {
+  if (json) return PrintJson(BlockJson(block));
+  v1::BlockHeader header;
+  header.ParseFromString(block.block().header());
+  std::printf("block %llu %s: round %llu, proposer %u, %d txs, %d signers%s\n",
+              static_cast<unsigned long long>(block.height()), ToHex(block.hash()).c_str(),
+              static_cast<unsigned long long>(header.round()), header.proposer(), block.block().transactions_size(),
+              block.certificate().signatures_size(), block.has_finality() ? ", proven final" : "");
 }
 
 std::string ChangeText(const v1::ValidatorChange& change) {
@@ -111,7 +113,8 @@ int RunValidators(const std::vector<std::string>& args) {
   if (given->count("proposal")) {
     auto p = client.Proposal(proposal);
     if (!p.ok()) return PrintError(p.status().message()), 1;
-    std::printf("%s\n", reading.json ? ledger::ToJson(*p).c_str() : ProposalLine(*p).c_str());
+    if (reading.json) return PrintJson(MessageJson(*p)), 0;
+    std::printf("%s\n", ProposalLine(*p).c_str());
     return 0;
   }
   v1::GetValidatorsRequest request;
@@ -119,10 +122,7 @@ int RunValidators(const std::vector<std::string>& args) {
   if (given->count("height")) request.set_height(height);
   auto set = client.Validators(request);
   if (!set.ok()) return PrintError(set.status().message()), 1;
-  if (reading.json) {
-    std::printf("%s\n", ledger::ToJson(*set).c_str());
-    return 0;
-  }
+  if (reading.json) return PrintJson(MessageJson(*set)), 0;
   const v1::ValidatorSet& validators = set->validators();
   std::printf("epoch %llu from height %llu: %d validators, quorum %u, tolerates %u faulty\n",
               static_cast<unsigned long long>(validators.epoch()), static_cast<unsigned long long>(set->first_height()),
@@ -151,10 +151,7 @@ int RunEvidence(const std::vector<std::string>& args) {
   NodeClient client(reading.node);
   auto list = client.Evidence(from);
   if (!list.ok()) return PrintError(list.status().message()), 1;
-  if (reading.json) {
-    std::printf("%s\n", ledger::ToJson(*list).c_str());
-    return 0;
-  }
+  if (reading.json) return PrintJson(MessageJson(*list)), 0;
   if (list->records().empty()) std::printf("no equivocation evidence in the chain\n");
   for (const v1::EvidenceRecord& r : list->records()) {
     std::printf("height %llu: validator %s (%s) signed two conflicting %s in round %llu of epoch %llu\n",
@@ -193,22 +190,11 @@ int RunStatus(const std::vector<std::string>& args) {
   auto consensus = client.ConsensusState();
   if (!consensus.ok()) return PrintError(consensus.status().message()), 1;
   if (reading.json) {
-    std::string upcoming, standings;
-    for (uint32_t v : consensus->upcoming_leaders()) upcoming += (upcoming.empty() ? "" : ", ") + std::to_string(v);
-    for (const v1::LeaderStanding& s : consensus->standings()) {
-      standings += std::string(standings.empty() ? "" : ", ") + "{\"validator\": " + std::to_string(s.validator()) +
-                   ", \"candidate\": " + (s.candidate() ? "true" : "false") + ", \"failures\": " +
-                   std::to_string(s.failures()) + ", \"last_active_round\": " + std::to_string(s.last_active_round()) + "}";
-    }
-    std::printf("{\"chain_id\": \"%s\", \"height\": %llu, \"head_hash\": \"%s\", \"round\": %llu, \"validator\": %s, "
-                "\"peers\": %u, \"mempool_size\": %llu, \"syncing\": %s, \"best_peer_height\": %llu, \"node_key\": \"%s\", "
-                "\"upcoming_leaders\": [%s], \"leader_standings\": [%s]}\n",
-                status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
-                ToHex(status->head_hash()).c_str(), static_cast<unsigned long long>(status->round()),
-                status->validator() ? "true" : "false", status->peers(),
-                static_cast<unsigned long long>(status->mempool_size()), status->syncing() ? "true" : "false",
-                static_cast<unsigned long long>(status->best_peer_height()), ToHex(status->node_key()).c_str(),
-                upcoming.c_str(), standings.c_str());
+    Json json = MessageJson(*status);
+    json["upcoming_leaders"] = consensus->upcoming_leaders();
+    json["leader_standings"] = Json::array();
+    for (const v1::LeaderStanding& s : consensus->standings()) json["leader_standings"].push_back(MessageJson(s));
+    PrintJson(json);
   } else {
     std::printf("node %s: chain %s, height %llu, head %s\n%s, round %llu, %u peers, %llu pending transactions%s\n",
                 client.address().c_str(), status->chain_id().c_str(), static_cast<unsigned long long>(status->height()),
@@ -243,16 +229,16 @@ int RunAccount(const std::vector<std::string>& args) {
   if (!proof_file.empty()) WriteProofFile(proof_file, *answer);
   const v1::Account& account = answer->account();
   if (reading.json) {
-    std::string balances;
-    for (const auto& b : account.balances()) {
-      balances += std::string(balances.empty() ? "" : ", ") + "{\"asset\": \"" + b.asset() + "\", \"amount\": " +
-                  std::to_string(b.amount()) + "}";
-    }
-    std::printf("{\"address\": \"%s\", \"exists\": %s, \"role\": \"%s\", \"nonce\": %llu, \"balances\": [%s], "
-                "\"height\": %llu, \"state_root\": \"%s\", \"proof_valid\": true}\n",
-                ToHex(*address).c_str(), answer->has_account() ? "true" : "false", RoleName(account.role()).c_str(),
-                static_cast<unsigned long long>(account.nonce()), balances.c_str(),
-                static_cast<unsigned long long>(answer->height()), ToHex(answer->state_root()).c_str());
+    Json balances = Json::array();
+    for (const auto& b : account.balances()) balances.push_back({{"asset", b.asset()}, {"amount", Integer(b.amount())}});
+    PrintJson({{"address", ToHex(*address)},
+               {"exists", answer->has_account()},
+               {"role", RoleName(account.role())},
+               {"nonce", Integer(account.nonce())},
+               {"balances", std::move(balances)},
+               {"height", Integer(answer->height())},
+               {"state_root", ToHex(answer->state_root())},
+               {"proof_valid", true}});
     return 0;
   }
   if (!answer->has_account()) {
@@ -287,7 +273,7 @@ int RunTx(const std::vector<std::string>& args) {
   const std::string state = v1::GetTransactionResponse::State_Name(tx->state());
   if (tx->state() != v1::GetTransactionResponse::COMMITTED) {
     if (reading.json) {
-      std::printf("{\"tx_hash\": \"%s\", \"state\": \"%s\"}\n", hash_text.c_str(), state.c_str());
+      PrintJson({{"tx_hash", ToHex(*hash)}, {"state", state}});
     } else {
       std::printf("transaction %s: %s\n", hash_text.c_str(), state.c_str());
     }
@@ -297,10 +283,14 @@ int RunTx(const std::vector<std::string>& args) {
   if (!proof_file.empty()) WriteProofFile(proof_file, *tx);
   const v1::Receipt& receipt = tx->receipt();
   if (reading.json) {
-    std::printf("{\"tx_hash\": \"%s\", \"state\": \"%s\", \"height\": %llu, \"index\": %u, \"result\": \"%s\", "
-                "\"message\": \"%s\", \"block_hash\": \"%s\", \"inclusion_proof_valid\": true}\n",
-                hash_text.c_str(), state.c_str(), static_cast<unsigned long long>(receipt.height()), receipt.index(),
-                v1::TxResult_Name(receipt.result()).c_str(), receipt.message().c_str(), ToHex(tx->block_hash()).c_str());
+    PrintJson({{"tx_hash", ToHex(*hash)},
+               {"state", state},
+               {"height", Integer(receipt.height())},
+               {"index", receipt.index()},
+               {"result", v1::TxResult_Name(receipt.result())},
+               {"message", receipt.message()},
+               {"block_hash", ToHex(tx->block_hash())},
+               {"inclusion_proof_valid", true}});
   } else {
     std::printf("transaction %s: committed at height %llu (index %u) in block %s\nresult %s%s%s; inclusion proven\n",
                 hash_text.c_str(), static_cast<unsigned long long>(receipt.height()), receipt.index(),
@@ -328,7 +318,7 @@ int RunBlock(const std::vector<std::string>& args) {
   NodeClient client(reading.node);
   auto block = client.Block(height);
   if (!block.ok()) return PrintError(block.status().message()), 1;
-  std::printf("%s\n", BlockLine(*block, reading.json).c_str());
+  PrintBlock(*block, reading.json);
   return 0;
 }
 
@@ -354,7 +344,7 @@ int RunWatch(const std::vector<std::string>& args) {
     auto stream = client.ledger().StreamBlocks(&context, request);
     v1::GetBlockResponse block;
     while (stream->Read(&block)) {
-      std::printf("%s\n", BlockLine(block, reading.json).c_str());
+      PrintBlock(block, reading.json);
       std::fflush(stdout);
       from = block.height() + 1;
     }

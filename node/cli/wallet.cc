@@ -12,6 +12,7 @@
 #include "node/cli/args.h"
 #include "node/cli/client.h"
 #include "node/cli/command.h"
+#include "node/cli/json_output.h"
 #include "node/cli/options.h"
 
 namespace cairn::cli {
@@ -69,7 +70,7 @@ int SignAndSubmit(const std::string& usage, po::options_description& options, Co
   if (!hash.ok()) return PrintError("rejected: " + hash.status().ToString()), 1;
   if (!common.wait) {
     if (common.json) {
-      std::printf("{\"tx_hash\": \"%s\", \"nonce\": %llu}\n", ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()));
+      PrintJson({{"tx_hash", ToHex(*hash)}, {"nonce", Integer(body.nonce())}});
     } else {
       std::printf("submitted %s (nonce %llu)\n", ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()));
     }
@@ -85,9 +86,12 @@ int SignAndSubmit(const std::string& usage, po::options_description& options, Co
   const v1::Receipt& receipt = result->receipt();
   const bool ok = receipt.result() == v1::TX_OK;
   if (common.json) {
-    std::printf("{\"tx_hash\": \"%s\", \"nonce\": %llu, \"height\": %llu, \"index\": %u, \"result\": \"%s\"}\n",
-                ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()),
-                static_cast<unsigned long long>(receipt.height()), receipt.index(), v1::TxResult_Name(receipt.result()).c_str());
+    PrintJson({{"tx_hash", ToHex(*hash)},
+               {"nonce", Integer(body.nonce())},
+               {"height", Integer(receipt.height())},
+               {"index", receipt.index()},
+               {"result", v1::TxResult_Name(receipt.result())},
+               {"message", receipt.message()}});
   } else {
     std::printf("committed %s at height %llu (index %u): %s%s%s\n", ToHex(*hash).c_str(),
                 static_cast<unsigned long long>(receipt.height()), receipt.index(), v1::TxResult_Name(receipt.result()).c_str(),

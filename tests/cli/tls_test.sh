@@ -24,6 +24,6 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 [ "$ok" = 1 ] || { echo "no TLS answer from $node"; cat "$dir/net/node0/cairnd.log"; exit 1; }
-"$cairn" status --node "$node" --tls-ca "$dir/rpc.pem" --json | grep -q '"chain_id": "cairn-devnet"'
+"$cairn" status --node "$node" --tls-ca "$dir/rpc.pem" --json | grep -q '"chain_id":"cairn-devnet"'
 if "$cairn" status --node "$node" 2>"$dir/err"; then echo "a plaintext client was served over the TLS port"; exit 1; fi
 echo "tls test passed"

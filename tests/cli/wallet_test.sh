@@ -71,7 +71,7 @@ grep -q "TX_INVALID_GOVERNANCE: no validator is named nobody" "$dir/out"
 node3_address=$("$cairn" validators --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["validators"]["validators"][3]["address"])')
 "$cairn" propose-validator --key "$dir/net/client.key" --update node3 --address "$node3_address" --wait | grep -q TX_OK
 "$cairn" validators | grep -q "proposal 1: update node3 at $node3_address (PROPOSAL_APPROVED, 1 approvals"
-"$cairn" validators --proposal 1 --json | grep -q '"status": "PROPOSAL_APPROVED"'
+"$cairn" validators --proposal 1 --json | grep -q '"status":"PROPOSAL_APPROVED"'
 if "$cairn" vote --key "$dir/net/client.key" --proposal 1 --approve --wait >"$dir/out" 2>&1; then
   echo "a vote on an approved proposal reported success"; exit 1
 fi
