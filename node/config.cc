@@ -53,6 +53,10 @@ Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesys
   if (Status s = CheckAddress("p2p_listen", config.p2p_listen(), true); !s.ok()) return s;
   if (Status s = CheckAddress("grpc_listen", config.grpc_listen(), false); !s.ok()) return s;
   if (Status s = CheckAddress("metrics_listen", config.metrics_listen(), false); !s.ok()) return s;
+  if (Status s = CheckAddress("http_listen", config.http_listen(), false); !s.ok()) return s;
+  if (!config.http_listen().empty() && config.grpc_listen().empty()) {
+    return Status::InvalidArgument("http_listen needs grpc_listen: the HTTP API serves the gRPC services");
+  }
   for (int i = 0; i < config.peers_size(); ++i) {
     const auto& peer = config.peers(i);
     const std::string where = "peers[" + std::to_string(i) + "]";

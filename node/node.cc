@@ -392,6 +392,11 @@ Status Node::Start() {
   if (!config_.grpc_listen().empty()) {
     const bool tls = config_.has_rpc_tls() && !config_.rpc_tls().cert_file().empty();
     CAIRN_RETURN_IF_ERROR(rpc_server_->Start(config_.grpc_listen(), tls ? &config_.rpc_tls() : nullptr));
+    if (!config_.http_listen().empty()) {
+      http_gateway_ = std::make_unique<rpc::HttpGateway>();
+      CAIRN_RETURN_IF_ERROR(
+          http_gateway_->Start(config_.http_listen(), rpc_server_->InProcessChannel(), tls ? &config_.rpc_tls() : nullptr));
+    }
   }
   started_ = true;
   net_work_.emplace(net_io_.get_executor());
@@ -414,7 +419,8 @@ Status Node::Start() {
                       Short(key_->public_key()) + " of chain " + genesis_.chain_id() + " at height " +
                       std::to_string(ledger_->height()) + "; peers on " + config_.p2p_listen() +
                       (config_.grpc_listen().empty() ? "" : ", gRPC on " + config_.grpc_listen()) +
-                      (config_.metrics_listen().empty() ? "" : ", metrics on " + config_.metrics_listen()));
+                      (config_.metrics_listen().empty() ? "" : ", metrics on " + config_.metrics_listen()) +
+                      (config_.http_listen().empty() ? "" : ", HTTP on " + config_.http_listen()));
   asio::post(core_io_, [this] {
     Apply(replica_->Start(NowMs()));
     SyncTick();
@@ -425,6 +431,7 @@ Status Node::Start() {
 void Node::Stop() {
   if (stopped_.exchange(true)) return;
   if (started_) {
+    if (http_gateway_) http_gateway_->Stop();  // its calls end before the server they go to
     rpc_server_->Stop();
     asio::post(net_io_, [this] {
       tx_outbox_->Cancel();

@@ -34,6 +34,7 @@
 #include "node/metrics_server.h"
 #include "node/safety_file.h"
 #include "node/tx_outbox.h"
+#include "rpc/http_gateway.h"
 #include "rpc/node_api.h"
 #include "rpc/server.h"
 
@@ -166,6 +167,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<Health> health_;  // what probes and GetStatus read off the core thread
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<rpc::Server> rpc_server_;
+  std::unique_ptr<rpc::HttpGateway> http_gateway_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work_, core_work_,
       verify_work_;
   std::thread net_thread_, core_thread_;

@@ -65,6 +65,14 @@ void Server::SetServing(bool serving) {
   if (server_) server_->GetHealthCheckService()->SetServingStatus(serving);
 }
 
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  std::lock_guard lock(mu_);
+  if (!server_) return nullptr;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);  // answers are bounded by the services, as for any client
+  return server_->InProcessChannel(args);
+}
+
 void Server::Stop() {
   std::lock_guard lock(mu_);
   if (!server_) return;

@@ -36,6 +36,9 @@ class Server {
   // What the standard health service answers, for the whole server ("") and for each
   // cairn.v1 service: NOT_SERVING while the node is halted. Any thread.
   void SetServing(bool serving);
+  // A channel to these services inside the process (for the HTTP gateway); null
+  // before Start.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
 
  private:
   TransactionsService transactions_;

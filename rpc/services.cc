@@ -2,6 +2,7 @@
 
 #include "crypto/quorum.h"
 #include "ledger/state_tree.h"
+#include "rpc/caller.h"
 
 namespace cairn::rpc {
 
@@ -48,7 +49,7 @@ Result<Hash> Admit(NodeApi& node, ClientRateLimiter& rate, const std::string& pe
 
 grpc::Status TransactionsService::Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                                          v1::SubmitResponse* response) {
-  auto hash = Admit(node_, submit_rate_, context->peer(), *request);
+  auto hash = Admit(node_, submit_rate_, CallerOf(*context), *request);
   if (!hash.ok()) return ToGrpc(hash.status());
   response->set_tx_hash(ToBytes(*hash));
   return grpc::Status::OK;
@@ -103,12 +104,12 @@ class RefusedStream final : public grpc::ServerBidiReactor<v1::SubmitRequest, v1
 
 grpc::ServerBidiReactor<v1::SubmitRequest, v1::SubmitStreamResponse>* TransactionsService::SubmitStream(
     grpc::CallbackServerContext* context) {
-  StreamSlots::Slot slot = streams_.Take(context->peer());
+  StreamSlots::Slot slot = streams_.Take(CallerOf(*context));
   if (!slot) {
     return new RefusedStream({grpc::StatusCode::RESOURCE_EXHAUSTED,
                               "at most " + std::to_string(streams_.max_per_client()) + " submit streams per client"});
   }
-  return new SubmitReactor(node_, submit_rate_, context->peer(), std::move(slot));
+  return new SubmitReactor(node_, submit_rate_, CallerOf(*context), std::move(slot));
 }
 
 grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1::GetTransactionRequest* request,
@@ -167,7 +168,7 @@ Status FillBlock(const ledger::Ledger& ledger, ledger::StoredBlock stored, v1::G
 
 grpc::Status LedgerService::StreamBlocks(grpc::ServerContext* context, const v1::StreamBlocksRequest* request,
                                          grpc::ServerWriter<v1::GetBlockResponse>* writer) {
-  StreamSlots::Slot slot = streams_.Take(context->peer());
+  StreamSlots::Slot slot = streams_.Take(CallerOf(*context));
   if (!slot) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED,
             "at most " + std::to_string(streams_.max_per_client()) + " block streams per client"};

@@ -30,6 +30,10 @@ constexpr uint64_t kClientFunds = 1'000'000'000'000;
 
 std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
 
+// The HTTP ports follow all the others (P+3N+I), so that the three-port scheme of
+// earlier testnets stays as it was.
+int HttpPort(int base_port, int validators, int i) { return base_port + 3 * validators + i; }
+
 Status WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::out | std::ios::trunc);
   out << text;
@@ -53,7 +57,8 @@ int RunTestnet(const std::vector<std::string>& args) {
   options.add_options()
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
       ("out", po::value(&out)->required(), "folder to create (must not exist or be empty)")
-      ("base-port", po::value(&base_port), "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics); default 26600")
+      ("base-port", po::value(&base_port),
+       "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics) and P+3N+I (HTTP); default 26600")
       ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)")
       ("load-accounts", po::value(&load_accounts),
        "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network")
@@ -68,7 +73,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   }
   if (validators < 1 || validators > 100) return PrintError("--validators must be 1 to 100"), 2;
   if (load_accounts > 1'000'000) return PrintError("--load-accounts must be at most 1000000"), 2;
-  if (base_port < 1024 || base_port + 3 * validators > 65535) return PrintError("--base-port out of range"), 2;
+  if (base_port < 1024 || base_port + 4 * validators > 65535) return PrintError("--base-port out of range"), 2;
   namespace fs = std::filesystem;
   const fs::path dir(out);
   std::error_code ec;
@@ -125,6 +130,7 @@ int RunTestnet(const std::vector<std::string>& args) {
     config.set_p2p_listen(Address(base_port + 3 * i));
     config.set_grpc_listen(Address(base_port + 3 * i + 1));
     config.set_metrics_listen(Address(base_port + 3 * i + 2));
+    config.set_http_listen(Address(HttpPort(base_port, validators, i)));
     config.set_log_level("info");
     config.set_validator(true);
     for (int j = 0; j < validators; ++j) {
@@ -138,8 +144,9 @@ int RunTestnet(const std::vector<std::string>& args) {
   }
   std::printf("testnet of %d validators in %s (chain %s)\n", validators, out.c_str(), chain_id.c_str());
   for (int i = 0; i < validators; ++i) {
-    std::printf("  node%d: p2p %s, gRPC %s, metrics http://%s/metrics\n", i, Address(base_port + 3 * i).c_str(),
-                Address(base_port + 3 * i + 1).c_str(), Address(base_port + 3 * i + 2).c_str());
+    std::printf("  node%d: p2p %s, gRPC %s, metrics http://%s/metrics, HTTP http://%s\n", i,
+                Address(base_port + 3 * i).c_str(), Address(base_port + 3 * i + 1).c_str(),
+                Address(base_port + 3 * i + 2).c_str(), Address(HttpPort(base_port, validators, i)).c_str());
   }
   std::printf("client key: %s/client.key (address %s, %llu CAIRN)\n", out.c_str(),
               ToHex(crypto::AddressOf(client.public_key().bytes())).c_str(), static_cast<unsigned long long>(kClientFunds));
