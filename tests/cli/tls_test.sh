@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# TLS on the client port: a node configured with a certificate and key serves gRPC over
-# TLS; the CLI reaches it with --tls-ca, and a plaintext client is turned away.
+# TLS on the client ports: a node configured with a certificate and key serves gRPC and
+# the HTTP/JSON API over TLS with it; the CLI reaches it with --tls-ca, curl with
+# --cacert, and plaintext clients are turned away on both.
 set -euo pipefail
 cairn=$1
 cairnd=$2
@@ -26,4 +27,9 @@ done
 [ "$ok" = 1 ] || { echo "no TLS answer from $node"; cat "$dir/net/node0/cairnd.log"; exit 1; }
 "$cairn" status --node "$node" --tls-ca "$dir/rpc.pem" --json | grep -q '"chain_id":"cairn-devnet"'
 if "$cairn" status --node "$node" 2>"$dir/err"; then echo "a plaintext client was served over the TLS port"; exit 1; fi
+http=127.0.0.1:$((port + 12))  # node 0's HTTP port (P+3N)
+curl -sS --cacert "$dir/rpc.pem" -X POST "https://$http/cairn.v1.Node/GetStatus" | grep -q '"chainId":"cairn-devnet"'
+if curl -sS -X POST "http://$http/cairn.v1.Node/GetStatus" -o /dev/null 2>/dev/null; then
+  echo "a plaintext HTTP client was served over the TLS port"; exit 1
+fi
 echo "tls test passed"

@@ -6,76 +6,35 @@ account, transfers to it, and reads the transfer back committed and the balance.
 
 usage: python_client_test.py CAIRN CAIRND PROTO_DIR
 """
-import hashlib
 import os
 import random
-import signal
-import struct
 import subprocess
 import sys
 import tempfile
-import time
+
+import support
 
 cairn, cairnd, proto_dir = sys.argv[1:4]
 work = tempfile.mkdtemp(prefix="cairn-python-")
-stubs = os.path.join(work, "stubs")
-os.makedirs(stubs)
-protos = [os.path.join("cairn/v1", f) for f in os.listdir(os.path.join(proto_dir, "cairn/v1")) if f.endswith(".proto")]
-subprocess.run(["protoc", "-I", proto_dir, "--python_out", stubs, "--grpc_python_out", stubs,
-                "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"] + protos, check=True)
-sys.path.insert(0, stubs)
+support.generate_stubs(proto_dir, work)
 
 import grpc  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from cairn.v1 import api_pb2, api_pb2_grpc, transaction_pb2, state_pb2  # noqa: E402
-
-
-def domain_prefix(tag, chain_id):
-    return b"cairn/" + tag + b"/v1\0" + struct.pack(">I", len(chain_id)) + chain_id.encode()
-
-
-def address_of(public_key):
-    return hashlib.sha256(domain_prefix(b"address", "") + public_key).digest()[:20]
-
-
-def raw_public(key):
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def sign(key, body):
-    message = domain_prefix(b"tx", body.chain_id) + body.SerializeToString()
-    raw = body.SerializeToString()
-    return transaction_pb2.Transaction(body=raw, public_key=raw_public(key), signature=key.sign(message))
-
+from support import address_of, raw_public, sign  # noqa: E402
 
 seed = int(os.environ.get("CAIRN_TEST_SEED", random.randrange(1 << 30)))
 print(f"python client test: seed {seed}", flush=True)
 base_port = 20000 + random.Random(seed).randrange(750) * 16  # below the ephemeral ports (32768 on)
-net = os.path.join(work, "net")
-subprocess.run([cairn, "testnet", "--validators", "4", "--out", net, "--base-port", str(base_port)], check=True,
-               stdout=subprocess.DEVNULL)
-nodes = [subprocess.Popen([cairnd, "--config", os.path.join(net, f"node{i}", "config.json")],
-                          stderr=open(os.path.join(net, f"node{i}", "cairnd.log"), "w")) for i in range(4)]
+network = support.Network(cairn, cairnd, work, 4, base_port)
 try:
-    channel = grpc.insecure_channel(f"127.0.0.1:{base_port + 1}")
+    channel = grpc.insecure_channel(network.grpc_address(0))
     node = api_pb2_grpc.NodeStub(channel)
     ledger = api_pb2_grpc.LedgerStub(channel)
     txs = api_pb2_grpc.TransactionsStub(channel)
-    deadline = time.time() + 60
-    status = None
-    while time.time() < deadline:
-        try:
-            status = node.GetStatus(api_pb2.GetStatusRequest(), timeout=2)
-            if status.height >= 1:
-                break
-        except grpc.RpcError:
-            pass
-        time.sleep(0.2)
-    assert status is not None and status.height >= 1, "the network did not commit a block within 60 s"
+    status = network.wait_for_height(node, 1)
 
-    with open(os.path.join(net, "client.key"), "rb") as f:
-        admin = serialization.load_pem_private_key(f.read(), password=None)
+    admin = support.load_key(os.path.join(network.dir, "client.key"))
     admin_address = address_of(raw_public(admin))
     nonce = ledger.GetAccount(api_pb2.GetAccountRequest(address=admin_address), timeout=5).account.nonce
     alice = Ed25519PrivateKey.generate()
@@ -119,11 +78,5 @@ try:
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
     print("python client test passed", flush=True)
 finally:
-    for process in nodes:
-        process.send_signal(signal.SIGTERM)
-    for process in nodes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    network.stop()
     subprocess.run(["rm", "-rf", work])
