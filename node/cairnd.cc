@@ -1,8 +1,14 @@
 // cairnd: runs one Cairn node from a JSON config until SIGINT or SIGTERM.
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <set>
+#include <string>
 
 #include <boost/program_options.hpp>
 
@@ -18,6 +24,19 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// A misspelt variable would otherwise be silently ignored. The CLI's own variables
+// (CAIRN_NODE, CAIRN_TLS_CA) and CAIRN_CONFIG are known too.
+void WarnOfUnknownVariables() {
+  std::set<std::string> known = {"CAIRN_CONFIG", "CAIRN_NODE", "CAIRN_TLS_CA"};
+  for (const std::string& name : cairn::node::EnvironmentVariableNames()) known.insert(name);
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string variable(*entry, std::strcspn(*entry, "="));
+    if (variable.rfind("CAIRN_", 0) == 0 && !known.count(variable)) {
+      cairn::node::LogWarn("config", variable + " is set but is no cairnd setting (node/config_env.h); ignored");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -27,8 +46,8 @@ int main(int argc, char** argv) {
   options.add_options()
       ("help,h", "show this help")
       ("version", "print the version and the git revision it was built from")
-      ("config", po::value(&config_path), "the node's JSON config file (required)")
-      ("log-level", po::value(&log_level), "debug, info, warn or error (overrides the config)");
+      ("config", po::value(&config_path), "the node's JSON config file (required; or CAIRN_CONFIG)")
+      ("log-level", po::value(&log_level), "debug, info, warn or error (over CAIRN_LOG_LEVEL and the config)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -44,7 +63,8 @@ int main(int argc, char** argv) {
     std::printf("cairnd %s (%s)\n", cairn::kVersion, cairn::kRevision);
     return 0;
   }
-  if (config_path.empty()) return Fail("--config FILE is required (cairn testnet writes one per node)");
+  if (config_path.empty() && std::getenv("CAIRN_CONFIG") != nullptr) config_path = std::getenv("CAIRN_CONFIG");
+  if (config_path.empty()) return Fail("--config FILE is required (cairn init or cairn testnet writes one)");
 
   // Signals are taken by sigwait below, in this thread only: block them before any
   // other thread exists so that every thread inherits the mask.
@@ -58,11 +78,14 @@ int main(int argc, char** argv) {
   // disk (the node stops committing and retries), instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
 
-  auto config = cairn::node::LoadNodeConfig(config_path);
+  // A flag over the environment over the file (config_env.h).
+  if (!log_level.empty()) setenv("CAIRN_LOG_LEVEL", log_level.c_str(), 1);
+  auto config = cairn::node::LoadNodeConfig(config_path, [](const char* name) { return std::getenv(name); });
   if (!config.ok()) return Fail(config.status().ToString());
-  auto level = cairn::node::ParseLogLevel(log_level.empty() ? config->log_level() : log_level);
+  auto level = cairn::node::ParseLogLevel(config->log_level());
   if (!level.ok()) return Fail(level.status().ToString());
   cairn::node::SetLogLevel(*level);
+  WarnOfUnknownVariables();
 
   auto node = cairn::node::Node::Open(*config);
   if (!node.ok()) return Fail(node.status().ToString());

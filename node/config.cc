@@ -24,8 +24,13 @@ Status CheckAddress(const char* field, const std::string& address, bool required
 }  // namespace
 
 Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  return LoadNodeConfig(path, [](const char*) -> const char* { return nullptr; });
+}
+
+Result<v1::NodeConfig> LoadNodeConfig(const std::string& path, const EnvLookup& env) {
   v1::NodeConfig config;
   CAIRN_RETURN_IF_ERROR(ledger::ReadJsonFile(path, &config).Annotate("config " + path));
+  CAIRN_RETURN_IF_ERROR(ApplyEnvironment(&config, env));
   auto checked = CheckNodeConfig(std::move(config), std::filesystem::path(path).parent_path());
   if (!checked.ok()) return checked.status().Annotate("config " + path);
   return checked;

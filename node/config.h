@@ -8,6 +8,7 @@
 
 #include "cairn/v1/config.pb.h"
 #include "crypto/status.h"
+#include "node/config_env.h"
 
 namespace cairn::node {
 
@@ -15,6 +16,9 @@ namespace cairn::node {
 // data_dir, genesis_file and rpc_tls paths against its folder, and checks that the
 // required fields are there and every address is host:port.
 Result<v1::NodeConfig> LoadNodeConfig(const std::string& path);
+// The same with the CAIRN_* variables `env` finds set over the file's values
+// (config_env.h), before the checks.
+Result<v1::NodeConfig> LoadNodeConfig(const std::string& path, const EnvLookup& env);
 // The same for a config already read: `json` is its text, relative paths resolve
 // against `folder`.
 Result<v1::NodeConfig> ParseNodeConfig(std::string_view json, const std::string& folder);

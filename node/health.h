@@ -29,12 +29,17 @@ class Health {
 
   void SetHalted(bool halted) { halted_.store(halted, std::memory_order_relaxed); }
   void SetSyncing(bool syncing) { syncing_.store(syncing, std::memory_order_relaxed); }
-  void SetInCurrentSet(bool in_set) { in_current_set_.store(in_set, std::memory_order_relaxed); }
+  // Whether this node is in the current validator set, and the set's size.
+  void SetCurrentSet(bool in_set, uint32_t size) {
+    in_current_set_.store(in_set, std::memory_order_relaxed);
+    set_size_.store(size, std::memory_order_relaxed);
+  }
   void SetCommittedHeight(uint64_t height) { committed_height_.store(height, std::memory_order_relaxed); }
   void SetBestPeerHeight(uint64_t height) { best_peer_height_.store(height, std::memory_order_relaxed); }
 
   bool halted() const { return halted_.load(std::memory_order_relaxed); }
   bool in_current_set() const { return in_current_set_.load(std::memory_order_relaxed); }
+  uint32_t set_size() const { return set_size_.load(std::memory_order_relaxed); }
   uint64_t best_peer_height() const { return best_peer_height_.load(std::memory_order_relaxed); }
   // Liveness: not halted.
   bool Live() const { return !halted(); }
@@ -45,6 +50,7 @@ class Health {
   std::atomic<bool> halted_{false};
   std::atomic<bool> syncing_{false};
   std::atomic<bool> in_current_set_{false};
+  std::atomic<uint32_t> set_size_{0};
   std::atomic<uint64_t> committed_height_{0};
   std::atomic<uint64_t> best_peer_height_{0};
 };

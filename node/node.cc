@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crypto/domain.h"
+#include "crypto/quorum.h"
 #include "ledger/genesis.h"
 #include "node/ledger_recovery.h"
 #include "node/log.h"
@@ -187,7 +188,7 @@ Status Node::MakeConsensus() {
   self_ = ValidatorIndexOf(key_->public_key());
   const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;
   if (self_ && signing_key == nullptr) self_.reset();
-  health_->SetInCurrentSet(self_.has_value());
+  health_->SetCurrentSet(self_.has_value(), static_cast<uint32_t>(start.validators.validators_size()));
   UpdateAllowedPeers();
   if (transport_) transport_->SetDialTargets(DialTargets());
 
@@ -344,6 +345,19 @@ void Node::RegisterMetrics() {
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  // From the health's atomics: the alert rules compare them (scripts/deploy/prometheus).
+  const Health* health = health_.get();
+  metrics_.AddCollector("cairn_best_peer_height", "gauge", "The highest committed height a peer has announced.",
+                        [health](std::string* out) {
+                          *out += "cairn_best_peer_height " + std::to_string(health->best_peer_height()) + "\n";
+                        });
+  metrics_.AddCollector("cairn_validators", "gauge", "Validators in the current set.", [health](std::string* out) {
+    *out += "cairn_validators " + std::to_string(health->set_size()) + "\n";
+  });
+  metrics_.AddCollector("cairn_quorum", "gauge", "Signatures a certificate of the current set needs (n - f).",
+                        [health](std::string* out) {
+                          *out += "cairn_quorum " + std::to_string(crypto::QuorumSize(health->set_size())) + "\n";
+                        });
   net::Transport* transport = transport_.get();
   metrics_.AddCollector("cairn_peers_connected", "gauge", "Peers with an authenticated link.", [transport](std::string* out) {
     *out += "cairn_peers_connected " + std::to_string(transport->Counters().peers_connected) + "\n";

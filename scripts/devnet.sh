@@ -16,7 +16,7 @@ validators=${CAIRN_DEVNET_VALIDATORS:-4}
 load_accounts=${CAIRN_DEVNET_LOAD_ACCOUNTS:-0}
 bin=${CAIRN_BIN:-$root/build/bin}
 
-metrics_port() { echo $((base_port + 3 * $1 + 2)); }
+metrics_port() { echo $((base_port + 4 * $1 + 2)); }
 pid_of() { [ -f "$dir/node$1/cairnd.pid" ] && cat "$dir/node$1/cairnd.pid" || true; }
 alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 height() {
@@ -50,7 +50,7 @@ devnet is up: $validators validators committing on 127.0.0.1.
   status:   scripts/devnet.sh status
   stop:     scripts/devnet.sh stop
   logs:     $dir/nodeI/cairnd.log
-  metrics:  http://127.0.0.1:$(metrics_port 0)/metrics (node I: port $base_port + 3I + 2)
+  metrics:  http://127.0.0.1:$(metrics_port 0)/metrics (node I: port $base_port + 4I + 2)
   client:   $dir/client.key is an admin account funded with CAIRN in genesis
 USAGE
       return 0

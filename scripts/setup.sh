@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   nlohmann-json3-dev
+  prometheus systemd
   python3-grpcio python3-protobuf python3-cryptography
 )
 

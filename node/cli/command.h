@@ -18,6 +18,8 @@ void PrintError(const std::string& message);
 
 int RunKeygen(const std::vector<std::string>& args);
 int RunTestnet(const std::vector<std::string>& args);
+int RunInit(const std::vector<std::string>& args);
+int RunGenesis(const std::vector<std::string>& args);
 int RunAudit(const std::vector<std::string>& args);
 int RunStatus(const std::vector<std::string>& args);
 int RunAccount(const std::vector<std::string>& args);

@@ -12,6 +12,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"keygen", "create an Ed25519 key file (mode 0600); print its public key and address",
      RunKeygen},
+    {"init", "set up one organisation's node: its key and config, and the line for the genesis", RunInit},
+    {"genesis", "assemble a network's genesis from the organisations' public keys", RunGenesis},
     {"testnet", "write the genesis, keys and configs of a local network (127.0.0.1)", RunTestnet},
     {"status", "the node's chain, height, head, round and peers", RunStatus},
     {"account", "an account's role, nonce and balances, with its proof checked", RunAccount},

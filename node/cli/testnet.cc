@@ -4,7 +4,7 @@
 //   DIR/genesis.json
 //   DIR/nodeI/config.json, DIR/nodeI/node.key   (I = 0..N-1)
 //   DIR/client.key                              an admin account funded in genesis
-// Node I listens on 127.0.0.1: p2p on P+3I, gRPC on P+3I+1, metrics on P+3I+2.
+// Node I listens on 127.0.0.1: p2p on P+4I, gRPC on P+4I+1, metrics on P+4I+2, HTTP on P+4I+3.
 // --load-accounts funds the load generator's accounts (node/load/load_accounts.h),
 // whose keys are public: for benchmarks only.
 #include <chrono>
@@ -19,6 +19,7 @@
 #include "ledger/genesis.h"
 #include "ledger/json_file.h"
 #include "node/cli/command.h"
+#include "node/cli/files.h"
 #include "node/cli/options.h"
 #include "node/load/load_accounts.h"
 
@@ -28,19 +29,11 @@ namespace {
 
 constexpr uint64_t kClientFunds = 1'000'000'000'000;
 
+// Four ports a node, from the base port P.
+constexpr int kPortsPerNode = 4;
+
 std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
-
-// The HTTP ports follow all the others (P+3N+I), so that the three-port scheme of
-// earlier testnets stays as it was.
-int HttpPort(int base_port, int validators, int i) { return base_port + 3 * validators + i; }
-
-Status WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::out | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Status::IoError("cannot write " + path.string());
-  return Status::Ok();
-}
+int P2pPort(int base_port, int i) { return base_port + kPortsPerNode * i; }
 
 }  // namespace
 
@@ -58,7 +51,7 @@ int RunTestnet(const std::vector<std::string>& args) {
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
       ("out", po::value(&out)->required(), "folder to create (must not exist or be empty)")
       ("base-port", po::value(&base_port),
-       "node I uses ports P+3I (p2p), P+3I+1 (gRPC), P+3I+2 (metrics) and P+3N+I (HTTP); default 26600")
+       "node I uses ports P+4I (p2p), P+4I+1 (gRPC), P+4I+2 (metrics), P+4I+3 (HTTP); default 26600")
       ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)")
       ("load-accounts", po::value(&load_accounts),
        "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network")
@@ -73,7 +66,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   }
   if (validators < 1 || validators > 100) return PrintError("--validators must be 1 to 100"), 2;
   if (load_accounts > 1'000'000) return PrintError("--load-accounts must be at most 1000000"), 2;
-  if (base_port < 1024 || base_port + 4 * validators > 65535) return PrintError("--base-port out of range"), 2;
+  if (base_port < 1024 || base_port + kPortsPerNode * validators > 65535) return PrintError("--base-port out of range"), 2;
   namespace fs = std::filesystem;
   const fs::path dir(out);
   std::error_code ec;
@@ -101,7 +94,7 @@ int RunTestnet(const std::vector<std::string>& args) {
     v1::GenesisValidator* v = genesis.add_validators();
     v->set_name("node" + std::to_string(i));
     v->set_public_key(key.public_key().hex());
-    v->set_address(Address(base_port + 3 * i));
+    v->set_address(Address(P2pPort(base_port, i)));
   }
   crypto::PrivateKey client = crypto::PrivateKey::Generate();
   if (Status s = client.WriteFile((dir / "client.key").string()); !s.ok()) return PrintError(s.message()), 1;
@@ -120,33 +113,33 @@ int RunTestnet(const std::vector<std::string>& args) {
     funds->set_amount(load::kLoadAccountFunds);
   }
   if (Status s = ledger::ValidateGenesis(genesis); !s.ok()) return PrintError(s.message()), 1;
-  if (Status s = WriteText(dir / "genesis.json", ledger::ToJson(genesis)); !s.ok()) return PrintError(s.message()), 1;
+  if (Status s = WriteNewFile(dir / "genesis.json", ledger::ToJson(genesis)); !s.ok()) return PrintError(s.message()), 1;
 
   for (int i = 0; i < validators; ++i) {
     v1::NodeConfig config;
     config.set_key_file("node.key");
     config.set_data_dir("data");
     config.set_genesis_file("../genesis.json");
-    config.set_p2p_listen(Address(base_port + 3 * i));
-    config.set_grpc_listen(Address(base_port + 3 * i + 1));
-    config.set_metrics_listen(Address(base_port + 3 * i + 2));
-    config.set_http_listen(Address(HttpPort(base_port, validators, i)));
+    config.set_p2p_listen(Address(P2pPort(base_port, i)));
+    config.set_grpc_listen(Address(P2pPort(base_port, i) + 1));
+    config.set_metrics_listen(Address(P2pPort(base_port, i) + 2));
+    config.set_http_listen(Address(P2pPort(base_port, i) + 3));
     config.set_log_level("info");
     config.set_validator(true);
     for (int j = 0; j < validators; ++j) {
       if (j == i) continue;
       v1::PeerConfig* peer = config.add_peers();
-      peer->set_address(Address(base_port + 3 * j));
+      peer->set_address(Address(P2pPort(base_port, j)));
       peer->set_public_key(keys[j].hex());
     }
     const fs::path path = dir / ("node" + std::to_string(i)) / "config.json";
-    if (Status s = WriteText(path, ledger::ToJson(config)); !s.ok()) return PrintError(s.message()), 1;
+    if (Status s = WriteNewFile(path, ledger::ToJson(config)); !s.ok()) return PrintError(s.message()), 1;
   }
   std::printf("testnet of %d validators in %s (chain %s)\n", validators, out.c_str(), chain_id.c_str());
   for (int i = 0; i < validators; ++i) {
     std::printf("  node%d: p2p %s, gRPC %s, metrics http://%s/metrics, HTTP http://%s\n", i,
-                Address(base_port + 3 * i).c_str(), Address(base_port + 3 * i + 1).c_str(),
-                Address(base_port + 3 * i + 2).c_str(), Address(HttpPort(base_port, validators, i)).c_str());
+                Address(P2pPort(base_port, i)).c_str(), Address(P2pPort(base_port, i) + 1).c_str(),
+                Address(P2pPort(base_port, i) + 2).c_str(), Address(P2pPort(base_port, i) + 3).c_str());
   }
   std::printf("client key: %s/client.key (address %s, %llu CAIRN)\n", out.c_str(),
               ToHex(crypto::AddressOf(client.public_key().bytes())).c_str(), static_cast<unsigned long long>(kClientFunds));

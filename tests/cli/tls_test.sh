@@ -27,7 +27,7 @@ done
 [ "$ok" = 1 ] || { echo "no TLS answer from $node"; cat "$dir/net/node0/cairnd.log"; exit 1; }
 "$cairn" status --node "$node" --tls-ca "$dir/rpc.pem" --json | grep -q '"chain_id":"cairn-devnet"'
 if "$cairn" status --node "$node" 2>"$dir/err"; then echo "a plaintext client was served over the TLS port"; exit 1; fi
-http=127.0.0.1:$((port + 12))  # node 0's HTTP port (P+3N)
+http=127.0.0.1:$((port + 3))  # node 0's HTTP port
 curl -sS --cacert "$dir/rpc.pem" -X POST "https://$http/cairn.v1.Node/GetStatus" | grep -q '"chainId":"cairn-devnet"'
 if curl -sS -X POST "http://$http/cairn.v1.Node/GetStatus" -o /dev/null 2>/dev/null; then
   echo "a plaintext HTTP client was served over the TLS port"; exit 1

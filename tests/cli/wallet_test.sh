@@ -26,7 +26,7 @@ balance=$("$cairn" account "$alice" --json | /usr/bin/python3 -c 'import json,sy
 
 # Alice pays the admin back through another node; the receipt and proof check out.
 admin=$(openssl pkey -in "$dir/net/client.key" -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
-tx=$(CAIRN_NODE=127.0.0.1:$((port + 4)) "$cairn" transfer --key "$dir/alice.key" --to "$admin" --amount 200 --wait --json)
+tx=$(CAIRN_NODE=127.0.0.1:$((port + 5)) "$cairn" transfer --key "$dir/alice.key" --to "$admin" --amount 200 --wait --json)
 hash=$(echo "$tx" | json_field tx_hash)
 "$cairn" tx "$hash" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"] == "COMMITTED" and d["result"] == "TX_OK" and d["inclusion_proof_valid"], d'
 # Proofs saved from the node check offline against the block they name, and not

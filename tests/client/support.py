@@ -69,10 +69,10 @@ class Network:
                 [cairnd, "--config", path], stderr=open(os.path.join(self.dir, f"node{i}", "cairnd.log"), "w")))
 
     def grpc_address(self, i=0):
-        return f"127.0.0.1:{self.base_port + 3 * i + 1}"
+        return f"127.0.0.1:{self.base_port + 4 * i + 1}"
 
     def http_address(self, i=0):
-        return f"127.0.0.1:{self.base_port + 3 * self.validators + i}"
+        return f"127.0.0.1:{self.base_port + 4 * i + 3}"
 
     def wait_for_height(self, node_stub, height, seconds=60):
         import grpc

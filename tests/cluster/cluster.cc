@@ -35,16 +35,17 @@ bool PortFree(int port) {
   return free;
 }
 
-// A base port whose 3n ports are all free, from a range picked at random (printed, so a
+// A base port whose 4n ports are all free, from a range picked at random (printed, so a
 // clash can be told from a bug). The range stays below Linux's ephemeral ports (32768 on),
 // from which every outgoing connection takes its local port: one of them could take the
 // port of a node killed a moment ago, which then fails to start again (EADDRINUSE).
 int PickBasePort(int validators) {
   std::mt19937 rng(static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(time(nullptr)));
   for (int attempt = 0; attempt < 50; ++attempt) {
-    const int base = 20000 + static_cast<int>(rng() % 750) * 16;
+    // Slots of 32: up to 8 nodes (observers included) clear of a neighbouring test.
+    const int base = 20000 + static_cast<int>(rng() % 375) * 32;
     bool all = true;
-    for (int p = base; p < base + 3 * validators && all; ++p) all = PortFree(p);
+    for (int p = base; p < base + 4 * validators && all; ++p) all = PortFree(p);
     if (all) return base;
   }
   CAIRN_CHECK(false);
@@ -139,6 +140,7 @@ void Cluster::AddObservers(const std::string& out) {
     config.set_p2p_listen("127.0.0.1:" + std::to_string(P2pPort(index)));
     config.set_grpc_listen("127.0.0.1:" + std::to_string(GrpcPort(index)));
     config.set_metrics_listen("127.0.0.1:" + std::to_string(MetricsPort(index)));
+    config.set_http_listen("127.0.0.1:" + std::to_string(HttpPort(index)));
     for (int i = 0; i < validators_; ++i) {
       v1::PeerConfig* peer = config.add_peers();
       peer->set_address("127.0.0.1:" + std::to_string(P2pPort(i)));

@@ -39,9 +39,11 @@ class Cluster {
   void KeepDir() { dir_.Keep(); }
   // Node i's folder (config.json, node.key, cairnd.log, data/).
   std::string NodeDir(int i) const { return dir() + "/net/node" + std::to_string(i); }
-  int P2pPort(int i) const { return base_port_ + 3 * i; }
-  int GrpcPort(int i) const { return base_port_ + 3 * i + 1; }
-  int MetricsPort(int i) const { return base_port_ + 3 * i + 2; }
+  // `cairn testnet`'s four ports a node.
+  int P2pPort(int i) const { return base_port_ + 4 * i; }
+  int GrpcPort(int i) const { return base_port_ + 4 * i + 1; }
+  int MetricsPort(int i) const { return base_port_ + 4 * i + 2; }
+  int HttpPort(int i) const { return base_port_ + 4 * i + 3; }
 
   // Before the first start: validator i reaches validator j at 127.0.0.1:port(i, j)
   // instead of j's own port (a proxy the test controls; tests/cluster/link_proxy.h).

@@ -27,7 +27,7 @@ Health::Policy Validator(uint64_t max_lag) { return {.max_lag_blocks = max_lag, 
 
 TEST(Health, ReadyWhenCaughtUpAndInTheSet) {
   Health health(Validator(10));
-  health.SetInCurrentSet(true);
+  health.SetCurrentSet(true, 4);
   health.SetCommittedHeight(100);
   health.SetBestPeerHeight(110);  // exactly the allowed lag
   EXPECT_TRUE(health.Live());
@@ -36,7 +36,7 @@ TEST(Health, ReadyWhenCaughtUpAndInTheSet) {
 
 TEST(Health, NotReadyWhileBehindSyncingOrOutOfTheSet) {
   Health health(Validator(10));
-  health.SetInCurrentSet(true);
+  health.SetCurrentSet(true, 4);
   health.SetCommittedHeight(100);
   health.SetBestPeerHeight(111);
   EXPECT_FALSE(health.Ready().ready);
@@ -46,7 +46,7 @@ TEST(Health, NotReadyWhileBehindSyncingOrOutOfTheSet) {
   EXPECT_EQ(health.Ready().reason, "syncing");
   EXPECT_TRUE(health.Live()) << "syncing is readiness, not liveness";
   health.SetSyncing(false);
-  health.SetInCurrentSet(false);
+  health.SetCurrentSet(false, 4);
   EXPECT_EQ(health.Ready().reason, "not in the current validator set");
 }
 
@@ -58,7 +58,7 @@ TEST(Health, AnObserverNeedsNoSeat) {
 
 TEST(Health, AHaltedNodeIsNeitherLiveNorReady) {
   Health health(Validator(10));
-  health.SetInCurrentSet(true);
+  health.SetCurrentSet(true, 4);
   health.SetHalted(true);
   EXPECT_FALSE(health.Live());
   EXPECT_EQ(health.Ready().reason, "halted: a ledger write failed");
@@ -73,7 +73,7 @@ class OpsPort : public ::testing::Test {
   void SetUp() override {
     AddProcessMetrics(registry_);
     registry_.AddGauge("cairn_test_gauge", "A gauge.").Set(7);
-    health_.SetInCurrentSet(true);
+    health_.SetCurrentSet(true, 4);
     ASSERT_TRUE(server_.Start("127.0.0.1:0").ok());
     thread_ = std::thread([this] { io_.run(); });
   }
