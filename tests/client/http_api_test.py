@@ -14,20 +14,17 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import support
 
 cairn, cairnd, proto_dir = sys.argv[1:4]
-work = tempfile.mkdtemp(prefix="cairn-http-")
-support.generate_stubs(proto_dir, work)
+work = support.with_client_package("cairn-http-", proto_dir)
 
 import grpc  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 from cairn.v1 import api_pb2, api_pb2_grpc, transaction_pb2, state_pb2  # noqa: E402
-from support import address_of, raw_public, sign  # noqa: E402
+from cairn_client import Key, sign  # noqa: E402
 
 SUBMITS_PER_SECOND = 3  # bursts of 6
 
@@ -98,12 +95,12 @@ try:
     assert fields["peers"] == 0 and fields["syncing"] is False and base64.b64decode(fields["nodeKey"]) == status.node_key
 
     # Writes: a signed transaction in JSON, committed, read back both ways.
-    admin = support.load_key(os.path.join(network.dir, "client.key"))
-    nonce = ledger.GetAccount(api_pb2.GetAccountRequest(address=address_of(raw_public(admin))), timeout=5).account.nonce
-    alice = Ed25519PrivateKey.generate()
-    alice_address = address_of(raw_public(alice))
+    admin = Key.load(os.path.join(network.dir, "client.key"))
+    nonce = ledger.GetAccount(api_pb2.GetAccountRequest(address=admin.address), timeout=5).account.nonce
+    alice = Key.generate()
+    alice_address = alice.address
     create = transaction_pb2.TxBody(chain_id=status.chain_id, nonce=nonce + 1)
-    create.create_account.public_key = raw_public(alice)
+    create.create_account.public_key = alice.public_key
     create.create_account.role = state_pb2.ROLE_USER
     submitted = call("/cairn.v1.Transactions/Submit", api_pb2.SubmitRequest(transaction=sign(admin, create)),
                      api_pb2.SubmitResponse)
@@ -130,7 +127,7 @@ try:
     assert {b.asset: b.amount for b in account.account.balances} == {"CAIRN": 1234}, account
     assert account.account == ledger.GetAccount(api_pb2.GetAccountRequest(address=alice_address), timeout=5).account
     # Paging: the token from one page, in base64, brings the next.
-    history = api_pb2.GetAccountHistoryRequest(address=address_of(raw_public(admin)), limit=1)
+    history = api_pb2.GetAccountHistoryRequest(address=admin.address, limit=1)
     first = call("/cairn.v1.Ledger/GetAccountHistory", history, api_pb2.GetAccountHistoryResponse)
     history.page_token = first.next_page_token
     second = call("/cairn.v1.Ledger/GetAccountHistory", history, api_pb2.GetAccountHistoryResponse)

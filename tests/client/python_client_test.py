@@ -1,78 +1,100 @@
 #!/usr/bin/python3
-"""A second client, in Python, proves the API is language-neutral: stubs generated from
-proto/ with Debian's grpc_python_plugin, keys and signatures from python3-cryptography,
-nothing else of Cairn's. It starts a 4-validator network on 127.0.0.1, creates an
-account, transfers to it, and reads the transfer back committed and the balance.
+"""A second client, in Python, proves the API is language-neutral: the cairn-client
+package (rpc/clients/python), installed with pip from the repository with its stubs built
+from proto/ at install, and nothing else of Cairn's. It starts a 4-validator network on
+127.0.0.1, creates an account, transfers to it, reads the transfer back committed and the
+balance with their proofs checked, and shows that a tampered proof is caught.
 
 usage: python_client_test.py CAIRN CAIRND PROTO_DIR
 """
+import copy
 import os
 import random
 import subprocess
 import sys
-import tempfile
 
 import support
 
 cairn, cairnd, proto_dir = sys.argv[1:4]
-work = tempfile.mkdtemp(prefix="cairn-python-")
-support.generate_stubs(proto_dir, work)
+work = support.with_client_package("cairn-python-", proto_dir)
 
 import grpc  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from cairn.v1 import api_pb2, api_pb2_grpc, transaction_pb2, state_pb2  # noqa: E402
-from support import address_of, raw_public, sign  # noqa: E402
+from cairn.v1 import api_pb2, transaction_pb2  # noqa: E402
+from cairn_client import Client, Key, ProofError, check_account, check_transaction, sign  # noqa: E402
 
+assert "venv" in sys.executable, f"not the installed package's Python: {sys.executable}"
 seed = int(os.environ.get("CAIRN_TEST_SEED", random.randrange(1 << 30)))
 print(f"python client test: seed {seed}", flush=True)
 base_port = 20000 + random.Random(seed).randrange(750) * 16  # below the ephemeral ports (32768 on)
 network = support.Network(cairn, cairnd, work, 4, base_port)
 try:
-    channel = grpc.insecure_channel(network.grpc_address(0))
-    node = api_pb2_grpc.NodeStub(channel)
-    ledger = api_pb2_grpc.LedgerStub(channel)
-    txs = api_pb2_grpc.TransactionsStub(channel)
-    status = network.wait_for_height(node, 1)
+    client = Client(network.grpc_address(0))
+    network.wait_for_height(client.node, 1)
+    admin = Key.load(os.path.join(network.dir, "client.key"))
+    alice = Key.generate()
+    alice.save(os.path.join(work, "alice.key"))
+    assert Key.load(os.path.join(work, "alice.key")).public_key == alice.public_key
 
-    admin = support.load_key(os.path.join(network.dir, "client.key"))
-    admin_address = address_of(raw_public(admin))
-    nonce = ledger.GetAccount(api_pb2.GetAccountRequest(address=admin_address), timeout=5).account.nonce
-    alice = Ed25519PrivateKey.generate()
-    alice_address = address_of(raw_public(alice))
+    # The absence of alice's account is proven before it exists.
+    assert not client.account(alice.address).HasField("account")
+    created = client.create_account(admin, alice.public_key)
+    sent = client.transfer(admin, alice.address, 1234)
+    for receipt in (created, sent):
+        assert receipt.state == api_pb2.GetTransactionResponse.COMMITTED and receipt.receipt.result == transaction_pb2.TX_OK
+        print(f"committed {receipt.receipt.tx_hash.hex()} at height {receipt.receipt.height}", flush=True)
+    assert client.balance(alice.address) == 1234
+    # Alice spends from her own key; the nonce comes from her proven account.
+    back = client.transfer(alice, admin.address, 34)
+    assert back.receipt.result == transaction_pb2.TX_OK and client.balance(alice.address) == 1200
 
-    create = transaction_pb2.TxBody(chain_id=status.chain_id, nonce=nonce + 1)
-    create.create_account.public_key = raw_public(alice)
-    create.create_account.role = state_pb2.ROLE_USER
-    transfer = transaction_pb2.TxBody(chain_id=status.chain_id, nonce=nonce + 2)
-    transfer.transfer.to = alice_address
-    transfer.transfer.asset = "CAIRN"
-    transfer.transfer.amount = 1234
-    hashes = [txs.Submit(api_pb2.SubmitRequest(transaction=sign(admin, body)), timeout=5).tx_hash
-              for body in (create, transfer)]
-
-    for tx_hash in hashes:
-        result = txs.WaitForCommit(api_pb2.WaitForCommitRequest(tx_hash=tx_hash, timeout_ms=30000), timeout=40)
-        assert result.state == api_pb2.GetTransactionResponse.COMMITTED, f"not committed: {result.state}"
-        assert result.receipt.result == transaction_pb2.TX_OK, f"receipt: {result.receipt}"
-        print(f"committed {tx_hash.hex()} at height {result.receipt.height}", flush=True)
-
-    account = ledger.GetAccount(api_pb2.GetAccountRequest(address=alice_address), timeout=5)
-    balances = {b.asset: b.amount for b in account.account.balances}
-    assert balances.get("CAIRN") == 1234, f"balance {balances}"
-
-    # The admin's history pages through both transactions, oldest first.
-    first = ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(address=admin_address, limit=1), timeout=5)
+    # The admin's history pages through the transactions, oldest first.
+    first = client.ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(address=admin.address, limit=1), timeout=5)
     assert len(first.entries) == 1 and first.next_page_token, first
-    rest = ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(
-        address=admin_address, limit=10, page_token=first.next_page_token), timeout=5)
+    rest = client.ledger.GetAccountHistory(api_pb2.GetAccountHistoryRequest(
+        address=admin.address, limit=10, page_token=first.next_page_token), timeout=5)
     history = [e.tx_hash for e in first.entries] + [e.tx_hash for e in rest.entries]
-    assert history[-2:] == hashes, f"history {[h.hex() for h in history]}"
+    assert history[-3:] == [created.receipt.tx_hash, sent.receipt.tx_hash, back.receipt.tx_hash], history
+
+    # A lying node is caught: one changed byte in any proof, a balance or a receipt.
+    account = client.ledger.GetAccount(api_pb2.GetAccountRequest(address=alice.address), timeout=5)
+    check_account(account)
+    for tamper in ("sibling", "balance", "root"):
+        lie = copy.deepcopy(account)
+        if tamper == "sibling":
+            lie.proof.siblings[0] = bytes([lie.proof.siblings[0][0] ^ 1]) + lie.proof.siblings[0][1:]
+        elif tamper == "balance":
+            lie.account.balances[0].amount += 1
+        else:
+            lie.state_root = bytes(32)
+        try:
+            check_account(lie)
+            raise AssertionError(f"an account answer with a changed {tamper} passed")
+        except ProofError:
+            pass
+    committed = client.transaction(sent.receipt.tx_hash)
+    check_transaction(committed)
+    for tamper in ("proof", "index", "receipt"):
+        lie = copy.deepcopy(committed)
+        if tamper == "proof" and lie.inclusion_proof:
+            lie.inclusion_proof[0] = bytes(32)
+        elif tamper == "index" or tamper == "proof":
+            lie.receipt.index += 1
+            lie.block_tx_count = max(lie.block_tx_count, lie.receipt.index + 1)
+        else:
+            lie.receipt.tx_hash = bytes(32)
+        try:
+            check_transaction(lie)
+            raise AssertionError(f"a transaction answer with a changed {tamper} passed")
+        except ProofError:
+            pass
 
     # A bad signature is refused with INVALID_ARGUMENT.
-    forged = sign(admin, transaction_pb2.TxBody(chain_id=status.chain_id, nonce=nonce + 3, transfer=transfer.transfer))
+    body = transaction_pb2.TxBody(chain_id=client.chain_id(), nonce=client.next_nonce(admin.address))
+    body.transfer.to, body.transfer.asset, body.transfer.amount = alice.address, "CAIRN", 1
+    forged = sign(admin, body)
     forged.signature = bytes([forged.signature[0] ^ 1]) + forged.signature[1:]
     try:
-        txs.Submit(api_pb2.SubmitRequest(transaction=forged), timeout=5)
+        client.submit(forged)
         raise AssertionError("a forged transaction was accepted")
     except grpc.RpcError as error:
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error

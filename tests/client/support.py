@@ -1,51 +1,36 @@
-"""What the Python tests share: stubs generated from proto/ with Debian's
-grpc_python_plugin, Cairn's signing rules written from the spec (crypto/domain.h), and a
-local network of cairnd processes that stops with the test."""
-import hashlib
+"""What the Python tests share: the cairn-client package (rpc/clients/python) installed
+as a user would, with pip, and a local network of cairnd processes that stops with the
+test."""
 import json
 import os
+import shutil
 import signal
-import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 
-def generate_stubs(proto_dir, work):
-    """Python modules for every .proto (cairn/v1 and grpc/health/v1), importable after."""
-    stubs = os.path.join(work, "stubs")
-    os.makedirs(stubs, exist_ok=True)
-    protos = [os.path.relpath(os.path.join(root, f), proto_dir)
-              for root, _, files in os.walk(proto_dir) for f in files if f.endswith(".proto")]
-    subprocess.run(["protoc", "-I", proto_dir, "--python_out", stubs, "--grpc_python_out", stubs,
-                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"] + protos, check=True)
-    sys.path.insert(0, stubs)
-
-
-def domain_prefix(tag, chain_id):
-    return b"cairn/" + tag + b"/v1\0" + struct.pack(">I", len(chain_id)) + chain_id.encode()
-
-
-def address_of(public_key):
-    return hashlib.sha256(domain_prefix(b"address", "") + public_key).digest()[:20]
-
-
-def raw_public(key):
-    from cryptography.hazmat.primitives import serialization
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def load_key(path):
-    from cryptography.hazmat.primitives import serialization
-    with open(path, "rb") as f:
-        return serialization.load_pem_private_key(f.read(), password=None)
-
-
-def sign(key, body):
-    from cairn.v1 import transaction_pb2
-    message = domain_prefix(b"tx", body.chain_id) + body.SerializeToString()
-    return transaction_pb2.Transaction(body=body.SerializeToString(), public_key=raw_public(key),
-                                       signature=key.sign(message))
+def with_client_package(prefix, proto_dir):
+    """The test's work folder, with cairn-client installed by pip from rpc/clients/python
+    into a venv there (offline: the venv sees Debian's grpcio, protobuf, cryptography and
+    setuptools; the stubs are built from `proto_dir` at install). The first call installs
+    and runs the test again under the venv's Python; there it returns the folder."""
+    work = os.environ.get("CAIRN_CLIENT_WORK")
+    if work:
+        return work
+    work = tempfile.mkdtemp(prefix=prefix)
+    venv = os.path.join(work, "venv")
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    # A copy, so that the build leaves nothing in the source tree.
+    package = os.path.join(work, "cairn-client")
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rpc", "clients", "python"),
+                    package, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    env = dict(os.environ, CAIRN_PROTO_DIR=os.path.abspath(proto_dir))
+    subprocess.run([os.path.join(venv, "bin", "pip"), "install", "--quiet", "--no-index", "--no-deps",
+                    "--no-build-isolation", package], env=env, check=True)
+    python = os.path.join(venv, "bin", "python")
+    os.execve(python, [python] + sys.argv, dict(env, CAIRN_CLIENT_WORK=work))
 
 
 class Network:

@@ -1,0 +1,112 @@
+"""Checks of what a node answers, against the roots it claims (as `cairn` checks them):
+a transaction's inclusion under its block's transactions root (RFC 6962), an account's
+state, or its absence, under the state root of the block header that came with it (the
+state tree of ledger/state_tree.h). A root is only as good as the header it is in: a
+client that trusts a certified header (the block's hash) checks that in turn."""
+import hashlib
+
+from cairn.v1 import api_pb2, block_pb2, state_pb2, transaction_pb2
+
+from cairn_client.signing import domain_hash, tx_hash
+
+EMPTY = bytes(32)
+MAX_DEPTH = 256
+
+
+class ProofError(Exception):
+    """A node's answer whose proof does not hold: the node is wrong or lying."""
+
+
+def _sha256(*parts: bytes) -> bytes:
+    return hashlib.sha256(b"".join(parts)).digest()
+
+
+def verify_merkle_inclusion(leaf: bytes, index: int, size: int, proof, root: bytes) -> bool:
+    """RFC 6962 section 2.1.1: `leaf` (a transaction hash) is entry `index` of `size`."""
+    if index >= size:
+        return False
+    fn, sn = index, size - 1
+    r = _sha256(b"\0", leaf)
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = _sha256(b"\1", p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = _sha256(b"\1", r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def _bit(key: bytes, depth: int) -> int:
+    return (key[depth // 8] >> (7 - depth % 8)) & 1
+
+
+def verify_state_proof(root: bytes, key: bytes, value_hash, siblings, leaf) -> bool:
+    """`key` maps to `value_hash` (or, with None, to nothing) under `root`. `leaf` is the
+    (key, value_hash) the path ends in, or None for an empty subtree."""
+    if len(siblings) > MAX_DEPTH:
+        return False
+    current = EMPTY
+    if value_hash is not None:
+        if leaf is None or leaf != (key, value_hash):
+            return False
+        current = _sha256(b"\0", key, value_hash)
+    elif leaf is not None:
+        other, other_value = leaf
+        # Absence by another key's leaf where this key's path ends: it must share the path.
+        if other == key or any(_bit(other, d) != _bit(key, d) for d in range(len(siblings))):
+            return False
+        current = _sha256(b"\0", other, other_value)
+    for i, sibling in enumerate(siblings):
+        depth = len(siblings) - 1 - i
+        current = _sha256(b"\1", sibling, current) if _bit(key, depth) else _sha256(b"\1", current, sibling)
+    return current == root
+
+
+def check_account(answer: api_pb2.GetAccountResponse) -> None:
+    """Raises ProofError unless the account (or its absence) is proven under the state
+    root, and that root is the one of the block header sent with it."""
+    header = block_pb2.BlockHeader()
+    header.ParseFromString(answer.block_header)
+    if header.state_root != answer.state_root:
+        raise ProofError("the state root is not the block header's")
+    p = answer.proof
+    key = hashlib.sha256(p.address).digest()
+    value = domain_hash(b"account", "", p.account) if p.account else None
+    if p.other_leaf_key:
+        leaf = (p.other_leaf_key, p.other_leaf_value_hash)
+    elif p.account:
+        leaf = (key, value)
+    else:
+        leaf = None
+    if not verify_state_proof(answer.state_root, key, value, list(p.siblings), leaf):
+        raise ProofError("the account proof does not lead to the state root")
+    proven = state_pb2.Account()
+    if p.account:
+        proven.ParseFromString(p.account)
+    if answer.HasField("account") != bool(p.account) or (p.account and proven != answer.account):
+        raise ProofError("the account shown is not the account proven")
+
+
+def check_transaction(answer: api_pb2.GetTransactionResponse) -> None:
+    """Raises ProofError unless a committed transaction is proven to be in its block:
+    its hash is the receipt's, and the inclusion proof leads to the header's root."""
+    if answer.state != api_pb2.GetTransactionResponse.COMMITTED:
+        return
+    header = block_pb2.BlockHeader()
+    header.ParseFromString(answer.block_header)
+    body = transaction_pb2.TxBody()
+    body.ParseFromString(answer.transaction.body)
+    digest = tx_hash(body.chain_id, answer.transaction)
+    if answer.receipt.tx_hash != digest:
+        raise ProofError("the receipt is for another transaction")
+    if not verify_merkle_inclusion(digest, answer.receipt.index, answer.block_tx_count, list(answer.inclusion_proof),
+                                   header.tx_root):
+        raise ProofError("the inclusion proof does not lead to the header's transactions root")
+    if domain_hash(b"block", body.chain_id, answer.block_header) != answer.block_hash:
+        raise ProofError("the block hash is not the header's")
