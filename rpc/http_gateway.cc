@@ -18,6 +18,7 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "rpc/caller.h"
+#include "rpc/explorer_assets.h"
 #include "rpc/json_transcoder.h"
 #include "rpc/services.h"
 
@@ -258,6 +259,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const auto& request = parser_->get();
     keep_alive_ = request.keep_alive();
     const std::string target(request.target());
+    if (request.method() == http::verb::get) {
+      if (const StaticAsset* asset = FindAsset(target)) return SendAsset(*asset);
+    }
     const google::protobuf::MethodDescriptor* method = FindPublicMethod(target);
     if (method == nullptr) {
       return Reply({grpc::StatusCode::NOT_FOUND,
@@ -377,6 +381,37 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
     if (tail->empty()) return last({}, 0);
     asio::async_write(stream_, http::make_chunk(asio::buffer(*tail)), [tail, last](beast::error_code ec, size_t n) { last(ec, n); });
+  }
+
+  // The explorer's files: "/" is its page; a query string is the page's business.
+  static const StaticAsset* FindAsset(const std::string& target) {
+    std::string path = target.substr(0, target.find('?'));
+    if (path == "/") path = "/index.html";
+    for (const StaticAsset& asset : ExplorerAssets()) {
+      if (asset.path == path) return &asset;
+    }
+    return nullptr;
+  }
+
+  void SendAsset(const StaticAsset& asset) {
+    auto response = std::make_shared<Response>();
+    response->version(11);
+    response->result(http::status::ok);
+    response->set(http::field::content_type, std::string(asset.content_type));
+    response->set(http::field::cache_control, "no-cache");
+    // The page runs only its own script and talks only to this node.
+    response->set("Content-Security-Policy",
+                  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+                  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    response->set("X-Content-Type-Options", "nosniff");
+    response->keep_alive(keep_alive_);
+    response->body() = std::string(asset.body);
+    response->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
+    http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->ReadRequest();
+    });
   }
 
   void Reply(const grpc::Status& status, unsigned http_status = 0) {

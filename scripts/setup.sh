@@ -14,6 +14,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   nlohmann-json3-dev
   prometheus systemd
+  chromium fonts-dejavu-core
   python3-grpcio python3-protobuf python3-cryptography python3-venv python3-pip python3-setuptools
 )
 
