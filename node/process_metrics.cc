@@ -12,6 +12,8 @@ namespace cairn::node {
 
 namespace {
 
+constexpr double kMb = 1024.0 * 1024.0;
+
 // One sample line "name value", or none when /proc cannot be read (the family then has
 // no sample in this scrape, which Prometheus reads as absent rather than zero).
 template <typename Reading, typename Read>
@@ -25,17 +27,16 @@ std::function<void(std::string*)> Sample(const char* name, Read read, std::funct
 }  // namespace
 
 void AddProcessMetrics(MetricsRegistry& registry) {
-  constexpr double kMb = 1024.0 * 1024.0;
   auto usage = [](pid_t pid) { return ReadProcessUsage(pid); };
   auto fds = [](pid_t pid) { return ReadFileDescriptors(pid); };
   registry.AddCollector("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
                         Sample<ProcessUsage>("process_cpu_seconds_total", usage, [](const ProcessUsage& u) { return u.cpu_seconds; }));
   registry.AddCollector("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
                         Sample<ProcessUsage>("process_resident_memory_bytes", usage,
-                                             [kMb](const ProcessUsage& u) { return u.rss_mb * kMb; }));
+                                             [](const ProcessUsage& u) { return u.rss_mb * kMb; }));
   registry.AddCollector("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
                         Sample<ProcessUsage>("process_virtual_memory_bytes", usage,
-                                             [kMb](const ProcessUsage& u) { return u.virtual_mb * kMb; }));
+                                             [](const ProcessUsage& u) { return u.virtual_mb * kMb; }));
   registry.AddCollector("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
                         Sample<ProcessUsage>("process_start_time_seconds", usage,
                                              [](const ProcessUsage& u) { return u.start_time_seconds; }));
