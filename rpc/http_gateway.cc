@@ -404,14 +404,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
                   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     response->set("X-Content-Type-Options", "nosniff");
-    response->keep_alive(keep_alive_);
     response->body() = std::string(asset.body);
-    response->prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
-    http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
-      self->ReadRequest();
-    });
+    Write(std::move(response));
   }
 
   void Reply(const grpc::Status& status, unsigned http_status = 0) {
@@ -423,8 +417,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response->version(11);
     response->result(http_status);
     response->set(http::field::content_type, "application/json");
-    response->keep_alive(keep_alive_);
     response->body() = std::move(body);
+    Write(std::move(response));
+  }
+
+  // Sends a response, then reads the next request on a kept-alive connection.
+  void Write(std::shared_ptr<Response> response) {
+    response->keep_alive(keep_alive_);
     response->prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(kWriteTimeout);
     http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code ec, size_t) {
