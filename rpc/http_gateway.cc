@@ -17,6 +17,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include "net/transport.h"
 #include "rpc/caller.h"
 #include "rpc/explorer_assets.h"
 #include "rpc/json_transcoder.h"
@@ -59,21 +60,6 @@ std::string PeerName(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   const std::string port = std::to_string(endpoint.port());
   return address.is_v4() ? "ipv4:" + address.to_string() + ":" + port : "ipv6:[" + address.to_string() + "]:" + port;
-}
-
-Result<tcp::endpoint> ParseListenAddress(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) return Status::InvalidArgument("'" + address + "' is not host:port");
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(host, ec);
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(address.c_str() + colon + 1, &end, 10);
-  if (ec || *end != '\0' || port > 65535 || colon + 1 == address.size()) {
-    return Status::InvalidArgument("'" + address + "' is not host:port with a numeric IP address");
-  }
-  return tcp::endpoint(ip, static_cast<uint16_t>(port));
 }
 
 // The calls in flight, so that Stop can cancel them and wait until gRPC has finished
@@ -462,7 +448,7 @@ class HttpGateway::Impl {
   }
 
   Status Start(const std::string& address, std::shared_ptr<grpc::Channel> channel, const v1::TlsConfig* tls) {
-    CAIRN_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ParseListenAddress(address));
+    CAIRN_ASSIGN_OR_RETURN(tcp::endpoint endpoint, net::ParseEndpoint(address));
     if (tls != nullptr) {
       tls_.emplace(asio::ssl::context::tls_server);
       boost::system::error_code ec;
