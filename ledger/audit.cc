@@ -9,6 +9,7 @@
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/records.h"
+#include "ledger/tree_store.h"
 
 namespace cairn::ledger {
 
@@ -20,6 +21,17 @@ Status Failure(uint64_t height, const std::string& check, const std::string& det
 
 // The records the node kept for block `height` must be what the replay computed.
 Status CompareBlockRecords(const KvStore& stored, uint64_t height, const ExecutedBlock& executed) {
+  // The state tree's root record, where the node has one (a converted or state-synced
+  // node has none for the heights before it built its tree), must name the block's root.
+  CAIRN_ASSIGN_OR_RETURN(auto root_bytes, stored.Get(keys::StateRoot(height)));
+  if (root_bytes) {
+    v1::StateTreeRoot root;
+    const Hash expected = executed.state_after.root();
+    if (!root.ParseFromString(*root_bytes) || root.has_node() != executed.state_after.root_ref().has_value() ||
+        root.hash() != (root.has_node() ? ToBytes(expected) : Bytes()) || root.leaf_count() != executed.state_after.size()) {
+      return Failure(height, "state tree root record", "it does not name the state root re-execution gives");
+    }
+  }
   for (uint32_t i = 0; i < executed.outcome.receipts.size(); ++i) {
     CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(keys::Receipt(height, i)));
     if (!bytes || *bytes != executed.outcome.receipts[i].SerializeAsString()) {
@@ -36,29 +48,59 @@ Status CompareBlockRecords(const KvStore& stored, uint64_t height, const Execute
   return Status::Ok();
 }
 
-// Every account record, in both directions: none altered, none added, none missing.
-Status CompareState(const KvStore& stored, const KvStore& replayed, uint64_t height) {
-  std::map<Bytes, Bytes> expected;
-  CAIRN_RETURN_IF_ERROR(replayed.Scan(keys::kAccountPrefix, "", [&](ByteView key, ByteView value) {
-    expected.emplace(Bytes(key), Bytes(value));
-    return true;
-  }));
-  Status mismatch;
-  CAIRN_RETURN_IF_ERROR(stored.Scan(keys::kAccountPrefix, "", [&](ByteView key, ByteView value) {
-    auto it = expected.find(Bytes(key));
-    if (it == expected.end() || it->second != value) {
-      mismatch = Failure(height, "state", "the record of account " + ToHex(key.substr(1)) +
-                                              (it == expected.end() ? " should not exist" : " differs from re-execution"));
-      return false;
+// One page after another of a tree's leaves, in key order.
+class LeafPages {
+ public:
+  explicit LeafPages(const StateTree& tree) : tree_(tree) {}
+  // The next leaf, nullopt after the last.
+  Result<std::optional<StateTree::Entry>> Next() {
+    if (at_ == page_.size()) {
+      if (done_) return std::optional<StateTree::Entry>();
+      CAIRN_ASSIGN_OR_RETURN(page_, tree_.Leaves(from_, kPage));
+      at_ = 0;
+      std::optional<Hash> next = page_.size() == kPage ? KeyAfter(page_.back().first) : std::nullopt;
+      done_ = !next;
+      if (next) from_ = *next;
+      if (page_.empty()) return std::optional<StateTree::Entry>();
     }
-    expected.erase(it);
-    return true;
-  }));
-  if (!mismatch.ok()) return mismatch;
-  if (!expected.empty()) {
-    return Failure(height, "state", "the record of account " + ToHex(ByteView(expected.begin()->first).substr(1)) + " is missing");
+    return std::optional<StateTree::Entry>(std::move(page_[at_++]));
   }
-  return Status::Ok();
+
+ private:
+  static constexpr size_t kPage = 4096;
+  const StateTree& tree_;
+  std::vector<StateTree::Entry> page_;
+  size_t at_ = 0;
+  Hash from_{};
+  bool done_ = false;
+};
+
+// The node's state tree at the head, node by node: every node reachable from its root
+// record is read and checked against the hash its parent names (a damaged node is an
+// error there), and the leaves must be the replay's, key for key and byte for byte, none
+// more and none missing.
+Status CompareStateTree(const KvStore& stored, const KvStore& replayed, uint64_t height) {
+  TreeStore stored_nodes(stored, 0);
+  TreeStore replayed_nodes(replayed, 0);
+  auto tree = stored_nodes.Load(height);
+  if (!tree.ok()) return Failure(height, "state tree", tree.status().message());
+  CAIRN_ASSIGN_OR_RETURN(StateTree expected, replayed_nodes.Load(height));
+  LeafPages mine(*tree), theirs(expected);
+  for (;;) {
+    auto leaf = mine.Next();
+    if (!leaf.ok()) return Failure(height, "state tree", leaf.status().message());
+    CAIRN_ASSIGN_OR_RETURN(auto want, theirs.Next());
+    if (!*leaf && !want) return Status::Ok();
+    if (!want || (*leaf && (*leaf)->first < want->first)) {
+      return Failure(height, "state tree", "the leaf of key " + ToHex((*leaf)->first) + " should not exist");
+    }
+    if (!*leaf || (*leaf)->first != want->first) {
+      return Failure(height, "state tree", "no leaf for key " + ToHex(want->first));
+    }
+    if ((*leaf)->second != want->second) {
+      return Failure(height, "state tree", "the leaf of key " + ToHex(want->first) + " differs from re-execution");
+    }
+  }
 }
 
 // Checks the block's transaction signatures on every core before the replay executes
@@ -173,7 +215,7 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
         recorded.block_hash() != AsView(replay->head_hash())) {
       return Failure(head, "head record", "it does not name the last block");
     }
-    CAIRN_RETURN_IF_ERROR(CompareState(*stored, *replayed, head));
+    CAIRN_RETURN_IF_ERROR(CompareStateTree(*stored, *replayed, head));
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

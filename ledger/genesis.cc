@@ -123,12 +123,13 @@ Hash GenesisHash(const v1::Genesis& genesis) {
 
 GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   GenesisState state;
-  std::vector<std::pair<Hash, Hash>> leaves;
+  std::vector<StateTree::Entry> leaves;
   for (const auto& a : genesis.accounts()) {
     state.accounts.push_back(GenesisAccountState(a));
     const v1::Account& account = state.accounts.back();
-    leaves.emplace_back(StateKey(account.address()), AccountValueHash(account.SerializeAsString()));
+    leaves.emplace_back(StateKey(account.address()), account.SerializeAsString());
   }
+  state.tree = StateTree::Build(0, std::move(leaves));
   state.validators.set_epoch(0);
   for (const auto& v : genesis.validators()) {
     auto* info = state.validators.add_validators();
@@ -143,7 +144,7 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   header.set_parent_hash(ToBytes(GenesisHash(genesis)));
   header.set_tx_root(ToBytes(crypto::MerkleRoot({})));
   header.set_receipts_root(ToBytes(crypto::MerkleRoot({})));
-  header.set_state_root(ToBytes(StateTree::Build(std::move(leaves)).root()));
+  header.set_state_root(ToBytes(state.tree.root()));
   header.set_timestamp_ms(genesis.genesis_time_ms());
   state.block.set_header(header.SerializeAsString());
   state.block_hash = crypto::BlockHash(genesis.chain_id(), state.block.header());

@@ -10,6 +10,7 @@
 #include "cairn/v1/governance.pb.h"
 #include "cairn/v1/state.pb.h"
 #include "crypto/bytes.h"
+#include "ledger/state_tree.h"
 
 namespace cairn::ledger {
 
@@ -31,6 +32,7 @@ Hash GenesisHash(const v1::Genesis& genesis);
 // Height 0, derived from a valid genesis.
 struct GenesisState {
   std::vector<v1::Account> accounts;
+  StateTree tree;               // of the accounts, version 0, in memory
   v1::ValidatorSet validators;  // epoch 0
   v1::GovernanceState governance;
   v1::Block block;              // height 0, no transactions, no certificate

@@ -12,7 +12,8 @@
 //   h <block hash>            height of a block
 //   t <tx hash>               TxLocation
 //   r <height> <index>        Receipt
-//   a <address>               Account
+//   a <address>               Account (format 1 only: Open moves them into the state tree
+//                             and deletes them)
 //   x <address> <height> <index>   HistoryEntry
 //   e <epoch>                 ValidatorSet
 //   E <epoch>                 height of the block the epoch starts from (its root: the
@@ -21,6 +22,12 @@
 //   p <id>                    a closed ChangeProposal (open ones are in V)
 //   v <height> <index>        EvidenceRecord of committed evidence
 //   q <offence id>            height of the block that recorded that offence
+//   M                         StoreFormat (absent: format 1, before the tree was on disk)
+//   n <version> <nibble count> <nibbles>   a state tree node (tree_node.h); <version> is
+//                             the height of the block that wrote it
+//   R <height>                StateTreeRoot of the state after that block
+//   s <height> <node key>     a node that block made stale (empty value): what pruning
+//                             may delete once no retained version reads it
 #pragma once
 
 #include <cstdint>
@@ -34,6 +41,7 @@ inline constexpr ByteView kGenesisDocument = "g";
 inline constexpr ByteView kHead = "H";
 inline constexpr ByteView kSafetyRecord = "S";
 inline constexpr ByteView kGovernance = "V";
+inline constexpr ByteView kStoreFormat = "M";
 
 inline Bytes WithU64(char tag, uint64_t n) {
   Bytes key(1, tag);
@@ -65,6 +73,15 @@ inline Bytes Receipt(uint64_t height, uint32_t index) {
   AppendU32(&key, index);
   return key;
 }
+inline Bytes StateRoot(uint64_t height) { return WithU64('R', height); }
+inline Bytes StaleNode(uint64_t height, ByteView node_key) {
+  Bytes key = WithU64('s', height);
+  key.append(node_key);
+  return key;
+}
+inline constexpr ByteView kNodePrefix = "n";
+inline constexpr ByteView kStateRootPrefix = "R";
+inline constexpr ByteView kStalePrefix = "s";
 inline Bytes Account(ByteView address) { return Tagged('a', address); }
 inline constexpr ByteView kAccountPrefix = "a";
 inline Bytes HistoryPrefix(ByteView address) { return Tagged('x', address); }

@@ -15,22 +15,17 @@ namespace cairn::ledger {
 
 namespace {
 
-// Account state as committed in the store.
-class StoreAccountReader : public AccountReader {
+// Account state as one version of the state tree holds it: the committed head's, or a
+// pending block's (its overlay over the committed nodes).
+class TreeAccountReader : public AccountReader {
  public:
-  explicit StoreAccountReader(const KvStore& store) : store_(store) {}
+  explicit TreeAccountReader(const StateTree& tree) : tree_(tree) {}
   Result<std::optional<v1::Account>> GetAccount(ByteView address) const override {
-    CAIRN_ASSIGN_OR_RETURN(auto bytes, store_.Get(keys::Account(address)));
-    if (!bytes) return std::optional<v1::Account>();
-    v1::Account account;
-    if (!account.ParseFromString(*bytes)) {
-      return Status::Corruption("account record " + ToHex(address) + " does not parse");
-    }
-    return std::optional<v1::Account>(std::move(account));
+    return AccountIn(tree_, address);
   }
 
  private:
-  const KvStore& store_;
+  const StateTree& tree_;
 };
 
 std::vector<Hash> ReceiptHashes(std::string_view chain_id, const std::vector<v1::Receipt>& receipts) {
@@ -47,6 +42,15 @@ Hash EvidenceRoot(std::string_view chain_id, const google::protobuf::RepeatedPtr
   return crypto::MerkleRoot(leaves);
 }
 
+// Format 2: the state tree is stored as versioned nodes (keys.h: n, R, s).
+constexpr uint32_t kStoreFormatVersion = 2;
+
+Bytes StoreFormatRecord() {
+  v1::StoreFormat format;
+  format.set_version(kStoreFormatVersion);
+  return format.SerializeAsString();
+}
+
 Status ExpectRoot(const std::string& field, const std::string& in_header, const Hash& computed) {
   if (in_header != AsView(computed)) {
     return Status::InvalidArgument("block " + field + " " + ToHex(in_header) +
@@ -58,18 +62,20 @@ Status ExpectRoot(const std::string& field, const std::string& in_header, const 
 }  // namespace
 
 Ledger::Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis,
-               crypto::SignatureVerifier* verifier)
+               crypto::SignatureVerifier* verifier, const LedgerOptions& options)
     : store_(std::move(store)),
       genesis_(std::move(genesis)),
       genesis_hash_(GenesisHash(genesis_)),
       rules_(GovernanceRulesOf(genesis_)),
-      verifier_(verifier ? *verifier : direct_verifier_) {}
+      verifier_(verifier ? *verifier : direct_verifier_),
+      tree_store_(*store_, options.state_cache_bytes) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
                                              const v1::Genesis& genesis,
-                                             crypto::SignatureVerifier* verifier) {
+                                             crypto::SignatureVerifier* verifier,
+                                             const LedgerOptions& options) {
   CAIRN_RETURN_IF_ERROR(ValidateGenesis(genesis).Annotate("genesis"));
-  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), genesis, verifier));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), genesis, verifier, options));
   CAIRN_ASSIGN_OR_RETURN(auto stored_genesis, ledger->store_->Get(keys::kGenesisHash));
   if (!stored_genesis) {
     CAIRN_RETURN_IF_ERROR(ledger->Initialise());
@@ -89,9 +95,6 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
 Status Ledger::Initialise() {
   GenesisState state = BuildGenesisState(genesis_);
   WriteBatch batch;
-  for (const auto& account : state.accounts) {
-    batch.Put(keys::Account(account.address()), account.SerializeAsString());
-  }
   batch.Put(keys::ValidatorSet(0), state.validators.SerializeAsString());
   batch.Put(keys::EpochRoot(0), U64Bytes(0));
   batch.Put(keys::kGovernance, state.governance.SerializeAsString());
@@ -102,9 +105,43 @@ Status Ledger::Initialise() {
   head.set_block_hash(ToBytes(state.block_hash));
   batch.Put(keys::kHead, head.SerializeAsString());
   batch.Put(keys::kGenesisDocument, genesis_.SerializeAsString());
+  tree_store_.AddToBatch(state.tree, &batch);
+  batch.Put(keys::kStoreFormat, StoreFormatRecord());
   // Written last in the same batch: a store with a genesis hash is a complete store.
   batch.Put(keys::kGenesisHash, AsView(genesis_hash_));
-  return store_->Write(batch, Durability::kSync).Annotate("initialising the ledger");
+  CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate("initialising the ledger"));
+  tree_store_.MarkCommitted(state.tree);
+  return Status::Ok();
+}
+
+Status Ledger::ConvertToFormat2(uint64_t head_height) {
+  // Format 1 kept one record per account (a <address>) and rebuilt the tree from them
+  // at every start. Each step below can be cut short by a crash and done again: the
+  // tree first (its root record last), then the account records go, then the format
+  // record says it is done.
+  std::vector<StateTree::Entry> leaves;
+  std::vector<Bytes> old_keys;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kAccountPrefix, keys::kAccountPrefix, [&](ByteView key, ByteView value) {
+    leaves.emplace_back(StateKey(key.substr(keys::kAccountPrefix.size())), Bytes(value));
+    old_keys.emplace_back(key);
+    return true;
+  }));
+  CAIRN_ASSIGN_OR_RETURN(auto root, store_->Get(keys::StateRoot(head_height)));
+  if (!root) {
+    StateTree built = StateTree::Build(head_height, std::move(leaves));
+    CAIRN_RETURN_IF_ERROR(tree_store_.WriteWhole(built, *store_).Annotate("storing the converted state tree"));
+  }
+  constexpr size_t kDeletesPerBatch = 16384;
+  for (size_t first = 0; first < old_keys.size(); first += kDeletesPerBatch) {
+    WriteBatch deletes;
+    for (size_t i = first; i < std::min(old_keys.size(), first + kDeletesPerBatch); ++i) deletes.Delete(old_keys[i]);
+    CAIRN_RETURN_IF_ERROR(store_->Write(deletes, Durability::kNoSync));
+  }
+  WriteBatch format;
+  format.Put(keys::kStoreFormat, StoreFormatRecord());
+  CAIRN_RETURN_IF_ERROR(store_->Write(format, Durability::kSync));
+  open_report_.converted_state_tree = true;
+  return Status::Ok();
 }
 
 Status Ledger::LoadExisting() {
@@ -121,22 +158,22 @@ Status Ledger::LoadExisting() {
   if (header.governance_hash() != AsView(GovernanceHash(chain_id(), governance))) {
     return Status::Corruption("the governance record does not match block " + std::to_string(header.height()));
   }
-  std::vector<std::pair<Hash, Hash>> leaves;
-  CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kAccountPrefix, keys::kAccountPrefix,
-                                     [&](ByteView key, ByteView value) {
-                                       ByteView address = key.substr(keys::kAccountPrefix.size());
-                                       leaves.emplace_back(StateKey(address), AccountValueHash(value));
-                                       return true;
-                                     }));
-  StateTree tree = StateTree::Build(std::move(leaves));
-  if (header.state_root() != AsView(tree.root())) {
-    return Status::Corruption("the account records do not match the state root of block " +
+  CAIRN_ASSIGN_OR_RETURN(auto format, store_->Get(keys::kStoreFormat));
+  if (!format) CAIRN_RETURN_IF_ERROR(ConvertToFormat2(header.height()).Annotate("converting the data directory"));
+  auto tree = tree_store_.Load(header.height());
+  if (!tree.ok()) return tree.status().Annotate("the state tree of block " + std::to_string(header.height()));
+  if (header.state_root() != AsView(tree->root())) {
+    return Status::Corruption("the state tree does not match the state root of block " +
                               std::to_string(header.height()) + ": the database is damaged");
   }
+  // The root node itself, so that a tree damaged at the top is caught before it serves.
+  CAIRN_RETURN_IF_ERROR(tree->Get(Hash{}).status().Annotate("the state tree of block " + std::to_string(header.height())));
+  tree_store_.SetCommittedVersion(header.height());
+  open_report_.accounts = tree->size();
   std::unique_lock lock(mu_);
   head_header_ = std::move(header);
   head_hash_ = hash;
-  tree_ = std::move(tree);
+  tree_ = std::move(tree).value();
   governance_ = std::move(governance);
   return Status::Ok();
 }
@@ -154,6 +191,11 @@ Hash Ledger::head_hash() const {
 v1::BlockHeader Ledger::head_header() const {
   std::shared_lock lock(mu_);
   return head_header_;
+}
+
+uint64_t Ledger::account_count() const {
+  std::shared_lock lock(mu_);
+  return tree_.size();
 }
 
 Hash Ledger::state_root() const {
@@ -300,30 +342,10 @@ Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
   return checked;
 }
 
-namespace {
-// Account state as of a pending block: its changes and its pending ancestors' changes,
-// newest first, over the committed store.
-class PendingAccountReader : public AccountReader {
- public:
-  PendingAccountReader(const KvStore& store, PendingChain pending) : store_(store), pending_(pending) {}
-  Result<std::optional<v1::Account>> GetAccount(ByteView address) const override {
-    for (const ExecutedBlock* block : pending_) {
-      auto it = block->outcome.changed.find(Bytes(address));
-      if (it != block->outcome.changed.end()) return std::optional<v1::Account>(it->second);
-    }
-    return store_.GetAccount(address);
-  }
-
- private:
-  StoreAccountReader store_;
-  PendingChain pending_;
-};
-}  // namespace
-
 Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
-                                  const Parent& parent, PendingChain pending,
-                                  InvalidTxPolicy policy, ExecutedBlock* executed) const {
-  PendingAccountReader state(*store_, pending);
+                                  const Parent& parent, InvalidTxPolicy policy,
+                                  ExecutedBlock* executed) const {
+  TreeAccountReader state(parent.tree);
   CAIRN_ASSIGN_OR_RETURN(executed->outcome,
                          ExecuteTransactions(state, parent.governance, {chain_id(), rules_, verifier_},
                                              {header.height(), header.timestamp_ms()}, txs, policy));
@@ -337,9 +359,9 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
   std::vector<StateTree::Change> changes;
   changes.reserve(executed->outcome.changed.size());
   for (const auto& [address, account] : executed->outcome.changed) {
-    changes.emplace_back(StateKey(address), AccountValueHash(account.SerializeAsString()));
+    changes.emplace_back(StateKey(address), account.SerializeAsString());
   }
-  executed->state_after = parent.tree.Update(std::move(changes));
+  CAIRN_ASSIGN_OR_RETURN(executed->state_after, parent.tree.Update(header.height(), std::move(changes)));
   roots.state_root = executed->state_after.root();
   executed->header = header;
   return roots;
@@ -368,7 +390,7 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
   CAIRN_ASSIGN_OR_RETURN(auto txs, CheckTransactions(block.transactions(), nullptr));
   ExecutedBlock executed;
   executed.offences = std::move(offences);
-  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, InvalidTxPolicy::kRejectBlock, &executed));
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, InvalidTxPolicy::kRejectBlock, &executed));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("tx_root", header.tx_root(), roots.tx_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", header.state_root(), roots.state_root));
@@ -400,7 +422,7 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   for (const auto& s : t.parent_qc.signatures()) header.add_parent_signers(s.validator_index());
   ExecutedBlock executed;
   const auto policy = t.drop_invalid_transactions ? InvalidTxPolicy::kDrop : InvalidTxPolicy::kRejectBlock;
-  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, pending, policy, &executed));
+  CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, policy, &executed));
   header.set_tx_root(ToBytes(roots.tx_root));
   header.set_receipts_root(ToBytes(roots.receipts_root));
   header.set_state_root(ToBytes(roots.state_root));
@@ -474,9 +496,6 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
     batch.Put(keys::TxLocation(executed.tx_hashes[i]), location.SerializeAsString());
     batch.Put(keys::Receipt(height, i), executed.outcome.receipts[i].SerializeAsString());
   }
-  for (const auto& [address, account] : executed.outcome.changed) {
-    batch.Put(keys::Account(address), account.SerializeAsString());
-  }
   for (const auto& [address, index] : executed.outcome.touched) {
     v1::HistoryEntry entry;
     entry.set_tx_hash(ToBytes(executed.tx_hashes[index]));
@@ -506,17 +525,21 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
     batch.Put(keys::ValidatorSet(governance.epoch()), governance.validators().SerializeAsString());
     batch.Put(keys::EpochRoot(governance.epoch()), U64Bytes(height));
   }
+  tree_store_.AddToBatch(executed.state_after, &batch);
   v1::ChainHead head;
   head.set_height(height);
   head.set_block_hash(ToBytes(executed.hash));
   batch.Put(keys::kHead, head.SerializeAsString());
 
-  std::unique_lock lock(mu_);
+  // Readers keep the version they hold while the batch is written: they take the new
+  // head only once it is durable.
   CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate("committing block " +
                                                                           std::to_string(height)));
+  tree_store_.MarkCommitted(executed.state_after);
+  std::unique_lock lock(mu_);
   head_header_ = header;
   head_hash_ = executed.hash;
-  tree_ = executed.state_after;
+  tree_ = executed.state_after.Committed(&tree_store_);
   governance_ = governance;
   return Status::Ok();
 }

@@ -20,8 +20,12 @@
 //  - Commit does not verify the certificate's signatures: consensus or block sync did
 //    that before deciding to commit, and the audit checks every one again. It checks
 //    that the certificate is for this block.
-//  - After a crash the ledger reopens at exactly its last committed block; Open
-//    rebuilds the state tree and refuses to start if its root disagrees with the head.
+//  - After a crash the ledger reopens at exactly its last committed block; Open reads
+//    the state tree's root record for the head (tree_store.h) and refuses to start if
+//    it disagrees with the head's state root.
+//  - The state tree lives on disk, versioned by height: every committed height's
+//    version stays readable (until pruning), and memory holds only the node cache and
+//    the versions of blocks not yet committed.
 #pragma once
 
 #include <memory>
@@ -42,6 +46,7 @@
 #include "ledger/governance.h"
 #include "ledger/kv_store.h"
 #include "ledger/state_tree.h"
+#include "ledger/tree_store.h"
 
 namespace cairn::ledger {
 
@@ -130,15 +135,34 @@ struct HistoryPage {
   std::optional<v1::HistoryEntry> next_after;
 };
 
+struct LedgerOptions {
+  // The state tree node cache. The default holds every internal node of a tree of a few
+  // million accounts (about 40 MB a million); leaves are read from disk.
+  size_t state_cache_bytes = size_t{64} << 20;
+};
+
+// What Open found and did.
+struct OpenReport {
+  // A data directory of format 1 (the state tree kept in memory, rebuilt at every
+  // start) was converted: its tree was built once and stored.
+  bool converted_state_tree = false;
+  uint64_t accounts = 0;  // in the state tree at the head
+};
+
 class Ledger {
  public:
   // Opens the ledger in `store`. An empty store is initialised with `genesis` (which
   // must be valid); a store of another genesis is refused with FAILED_PRECONDITION.
   // Transaction signatures go through `verifier` (nullptr: verify directly), which must
   // outlive the ledger.
+  // A data directory of format 1 is converted in place (OpenReport says so).
   static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<KvStore> store,
                                               const v1::Genesis& genesis,
-                                              crypto::SignatureVerifier* verifier = nullptr);
+                                              crypto::SignatureVerifier* verifier = nullptr,
+                                              const LedgerOptions& options = {});
+  const OpenReport& open_report() const { return open_report_; }
+  NodeCache::Stats state_cache_stats() const { return tree_store_.cache_stats(); }
+  uint64_t account_count() const;  // in the state at the committed head
 
   const std::string& chain_id() const { return genesis_.chain_id(); }
   const v1::Genesis& genesis() const { return genesis_; }
@@ -195,7 +219,7 @@ class Ledger {
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
   // The nonce of the account's last committed transaction (0 without an account): the
-  // mempool's question, answered from the record alone, without a proof.
+  // mempool's question, answered from the head's state tree, without a proof.
   Result<uint64_t> CommittedNonce(ByteView address) const;
   // At most `limit` (1 to kMaxHistoryPage) entries after `after` (or from the start).
   static constexpr size_t kMaxHistoryPage = 1000;
@@ -214,9 +238,14 @@ class Ledger {
   Result<std::optional<v1::SafetyRecord>> LoadSafetyRecord() const;
 
  private:
-  Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis, crypto::SignatureVerifier* verifier);
+  Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis, crypto::SignatureVerifier* verifier,
+         const LedgerOptions& options);
   Status Initialise();
   Status LoadExisting();
+  // Converts a format-1 directory at `head_height` (see ledger.cc).
+  Status ConvertToFormat2(uint64_t head_height);
+  // The committed head's version of the state tree.
+  StateTree HeadTree() const;
   // The block a new block builds on: the newest pending block, or the committed head.
   struct Parent {
     v1::BlockHeader header;
@@ -242,7 +271,7 @@ class Ledger {
     Hash tx_root, receipts_root, state_root, governance_hash;
   };
   Result<Roots> Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
-                    const Parent& parent, PendingChain pending, InvalidTxPolicy policy,
+                    const Parent& parent, InvalidTxPolicy policy,
                     ExecutedBlock* executed) const;
 
   const std::unique_ptr<KvStore> store_;
@@ -251,6 +280,8 @@ class Ledger {
   const GovernanceRules rules_;
   crypto::DirectVerifier direct_verifier_;
   crypto::SignatureVerifier& verifier_;
+  TreeStore tree_store_;
+  OpenReport open_report_;
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;
@@ -259,6 +290,9 @@ class Ledger {
   StateTree tree_;
   v1::GovernanceState governance_;
 };
+
+// An account as a version of the state tree holds it (nullopt: none).
+Result<std::optional<v1::Account>> AccountIn(const StateTree& tree, ByteView address);
 
 // Checks an account proof from GetAccount against a state root alone: what a client
 // does with the root from a block header it trusts.

@@ -80,27 +80,42 @@ Result<AccountView> Ledger::GetAccount(ByteView address) const {
     return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(address.size()));
   }
   AccountView view;
-  // Shared lock: the record, the tree and the head come from one committed height.
-  std::shared_lock lock(mu_);
-  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Account(address)));
-  view.height = head_header_.height();
-  view.state_root = tree_.root();
-  view.proof = tree_.Prove(StateKey(address));
-  if (bytes) {
+  StateTree tree;
+  {
+    // The head's version of the tree; reading it needs no lock, since a committed
+    // version is never rewritten.
+    std::shared_lock lock(mu_);
+    view.height = head_header_.height();
+    tree = tree_;
+  }
+  view.state_root = tree.root();
+  CAIRN_ASSIGN_OR_RETURN(ProvenValue proven, tree.Prove(StateKey(address)));
+  view.proof = std::move(proven.proof);
+  if (proven.value) {
     v1::Account account;
-    if (!account.ParseFromString(*bytes)) return Status::Corruption("account record does not parse");
+    if (!account.ParseFromString(*proven.value)) return Status::Corruption("account record does not parse");
     view.account = std::move(account);
-    view.account_bytes = std::move(*bytes);
+    view.account_bytes = std::move(*proven.value);
   }
   return view;
 }
 
-Result<uint64_t> Ledger::CommittedNonce(ByteView address) const {
-  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Account(address)));
-  if (!bytes) return uint64_t{0};
+StateTree Ledger::HeadTree() const {
+  std::shared_lock lock(mu_);
+  return tree_;
+}
+
+Result<std::optional<v1::Account>> AccountIn(const StateTree& tree, ByteView address) {
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, tree.Get(StateKey(address)));
+  if (!bytes) return std::optional<v1::Account>();
   v1::Account account;
-  if (!account.ParseFromString(*bytes)) return Status::Corruption("account record does not parse");
-  return account.nonce();
+  if (!account.ParseFromString(*bytes)) return Status::Corruption("the account " + ToHex(address) + " does not parse");
+  return std::optional<v1::Account>(std::move(account));
+}
+
+Result<uint64_t> Ledger::CommittedNonce(ByteView address) const {
+  CAIRN_ASSIGN_OR_RETURN(auto account, AccountIn(HeadTree(), address));
+  return account ? account->nonce() : uint64_t{0};
 }
 
 Result<HistoryPage> Ledger::GetAccountHistory(ByteView address,

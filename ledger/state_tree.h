@@ -1,31 +1,33 @@
-// The state tree: an authenticated map from 256-bit keys to 32-byte value hashes, whose
-// root goes into every block header. A client holding only a root checks a proof that an
-// account has some state, or none (VerifyStateProof).
+// The state tree: an authenticated map from 256-bit keys to values (each committed to by
+// its 32-byte value hash), whose root goes into every block header. A client holding
+// only a root checks a proof that an account has some state, or none (VerifyStateProof).
 //
-// Choice: a binary sparse Merkle tree over SHA-256(address), compressed so that a subtree
-// holding one key is that key's leaf (the Jellyfish/Diem layout). Depth is about
-// log2(accounts) instead of 256, so an update costs about log2(N) hashes per changed
-// account: for 2,000 changed accounts in a tree of 1M, ~40k SHA-256 calls (~10 ms).
+// Logically: a binary sparse Merkle tree over SHA-256(address), compressed so that a
+// subtree holding one key is that key's leaf (the Jellyfish/Diem layout). Depth is about
+// log2(accounts) instead of 256, so an update costs about log2(N) hashes per changed key.
 //   empty subtree  = 32 zero bytes
 //   leaf           = SHA-256(0x00 || key || value_hash)
 //   internal node  = SHA-256(0x01 || left || right)
 // The layout is canonical: one set of (key, value) pairs has exactly one tree and root.
 //
-// Nodes are immutable and shared between versions: Update returns a new tree and leaves
-// the old one valid, so uncommitted blocks can each hold their own version cheaply and a
-// reader keeps a consistent version while a commit builds the next. The tree lives in
-// memory and is rebuilt from the account records when the ledger opens (O(N log N) at
-// start, ~100 bytes of memory per account); the root in the head block's header checks
-// the rebuild.
+// Physically: versioned 16-ary nodes (tree_node.h) that live on disk (tree_store.h) and
+// are read through a bounded cache. A StateTree is one version: a root and where its
+// nodes are. A version is immutable and old versions stay valid after an update, so an
+// uncommitted block holds its own version (its new nodes in memory, in an overlay over
+// the committed ones), and a reader keeps reading the version it took while a commit
+// writes the next (a reader never waits for a commit, nor a commit for a reader).
+// Memory: the overlays of uncommitted versions and the cache, never the whole tree.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
-#include <span>
 #include <utility>
 #include <vector>
 
 #include "crypto/bytes.h"
+#include "crypto/status.h"
+#include "ledger/tree_node.h"
 
 namespace cairn::ledger {
 
@@ -36,38 +38,97 @@ struct StateProof {
   std::optional<std::pair<Hash, Hash>> leaf;  // (key, value_hash)
 };
 
+// Where the nodes of committed versions come from (the store, through its cache).
+class NodeReader {
+ public:
+  virtual ~NodeReader() = default;
+  // The node stored under `node_key`, checked to hash to `expected_hash`. An error when
+  // it is missing (the tree is damaged) or the read failed.
+  virtual Result<tree::NodePtr> Read(const Bytes& node_key, const Hash& expected_hash) const = 0;
+  // The newest version on disk: overlays up to it are no longer needed.
+  virtual tree::Version committed_version() const = 0;
+};
+
+// The nodes one version wrote, and the nodes of earlier versions it replaced (stale
+// from this version on: what pruning may delete once no retained version needs them).
+struct TreeChanges {
+  tree::Version version = 0;
+  std::map<Bytes, tree::NodePtr> nodes;  // by node key
+  std::vector<Bytes> stale;              // node keys
+};
+
+// A key's value (nullopt: absent) and the proof of it.
+struct ProvenValue {
+  std::optional<Bytes> value;
+  StateProof proof;
+};
+
 class StateTree {
  public:
-  struct Node;
-  using NodePtr = std::shared_ptr<const Node>;
-  // A change: set key to value_hash, or remove it (nullopt).
-  using Change = std::pair<Hash, std::optional<Hash>>;
+  // A change: set key to a value, or remove it (nullopt). A value is committed to by
+  // its tree::ValueHash.
+  using Change = std::pair<Hash, std::optional<Bytes>>;
+  using Entry = std::pair<Hash, Bytes>;
 
+  // The empty tree, with no store behind it.
   StateTree() = default;
+  // A committed version whose nodes `reader` holds (it must outlive the tree).
+  StateTree(const NodeReader* reader, tree::Version version, std::optional<tree::ChildRef> root, uint64_t size)
+      : reader_(reader), version_(version), root_(root), size_(size) {}
 
-  // Builds a tree from (key, value_hash) pairs with distinct keys, in any order.
-  static StateTree Build(std::vector<std::pair<Hash, Hash>> entries);
+  // Builds, in memory, the tree of `entries` (distinct keys, any order) as written by
+  // `version`. For genesis, tests and converting an old data directory.
+  static StateTree Build(tree::Version version, std::vector<Entry> entries);
 
-  // A new tree with `changes` applied. Keys must be distinct; any order.
-  StateTree Update(std::vector<Change> changes) const;
+  // The tree with `changes` applied, written by `version`, which must be above this
+  // tree's. Keys must be distinct; any order. An error only when reading a node failed.
+  Result<StateTree> Update(tree::Version version, std::vector<Change> changes) const;
 
-  Hash root() const;
-  size_t size() const { return size_; }
-  std::optional<Hash> Get(const Hash& key) const;
-  StateProof Prove(const Hash& key) const;
+  Hash root() const { return root_ ? root_->hash : Hash{}; }
+  const std::optional<tree::ChildRef>& root_ref() const { return root_; }
+  uint64_t size() const { return size_; }
+  tree::Version version() const { return version_; }
+
+  Result<std::optional<Bytes>> Get(const Hash& key) const;
+  Result<ProvenValue> Prove(const Hash& key) const;
+  // Up to `limit` entries with keys >= `from`, in key order: a page of the tree's
+  // contents (the audit walks it; state sync serves it).
+  Result<std::vector<Entry>> Leaves(const Hash& from, size_t limit) const;
+
+  // What this version wrote (empty when it changed nothing); to be stored when it
+  // commits.
+  const TreeChanges* changes() const;
+  // The same version, read from `reader` alone, once its changes are on disk.
+  StateTree Committed(const NodeReader* reader) const { return StateTree(reader, version_, root_, size_); }
 
  private:
-  StateTree(NodePtr root, size_t size) : root_(std::move(root)), size_(size) {}
-  NodePtr root_;
-  size_t size_ = 0;
+  class Updater;
+  // The node of `ref` at `path`: from the overlays of uncommitted versions, or the reader.
+  Result<tree::NodePtr> Load(const tree::ChildRef& ref, const tree::NibblePath& path) const;
+  // The leaf where `key`'s path ends (null: an empty subtree), with the binary siblings
+  // on the way, root first, when `siblings` is given.
+  Result<tree::NodePtr> Walk(const Hash& key, std::vector<Hash>* siblings) const;
+  // Leaves: the subtree of `ref` at `path`; `bounded` while `path` is a prefix of `from`.
+  Status CollectLeaves(const tree::ChildRef& ref, const tree::NibblePath& path, const Hash& from, bool bounded,
+                       size_t limit, std::vector<Entry>* out) const;
+
+  const NodeReader* reader_ = nullptr;
+  tree::Version version_ = 0;
+  std::optional<tree::ChildRef> root_;
+  uint64_t size_ = 0;
+  // The changes of versions not yet on disk that this one reads, its own last.
+  std::vector<std::shared_ptr<const TreeChanges>> overlays_;
 };
+
+// The smallest key above `key`, nullopt for the largest: where the next page starts.
+std::optional<Hash> KeyAfter(const Hash& key);
 
 // The key of an account in the tree: SHA-256 of its address.
 Hash StateKey(ByteView address);
 
-// The value an account's leaf commits to: DomainHash(kAccountLeaf, "", the serialized
-// Account exactly as stored and as sent in proofs).
-Hash AccountValueHash(ByteView account_bytes);
+// The value an account's leaf commits to: tree::ValueHash of the serialized Account
+// exactly as stored and as sent in proofs.
+inline Hash AccountValueHash(ByteView account_bytes) { return tree::ValueHash(account_bytes); }
 
 // True when `proof` shows that `key` maps to `value_hash` (or, with nullopt, to nothing)
 // under `root`.

@@ -19,7 +19,8 @@ Status CreateFolder(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& data_dir, const v1::Genesis& genesis,
-                                                            crypto::SignatureVerifier* verifier) {
+                                                            crypto::SignatureVerifier* verifier,
+                                                            const ledger::LedgerOptions& options) {
   CAIRN_RETURN_IF_ERROR(CreateFolder(data_dir));
   std::string repaired;
   CAIRN_ASSIGN_OR_RETURN(auto store, ledger::OpenLevelDbStore(data_dir, ledger::OnCorruption::kRepair, &repaired));
@@ -27,8 +28,14 @@ Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& d
     LogWarn("ledger", "the database in " + data_dir + " was damaged (" + repaired +
                           "); repaired it, keeping every intact record: blocks lost with the rest come back by block sync");
   }
-  auto ledger = ledger::Ledger::Open(std::move(store), genesis, verifier);
-  if (ledger.ok()) return std::move(*ledger);
+  auto ledger = ledger::Ledger::Open(std::move(store), genesis, verifier, options);
+  if (ledger.ok()) {
+    if ((*ledger)->open_report().converted_state_tree) {
+      LogInfo("ledger", "converted " + data_dir + " to the current format: the state tree of " +
+                            std::to_string((*ledger)->open_report().accounts) + " accounts is now stored on disk");
+    }
+    return std::move(*ledger);
+  }
   if (ledger.status().code() != StatusCode::kCorruption && repaired.empty()) {
     return ledger.status().Annotate("data_dir " + data_dir);
   }
@@ -42,7 +49,7 @@ Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& d
   // The validator's safety record stays with the node, not with the damaged ledger.
   CAIRN_RETURN_IF_ERROR(SafetyFile::CopyRecord(aside, data_dir));
   CAIRN_ASSIGN_OR_RETURN(auto fresh, ledger::OpenLevelDbStore(data_dir));
-  auto started = ledger::Ledger::Open(std::move(fresh), genesis, verifier);
+  auto started = ledger::Ledger::Open(std::move(fresh), genesis, verifier, options);
   if (!started.ok()) return started.status().Annotate("data_dir " + data_dir);
   return std::move(*started);
 }

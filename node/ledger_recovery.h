@@ -21,7 +21,9 @@ namespace cairn::node {
 // operator's to fix (another chain's data, a disk that cannot be read) stay errors.
 // The validator's safety record (node/safety_file.h) is in files LevelDB neither repairs
 // nor removes, and is carried over into a fresh folder.
+// A data directory of an older format is converted in place (logged).
 Result<std::unique_ptr<ledger::Ledger>> OpenOrRecoverLedger(const std::string& data_dir, const v1::Genesis& genesis,
-                                                            crypto::SignatureVerifier* verifier);
+                                                            crypto::SignatureVerifier* verifier,
+                                                            const ledger::LedgerOptions& options = {});
 
 }  // namespace cairn::node

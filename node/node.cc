@@ -12,6 +12,7 @@
 #include "node/ledger_recovery.h"
 #include "node/log.h"
 #include "node/process_metrics.h"
+#include "node/state_metrics.h"
 #include "node/safety_file.h"
 #include "node/sync_apply.h"
 #include "node/version.h"
@@ -79,7 +80,10 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
   CAIRN_ASSIGN_OR_RETURN(node->genesis_, ledger::ReadGenesisFile(config.genesis_file()));
-  CAIRN_ASSIGN_OR_RETURN(node->ledger_, OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_));
+  ledger::LedgerOptions ledger_options;
+  if (config.state_cache_mb() > 0) ledger_options.state_cache_bytes = size_t{config.state_cache_mb()} << 20;
+  CAIRN_ASSIGN_OR_RETURN(node->ledger_,
+                         OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_, ledger_options));
   node->safety_file_ = std::make_unique<SafetyFile>(config.data_dir());
   CAIRN_RETURN_IF_ERROR(node->safety_file_->Load().status());  // a damaged record stops the start
   ledger::Ledger* ledger_ptr = node->ledger_.get();
@@ -345,6 +349,7 @@ void Node::RegisterMetrics() {
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  AddStateTreeMetrics(metrics_, *ledger_);
   // From the health's atomics: the alert rules compare them (scripts/deploy/prometheus).
   const Health* health = health_.get();
   metrics_.AddCollector("cairn_best_peer_height", "gauge", "The highest committed height a peer has announced.",

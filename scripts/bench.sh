@@ -15,6 +15,12 @@
 #                                    2 down (each on a fresh network), then the ratios
 #   scripts/bench.sh micro [args]    Google Benchmark micro-benchmarks of the hot paths,
 #                                    medians of 5 repetitions (args go to cairn_bench)
+#   scripts/bench.sh --mode state --accounts N [--seconds S]
+#                                    state at scale: a network whose chain gets N accounts
+#                                    created by transactions (cairn load --mode populate),
+#                                    then a saturation run of S s (default 30) on it, the
+#                                    validators' memory, and the restart of one validator
+#                                    to serving; one JSON line (scripts/state_bench.sh)
 # The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN
 # set to a folder holding cairn and cairnd, nothing is installed or built (tests use
 # that); CAIRN_BENCH_PORT (default 27600) is the network's first port.
@@ -88,6 +94,11 @@ print(f"  saturation, 2 of 7 down: {d['committed_tps']:.0f} / {h['committed_tps'
 PY
   rm -f "$out" "$out.log"
   exit 0
+fi
+
+if [ "${1:-}" = --mode ] && [ "${2:-}" = state ]; then
+  shift 2
+  exec "$root/scripts/state_bench.sh" "$@"
 fi
 
 validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600}

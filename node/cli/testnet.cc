@@ -46,6 +46,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   uint32_t load_accounts = 0;
   uint64_t epoch_length = 0;
   uint32_t admin_threshold = 0;
+  bool load_admins = false;
   po::options_description options("testnet options");
   options.add_options()
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
@@ -55,11 +56,13 @@ int RunTestnet(const std::vector<std::string>& args) {
       ("chain-id", po::value(&chain_id), "the chain id (default cairn-devnet)")
       ("load-accounts", po::value(&load_accounts),
        "also fund this many benchmark accounts whose keys anyone can derive (cairn-load); never on a real network")
+      ("load-admins", po::bool_switch(&load_admins),
+       "make the benchmark accounts admins, so that they can create accounts (cairn load --mode populate)")
       ("epoch-length", po::value(&epoch_length),
        "validator-set changes apply at heights that are multiples of this (default 100)")
       ("admin-threshold", po::value(&admin_threshold), "admin approvals a validator-set change needs (default 1)");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A]\n"
+  if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A [--load-admins]]\n"
                     "                     [--epoch-length N] [--admin-threshold N]",
                     options, args, &exit_code)) {
     return exit_code;
@@ -107,7 +110,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   for (uint32_t i = 0; i < load_accounts; ++i) {
     v1::GenesisAccount* load = genesis.add_accounts();
     load->set_public_key(load::LoadAccountKey(i).public_key().hex());
-    load->set_role(v1::ROLE_USER);
+    load->set_role(load_admins ? v1::ROLE_ADMIN : v1::ROLE_USER);
     v1::Balance* funds = load->add_balances();
     funds->set_asset(load::kLoadAsset);
     funds->set_amount(load::kLoadAccountFunds);

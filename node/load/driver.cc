@@ -256,6 +256,7 @@ class Driver {
     size_t next = 0;
     while (Clock::now() < window_end_) {
       if (next == total) {
+        std::lock_guard lock(mu_);
         ran_out_ = true;
         return;
       }
@@ -340,7 +341,7 @@ class Driver {
     for (size_t i = 0; i < config_.pids.size(); ++i) {
       if (auto u = node::ReadProcessUsage(config_.pids[i])) cpu_at_start[i] = u->cpu_seconds;
     }
-    while (Clock::now() < window_end_) {
+    while (Clock::now() < window_end_ && !AllCommitted()) {
       for (size_t i = 0; i < config_.pids.size(); ++i) {
         if (auto u = node::ReadProcessUsage(config_.pids[i])) {
           usage_[i].rss_mb_max = std::max(usage_[i].rss_mb_max, u->rss_mb);
@@ -350,6 +351,11 @@ class Driver {
       }
       std::this_thread::sleep_until(std::min(window_end_, Clock::now() + kSampleEvery));
     }
+  }
+
+  bool AllCommitted() {
+    std::lock_guard lock(mu_);
+    return config_.until_all_committed && ran_out_ && InFlight() == 0;
   }
 
   LoadResult Summarise() {

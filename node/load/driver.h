@@ -39,6 +39,9 @@ struct LoadConfig {
   double drain_seconds = 30;
   std::vector<pid_t> kill_pids;
   double kill_at_seconds = 0;
+  // End the run as soon as every pre-signed transaction has been sent and committed
+  // (populating a chain), instead of at the window's end.
+  bool until_all_committed = false;
 };
 
 struct ValidatorUsage {

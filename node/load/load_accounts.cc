@@ -11,4 +11,9 @@ crypto::PrivateKey LoadAccountKey(uint32_t index) {
   return crypto::PrivateKey::FromSeed(AsView(crypto::Sha256Of(label))).value();
 }
 
+crypto::PrivateKey CreatedAccountKey(uint64_t index) {
+  const std::string label = "cairn-bench-account/" + std::to_string(index);
+  return crypto::PrivateKey::FromSeed(AsView(crypto::Sha256Of(label))).value();
+}
+
 }  // namespace cairn::load

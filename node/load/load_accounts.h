@@ -18,4 +18,8 @@ constexpr const char* kLoadAsset = "CAIRN";
 // The key of load account `index`: seed = SHA-256("cairn-load-account/" || index).
 crypto::PrivateKey LoadAccountKey(uint32_t index);
 
+// The key of the `index`th account `cairn load --mode populate` creates:
+// seed = SHA-256("cairn-bench-account/" || index).
+crypto::PrivateKey CreatedAccountKey(uint64_t index);
+
 }  // namespace cairn::load

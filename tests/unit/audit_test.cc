@@ -9,6 +9,7 @@
 #include "ledger/ledger.h"
 #include "node/certificate_check.h"
 #include "tests/support/forgery.h"
+#include "tests/support/state_records.h"
 #include "tests/support/test_chain.h"
 
 namespace cairn::ledger {
@@ -104,12 +105,22 @@ TEST_F(AuditTest, CatchesACertificateWithTooFewSigners) {
   ExpectCaught(1, "certificate");
 }
 
-TEST_F(AuditTest, CatchesATamperedStateRecord) {
-  const Bytes address = test::TestChain::AddressOf(chain_.user(1));
-  auto account = Read<v1::Account>(keys::Account(address));
+TEST_F(AuditTest, CatchesATamperedAccountInTheStateTree) {
+  const Bytes leaf_key = test::NewestAccountLeafKey(*store_, test::TestChain::AddressOf(chain_.user(1)));
+  ASSERT_FALSE(leaf_key.empty());
+  const Bytes leaf = store_->Get(leaf_key).value().value();
+  v1::Account account;
+  ASSERT_TRUE(account.ParseFromString(leaf.substr(33)));
   account.mutable_balances(0)->set_amount(account.balances(0).amount() + 1'000'000);
-  store_->TEST_Put(keys::Account(address), account.SerializeAsString());
-  ExpectCaught(5, "state");
+  store_->TEST_Put(leaf_key, leaf.substr(0, 33) + account.SerializeAsString());
+  ExpectCaught(5, "state tree");
+}
+
+TEST_F(AuditTest, CatchesAStateRootRecordThatNamesAnotherRoot) {
+  auto root = Read<v1::StateTreeRoot>(keys::StateRoot(2));
+  root.mutable_hash()->at(0) ^= 1;
+  store_->TEST_Put(keys::StateRoot(2), root.SerializeAsString());
+  ExpectCaught(2, "state tree root record");
 }
 
 // A block whose header and certificate are untouched but which carries a forgery (a

@@ -3,7 +3,8 @@
 // directory. After every kill the store must reopen on a committed block boundary that
 // (1) includes every block the child reported as committed (durability), (2) has no
 // record of a later block (atomicity), and (3) has the state root that re-executing
-// every block from genesis gives.
+// every block from genesis gives, with every account read back from the on-disk state
+// tree.
 //
 // CAIRN_CRASH_KILLS sets the number of kill points (default 200); CAIRN_TEST_SEED
 // replays a run.
@@ -135,6 +136,15 @@ TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
     }
     ASSERT_EQ(reference->state_root(), (*reopened)->state_root()) << "kill " << k;
     ASSERT_EQ(reference->head_hash(), (*reopened)->head_hash()) << "kill " << k;
+    // The state tree on disk: every account is read from its nodes (a node the commit
+    // did not write would be missing here) and proves its re-executed value.
+    for (int i = 0; i < kUsers; ++i) {
+      const Bytes address = test::TestChain::AddressOf(Chain().user(i));
+      auto mine = (*reopened)->GetAccount(address);
+      ASSERT_TRUE(mine.ok()) << "kill " << k << ": " << mine.status().ToString();
+      ASSERT_EQ(mine->account_bytes, reference->GetAccount(address)->account_bytes) << "kill " << k;
+      ASSERT_TRUE(VerifyAccountProof(mine->state_root, address, mine->account_bytes, mine->proof)) << "kill " << k;
+    }
     durable = height;
   }
   std::printf("LedgerCrash: %d kills, %llu blocks committed, %d kills landed after a commit was "

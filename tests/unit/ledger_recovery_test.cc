@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cairn/v1/storage.pb.h"
 #include "ledger/keys.h"
+#include "ledger/tree_node.h"
 #include "node/ledger_recovery.h"
 #include "node/safety_file.h"
 #include "tests/support/test_chain.h"
@@ -26,12 +28,16 @@ void CommitThreeBlocks(const std::string& dir, test::TestChain& chain) {
   }
 }
 
-// Overwrites user 0's account record behind the ledger's back: LevelDB is intact, but
-// the ledger no longer matches its state root.
-void DamageAnAccount(const std::string& dir, const test::TestChain& chain) {
+// Overwrites the root node of the head's state tree behind the ledger's back: LevelDB
+// is intact, but the ledger no longer matches its state root.
+void DamageTheStateTree(const std::string& dir) {
   auto store = ledger::OpenLevelDbStore(dir).value();
+  v1::ChainHead head;
+  ASSERT_TRUE(head.ParseFromString(store->Get(ledger::keys::kHead).value().value()));
+  v1::StateTreeRoot root;
+  ASSERT_TRUE(root.ParseFromString(store->Get(ledger::keys::StateRoot(head.height())).value().value()));
   ledger::WriteBatch damage;
-  damage.Put(ledger::keys::Account(test::TestChain::AddressOf(chain.user(0))), "garbage");
+  damage.Put(ledger::tree::NodeKey(root.node_version(), {}), "garbage");
   ASSERT_TRUE(store->Write(damage, ledger::Durability::kSync).ok());
 }
 
@@ -78,7 +84,7 @@ TEST(LedgerRecovery, ALedgerThatDoesNotHoldTogetherIsSetAsideAndTheNodeStartsFro
   const std::string data = dir.path() + "/data";
   test::TestChain chain;
   CommitThreeBlocks(data, chain);
-  DamageAnAccount(data, chain);
+  DamageTheStateTree(data);
   auto ledger = OpenOrRecoverLedger(data, chain.genesis(), nullptr);
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
   EXPECT_EQ((*ledger)->height(), 0u);
@@ -95,7 +101,7 @@ TEST(LedgerRecovery, TheSafetyRecordSurvivesARepairAndASetAside) {
   v1::SafetyRecord record;
   record.set_highest_voted_round(42);
   ASSERT_TRUE(SafetyFile(data).Save(record).ok());
-  DamageAnAccount(data, chain);
+  DamageTheStateTree(data);
   ASSERT_TRUE(OpenOrRecoverLedger(data, chain.genesis(), nullptr).ok());
   ASSERT_EQ(AsideFolders(data).size(), 1u);
   auto kept = SafetyFile(data).Load();

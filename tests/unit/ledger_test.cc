@@ -1,4 +1,6 @@
+#include <atomic>
 #include <limits>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -7,6 +9,7 @@
 #include "ledger/genesis.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "tests/support/state_records.h"
 #include "tests/support/test_chain.h"
 #include "tests/unit/temp_dir.h"
 
@@ -401,21 +404,137 @@ TEST(LedgerStore, ALevelDbStoreReopensInPlaceKeepingWhatWasWritten) {
   EXPECT_TRUE(store->Write(batch, Durability::kSync).ok());
 }
 
-TEST(LedgerStore, DamagedAccountRecordIsCaughtAtOpen) {
+// Open reads the root alone, so damage below it is caught where it is read: the
+// account's reads and every block that touches it fail with CORRUPTION (never a wrong
+// balance, nor a block called invalid), and the other accounts are served.
+TEST(LedgerStore, ADamagedAccountLeafIsCaughtWhereverItIsRead) {
   test::TestChain chain;
   auto store = std::make_unique<MemoryStore>();
   MemoryStore* raw = store.get();
-  {
-    auto ledger = Ledger::Open(std::move(store), chain.genesis()).value();
-    v1::Account account = *ledger->GetAccount(test::TestChain::AddressOf(chain.user(0)))->account;
-    account.mutable_balances(0)->set_amount(1);
-    raw->TEST_Put(keys::Account(account.address()), account.SerializeAsString());
-    // Hand the store back by reopening on a copy of its contents.
-    auto copy = std::make_unique<MemoryStore>();
-    ASSERT_TRUE(raw->Scan("", "", [&](ByteView k, ByteView v) { copy->TEST_Put(k, v); return true; }).ok());
-    auto reopened = Ledger::Open(std::move(copy), chain.genesis());
-    EXPECT_EQ(reopened.status().code(), StatusCode::kCorruption);
+  auto ledger = Ledger::Open(std::move(store), chain.genesis()).value();
+  const Bytes victim = test::TestChain::AddressOf(chain.user(0));
+  const Bytes leaf_key = test::NewestAccountLeafKey(*raw, victim);
+  ASSERT_FALSE(leaf_key.empty());
+  Bytes leaf = raw->Get(leaf_key).value().value();
+  v1::Account account;
+  ASSERT_TRUE(account.ParseFromString(leaf.substr(33)));
+  account.mutable_balances(0)->set_amount(1);
+  raw->TEST_Put(leaf_key, leaf.substr(0, 33) + account.SerializeAsString());
+
+  auto copy = std::make_unique<MemoryStore>();
+  ASSERT_TRUE(raw->Scan("", "", [&](ByteView k, ByteView v) { copy->TEST_Put(k, v); return true; }).ok());
+  auto reopened = Ledger::Open(std::move(copy), chain.genesis());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->GetAccount(victim).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ((*reopened)->CommittedNonce(victim).status().code(), StatusCode::kCorruption);
+  EXPECT_TRUE((*reopened)->GetAccount(test::TestChain::AddressOf(chain.user(1))).ok());
+  google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+  *txs.Add() = chain.Transfer(chain.user(0), 1, chain.user(1), 5);
+  EXPECT_EQ(chain.CommitBlock(**reopened, txs).code(), StatusCode::kCorruption);
+}
+
+// Readers on other threads while blocks commit: every answer is one committed version
+// (its proof checks against its own state root, which is the header's at its height),
+// and heights never go back.
+TEST(LedgerStore, ReadersSeeConsistentVersionsWhileBlocksCommit) {
+  test::TestChain chain({.users = 8});
+  test::TempDir dir;
+  auto ledger = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis(), nullptr, {.state_cache_bytes = 64 << 10}).value();
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> answers{0};
+  std::vector<std::thread> readers;
+  std::vector<std::string> errors(2);
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      uint64_t last_height = 0;
+      for (uint64_t i = 0; !done.load() && errors[r].empty(); ++i) {
+        const Bytes address = test::TestChain::AddressOf(chain.user(static_cast<int>(i % 8)));
+        auto view = ledger->GetAccount(address);
+        if (!view.ok()) { errors[r] = view.status().ToString(); break; }
+        auto block = ledger->GetBlock(view->height);
+        if (!VerifyAccountProof(view->state_root, address, view->account_bytes, view->proof)) errors[r] = "a proof failed";
+        else if (!block.ok() || block->header.state_root() != AsView(view->state_root)) errors[r] = "root of another height";
+        else if (view->height < last_height) errors[r] = "the height went back";
+        last_height = view->height;
+        ++answers;
+      }
+    });
   }
+  for (uint64_t nonce = 1; nonce <= 60; ++nonce) {
+    google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+    for (int u = 0; u < 8; ++u) *txs.Add() = chain.Transfer(chain.user(u), nonce, chain.user((u + 1) % 8), 1);
+    ASSERT_TRUE(chain.CommitBlock(*ledger, txs).ok());
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  EXPECT_GT(answers.load(), 0u);
+}
+
+TEST(LedgerStore, ADamagedRootNodeIsCaughtAtOpen) {
+  test::TestChain chain;
+  auto store = std::make_unique<MemoryStore>();
+  MemoryStore* raw = store.get();
+  auto ledger = Ledger::Open(std::move(store), chain.genesis()).value();
+  v1::StateTreeRoot root;
+  ASSERT_TRUE(root.ParseFromString(raw->Get(keys::StateRoot(0)).value().value()));
+  tree::NibblePath top;
+  const Bytes root_key = tree::NodeKey(root.node_version(), top);
+  Bytes node = raw->Get(root_key).value().value();
+  node.back() ^= 1;
+  raw->TEST_Put(root_key, node);
+  auto copy = std::make_unique<MemoryStore>();
+  ASSERT_TRUE(raw->Scan("", "", [&](ByteView k, ByteView v) { copy->TEST_Put(k, v); return true; }).ok());
+  EXPECT_EQ(Ledger::Open(std::move(copy), chain.genesis()).status().code(), StatusCode::kCorruption);
+}
+
+// A data directory of format 1 (one record per account, the tree rebuilt at every
+// start) is converted once at open: the tree is stored, the account records go, and
+// the next open reads only the root.
+TEST(LedgerStore, AFormatOneDirectoryIsConvertedOnceAtOpen) {
+  test::TestChain chain;
+  auto store = std::make_unique<MemoryStore>();
+  MemoryStore* raw = store.get();
+  auto ledger = Ledger::Open(std::move(store), chain.genesis()).value();
+  for (uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+    *txs.Add() = chain.Transfer(chain.user(0), nonce, chain.user(1), 10);
+    ASSERT_TRUE(chain.CommitBlock(*ledger, txs).ok());
+  }
+  const Hash root = ledger->state_root();
+  // The same chain as format 1 wrote it: every record but the tree's, and an account
+  // record per account.
+  auto old = std::make_unique<MemoryStore>();
+  ASSERT_TRUE(raw->Scan("", "", [&](ByteView k, ByteView v) {
+    const char tag = k[0];
+    if (tag != 'n' && tag != 'R' && tag != 's' && tag != 'M') old->TEST_Put(k, v);
+    return true;
+  }).ok());
+  TreeStore head_tree(*raw, 0);
+  const std::vector<StateTree::Entry> leaves = head_tree.Load(3).value().Leaves(Hash{}, 1000).value();
+  for (const auto& [key, bytes] : leaves) {
+    v1::Account account;
+    ASSERT_TRUE(account.ParseFromString(bytes));
+    old->TEST_Put(keys::Account(account.address()), bytes);
+  }
+  MemoryStore* old_raw = old.get();
+  auto converted = Ledger::Open(std::move(old), chain.genesis());
+  ASSERT_TRUE(converted.ok()) << converted.status().ToString();
+  EXPECT_TRUE((*converted)->open_report().converted_state_tree);
+  EXPECT_EQ((*converted)->state_root(), root);
+  size_t account_records = 0;
+  ASSERT_TRUE(old_raw->Scan(keys::kAccountPrefix, "", [&](ByteView, ByteView) { return ++account_records, true; }).ok());
+  EXPECT_EQ(account_records, 0u);
+  // It goes on committing, and opening again converts nothing.
+  google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+  *txs.Add() = chain.Transfer(chain.user(0), 4, chain.user(1), 10);
+  ASSERT_TRUE(chain.CommitBlock(**converted, txs).ok());
+  auto copy = std::make_unique<MemoryStore>();
+  ASSERT_TRUE(old_raw->Scan("", "", [&](ByteView k, ByteView v) { copy->TEST_Put(k, v); return true; }).ok());
+  auto again = Ledger::Open(std::move(copy), chain.genesis());
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->open_report().converted_state_tree);
+  EXPECT_EQ((*again)->height(), 4u);
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# scripts/bench.sh --mode state --accounts N [--seconds S]: Cairn with a big state.
+# A fresh 4-validator network whose 1,000 load accounts are admins creates N accounts
+# by transactions (batched as the chain takes them), then it measures, on that chain:
+#   rss_mb_max      the highest resident memory of a validator while it took them and
+#                   while it ran the saturation load (RSS, sampled every 250 ms)
+#   committed_tps, latency_ms_p50/p99   a saturation run of S s (compare with N = 1000)
+#   restart_s       one validator stopped (SIGTERM) and started again: from its start
+#                   to its first gRPC answer (GetStatus)
+#   state_sync_s, state_sync_bytes   a fresh node syncing the state (null until state
+#                   sync exists: it is the second half of the state issue)
+# The last line is one JSON object. CAIRN_BIN and CAIRN_BENCH_PORT as for bench.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+accounts=1000 seconds=30 port=${CAIRN_BENCH_PORT:-27600}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --accounts) accounts=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    *) echo "state_bench.sh: unknown option $1 (see the top of scripts/state_bench.sh)" >&2; exit 2 ;;
+  esac
+done
+
+if [ -z "${CAIRN_BIN:-}" ]; then
+  scripts/setup.sh >/dev/null
+  scripts/build.sh cairn cairnd >/dev/null
+fi
+bin=$(cd "${CAIRN_BIN:-build/bin}" && pwd)
+python=/usr/bin/python3
+dir=$(mktemp -d /tmp/cairn-state-bench.XXXXXX)
+network() {
+  CAIRN_DEVNET_DIR=$dir CAIRN_DEVNET_PORT=$port CAIRN_DEVNET_VALIDATORS=4 CAIRN_DEVNET_LOAD_ACCOUNTS=1000 \
+    CAIRN_DEVNET_LOAD_ADMINS=1 CAIRN_BIN=$bin scripts/devnet.sh "$1" >/dev/null
+}
+cleanup() {
+  network stop || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+network start
+field() { $python -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"; }
+
+echo "state_bench: creating $accounts accounts..." >&2
+populate=$("$bin/cairn" load --network "$dir" --mode populate --create "$accounts" | tail -n 1)
+echo "$populate" >&2
+echo "state_bench: saturation load for $seconds s on the populated chain..." >&2
+load=$("$bin/cairn" load --network "$dir" --mode saturation --seconds "$seconds" --warmup 5 | tail -n 1)
+echo "$load" >&2
+
+# Restart node 1 to serving.
+node=1
+grpc=127.0.0.1:$((port + 4 * node + 1))
+pid=$(cat "$dir/node$node/cairnd.pid")
+kill -TERM "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+start_ns=$(date +%s%N)
+nohup "$bin/cairnd" --config "$dir/node$node/config.json" >>"$dir/node$node/cairnd.log" 2>&1 &
+echo $! >"$dir/node$node/cairnd.pid"
+restart_s=null
+for _ in $(seq 1 1200); do
+  if "$bin/cairn" status --node "$grpc" >/dev/null 2>&1; then
+    restart_s=$($python -c "print(round(($(date +%s%N) - $start_ns) / 1e9, 2))")
+    break
+  fi
+  sleep 0.05
+done
+
+rss_populate=$(field "$populate" rss_mb_max)
+rss_load=$(field "$load" rss_mb_max)
+$python - "$populate" "$load" "$accounts" "$rss_populate" "$rss_load" "$restart_s" <<'PY'
+import json, sys
+populate, load = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+accounts, rss_populate, rss_load, restart = int(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+rss_load = float(rss_load)
+print(json.dumps({
+    "mode": "state", "accounts": accounts, "created_per_s": populate["created_per_s"],
+    "rss_mb_max": max(rss_populate, rss_load), "rss_mb_max_populate": rss_populate, "rss_mb_max_load": rss_load,
+    "committed_tps": load.get("committed_tps"), "latency_ms_p50": load.get("latency_ms_p50"),
+    "latency_ms_p99": load.get("latency_ms_p99"),
+    "restart_s": None if restart == "null" else float(restart),
+    "state_sync_s": None, "state_sync_bytes": None}))
+PY
