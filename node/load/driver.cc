@@ -256,8 +256,15 @@ class Driver {
     size_t next = 0;
     while (Clock::now() < window_end_) {
       if (next == total) {
-        std::lock_guard lock(mu_);
-        ran_out_ = true;
+        {
+          std::lock_guard lock(mu_);
+          ran_out_ = true;
+        }
+        // Populating: what the node refused for capacity is still sent again, to the end.
+        while (config_.until_all_committed && Clock::now() < window_end_ && !AllCommitted()) {
+          SendDueRetries();
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
         return;
       }
       SendDueRetries();
