@@ -1,8 +1,13 @@
 // The production KvStore. LevelDB's types appear in this file only.
+#include <fcntl.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -25,11 +30,52 @@ Status FromLevelDb(const leveldb::Status& s, const char* what) {
   return Status::IoError(message);
 }
 
+// A table file read with pread. LevelDB's own Env maps up to 1,000 table files into
+// memory, and every page of them it touches then counts in the node's resident memory,
+// which so grows with the database (130 MB of a validator's 280 MB at 125,000
+// accounts). Read with pread, the same pages sit in the OS page cache: shared,
+// reclaimable, outside the process.
+class PreadFile : public leveldb::RandomAccessFile {
+ public:
+  PreadFile(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
+  ~PreadFile() override { ::close(fd_); }
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result, char* scratch) const override {
+    const ssize_t got = ::pread(fd_, scratch, n, static_cast<off_t>(offset));
+    if (got < 0) return leveldb::Status::IOError(name_, std::strerror(errno));
+    *result = leveldb::Slice(scratch, static_cast<size_t>(got));
+    return leveldb::Status::OK();
+  }
+
+ private:
+  const std::string name_;
+  const int fd_;
+};
+
+class PreadEnv : public leveldb::EnvWrapper {
+ public:
+  PreadEnv() : EnvWrapper(leveldb::Env::Default()) {}
+  leveldb::Status NewRandomAccessFile(const std::string& name, leveldb::RandomAccessFile** result) override {
+    *result = nullptr;
+    const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return errno == ENOENT ? leveldb::Status::NotFound(name, std::strerror(errno))
+                             : leveldb::Status::IOError(name, std::strerror(errno));
+    }
+    *result = new PreadFile(name, fd);
+    return leveldb::Status::OK();
+  }
+};
+
 leveldb::Options StoreOptions(const leveldb::FilterPolicy* filter) {
+  static PreadEnv* const env = new PreadEnv();  // lives as long as any database
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.filter_policy = filter;
+  options.env = env;
+  // Each open table file holds a descriptor (LevelDB's default is 1,000): keep room
+  // for the node's sockets.
+  options.max_open_files = 512;
   return options;
 }
 

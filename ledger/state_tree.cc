@@ -197,7 +197,8 @@ Result<ChildRef> StateTree::Updater::Place(Subtree& subtree, const NibblePath& a
 }
 
 Result<NodePtr> StateTree::Load(const ChildRef& ref, const NibblePath& path) const {
-  const Bytes key = tree::NodeKey(ref.version, path);
+  const tree::NodeKeyBuffer buffer(ref.version, path);
+  const ByteView key = buffer.view();
   for (auto it = overlays_.rbegin(); it != overlays_.rend(); ++it) {
     if ((*it)->version != ref.version) continue;
     auto found = (*it)->nodes.find(key);

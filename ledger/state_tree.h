@@ -44,7 +44,7 @@ class NodeReader {
   virtual ~NodeReader() = default;
   // The node stored under `node_key`, checked to hash to `expected_hash`. An error when
   // it is missing (the tree is damaged) or the read failed.
-  virtual Result<tree::NodePtr> Read(const Bytes& node_key, const Hash& expected_hash) const = 0;
+  virtual Result<tree::NodePtr> Read(ByteView node_key, const Hash& expected_hash) const = 0;
   // The newest version on disk: overlays up to it are no longer needed.
   virtual tree::Version committed_version() const = 0;
 };
@@ -53,7 +53,7 @@ class NodeReader {
 // from this version on: what pruning may delete once no retained version needs them).
 struct TreeChanges {
   tree::Version version = 0;
-  std::map<Bytes, tree::NodePtr> nodes;  // by node key
+  std::map<Bytes, tree::NodePtr, std::less<>> nodes;  // by node key
   std::vector<Bytes> stale;              // node keys
 };
 

@@ -46,12 +46,13 @@ NibblePath NibblePath::Child(int nibble) const {
   return child;
 }
 
-Bytes NodeKey(Version version, const NibblePath& path) {
-  Bytes key(1, kNodeTag);
-  AppendU64(&key, version);
-  key.push_back(static_cast<char>(path.length));
-  key.append(reinterpret_cast<const char*>(path.nibbles.data()), (path.length + 1) / 2);
-  return key;
+NodeKeyBuffer::NodeKeyBuffer(Version version, const NibblePath& path) {
+  bytes_[0] = kNodeTag;
+  for (int i = 0; i < 8; ++i) bytes_[1 + i] = static_cast<char>(version >> (56 - 8 * i));
+  bytes_[9] = static_cast<char>(path.length);
+  const size_t packed = (path.length + 1) / 2;
+  std::copy_n(reinterpret_cast<const char*>(path.nibbles.data()), packed, bytes_.begin() + 10);
+  size_ = 10 + packed;
 }
 
 const ChildRef* Node::ChildAt(int nibble) const {

@@ -18,6 +18,7 @@
 // rewrites.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -51,8 +52,18 @@ struct NibblePath {
   bool operator==(const NibblePath&) const = default;
 };
 
-// The storage key of the node written by `version` at `path`.
-Bytes NodeKey(Version version, const NibblePath& path);
+// The storage key of the node written by `version` at `path`, in a buffer of its own:
+// looking a node up builds one and allocates nothing.
+class NodeKeyBuffer {
+ public:
+  NodeKeyBuffer(Version version, const NibblePath& path);
+  ByteView view() const { return ByteView(bytes_.data(), size_); }
+
+ private:
+  std::array<char, 1 + 8 + 1 + kMaxNibbles / 2> bytes_;
+  size_t size_ = 0;
+};
+inline Bytes NodeKey(Version version, const NibblePath& path) { return Bytes(NodeKeyBuffer(version, path).view()); }
 
 // How a parent names a child.
 struct ChildRef {

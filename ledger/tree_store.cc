@@ -23,7 +23,7 @@ v1::StateTreeRoot RootRecord(const StateTree& tree) {
 
 }  // namespace
 
-Result<tree::NodePtr> TreeStore::Read(const Bytes& node_key, const Hash& expected_hash) const {
+Result<tree::NodePtr> TreeStore::Read(ByteView node_key, const Hash& expected_hash) const {
   if (tree::NodePtr cached = cache_.Get(node_key)) return cached;
   CAIRN_ASSIGN_OR_RETURN(auto bytes, store_.Get(node_key));
   if (!bytes) {

@@ -24,7 +24,7 @@ class TreeStore : public NodeReader {
  public:
   TreeStore(const KvStore& store, size_t cache_bytes) : store_(store), cache_(cache_bytes) {}
 
-  Result<tree::NodePtr> Read(const Bytes& node_key, const Hash& expected_hash) const override;
+  Result<tree::NodePtr> Read(ByteView node_key, const Hash& expected_hash) const override;
   tree::Version committed_version() const override { return committed_version_.load(std::memory_order_acquire); }
 
   // The committed tree at `version` (a block height). NOT_FOUND when the store has no

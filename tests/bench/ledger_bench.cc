@@ -50,12 +50,13 @@ void BM_MerkleRoot(benchmark::State& state) {
 }
 BENCHMARK(BM_MerkleRoot)->Arg(1000)->Arg(5000);
 
-// A state-tree update per block, committed through the node cache to a store:
-// `range(0)` changed accounts in a tree of 100,000. A block of 1,000 transfers changes up
-// to 2,000 accounts.
+// A state-tree update per block, committed through the node cache (64 MiB, the
+// default) to a store: `range(0)` changed accounts in a tree of `range(1)`. A block of
+// 1,000 transfers changes up to 2,000 accounts. The ratio between tree sizes is what
+// the state issue's "within 20%" asks of the tree.
 void BM_StateRootUpdate(benchmark::State& state) {
   std::vector<ledger::StateTree::Entry> entries;
-  for (int i = 0; i < 100'000; ++i) {
+  for (int64_t i = 0; i < state.range(1); ++i) {
     entries.emplace_back(crypto::Sha256Of("k" + std::to_string(i)), "v" + std::to_string(i));
   }
   ledger::MemoryStore store;
@@ -79,7 +80,7 @@ void BM_StateRootUpdate(benchmark::State& state) {
     benchmark::DoNotOptimize(tree.root());
   }
 }
-BENCHMARK(BM_StateRootUpdate)->Arg(2000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StateRootUpdate)->Args({2000, 1000})->Args({2000, 100'000})->Args({2000, 1'000'000})->Unit(benchmark::kMillisecond);
 
 // Blocks of `range(0)` transfers on a LevelDB ledger, each user sending one per block.
 class BlockFixture {
