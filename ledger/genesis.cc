@@ -125,8 +125,7 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   GenesisState state;
   std::vector<StateTree::Entry> leaves;
   for (const auto& a : genesis.accounts()) {
-    state.accounts.push_back(GenesisAccountState(a));
-    const v1::Account& account = state.accounts.back();
+    const v1::Account account = GenesisAccountState(a);
     leaves.emplace_back(StateKey(account.address()), account.SerializeAsString());
   }
   state.tree = StateTree::Build(0, std::move(leaves));

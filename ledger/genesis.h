@@ -31,8 +31,7 @@ Hash GenesisHash(const v1::Genesis& genesis);
 
 // Height 0, derived from a valid genesis.
 struct GenesisState {
-  std::vector<v1::Account> accounts;
-  StateTree tree;               // of the accounts, version 0, in memory
+  StateTree tree;               // the genesis accounts, version 0, in memory
   v1::ValidatorSet validators;  // epoch 0
   v1::GovernanceState governance;
   v1::Block block;              // height 0, no transactions, no certificate

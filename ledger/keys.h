@@ -33,6 +33,7 @@
 #include <cstdint>
 
 #include "crypto/bytes.h"
+#include "ledger/tree_node.h"
 
 namespace cairn::ledger::keys {
 
@@ -79,7 +80,7 @@ inline Bytes StaleNode(uint64_t height, ByteView node_key) {
   key.append(node_key);
   return key;
 }
-inline constexpr ByteView kNodePrefix = "n";
+inline constexpr ByteView kNodePrefix(&tree::kNodeTag, 1);
 inline constexpr ByteView kStateRootPrefix = "R";
 inline constexpr ByteView kStalePrefix = "s";
 inline Bytes Account(ByteView address) { return Tagged('a', address); }
