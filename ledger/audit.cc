@@ -32,6 +32,16 @@ Status CompareBlockRecords(const KvStore& stored, uint64_t height, const Execute
       return Failure(height, "state tree root record", "it does not name the state root re-execution gives");
     }
   }
+  if (executed.ends_epoch()) {
+    // (Absent in a directory written before the record was: that node cannot serve this
+    // epoch change, nothing it serves is wrong.)
+    const v1::GovernanceState& next = executed.outcome.governance;
+    CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(keys::EpochGovernance(next.epoch())));
+    if (bytes && *bytes != next.SerializeAsString()) {
+      return Failure(height, "governance of epoch " + std::to_string(next.epoch()),
+                     "the stored state the epoch starts with differs from re-execution");
+    }
+  }
   for (uint32_t i = 0; i < executed.outcome.receipts.size(); ++i) {
     CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(keys::Receipt(height, i)));
     if (!bytes || *bytes != executed.outcome.receipts[i].SerializeAsString()) {

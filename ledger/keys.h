@@ -19,6 +19,9 @@
 //   E <epoch>                 height of the block the epoch starts from (its root: the
 //                             last block of the epoch before), u64 big-endian
 //   V                         GovernanceState after the head
+//   L <epoch>                 GovernanceState the epoch starts with (after its root
+//                             block, whose header commits to it), for epochs >= 1: the
+//                             set change that state sync and light clients check
 //   p <id>                    a closed ChangeProposal (open ones are in V)
 //   v <height> <index>        EvidenceRecord of committed evidence
 //   q <offence id>            height of the block that recorded that offence
@@ -28,6 +31,8 @@
 //   R <height>                StateTreeRoot of the state after that block
 //   s <height> <node key>     a node that block made stale (empty value): what pruning
 //                             may delete once no retained version reads it
+//   Y <path>                  RestoredSubtree: during state sync, a subtree of the
+//                             target stored whole; <path> is one nibble a byte
 #pragma once
 
 #include <cstdint>
@@ -54,6 +59,7 @@ inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
 inline Bytes Finality(uint64_t height) { return WithU64('F', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }
 inline Bytes EpochRoot(uint64_t epoch) { return WithU64('E', epoch); }
+inline Bytes EpochGovernance(uint64_t epoch) { return WithU64('L', epoch); }
 inline Bytes Proposal(uint64_t id) { return WithU64('p', id); }
 inline Bytes Evidence(uint64_t height, uint32_t index) {
   Bytes key = WithU64('v', height);
@@ -80,6 +86,7 @@ inline Bytes StaleNode(uint64_t height, ByteView node_key) {
   key.append(node_key);
   return key;
 }
+inline Bytes RestoredSubtree(ByteView nibble_path) { return Tagged('Y', nibble_path); }
 inline constexpr ByteView kNodePrefix(&tree::kNodeTag, 1);
 inline constexpr ByteView kStateRootPrefix = "R";
 inline constexpr ByteView kStalePrefix = "s";

@@ -524,6 +524,7 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
   if (ends_epoch) {
     batch.Put(keys::ValidatorSet(governance.epoch()), governance.validators().SerializeAsString());
     batch.Put(keys::EpochRoot(governance.epoch()), U64Bytes(height));
+    batch.Put(keys::EpochGovernance(governance.epoch()), governance.SerializeAsString());
   }
   tree_store_.AddToBatch(executed.state_after, &batch);
   v1::ChainHead head;
@@ -556,6 +557,22 @@ Result<EpochRoot> Ledger::RootOfEpoch(uint64_t epoch) const {
   const uint64_t height = ReadU64(*bytes);
   CAIRN_ASSIGN_OR_RETURN(auto block, GetBlock(height));
   return EpochRoot{height, block.hash};
+}
+
+Result<EpochChange> Ledger::EpochChangeTo(uint64_t epoch) const {
+  if (epoch == 0) return Status::InvalidArgument("epoch 0 starts at genesis: the genesis file holds its set");
+  const std::string what = "the change to epoch " + std::to_string(epoch);
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::EpochRoot(epoch)));
+  if (!bytes) return Status::NotFound("epoch " + std::to_string(epoch) + " has not started");
+  if (bytes->size() != 8) return Status::Corruption("the root record of epoch " + std::to_string(epoch) + " is damaged");
+  EpochChange change;
+  CAIRN_ASSIGN_OR_RETURN(change.last_block, GetBlock(ReadU64(*bytes)));
+  CAIRN_ASSIGN_OR_RETURN(auto finality, FinalityProof(change.last_block.header.height()));
+  if (!finality) return Status::Corruption(what + " has no finality certificate");
+  change.finality = std::move(*finality);
+  CAIRN_ASSIGN_OR_RETURN(change.governance, ReadRecord<v1::GovernanceState>(*store_, keys::EpochGovernance(epoch),
+                                                                            (what + ": its governance state").c_str()));
+  return change;
 }
 
 uint64_t Ledger::epoch() const {

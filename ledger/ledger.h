@@ -119,6 +119,16 @@ struct EpochRoot {
   Hash hash{};
 };
 
+// A validator-set change: the last block of epoch E - 1, the certificate of that epoch
+// that proves it final, and the governance state after it (its header's
+// governance_hash), which holds epoch E and its set. Checked against E - 1's set alone,
+// it proves E's: how a node that joins late, or a light client, trusts from genesis.
+struct EpochChange {
+  StoredBlock last_block;
+  v1::QuorumCertificate finality;
+  v1::GovernanceState governance;
+};
+
 // What a consensus replica starts from: the committed head, the certificate it holds for
 // it (its own, or the epoch-start certificate when the head is the current epoch's
 // root), and the current epoch's set and root.
@@ -193,6 +203,8 @@ class Ledger {
 
   Result<v1::ValidatorSet> ValidatorSet(uint64_t epoch) const;
   Result<EpochRoot> RootOfEpoch(uint64_t epoch) const;
+  // The change into `epoch` (at least 1). NOT_FOUND before it started.
+  Result<EpochChange> EpochChangeTo(uint64_t epoch) const;
   // The governance state after the committed head: its epoch and set are the next
   // block's, its open proposals are those still collecting votes or waiting for a
   // boundary.
@@ -218,6 +230,9 @@ class Ledger {
   Result<std::optional<v1::QuorumCertificate>> FinalityProof(uint64_t height) const;
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
+  // The state after the committed block at `height`, while it is retained (state sync
+  // serves it, state_chunk.h). NOT_FOUND above the head or for a version not stored.
+  Result<StateTree> StateAt(uint64_t height) const;
   // The nonce of the account's last committed transaction (0 without an account): the
   // mempool's question, answered from the head's state tree, without a proof.
   Result<uint64_t> CommittedNonce(ByteView address) const;

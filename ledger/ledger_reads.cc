@@ -100,6 +100,18 @@ Result<AccountView> Ledger::GetAccount(ByteView address) const {
   return view;
 }
 
+Result<StateTree> Ledger::StateAt(uint64_t height) const {
+  {
+    std::shared_lock lock(mu_);
+    if (height == head_header_.height()) return tree_;
+    if (height > head_header_.height()) {
+      return Status::NotFound("no state for height " + std::to_string(height) + " yet: the head is " +
+                              std::to_string(head_header_.height()));
+    }
+  }
+  return tree_store_.Load(height);
+}
+
 StateTree Ledger::HeadTree() const {
   std::shared_lock lock(mu_);
   return tree_;

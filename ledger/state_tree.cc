@@ -336,6 +336,40 @@ Status StateTree::CollectLeaves(const ChildRef& ref, const NibblePath& path, con
   return Status::Ok();
 }
 
+Result<std::optional<ChildRef>> StateTree::RefAt(const NibblePath& path) const {
+  if (!root_) return std::optional<ChildRef>();
+  ChildRef ref = *root_;
+  NibblePath at;
+  while (at.length < path.length) {
+    if (ref.is_leaf) return std::optional<ChildRef>();
+    CAIRN_ASSIGN_OR_RETURN(NodePtr node, Load(ref, at));
+    const int nibble = tree::NibbleAt(path.nibbles, at.length);
+    const ChildRef* child = node->ChildAt(nibble);
+    if (child == nullptr) return std::optional<ChildRef>();
+    ref = *child;
+    at = at.Child(nibble);
+  }
+  return std::optional<ChildRef>(ref);
+}
+
+Result<std::vector<StateTree::Entry>> StateTree::LeavesUnder(const ChildRef& ref, const NibblePath& path,
+                                                             size_t limit) const {
+  std::vector<Entry> out;
+  if (limit > 0) CAIRN_RETURN_IF_ERROR(CollectLeaves(ref, path, Hash{}, false, limit, &out));
+  return out;
+}
+
+std::pair<ChildRef, TreeChanges> StateTree::BuildSubtree(tree::Version version, const NibblePath& path,
+                                                         std::span<const Entry> entries) {
+  CAIRN_CHECK(!entries.empty());
+  StateTree empty;
+  Updater updater(empty, version);
+  // Building loads nothing, so it cannot fail.
+  Subtree built = updater.Build(entries, path).value();
+  ChildRef ref = updater.Place(built, path).value();
+  return {ref, std::move(updater.changes())};
+}
+
 std::optional<Hash> KeyAfter(const Hash& key) {
   Hash next = key;
   for (int i = static_cast<int>(next.size()) - 1; i >= 0; --i) {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -95,6 +96,18 @@ class StateTree {
   // contents (the audit walks it; state sync serves it).
   Result<std::vector<Entry>> Leaves(const Hash& from, size_t limit) const;
 
+  // Subtrees, for state sync (state_chunk.h). The reference of the node stored at
+  // exactly `path` (nullopt: the path ends above it, in a leaf or an empty slot).
+  Result<std::optional<tree::ChildRef>> RefAt(const tree::NibblePath& path) const;
+  // The node of `ref` at `path`: from the overlays of uncommitted versions, or the reader.
+  Result<tree::NodePtr> Load(const tree::ChildRef& ref, const tree::NibblePath& path) const;
+  // Up to `limit` entries of the subtree of `ref` at `path`, in key order.
+  Result<std::vector<Entry>> LeavesUnder(const tree::ChildRef& ref, const tree::NibblePath& path, size_t limit) const;
+  // The subtree of `entries` (sorted by key, distinct, all under `path`, at least one)
+  // as `version` writes it at `path`: its reference and its nodes.
+  static std::pair<tree::ChildRef, TreeChanges> BuildSubtree(tree::Version version, const tree::NibblePath& path,
+                                                            std::span<const Entry> entries);
+
   // What this version wrote (empty when it changed nothing); to be stored when it
   // commits.
   const TreeChanges* changes() const;
@@ -103,8 +116,6 @@ class StateTree {
 
  private:
   class Updater;
-  // The node of `ref` at `path`: from the overlays of uncommitted versions, or the reader.
-  Result<tree::NodePtr> Load(const tree::ChildRef& ref, const tree::NibblePath& path) const;
   // The leaf where `key`'s path ends (null: an empty subtree), with the binary siblings
   // on the way, root first, when `siblings` is given.
   Result<tree::NodePtr> Walk(const Hash& key, std::vector<Hash>* siblings) const;

@@ -141,6 +141,10 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
               });
               return;
             }
+            if (message.has_state_request()) {
+              self->state_server_->Offer(from, std::move(*message.mutable_state_request()));
+              return;
+            }
             asio::post(self->core_io_, [self, from, message = std::move(message)]() mutable {
               self->OnPeerMessage(from, std::move(message));
             });
@@ -150,6 +154,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       .epoch = [ledger_ptr] { return ledger_ptr->epoch(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   net::Transport* transport = node->transport_.get();
+  node->state_server_ = std::make_unique<StateServer>(
+      *node->ledger_, [transport](const crypto::PublicKey& to, const v1::PeerMessage& message) { transport->Send(to, message); });
   node->tx_outbox_ = std::make_unique<TxOutbox>(
       node->net_io_,
       [transport](v1::TxBatch batch) {
@@ -350,6 +356,7 @@ void Node::RegisterMetrics() {
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   AddStateTreeMetrics(metrics_, *ledger_);
+  AddStateServingMetrics(metrics_, *state_server_);
   // From the health's atomics: the alert rules compare them (scripts/deploy/prometheus).
   const Health* health = health_.get();
   metrics_.AddCollector("cairn_best_peer_height", "gauge", "The highest committed height a peer has announced.",
@@ -429,6 +436,7 @@ Status Node::Start() {
       io.run();
     });
   };
+  state_server_->Start();
   net_thread_ = run(net_io_, "cairn-net", 0);
   core_thread_ = run(core_io_, "cairn-core", 0);
   // Admission yields the CPU to consensus: a round's critical path (proposal, vote,
@@ -462,6 +470,7 @@ void Node::Stop() {
       proposal_timer_->cancel();
       sync_timer_->cancel();
     });
+    state_server_->Stop();
     net_work_.reset();
     core_work_.reset();
     verify_work_.reset();

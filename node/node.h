@@ -33,6 +33,7 @@
 #include "node/metrics.h"
 #include "node/metrics_server.h"
 #include "node/safety_file.h"
+#include "node/state_server.h"
 #include "node/tx_outbox.h"
 #include "rpc/http_gateway.h"
 #include "rpc/node_api.h"
@@ -163,6 +164,7 @@ class Node : public rpc::NodeApi {
   std::atomic<bool> tx_wakeup_queued_{false};
   std::unique_ptr<TxOutbox> tx_outbox_;  // client transactions on their way to the peers
   std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<StateServer> state_server_;  // answers peers that state-sync
   MetricsRegistry metrics_;
   std::unique_ptr<Health> health_;  // what probes and GetStatus read off the core thread
   std::unique_ptr<MetricsServer> metrics_server_;

@@ -97,6 +97,16 @@ TEST_F(GovernanceTest, AChangeTakesEffectAtTheBoundaryAfterTheThresholdOfAdminsA
   EXPECT_EQ(ledger_->ValidatorSet(1)->validators_size(), 5);
   EXPECT_EQ(ledger_->RootOfEpoch(1)->height, boundary);
   EXPECT_EQ(ledger_->GetBlock(boundary)->header.epoch(), 0u);  // the last block of epoch 0
+  // The change as a node that joins later is given it: the last block of epoch 0, the
+  // certificate proving it final, and the governance state its header commits to.
+  auto change = ledger_->EpochChangeTo(1);
+  ASSERT_TRUE(change.ok()) << change.status().message();
+  EXPECT_EQ(change->last_block.header.height(), boundary);
+  EXPECT_EQ(change->finality.commit_hash(), ToBytes(change->last_block.hash));
+  EXPECT_EQ(change->finality.epoch(), 0u);
+  EXPECT_EQ(change->governance.SerializeAsString(), governance.SerializeAsString());
+  EXPECT_EQ(change->last_block.header.governance_hash(), ToBytes(GovernanceHash(chain_.chain_id(), change->governance)));
+  EXPECT_EQ(ledger_->EpochChangeTo(2).status().code(), StatusCode::kNotFound);
   auto applied = ledger_->Proposal(1);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(applied->status(), v1::PROPOSAL_APPLIED);

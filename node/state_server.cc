@@ -1,0 +1,100 @@
+#include "node/state_server.h"
+
+#include <pthread.h>
+
+#include "ledger/state_chunk.h"
+
+namespace cairn::node {
+
+namespace {
+
+// An answer's leaves at most: a tenth of the peer frame limit, so that a chunk is a
+// fraction of a second on a slow link and a hedge costs little.
+constexpr size_t kChunkBudgetBytes = 1u << 20;
+
+}  // namespace
+
+StateServer::StateServer(const ledger::Ledger& ledger, Reply reply, size_t max_queued)
+    : ledger_(ledger), reply_(std::move(reply)), max_queued_(max_queued) {}
+
+StateServer::~StateServer() { Stop(); }
+
+void StateServer::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cairn-state");
+    Run();
+  });
+}
+
+void StateServer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StateServer::Offer(const crypto::PublicKey& from, v1::StateChunkRequest request) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    if (queue_.size() < max_queued_) {
+      queue_.emplace_back(from, std::move(request));
+      wake_.notify_one();
+      return;
+    }
+  }
+  v1::StateChunkResponse busy;
+  busy.set_version(request.version());
+  busy.set_path(request.path());
+  busy.set_error("busy: too many state requests queued");
+  Answer(from, std::move(busy));
+}
+
+void StateServer::Run() {
+  for (;;) {
+    std::pair<crypto::PublicKey, v1::StateChunkRequest> next;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const auto& [from, request] = next;
+    v1::StateChunkResponse response;
+    auto tree = ledger_.StateAt(request.version());
+    if (tree.ok()) {
+      response = ledger::ServeStateChunk(*tree, request, kChunkBudgetBytes);
+    } else {
+      response.set_version(request.version());
+      response.set_path(request.path());
+      response.set_error(tree.status().message());
+    }
+    Answer(from, std::move(response));
+  }
+}
+
+void StateServer::Answer(const crypto::PublicKey& to, v1::StateChunkResponse response) {
+  {
+    std::lock_guard lock(mu_);
+    if (response.error().empty()) {
+      ++stats_.served;
+      stats_.bytes_out += response.ByteSizeLong();
+    } else {
+      ++stats_.refused;
+    }
+  }
+  v1::PeerMessage message;
+  *message.mutable_state_response() = std::move(response);
+  reply_(to, message);
+}
+
+StateServer::Stats StateServer::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+}  // namespace cairn::node

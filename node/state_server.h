@@ -1,0 +1,55 @@
+// Serving state sync: answers peers' StateChunkRequests (ledger/state_chunk.h) from the
+// ledger's stored versions on a thread of its own, so that reading thousands of leaves
+// from disk never delays the core thread (consensus, commits) nor the net thread.
+// Bounded (architecture rule 5): requests beyond the queue's bound are answered "busy"
+// at once, and the requester asks another peer.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "cairn/v1/p2p.pb.h"
+#include "crypto/ed25519.h"
+#include "ledger/ledger.h"
+
+namespace cairn::node {
+
+class StateServer {
+ public:
+  using Reply = std::function<void(const crypto::PublicKey& to, const v1::PeerMessage& message)>;
+  struct Stats {
+    uint64_t served = 0;     // answers with leaves or a node
+    uint64_t refused = 0;    // answers with an error (busy, not held)
+    uint64_t bytes_out = 0;  // of the answers' leaves and nodes
+  };
+
+  // `ledger` must outlive the server; `reply` is called on the server's thread.
+  StateServer(const ledger::Ledger& ledger, Reply reply, size_t max_queued = 32);
+  ~StateServer();  // Stop()
+
+  void Start();
+  void Stop();  // idempotent; pending requests are dropped
+  // From any thread.
+  void Offer(const crypto::PublicKey& from, v1::StateChunkRequest request);
+  Stats stats() const;
+
+ private:
+  void Run();
+  void Answer(const crypto::PublicKey& to, v1::StateChunkResponse response);
+
+  const ledger::Ledger& ledger_;
+  const Reply reply_;
+  const size_t max_queued_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::pair<crypto::PublicKey, v1::StateChunkRequest>> queue_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::node
