@@ -40,6 +40,8 @@ const char* MessageKind(const v1::PeerMessage& message) {
     case v1::PeerMessage::kEvidence: return "evidence";
     case v1::PeerMessage::kStateRequest: return "state_request";
     case v1::PeerMessage::kStateResponse: return "state_response";
+    case v1::PeerMessage::kEpochChangesRequest: return "epoch_changes_request";
+    case v1::PeerMessage::kEpochChangesResponse: return "epoch_changes_response";
     case v1::PeerMessage::kConsensus:
       switch (message.consensus().kind_case()) {
         case v1::ConsensusMessage::kProposal: return "proposal";

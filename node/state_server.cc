@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "ledger/state_chunk.h"
+#include "node/epoch_chain.h"
 
 namespace cairn::node {
 
@@ -36,16 +37,19 @@ void StateServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool StateServer::Enqueue(const crypto::PublicKey& from, v1::PeerMessage request) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return true;  // dropped: the node is going away
+  if (queue_.size() >= max_queued_) return false;
+  queue_.emplace_back(from, std::move(request));
+  wake_.notify_one();
+  return true;
+}
+
 void StateServer::Offer(const crypto::PublicKey& from, v1::StateChunkRequest request) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    if (queue_.size() < max_queued_) {
-      queue_.emplace_back(from, std::move(request));
-      wake_.notify_one();
-      return;
-    }
-  }
+  v1::PeerMessage message;
+  *message.mutable_state_request() = request;
+  if (Enqueue(from, std::move(message))) return;
   v1::StateChunkResponse busy;
   busy.set_version(request.version());
   busy.set_path(request.path());
@@ -53,9 +57,19 @@ void StateServer::Offer(const crypto::PublicKey& from, v1::StateChunkRequest req
   Answer(from, std::move(busy));
 }
 
+void StateServer::Offer(const crypto::PublicKey& from, v1::EpochChangesRequest request) {
+  v1::PeerMessage message;
+  *message.mutable_epoch_changes_request() = request;
+  if (Enqueue(from, std::move(message))) return;
+  v1::PeerMessage busy;
+  busy.mutable_epoch_changes_response()->set_from_epoch(request.from_epoch());
+  busy.mutable_epoch_changes_response()->set_error("busy: too many state requests queued");
+  reply_(from, busy);
+}
+
 void StateServer::Run() {
   for (;;) {
-    std::pair<crypto::PublicKey, v1::StateChunkRequest> next;
+    std::pair<crypto::PublicKey, v1::PeerMessage> next;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -63,7 +77,14 @@ void StateServer::Run() {
       next = std::move(queue_.front());
       queue_.pop_front();
     }
-    const auto& [from, request] = next;
+    const auto& [from, message] = next;
+    if (message.has_epoch_changes_request()) {
+      v1::PeerMessage reply;
+      *reply.mutable_epoch_changes_response() = BuildEpochChanges(ledger_, message.epoch_changes_request().from_epoch());
+      reply_(from, reply);
+      continue;
+    }
+    const v1::StateChunkRequest& request = message.state_request();
     v1::StateChunkResponse response;
     auto tree = ledger_.StateAt(request.version());
     if (tree.ok()) {

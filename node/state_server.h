@@ -1,5 +1,6 @@
 // Serving state sync: answers peers' StateChunkRequests (ledger/state_chunk.h) from the
-// ledger's stored versions on a thread of its own, so that reading thousands of leaves
+// ledger's stored versions, and their EpochChangesRequests (epoch_chain.h), on a thread
+// of its own, so that reading thousands of leaves
 // from disk never delays the core thread (consensus, commits) nor the net thread.
 // Bounded (architecture rule 5): requests beyond the queue's bound are answered "busy"
 // at once, and the requester asks another peer.
@@ -22,7 +23,7 @@ class StateServer {
  public:
   using Reply = std::function<void(const crypto::PublicKey& to, const v1::PeerMessage& message)>;
   struct Stats {
-    uint64_t served = 0;     // answers with leaves or a node
+    uint64_t served = 0;     // chunk answers with leaves or a node
     uint64_t refused = 0;    // answers with an error (busy, not held)
     uint64_t bytes_out = 0;  // of the answers' leaves and nodes
   };
@@ -35,10 +36,13 @@ class StateServer {
   void Stop();  // idempotent; pending requests are dropped
   // From any thread.
   void Offer(const crypto::PublicKey& from, v1::StateChunkRequest request);
+  void Offer(const crypto::PublicKey& from, v1::EpochChangesRequest request);
   Stats stats() const;
 
  private:
   void Run();
+  // Queues `request` (a PeerMessage of one of the two requests); false when full.
+  bool Enqueue(const crypto::PublicKey& from, v1::PeerMessage request);
   void Answer(const crypto::PublicKey& to, v1::StateChunkResponse response);
 
   const ledger::Ledger& ledger_;
@@ -46,7 +50,7 @@ class StateServer {
   const size_t max_queued_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::pair<crypto::PublicKey, v1::StateChunkRequest>> queue_;
+  std::deque<std::pair<crypto::PublicKey, v1::PeerMessage>> queue_;
   bool stopping_ = false;
   Stats stats_;
   std::thread thread_;

@@ -9,8 +9,11 @@
 
 #include "cairn/v1/config.pb.h"
 #include "consensus/replica.h"
+#include "crypto/sha256.h"
 #include "crypto/verifier.h"
 #include "ledger/json_file.h"
+#include "ledger/state_chunk.h"
+#include "ledger/state_tree.h"
 #include "net/frame.h"
 #include "tests/fuzz/fuzz_chain.h"
 #include "tests/support/replica_rig.h"
@@ -82,6 +85,28 @@ int Run(const fs::path& dir) {
   }
   if (auto proof = source->FinalityProof(3); proof.ok() && *proof) *response.mutable_finality() = **proof;
   Write(dir, "sync_response", "three-blocks", response.SerializeAsString());
+
+  // State chunks of a small tree: the root node and a subtree's leaves.
+  {
+    std::vector<ledger::StateTree::Entry> entries;
+    for (int i = 0; i < 300; ++i) entries.emplace_back(crypto::Sha256Of("key-" + std::to_string(i)), "value-" + std::to_string(i));
+    const ledger::StateTree tree = ledger::StateTree::Build(2, entries);
+    v1::StateChunkRequest request;
+    request.set_version(2);
+    request.set_expected_hash(ToBytes(tree.root()));
+    request.set_max_leaves(16);
+    const v1::StateChunkResponse root = ledger::ServeStateChunk(tree, request, 1 << 20);
+    Write(dir, "state_chunk", "root-node", root.SerializeAsString());
+    const ledger::tree::NodePtr node = ledger::tree::DecodeNode(root.node(), tree.root()).value();
+    for (const ledger::tree::Child& child : node->children) {
+      request.set_path(Bytes(1, static_cast<char>(child.nibble)));
+      request.set_expected_hash(ToBytes(child.ref.hash));
+      const v1::StateChunkResponse leaves = ledger::ServeStateChunk(tree, request, 1 << 20);
+      if (child.ref.is_leaf || leaves.leaves_size() < 2) continue;
+      Write(dir, "state_chunk", "leaves", leaves.SerializeAsString());
+      break;
+    }
+  }
 
   // The JSON documents.
   Write(dir, "genesis_json", "test-chain", ledger::ToJson(chain.genesis()));

@@ -234,5 +234,17 @@ TEST_F(AuditAcrossEpochsTest, TheLastBlockOfAnEpochNeedsItsFinalityCertificate) 
   EXPECT_NE(report.status().message().find("height 3: end of epoch 0"), std::string::npos) << report.status().ToString();
 }
 
+// The governance state an epoch starts with is what state sync and light clients are
+// given to learn the next set: a stored one that differs from re-execution is caught.
+TEST_F(AuditAcrossEpochsTest, CatchesATamperedEpochGovernanceRecord) {
+  v1::GovernanceState governance;
+  ASSERT_TRUE(governance.ParseFromString(store_->Get(keys::EpochGovernance(2)).value().value()));
+  governance.mutable_validators()->mutable_validators(0)->set_address("203.0.113.9:26000");
+  store_->TEST_Put(keys::EpochGovernance(2), governance.SerializeAsString());
+  auto report = Audit();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("governance of epoch 2"), std::string::npos) << report.status().ToString();
+}
+
 }  // namespace
 }  // namespace cairn::ledger

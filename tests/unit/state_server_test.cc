@@ -20,20 +20,21 @@ class Inbox {
   StateServer::Reply reply() {
     return [this](const crypto::PublicKey&, const v1::PeerMessage& message) {
       std::lock_guard lock(mu_);
-      got_.push_back(message.state_response());
+      got_.push_back(message);
       cv_.notify_all();
     };
   }
-  v1::StateChunkResponse Next() {
+  v1::PeerMessage NextMessage() {
     std::unique_lock lock(mu_);
     EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(10), [&] { return taken_ < got_.size(); }));
-    return taken_ < got_.size() ? got_[taken_++] : v1::StateChunkResponse();
+    return taken_ < got_.size() ? got_[taken_++] : v1::PeerMessage();
   }
+  v1::StateChunkResponse Next() { return NextMessage().state_response(); }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<v1::StateChunkResponse> got_;
+  std::vector<v1::PeerMessage> got_;
   size_t taken_ = 0;
 };
 
@@ -73,6 +74,14 @@ TEST(StateServer, ServesStoredVersionsThatRestoreToTheSameRoot) {
   EXPECT_NE(inbox.Next().error().find("no state for height"), std::string::npos);
   EXPECT_EQ(server.stats().served, 2u);
   EXPECT_EQ(server.stats().refused, 1u);
+  // Epoch changes come from the same thread (epoch_chain_test checks their content).
+  v1::EpochChangesRequest epochs;
+  epochs.set_from_epoch(1);
+  server.Offer(peer, epochs);
+  v1::PeerMessage answer = inbox.NextMessage();
+  ASSERT_TRUE(answer.has_epoch_changes_response());
+  EXPECT_EQ(answer.epoch_changes_response().current_epoch(), 0u);
+  EXPECT_EQ(answer.epoch_changes_response().changes_size(), 0);
 }
 
 TEST(StateServer, AFullQueueAnswersBusyAtOnce) {

@@ -1,0 +1,91 @@
+#include "node/epoch_chain.h"
+
+#include "consensus/certificates.h"
+#include "crypto/domain.h"
+#include "ledger/genesis.h"
+#include "ledger/governance.h"
+
+namespace cairn::node {
+
+namespace {
+
+Status Refuse(uint64_t epoch, const std::string& what) {
+  return Status::InvalidArgument("the change to epoch " + std::to_string(epoch) + ": " + what);
+}
+
+}  // namespace
+
+TrustedEpoch GenesisEpoch(const v1::Genesis& genesis) {
+  ledger::GenesisState state = ledger::BuildGenesisState(genesis);
+  TrustedEpoch out;
+  out.epoch = 0;
+  out.validators = std::move(state.validators);
+  out.root_height = 0;
+  out.root_hash = state.block_hash;
+  out.governance = std::move(state.governance);
+  return out;
+}
+
+Result<TrustedEpoch> VerifyEpochChange(std::string_view chain_id, const TrustedEpoch& before,
+                                       const v1::EpochChangeProof& proof, crypto::SignatureVerifier& verifier) {
+  const uint64_t next = before.epoch + 1;
+  v1::BlockHeader header;
+  if (!header.ParseFromString(proof.header())) return Refuse(next, "the header does not parse");
+  if (header.epoch() != before.epoch) return Refuse(next, "the block is not of epoch " + std::to_string(before.epoch));
+  if (header.height() <= before.root_height) return Refuse(next, "the block is not above the epoch's root");
+  const Hash block_hash = crypto::BlockHash(chain_id, proof.header());
+  const v1::QuorumCertificate& qc = proof.finality();
+  if (qc.epoch() != before.epoch || qc.commit_hash() != AsView(block_hash)) {
+    return Refuse(next, "the certificate does not prove that block final");
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(before.validators));
+  const consensus::Context context{std::string(chain_id), std::move(committee), before.root_hash, before.root_height};
+  if (consensus::IsEpochStartQc(context, qc)) return Refuse(next, "an epoch-start certificate proves nothing final");
+  if (Status valid = consensus::VerifyQc(context, qc, verifier); !valid.ok()) {
+    return Refuse(next, "the certificate: " + valid.message());
+  }
+  if (header.governance_hash() != AsView(ledger::GovernanceHash(chain_id, proof.governance()))) {
+    return Refuse(next, "the governance state is not the one the header commits to");
+  }
+  if (proof.governance().epoch() != next) return Refuse(next, "the governance state does not start it");
+  TrustedEpoch out;
+  out.epoch = next;
+  out.validators = proof.governance().validators();
+  out.root_height = header.height();
+  out.root_hash = block_hash;
+  out.governance = proof.governance();
+  return out;
+}
+
+v1::EpochChangeProof ProofOf(const ledger::EpochChange& change) {
+  v1::EpochChangeProof proof;
+  proof.set_header(change.last_block.block.header());
+  *proof.mutable_finality() = change.finality;
+  *proof.mutable_governance() = change.governance;
+  return proof;
+}
+
+v1::EpochChangesResponse BuildEpochChanges(const ledger::Ledger& ledger, uint64_t from_epoch) {
+  v1::EpochChangesResponse response;
+  response.set_from_epoch(from_epoch);
+  const uint64_t current = ledger.epoch();
+  response.set_current_epoch(current);
+  if (from_epoch == 0) {
+    response.set_error("epoch 0 starts at genesis: ask from epoch 1");
+    return response;
+  }
+  for (uint64_t epoch = from_epoch; epoch <= current && response.changes_size() < static_cast<int>(kMaxEpochChangesPerPage);
+       ++epoch) {
+    auto change = ledger.EpochChangeTo(epoch);
+    if (!change.ok()) {
+      // What this node cannot prove (a directory written before it kept the record):
+      // the changes before it are still of use, the requester asks elsewhere for it.
+      if (response.changes_size() == 0) response.set_error(change.status().message());
+      break;
+    }
+    *response.add_changes() = ProofOf(*change);
+  }
+  return response;
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,49 @@
+// The chain of validator sets, as a node that trusts only its genesis file checks it:
+// each epoch change (the last block of an epoch, proven final by a certificate of that
+// epoch's set, and the governance state its header commits to) proves the next set.
+// State sync walks it to the current epoch before it trusts any block to restore from.
+// Serving it (BuildEpochChanges) is a few reads per epoch from the ledger.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/p2p.pb.h"
+#include "crypto/verifier.h"
+#include "ledger/ledger.h"
+
+namespace cairn::node {
+
+// The most changes an EpochChangesResponse holds (each is a header, a certificate and a
+// governance state: about 1-3 KB at 4-16 validators).
+inline constexpr size_t kMaxEpochChangesPerPage = 64;
+
+// An epoch this node has proven: its set and its root block (the block its first block
+// builds on).
+struct TrustedEpoch {
+  uint64_t epoch = 0;
+  v1::ValidatorSet validators;
+  uint64_t root_height = 0;
+  Hash root_hash{};
+  v1::GovernanceState governance;  // the state the epoch starts with
+};
+
+// Epoch 0, from the genesis file alone.
+TrustedEpoch GenesisEpoch(const v1::Genesis& genesis);
+
+// Checks that `proof` moves `before` to the next epoch: the header is of `before`'s
+// epoch and above its root, a quorum of `before`'s set certified a block whose
+// commit_hash names the header's block (it is final), and the governance state hashes
+// to the header's governance_hash and starts the next epoch. INVALID_ARGUMENT naming the
+// failed check otherwise.
+Result<TrustedEpoch> VerifyEpochChange(std::string_view chain_id, const TrustedEpoch& before,
+                                       const v1::EpochChangeProof& proof, crypto::SignatureVerifier& verifier);
+
+v1::EpochChangeProof ProofOf(const ledger::EpochChange& change);
+
+// The answer to an EpochChangesRequest: the changes into `from_epoch` (at least 1) and
+// on, up to the ledger's current epoch, at most kMaxEpochChangesPerPage.
+v1::EpochChangesResponse BuildEpochChanges(const ledger::Ledger& ledger, uint64_t from_epoch);
+
+}  // namespace cairn::node
