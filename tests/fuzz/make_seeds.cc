@@ -9,7 +9,6 @@
 
 #include "cairn/v1/config.pb.h"
 #include "consensus/replica.h"
-#include "crypto/sha256.h"
 #include "crypto/verifier.h"
 #include "ledger/json_file.h"
 #include "ledger/state_chunk.h"
@@ -88,9 +87,7 @@ int Run(const fs::path& dir) {
 
   // State chunks of a small tree: the root node and a subtree's leaves.
   {
-    std::vector<ledger::StateTree::Entry> entries;
-    for (int i = 0; i < 300; ++i) entries.emplace_back(crypto::Sha256Of("key-" + std::to_string(i)), "value-" + std::to_string(i));
-    const ledger::StateTree tree = ledger::StateTree::Build(2, entries);
+    const ledger::StateTree tree = SmallStateTree();
     v1::StateChunkRequest request;
     request.set_version(2);
     request.set_expected_hash(ToBytes(tree.root()));

@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "crypto/sha256.h"
 #include "ledger/kv_store.h"
 #include "ledger/state_chunk.h"
 #include "ledger/state_restore.h"
 #include "ledger/state_tree.h"
 #include "ledger/tree_store.h"
+#include "tests/fuzz/fuzz_chain.h"
 
 namespace {
 
@@ -20,11 +20,7 @@ using namespace cairn;
 constexpr uint32_t kChunkLeaves = 16;
 
 const ledger::StateTree& Source() {
-  static const ledger::StateTree tree = [] {
-    std::vector<ledger::StateTree::Entry> entries;
-    for (int i = 0; i < 300; ++i) entries.emplace_back(crypto::Sha256Of("key-" + std::to_string(i)), "value-" + std::to_string(i));
-    return ledger::StateTree::Build(2, entries);
-  }();
+  static const ledger::StateTree tree = fuzz::SmallStateTree();
   return tree;
 }
 
