@@ -3,6 +3,7 @@
 #include "cairn/v1/block.pb.h"
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
+#include "crypto/merkle.h"
 
 namespace cairn::ledger {
 
@@ -78,6 +79,13 @@ uint64_t EpochOfEvidence(const v1::Evidence& evidence) {
   if (evidence.has_double_vote()) return evidence.double_vote().first().epoch();
   v1::BlockHeader header;
   return header.ParseFromString(evidence.double_proposal().first().header()) ? header.epoch() : 0;
+}
+
+Hash EvidenceRoot(std::string_view chain_id, const google::protobuf::RepeatedPtrField<v1::Evidence>& evidence) {
+  std::vector<Hash> leaves;
+  leaves.reserve(evidence.size());
+  for (const v1::Evidence& e : evidence) leaves.push_back(crypto::EvidenceHash(chain_id, e.SerializeAsString()));
+  return crypto::MerkleRoot(leaves);
 }
 
 Result<Offence> CheckEvidence(std::string_view chain_id, const v1::Evidence& evidence, const v1::ValidatorSet& set,

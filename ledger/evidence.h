@@ -33,6 +33,9 @@ struct Offence {
 // The epoch a piece of evidence claims (before any check), to find its set.
 uint64_t EpochOfEvidence(const v1::Evidence& evidence);
 
+// The Merkle root of a block's evidence (its header's evidence_root).
+Hash EvidenceRoot(std::string_view chain_id, const google::protobuf::RepeatedPtrField<v1::Evidence>& evidence);
+
 // Checks `evidence` against `set`, the validator set of its epoch: both messages are
 // of one epoch, round and signer, they differ, and both signatures are the signer's.
 Result<Offence> CheckEvidence(std::string_view chain_id, const v1::Evidence& evidence, const v1::ValidatorSet& set,

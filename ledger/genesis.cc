@@ -6,17 +6,22 @@
 #include <algorithm>
 #include <set>
 
+#include "cairn/v1/storage.pb.h"
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "ledger/governance.h"
 #include "ledger/json_file.h"
+#include "ledger/keys.h"
 #include "ledger/state_tree.h"
 #include "ledger/tx_check.h"
 
 namespace cairn::ledger {
 
 namespace {
+
+// Format 2: the state tree is stored as versioned nodes (keys.h: n, R, s).
+constexpr uint32_t kStoreFormatVersion = 2;
 
 bool IsValidChainId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -148,6 +153,21 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   state.block.set_header(header.SerializeAsString());
   state.block_hash = crypto::BlockHash(genesis.chain_id(), state.block.header());
   return state;
+}
+
+void AddGenesisRecords(const v1::Genesis& genesis, const GenesisState& state, WriteBatch* batch) {
+  batch->Put(keys::kGenesisDocument, genesis.SerializeAsString());
+  batch->Put(keys::ValidatorSet(0), state.validators.SerializeAsString());
+  batch->Put(keys::EpochRoot(0), U64Bytes(0));
+  batch->Put(keys::Block(0), state.block.SerializeAsString());
+  batch->Put(keys::BlockHeight(state.block_hash), U64Bytes(0));
+  batch->Put(keys::kStoreFormat, StoreFormatRecord());
+}
+
+Bytes StoreFormatRecord() {
+  v1::StoreFormat format;
+  format.set_version(kStoreFormatVersion);
+  return format.SerializeAsString();
 }
 
 v1::QuorumCertificate EpochStartCertificate(uint64_t epoch, uint64_t root_height, const Hash& root_hash) {

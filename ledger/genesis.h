@@ -10,6 +10,7 @@
 #include "cairn/v1/governance.pb.h"
 #include "cairn/v1/state.pb.h"
 #include "crypto/bytes.h"
+#include "ledger/kv_store.h"
 #include "ledger/state_tree.h"
 
 namespace cairn::ledger {
@@ -38,6 +39,14 @@ struct GenesisState {
   Hash block_hash;
 };
 GenesisState BuildGenesisState(const v1::Genesis& genesis);
+
+// The records every data directory starts with, whether it replays from genesis or
+// joined by state sync (state_base.h): the genesis document, block 0, epoch 0's set and
+// root, and the store format. Not the genesis hash, which the caller writes last, nor
+// the head and the state, which differ.
+void AddGenesisRecords(const v1::Genesis& genesis, const GenesisState& state, WriteBatch* batch);
+// The format record (keys.h: M) of the directories this build writes.
+Bytes StoreFormatRecord();
 
 // The certificate the first block of an epoch carries for its parent (the genesis block
 // for epoch 0, the last block of the epoch before otherwise): no signatures, round 0.

@@ -33,6 +33,10 @@
 //                             may delete once no retained version reads it
 //   Y <path>                  RestoredSubtree: during state sync, a subtree of the
 //                             target stored whole; <path> is one nibble a byte
+//   W                         during state sync, its target (StateTargetResponse):
+//                             a restart resumes restoring the same version
+//   B                         the base height, u64 big-endian, of a ledger that joined
+//                             by state sync (state_base.h); absent: history from genesis
 #pragma once
 
 #include <cstdint>
@@ -48,6 +52,8 @@ inline constexpr ByteView kHead = "H";
 inline constexpr ByteView kSafetyRecord = "S";
 inline constexpr ByteView kGovernance = "V";
 inline constexpr ByteView kStoreFormat = "M";
+inline constexpr ByteView kStateSyncTarget = "W";
+inline constexpr ByteView kBase = "B";
 
 inline Bytes WithU64(char tag, uint64_t n) {
   Bytes key(1, tag);

@@ -10,6 +10,7 @@
 #include "ledger/genesis.h"
 #include "ledger/keys.h"
 #include "ledger/records.h"
+#include "ledger/state_base.h"
 
 namespace cairn::ledger {
 
@@ -33,22 +34,6 @@ std::vector<Hash> ReceiptHashes(std::string_view chain_id, const std::vector<v1:
   hashes.reserve(receipts.size());
   for (const auto& r : receipts) hashes.push_back(crypto::ReceiptHash(chain_id, r.SerializeAsString()));
   return hashes;
-}
-
-Hash EvidenceRoot(std::string_view chain_id, const google::protobuf::RepeatedPtrField<v1::Evidence>& evidence) {
-  std::vector<Hash> leaves;
-  leaves.reserve(evidence.size());
-  for (const v1::Evidence& e : evidence) leaves.push_back(crypto::EvidenceHash(chain_id, e.SerializeAsString()));
-  return crypto::MerkleRoot(leaves);
-}
-
-// Format 2: the state tree is stored as versioned nodes (keys.h: n, R, s).
-constexpr uint32_t kStoreFormatVersion = 2;
-
-Bytes StoreFormatRecord() {
-  v1::StoreFormat format;
-  format.set_version(kStoreFormatVersion);
-  return format.SerializeAsString();
 }
 
 Status ExpectRoot(const std::string& field, const std::string& in_header, const Hash& computed) {
@@ -95,18 +80,13 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<KvStore> store,
 Status Ledger::Initialise() {
   GenesisState state = BuildGenesisState(genesis_);
   WriteBatch batch;
-  batch.Put(keys::ValidatorSet(0), state.validators.SerializeAsString());
-  batch.Put(keys::EpochRoot(0), U64Bytes(0));
+  AddGenesisRecords(genesis_, state, &batch);
   batch.Put(keys::kGovernance, state.governance.SerializeAsString());
-  batch.Put(keys::Block(0), state.block.SerializeAsString());
-  batch.Put(keys::BlockHeight(state.block_hash), U64Bytes(0));
   v1::ChainHead head;
   head.set_height(0);
   head.set_block_hash(ToBytes(state.block_hash));
   batch.Put(keys::kHead, head.SerializeAsString());
-  batch.Put(keys::kGenesisDocument, genesis_.SerializeAsString());
   tree_store_.AddToBatch(state.tree, &batch);
-  batch.Put(keys::kStoreFormat, StoreFormatRecord());
   // Written last in the same batch: a store with a genesis hash is a complete store.
   batch.Put(keys::kGenesisHash, AsView(genesis_hash_));
   CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate("initialising the ledger"));
@@ -158,6 +138,8 @@ Status Ledger::LoadExisting() {
   if (header.governance_hash() != AsView(GovernanceHash(chain_id(), governance))) {
     return Status::Corruption("the governance record does not match block " + std::to_string(header.height()));
   }
+  CAIRN_ASSIGN_OR_RETURN(auto base, ReadBase(*store_));
+  base_height_ = base.value_or(0);
   CAIRN_ASSIGN_OR_RETURN(auto format, store_->Get(keys::kStoreFormat));
   if (!format) CAIRN_RETURN_IF_ERROR(ConvertToFormat2(header.height()).Annotate("converting the data directory"));
   auto tree = tree_store_.Load(header.height());

@@ -178,6 +178,11 @@ class Ledger {
   const v1::Genesis& genesis() const { return genesis_; }
   const Hash& genesis_hash() const { return genesis_hash_; }
 
+  // The height this ledger's history starts at: 0 for one that holds every block from
+  // genesis, the base block's for one that joined by state sync (state_base.h), which
+  // holds no block below it but the epochs' last blocks and the few before the base.
+  uint64_t base_height() const { return base_height_; }
+
   // The committed head.
   uint64_t height() const;
   Hash head_hash() const;
@@ -220,7 +225,7 @@ class Ledger {
   // epoch, not recorded yet): the check gossip gets before it spreads.
   Result<Offence> CheckNewEvidence(const v1::Evidence& evidence) const;
 
-  // Reads. NOT_FOUND when absent.
+  // Reads. NOT_FOUND when absent (below the base: naming it).
   Result<StoredBlock> GetBlock(uint64_t height) const;
   Result<StoredBlock> GetBlockByHash(const Hash& block_hash) const;
   // A certificate whose commit_hash names the committed block at `height`: the one that
@@ -297,6 +302,7 @@ class Ledger {
   crypto::SignatureVerifier& verifier_;
   TreeStore tree_store_;
   OpenReport open_report_;
+  uint64_t base_height_ = 0;  // read at open; a ledger never moves its base
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;

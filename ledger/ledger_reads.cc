@@ -12,7 +12,12 @@ namespace cairn::ledger {
 
 Result<StoredBlock> Ledger::GetBlock(uint64_t height) const {
   std::string what = "block " + std::to_string(height);
-  CAIRN_ASSIGN_OR_RETURN(auto block, ReadRecord<v1::Block>(*store_, keys::Block(height), what.c_str()));
+  auto read = ReadRecord<v1::Block>(*store_, keys::Block(height), what.c_str());
+  if (read.status().code() == StatusCode::kNotFound && height < base_height_) {
+    return Status::NotFound(what + " is below this node's base: it joined by state sync at height " +
+                            std::to_string(base_height_) + " and holds only the epochs' last blocks and the last few before it");
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto block, std::move(read));
   StoredBlock stored;
   if (!stored.header.ParseFromString(block.header())) return Status::Corruption(what + " header does not parse");
   stored.hash = crypto::BlockHash(chain_id(), block.header());

@@ -42,6 +42,8 @@ const char* MessageKind(const v1::PeerMessage& message) {
     case v1::PeerMessage::kStateResponse: return "state_response";
     case v1::PeerMessage::kEpochChangesRequest: return "epoch_changes_request";
     case v1::PeerMessage::kEpochChangesResponse: return "epoch_changes_response";
+    case v1::PeerMessage::kStateTargetRequest: return "state_target_request";
+    case v1::PeerMessage::kStateTargetResponse: return "state_target_response";
     case v1::PeerMessage::kConsensus:
       switch (message.consensus().kind_case()) {
         case v1::ConsensusMessage::kProposal: return "proposal";

@@ -10,11 +10,17 @@
 #include <set>
 #include <string>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <boost/program_options.hpp>
 
 #include "node/config.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/state_bootstrap.h"
 #include "node/version.h"
 
 namespace {
@@ -87,14 +93,37 @@ int main(int argc, char** argv) {
   cairn::node::SetLogLevel(*level);
   WarnOfUnknownVariables();
 
+  // One thread takes the stop signal for the whole run: a state sync before the node
+  // opens stops on it as the node does.
+  std::atomic<bool> stop{false};
+  std::mutex stop_mu;
+  std::condition_variable stopped;
+  int signal_number = 0;
+  std::thread signals([&] {
+    sigwait(&stop_signals, &signal_number);
+    cairn::node::LogInfo("node", std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+    std::lock_guard lock(stop_mu);
+    stop = true;
+    stopped.notify_all();
+  });
+  signals.detach();  // it outlives an early return; the process ends with main
+
+  auto joined = cairn::node::RunStateBootstrap(*config, stop);
+  if (stop) return 0;
+  if (!joined.ok()) return Fail("state sync: " + joined.status().ToString());
+  if (joined->ran) {
+    cairn::node::LogInfo("state-sync", "joined at block " + std::to_string(joined->height) + " with " +
+                                           std::to_string(joined->accounts) + " accounts in " +
+                                           std::to_string(joined->seconds) + " s; opening the node");
+  }
+
   auto node = cairn::node::Node::Open(*config);
   if (!node.ok()) return Fail(node.status().ToString());
   cairn::Status started = (*node)->Start();
   if (!started.ok()) return Fail(started.ToString());
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  cairn::node::LogInfo("node", std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+  std::unique_lock lock(stop_mu);
+  stopped.wait(lock, [&] { return stop.load(); });
   (*node)->Stop();
   return 0;
 }

@@ -76,6 +76,11 @@ Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesys
     }
   }
   if (auto level = ParseLogLevel(config.log_level()); !level.ok()) return level.status().Annotate("log_level");
+  const std::string& mode = config.sync_mode();
+  if (!mode.empty() && mode != "blocks" && mode != "state") {
+    return Status::InvalidArgument("sync_mode '" + mode + "': say \"blocks\" (replay from genesis) or \"state\" (state sync)");
+  }
+  if (mode == "state" && config.peers_size() == 0) return Status::InvalidArgument("sync_mode \"state\" needs peers to fetch from");
   return config;
 }
 

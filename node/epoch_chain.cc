@@ -15,6 +15,14 @@ Status Refuse(uint64_t epoch, const std::string& what) {
 
 }  // namespace
 
+Status VerifyCertificateOf(std::string_view chain_id, const TrustedEpoch& epoch, const v1::QuorumCertificate& qc,
+                           crypto::SignatureVerifier& verifier) {
+  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(epoch.validators));
+  const consensus::Context context{std::string(chain_id), std::move(committee), epoch.root_hash, epoch.root_height};
+  if (consensus::IsEpochStartQc(context, qc)) return Status::InvalidArgument("an epoch-start certificate proves nothing final");
+  return consensus::VerifyQc(context, qc, verifier);
+}
+
 TrustedEpoch GenesisEpoch(const v1::Genesis& genesis) {
   ledger::GenesisState state = ledger::BuildGenesisState(genesis);
   TrustedEpoch out;
@@ -38,10 +46,7 @@ Result<TrustedEpoch> VerifyEpochChange(std::string_view chain_id, const TrustedE
   if (qc.epoch() != before.epoch || qc.commit_hash() != AsView(block_hash)) {
     return Refuse(next, "the certificate does not prove that block final");
   }
-  CAIRN_ASSIGN_OR_RETURN(auto committee, consensus::Committee::From(before.validators));
-  const consensus::Context context{std::string(chain_id), std::move(committee), before.root_hash, before.root_height};
-  if (consensus::IsEpochStartQc(context, qc)) return Refuse(next, "an epoch-start certificate proves nothing final");
-  if (Status valid = consensus::VerifyQc(context, qc, verifier); !valid.ok()) {
+  if (Status valid = VerifyCertificateOf(chain_id, before, qc, verifier); !valid.ok()) {
     return Refuse(next, "the certificate: " + valid.message());
   }
   if (header.governance_hash() != AsView(ledger::GovernanceHash(chain_id, proof.governance()))) {

@@ -32,6 +32,11 @@ struct TrustedEpoch {
 // Epoch 0, from the genesis file alone.
 TrustedEpoch GenesisEpoch(const v1::Genesis& genesis);
 
+// Whether `qc` is a certificate of a quorum of `epoch`'s set (not the epoch-start
+// certificate, which has no signatures).
+Status VerifyCertificateOf(std::string_view chain_id, const TrustedEpoch& epoch, const v1::QuorumCertificate& qc,
+                           crypto::SignatureVerifier& verifier);
+
 // Checks that `proof` moves `before` to the next epoch: the header is of `before`'s
 // epoch and above its root, a quorum of `before`'s set certified a block whose
 // commit_hash names the header's block (it is final), and the governance state hashes

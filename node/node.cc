@@ -149,6 +149,10 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
               self->state_server_->Offer(from, message.epoch_changes_request());
               return;
             }
+            if (message.has_state_target_request()) {
+              self->state_server_->Offer(from, message.state_target_request());
+              return;
+            }
             asio::post(self->core_io_, [self, from, message = std::move(message)]() mutable {
               self->OnPeerMessage(from, std::move(message));
             });

@@ -4,6 +4,7 @@
 
 #include "ledger/state_chunk.h"
 #include "node/epoch_chain.h"
+#include "node/state_target.h"
 
 namespace cairn::node {
 
@@ -67,6 +68,15 @@ void StateServer::Offer(const crypto::PublicKey& from, v1::EpochChangesRequest r
   reply_(from, busy);
 }
 
+void StateServer::Offer(const crypto::PublicKey& from, v1::StateTargetRequest request) {
+  v1::PeerMessage message;
+  *message.mutable_state_target_request() = request;
+  if (Enqueue(from, std::move(message))) return;
+  v1::PeerMessage busy;
+  busy.mutable_state_target_response()->set_error("busy: too many state requests queued");
+  reply_(from, busy);
+}
+
 void StateServer::Run() {
   for (;;) {
     std::pair<crypto::PublicKey, v1::PeerMessage> next;
@@ -81,6 +91,12 @@ void StateServer::Run() {
     if (message.has_epoch_changes_request()) {
       v1::PeerMessage reply;
       *reply.mutable_epoch_changes_response() = BuildEpochChanges(ledger_, message.epoch_changes_request().from_epoch());
+      reply_(from, reply);
+      continue;
+    }
+    if (message.has_state_target_request()) {
+      v1::PeerMessage reply;
+      *reply.mutable_state_target_response() = BuildStateTarget(ledger_);
       reply_(from, reply);
       continue;
     }

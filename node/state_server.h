@@ -1,5 +1,6 @@
 // Serving state sync: answers peers' StateChunkRequests (ledger/state_chunk.h) from the
-// ledger's stored versions, and their EpochChangesRequests (epoch_chain.h), on a thread
+// ledger's stored versions, their EpochChangesRequests (epoch_chain.h) and
+// StateTargetRequests (state_target.h), on a thread
 // of its own, so that reading thousands of leaves
 // from disk never delays the core thread (consensus, commits) nor the net thread.
 // Bounded (architecture rule 5): requests beyond the queue's bound are answered "busy"
@@ -37,6 +38,7 @@ class StateServer {
   // From any thread.
   void Offer(const crypto::PublicKey& from, v1::StateChunkRequest request);
   void Offer(const crypto::PublicKey& from, v1::EpochChangesRequest request);
+  void Offer(const crypto::PublicKey& from, v1::StateTargetRequest request);
   Stats stats() const;
 
  private:

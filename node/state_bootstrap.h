@@ -1,0 +1,57 @@
+// Joining by state sync: what cairnd runs before it opens the node when the config says
+// sync_mode "state" and the data directory holds no ledger yet (or an unfinished state
+// sync). It trusts the genesis file alone, and its peers for nothing:
+//
+//   1. epochs  the chain of validator-set changes from genesis (epoch_chain.h), asked
+//              of every peer, so that one that withholds a change cannot hold it back;
+//   2. target  the newest head a peer offers that the proven set certified and proved
+//              final (state_target.h); kept in the store (keys.h: W) so that a restart
+//              restores the same version;
+//   3. state   the target's state tree, chunk by chunk from all peers at once
+//              (net/state_sync.h schedules, ledger/state_restore.h checks and stores;
+//              a peer whose chunk fails its proof is shunned and counted);
+//   4. blocks  every epoch's last block and the blocks before the target that leader
+//              reputation reads, checked by hash against what 1 and 2 proved;
+//   5. install one synced batch (ledger/state_base.h); then the node opens at the
+//              target and follows by block sync.
+// A crash or a stop anywhere resumes at the next start: 1 and 2 are asked again (cheap),
+// 3 goes on from the subtrees stored. Progress is logged; the figures come back in the
+// report.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "cairn/v1/config.pb.h"
+#include "crypto/status.h"
+#include "net/state_sync.h"
+
+namespace cairn::node {
+
+struct StateBootstrapOptions {
+  net::StateSyncConfig chunks;
+  uint64_t request_timeout_ms = 3'000;  // for the single requests of phases 1, 2 and 4
+};
+
+struct StateBootstrapReport {
+  bool ran = false;      // false: the data directory already held a ledger
+  bool resumed = false;  // a target was stored by an earlier run
+  uint64_t height = 0;   // the base
+  uint64_t epoch = 0;    // of the base block
+  uint64_t accounts = 0;
+  uint64_t leaves_fetched = 0;  // by this run
+  uint64_t chunk_bytes = 0;     // of the state answers taken
+  uint64_t lies = 0;            // answers that failed their proof
+  std::map<std::string, uint64_t> chunks_by_peer;  // taken, by the peer's key (hex)
+  double seconds = 0;
+};
+
+// Runs the state sync into config.data_dir when it should (above), until it is done,
+// fails (an error of the disk or the config; peers' lies are not errors), or `stop`
+// becomes true (CANCELLED... reported as UNAVAILABLE "stopped").
+Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, const std::atomic<bool>& stop,
+                                               const StateBootstrapOptions& options = {});
+
+}  // namespace cairn::node

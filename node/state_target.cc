@@ -1,0 +1,86 @@
+#include "node/state_target.h"
+
+#include "crypto/domain.h"
+#include "ledger/governance.h"
+#include "ledger/state_base.h"
+
+namespace cairn::node {
+
+namespace {
+
+Status Lie(const std::string& why) { return Status::InvalidArgument("state sync target: " + why); }
+
+}  // namespace
+
+v1::StateTargetResponse BuildStateTarget(const ledger::Ledger& ledger) {
+  v1::StateTargetResponse response;
+  // The head and the governance state are read apart: a commit in between makes them
+  // disagree, and the next try reads a settled pair.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const v1::GovernanceState governance = ledger.Governance();
+    auto head = ledger.GetBlock(ledger.height());
+    if (!head.ok() || !head->certificate) {
+      response.set_error(head.ok() ? "this node is at genesis" : head.status().message());
+      return response;
+    }
+    if (head->header.governance_hash() != AsView(ledger::GovernanceHash(ledger.chain_id(), governance))) continue;
+    auto finality = ledger.FinalityProof(head->header.height());
+    if (!finality.ok() || !*finality) {
+      response.set_error("no finality certificate for the head");
+      return response;
+    }
+    *response.mutable_head()->mutable_block() = std::move(head->block);
+    *response.mutable_head()->mutable_certificate() = std::move(*head->certificate);
+    *response.mutable_finality() = std::move(**finality);
+    *response.mutable_governance() = governance;
+    return response;
+  }
+  response.set_error("the head moved while it was read");
+  return response;
+}
+
+Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const TrustedEpoch& current,
+                                         const TrustedEpoch* previous, const v1::StateTargetResponse& target,
+                                         crypto::SignatureVerifier& verifier) {
+  VerifiedTarget out;
+  const v1::Block& block = target.head().block();
+  if (!out.header.ParseFromString(block.header())) return Lie("the header does not parse");
+  out.hash = crypto::BlockHash(chain_id, block.header());
+  const uint64_t height = out.header.height();
+  const v1::QuorumCertificate& qc = target.head().certificate();
+  if (qc.block_hash() != AsView(out.hash) || qc.height() != height) return Lie("the certificate is for another block");
+  if (target.finality().commit_hash() != AsView(out.hash)) return Lie("the finality certificate names another block");
+  if (out.header.governance_hash() != AsView(ledger::GovernanceHash(chain_id, target.governance()))) {
+    return Lie("the governance state is not the one the header commits to");
+  }
+  CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, block, out.header).Annotate("state sync target"));
+
+  // The current epoch's root, which the epoch change already proved final: certified
+  // by the epoch before.
+  const bool is_root = height == current.root_height && out.hash == current.root_hash;
+  if (!is_root) {
+    if (out.header.epoch() > current.epoch) {
+      return Status::FailedPrecondition("the target block is of epoch " + std::to_string(out.header.epoch()) +
+                                        ", later than the proven epoch " + std::to_string(current.epoch));
+    }
+    if (out.header.epoch() < current.epoch || height <= current.root_height) {
+      return Status::FailedPrecondition("the target block " + std::to_string(height) + " is older than epoch " +
+                                        std::to_string(current.epoch));
+    }
+    if (target.governance().epoch() != current.epoch) {
+      return Status::FailedPrecondition("the target block ends epoch " + std::to_string(current.epoch) +
+                                        ": its change comes with the next epoch changes");
+    }
+  }
+  const TrustedEpoch* signers = is_root ? previous : &current;
+  if (signers == nullptr) return Status::FailedPrecondition("the target is the genesis block: nothing to restore");
+  if (Status valid = VerifyCertificateOf(chain_id, *signers, qc, verifier); !valid.ok()) {
+    return Lie("its certificate: " + valid.message());
+  }
+  if (Status valid = VerifyCertificateOf(chain_id, *signers, target.finality(), verifier); !valid.ok()) {
+    return Lie("its finality certificate: " + valid.message());
+  }
+  return out;
+}
+
+}  // namespace cairn::node

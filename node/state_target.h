@@ -1,0 +1,35 @@
+// State sync's target: the recent finalized block a joining node restores the state of.
+// A peer offers its committed head (StateTargetResponse); the joining node accepts it
+// only when the validator set it proved from genesis (epoch_chain.h) certified the
+// block and proved it final, and the governance state that comes with it is the one
+// the header commits to. Then the header's state root is what every chunk is checked
+// against.
+#pragma once
+
+#include <string_view>
+
+#include "cairn/v1/p2p.pb.h"
+#include "crypto/verifier.h"
+#include "ledger/ledger.h"
+#include "node/epoch_chain.h"
+
+namespace cairn::node {
+
+// The answer to a StateTargetRequest: `ledger`'s committed head with its certificates
+// and the governance state after it.
+v1::StateTargetResponse BuildStateTarget(const ledger::Ledger& ledger);
+
+struct VerifiedTarget {
+  v1::BlockHeader header;
+  Hash hash{};
+};
+
+// Checks `target` against the newest proven epoch `current` (and the one before it,
+// `previous`, null in epoch 0, for a target that is `current`'s root). FAILED_PRECONDITION
+// when the block is of a later epoch than `current` (walk the epoch changes again
+// first); INVALID_ARGUMENT naming the failed check for a lie.
+Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const TrustedEpoch& current,
+                                         const TrustedEpoch* previous, const v1::StateTargetResponse& target,
+                                         crypto::SignatureVerifier& verifier);
+
+}  // namespace cairn::node
