@@ -43,24 +43,18 @@ struct Event {
   v1::PeerMessage message;
 };
 
-class Bootstrap {
- public:
-  Bootstrap(const v1::NodeConfig& config, v1::Genesis genesis, crypto::PrivateKey key, std::unique_ptr<ledger::KvStore> store,
-            const std::atomic<bool>& stop, const StateBootstrapOptions& options)
-      : config_(config),
-        genesis_(std::move(genesis)),
-        key_(std::move(key)),
-        store_(std::move(store)),
-        stop_(stop),
-        options_(options) {}
-  ~Bootstrap() { StopTransport(); }
+}  // namespace
 
+class StateBootstrap::Impl {
+ public:
+  Impl(v1::Genesis genesis, ledger::KvStore& store, Send send, const std::atomic<bool>& stop,
+       const StateBootstrapOptions& options)
+      : genesis_(std::move(genesis)), store_(store), send_(std::move(send)), stop_(stop), options_(options) {}
+
+  void Push(Event event);
   Result<StateBootstrapReport> Run();
 
  private:
-  Status StartTransport();
-  void StopTransport();
-  void Push(Event event);
   // The next event until `deadline` (peer heights are kept up to date on the way).
   std::optional<Event> Next(Clock::time_point deadline);
   // Sends `request` to `peer` and waits for its message of `answer` kind.
@@ -80,69 +74,28 @@ class Bootstrap {
   Result<std::vector<v1::CertifiedBlock>> FetchRun(uint64_t from, uint64_t to,
                                                    const std::function<Status(const std::vector<v1::CertifiedBlock>&)>& check);
 
-  const v1::NodeConfig& config_;
   const v1::Genesis genesis_;
-  const crypto::PrivateKey key_;
-  std::unique_ptr<ledger::KvStore> store_;
+  ledger::KvStore& store_;
+  const Send send_;
   const std::atomic<bool>& stop_;
   const StateBootstrapOptions options_;
   crypto::CachingVerifier verifier_{1 << 16};
 
-  asio::io_context io_;
-  std::unique_ptr<net::Transport> transport_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::thread io_thread_;
-
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Event> events_;
-  std::map<crypto::PublicKey, uint64_t> heights_;  // connected peers (driver thread)
+  std::map<crypto::PublicKey, uint64_t> heights_;  // connected peers (Run's thread)
   std::set<crypto::PublicKey> liars_;              // for this run
 
-  std::vector<TrustedEpoch> epochs_;               // 0, 1, ...: proven
-  std::vector<v1::EpochChangeProof> changes_;      // into epochs 1, 2, ...
+  std::vector<TrustedEpoch> epochs_;           // 0, 1, ...: proven
+  std::vector<v1::EpochChangeProof> changes_;  // into epochs 1, 2, ...
   v1::StateTargetResponse target_;
   VerifiedTarget verified_;
   std::vector<ledger::BaseBlock> blocks_;
   StateBootstrapReport report_;
 };
 
-Status Bootstrap::StartTransport() {
-  net::TransportConfig transport_config{.genesis_hash = ToBytes(ledger::GenesisHash(genesis_)),
-                                        .agent = std::string("cairnd/") + kVersion + " state-sync"};
-  std::set<crypto::PublicKey> allowed;
-  for (const auto& peer : config_.peers()) {
-    CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PublicKey::FromHex(peer.public_key()));
-    transport_config.dial.push_back({peer.address(), key});
-    allowed.insert(key);
-  }
-  if (allowed.empty()) return Status::InvalidArgument("state sync needs peers in the config");
-  transport_config.allowed = [allowed](const crypto::PublicKey& key) { return allowed.count(key) > 0; };
-  net::TransportEvents events{
-      .on_connected = [this](const crypto::PublicKey& peer,
-                             const v1::Hello& hello) { Push({Event::Kind::kConnected, peer, hello.committed_height(), {}}); },
-      .on_disconnected = [this](const crypto::PublicKey& peer) { Push({Event::Kind::kGone, peer, 0, {}}); },
-      .on_message = [this](const crypto::PublicKey& peer,
-                           v1::PeerMessage message) { Push({Event::Kind::kMessage, peer, 0, std::move(message)}); },
-      .log = [](const std::string& line) { LogInfo("net", line); },
-      .committed_height = [] { return uint64_t{0}; },
-      .epoch = [] { return uint64_t{0}; }};
-  transport_ = std::make_unique<net::Transport>(io_, key_, std::move(transport_config), std::move(events));
-  CAIRN_RETURN_IF_ERROR(transport_->Start());
-  work_.emplace(io_.get_executor());
-  io_thread_ = std::thread([this] { io_.run(); });
-  return Status::Ok();
-}
-
-void Bootstrap::StopTransport() {
-  if (!io_thread_.joinable()) return;
-  asio::post(io_, [this] { transport_->Stop(); });
-  work_.reset();
-  io_.stop();
-  io_thread_.join();
-}
-
-void Bootstrap::Push(Event event) {
+void StateBootstrap::Impl::Push(Event event) {
   {
     std::lock_guard lock(mu_);
     events_.push_back(std::move(event));
@@ -150,7 +103,7 @@ void Bootstrap::Push(Event event) {
   wake_.notify_one();
 }
 
-std::optional<Event> Bootstrap::Next(Clock::time_point deadline) {
+std::optional<Event> StateBootstrap::Impl::Next(Clock::time_point deadline) {
   std::optional<Event> event;
   {
     std::unique_lock lock(mu_);
@@ -171,7 +124,7 @@ std::optional<Event> Bootstrap::Next(Clock::time_point deadline) {
   return event;
 }
 
-std::vector<crypto::PublicKey> Bootstrap::Peers() const {
+std::vector<crypto::PublicKey> StateBootstrap::Impl::Peers() const {
   std::vector<crypto::PublicKey> peers;
   for (const auto& [peer, height] : heights_) {
     if (!liars_.count(peer)) peers.push_back(peer);
@@ -179,9 +132,9 @@ std::vector<crypto::PublicKey> Bootstrap::Peers() const {
   return peers;
 }
 
-std::optional<v1::PeerMessage> Bootstrap::Ask(const crypto::PublicKey& peer, const v1::PeerMessage& request,
+std::optional<v1::PeerMessage> StateBootstrap::Impl::Ask(const crypto::PublicKey& peer, const v1::PeerMessage& request,
                                               v1::PeerMessage::KindCase answer) {
-  transport_->Send(peer, request);
+  send_(peer, request);
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
   while (!stop_ && Clock::now() < deadline) {
     std::optional<Event> event = Next(deadline);
@@ -194,7 +147,7 @@ std::optional<v1::PeerMessage> Bootstrap::Ask(const crypto::PublicKey& peer, con
   return std::nullopt;
 }
 
-Status Bootstrap::ProveEpochs() {
+Status StateBootstrap::Impl::ProveEpochs() {
   if (epochs_.empty()) epochs_.push_back(GenesisEpoch(genesis_));
   // Every peer is asked from the newest proven epoch on: a peer that stops early (or
   // lies) costs a request, and any honest one brings the chain to its current epoch.
@@ -225,8 +178,8 @@ Status Bootstrap::ProveEpochs() {
   return Status::Ok();
 }
 
-Status Bootstrap::ChooseTarget() {
-  CAIRN_ASSIGN_OR_RETURN(auto stored, store_->Get(ledger::keys::kStateSyncTarget));
+Status StateBootstrap::Impl::ChooseTarget() {
+  CAIRN_ASSIGN_OR_RETURN(auto stored, store_.Get(ledger::keys::kStateSyncTarget));
   if (stored) {
     if (!target_.ParseFromString(*stored)) return Status::Corruption("the stored state sync target does not parse");
     v1::BlockHeader header;
@@ -288,18 +241,18 @@ Status Bootstrap::ChooseTarget() {
   }
   ledger::WriteBatch batch;
   batch.Put(ledger::keys::kStateSyncTarget, target_.SerializeAsString());
-  CAIRN_RETURN_IF_ERROR(store_->Write(batch, ledger::Durability::kSync).Annotate("storing the state sync target"));
+  CAIRN_RETURN_IF_ERROR(store_.Write(batch, ledger::Durability::kSync).Annotate("storing the state sync target"));
   LogInfo("state-sync", "target: block " + std::to_string(verified_.header.height()) + " of epoch " +
                             std::to_string(verified_.header.epoch()) + ", state root " +
                             ToHex(verified_.header.state_root()).substr(0, 16));
   return Status::Ok();
 }
 
-Status Bootstrap::RestoreState() {
+Status StateBootstrap::Impl::RestoreState() {
   const uint64_t version = verified_.header.height();
   Hash root{};
   std::copy(verified_.header.state_root().begin(), verified_.header.state_root().end(), root.begin());
-  CAIRN_ASSIGN_OR_RETURN(auto restore, ledger::StateRestore::Open(*store_, version, root));
+  CAIRN_ASSIGN_OR_RETURN(auto restore, ledger::StateRestore::Open(store_, version, root));
   net::StateSync sync(options_.chunks);
   for (const auto& [peer, height] : heights_) {
     if (height >= version && !liars_.count(peer)) sync.OnPeer(peer);
@@ -316,8 +269,8 @@ Status Bootstrap::RestoreState() {
       chunk->set_version(version);
       chunk->set_path(r.chunk);
       chunk->set_expected_hash(ToBytes(restore->wanted().at(r.chunk)));
-      chunk->set_max_leaves(ledger::kMaxChunkLeaves);
-      transport_->Send(r.peer, request);
+      chunk->set_max_leaves(options_.chunk_leaves);
+      send_(r.peer, request);
     }
     std::optional<Event> event = Next(Clock::now() + std::chrono::milliseconds(20));
     if (event) {
@@ -368,7 +321,7 @@ Status Bootstrap::RestoreState() {
   return Status::Ok();
 }
 
-Result<std::vector<v1::CertifiedBlock>> Bootstrap::FetchRun(
+Result<std::vector<v1::CertifiedBlock>> StateBootstrap::Impl::FetchRun(
     uint64_t from, uint64_t to, const std::function<Status(const std::vector<v1::CertifiedBlock>&)>& check) {
   for (;;) {
     for (const crypto::PublicKey& peer : Peers()) {
@@ -404,7 +357,7 @@ Result<std::vector<v1::CertifiedBlock>> Bootstrap::FetchRun(
   }
 }
 
-Status Bootstrap::FetchBlocks() {
+Status StateBootstrap::Impl::FetchBlocks() {
   const std::string& chain_id = genesis_.chain_id();
   const uint64_t height = verified_.header.height();
   const uint64_t epoch_count = target_.governance().epoch();  // the epochs the base holds: 1 .. this
@@ -457,7 +410,7 @@ Status Bootstrap::FetchBlocks() {
   return Status::Ok();
 }
 
-Status Bootstrap::Install() {
+Status StateBootstrap::Impl::Install() {
   ledger::StateBase base;
   base.height = verified_.header.height();
   base.governance = target_.governance();
@@ -466,18 +419,20 @@ Status Bootstrap::Install() {
     base.epoch_roots.push_back(epochs_[e].root_height);
   }
   base.blocks = std::move(blocks_);
-  return ledger::InstallStateBase(*store_, genesis_, base);
+  return ledger::InstallStateBase(store_, genesis_, base);
 }
 
-Result<StateBootstrapReport> Bootstrap::Run() {
+Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   const auto started = Clock::now();
   report_.ran = true;
-  CAIRN_RETURN_IF_ERROR(StartTransport());
   LogInfo("state-sync", "joining by state sync: proving the validator sets from genesis");
   while (Peers().empty()) {
     if (stop_) return Stopped();
     Next(Clock::now() + std::chrono::milliseconds(200));
   }
+  // The others a moment longer: the epoch changes are asked of every peer there is.
+  const auto settled = Clock::now() + std::chrono::milliseconds(options_.peer_wait_ms);
+  while (!stop_ && Clock::now() < settled) Next(settled);
   CAIRN_RETURN_IF_ERROR(ProveEpochs());
   LogInfo("state-sync", "proved " + std::to_string(epochs_.size() - 1) + " epoch changes from genesis");
   CAIRN_RETURN_IF_ERROR(ChooseTarget());
@@ -490,7 +445,20 @@ Result<StateBootstrapReport> Bootstrap::Run() {
   return report_;
 }
 
-}  // namespace
+StateBootstrap::StateBootstrap(v1::Genesis genesis, ledger::KvStore& store, Send send, const std::atomic<bool>& stop,
+                               const StateBootstrapOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(genesis), store, std::move(send), stop, options)) {}
+
+StateBootstrap::~StateBootstrap() = default;
+
+void StateBootstrap::OnConnected(const crypto::PublicKey& peer, uint64_t committed_height) {
+  impl_->Push({Event::Kind::kConnected, peer, committed_height, {}});
+}
+void StateBootstrap::OnGone(const crypto::PublicKey& peer) { impl_->Push({Event::Kind::kGone, peer, 0, {}}); }
+void StateBootstrap::OnMessage(const crypto::PublicKey& peer, v1::PeerMessage message) {
+  impl_->Push({Event::Kind::kMessage, peer, 0, std::move(message)});
+}
+Result<StateBootstrapReport> StateBootstrap::Run() { return impl_->Run(); }
 
 Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, const std::atomic<bool>& stop,
                                                const StateBootstrapOptions& options) {
@@ -504,8 +472,43 @@ Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, con
   if (has_ledger) return report;
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   CAIRN_ASSIGN_OR_RETURN(auto genesis, ledger::ReadGenesisFile(config.genesis_file()));
-  Bootstrap bootstrap(config, std::move(genesis), std::move(key), std::move(store), stop, options);
-  return bootstrap.Run();
+
+  // The links: a transport of its own that dials the configured peers and admits only
+  // them (it does not listen: nothing is served until the node opens).
+  net::TransportConfig transport_config{.genesis_hash = ToBytes(ledger::GenesisHash(genesis)),
+                                        .agent = std::string("cairnd/") + kVersion + " state-sync"};
+  std::set<crypto::PublicKey> allowed;
+  for (const auto& peer : config.peers()) {
+    CAIRN_ASSIGN_OR_RETURN(auto peer_key, crypto::PublicKey::FromHex(peer.public_key()));
+    transport_config.dial.push_back({peer.address(), peer_key});
+    allowed.insert(peer_key);
+  }
+  transport_config.allowed = [allowed](const crypto::PublicKey& peer) { return allowed.count(peer) > 0; };
+  asio::io_context io;
+  std::unique_ptr<net::Transport> transport;
+  StateBootstrap bootstrap(
+      genesis, *store, [&transport](const crypto::PublicKey& to, const v1::PeerMessage& message) { transport->Send(to, message); },
+      stop, options);
+  net::TransportEvents events{
+      .on_connected = [&bootstrap](const crypto::PublicKey& peer,
+                                   const v1::Hello& hello) { bootstrap.OnConnected(peer, hello.committed_height()); },
+      .on_disconnected = [&bootstrap](const crypto::PublicKey& peer) { bootstrap.OnGone(peer); },
+      .on_message = [&bootstrap](const crypto::PublicKey& peer,
+                                 v1::PeerMessage message) { bootstrap.OnMessage(peer, std::move(message)); },
+      .log = [](const std::string& line) { LogInfo("net", line); },
+      .committed_height = [] { return uint64_t{0}; },
+      .epoch = [] { return uint64_t{0}; }};
+  transport = std::make_unique<net::Transport>(io, key, std::move(transport_config), std::move(events));
+  CAIRN_RETURN_IF_ERROR(transport->Start());
+  auto work = asio::make_work_guard(io);  // until io.stop()
+  std::thread io_thread([&io] { io.run(); });
+  auto result = bootstrap.Run();
+  asio::post(io, [&] {
+    transport->Stop();
+    io.stop();
+  });
+  io_thread.join();
+  return result;
 }
 
 }  // namespace cairn::node

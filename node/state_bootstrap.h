@@ -21,18 +21,26 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "cairn/v1/config.pb.h"
+#include "cairn/v1/genesis.pb.h"
+#include "cairn/v1/p2p.pb.h"
+#include "crypto/ed25519.h"
 #include "crypto/status.h"
+#include "ledger/kv_store.h"
 #include "net/state_sync.h"
 
 namespace cairn::node {
 
 struct StateBootstrapOptions {
   net::StateSyncConfig chunks;
+  uint32_t chunk_leaves = 4096;         // asked per chunk (ledger::kMaxChunkLeaves)
   uint64_t request_timeout_ms = 3'000;  // for the single requests of phases 1, 2 and 4
+  uint64_t peer_wait_ms = 1'000;        // after the first peer links, for the others
 };
 
 struct StateBootstrapReport {
@@ -48,9 +56,33 @@ struct StateBootstrapReport {
   double seconds = 0;
 };
 
-// Runs the state sync into config.data_dir when it should (above), until it is done,
-// fails (an error of the disk or the config; peers' lies are not errors), or `stop`
-// becomes true (CANCELLED... reported as UNAVAILABLE "stopped").
+// The phases above over any link to the peers: a transport in cairnd, in-process peers
+// in tests.
+class StateBootstrap {
+ public:
+  using Send = std::function<void(const crypto::PublicKey& to, const v1::PeerMessage& message)>;
+  // `store` holds no ledger (it may hold an unfinished state sync) and must outlive
+  // this; `send` may be called from Run's thread only.
+  StateBootstrap(v1::Genesis genesis, ledger::KvStore& store, Send send, const std::atomic<bool>& stop,
+                 const StateBootstrapOptions& options = {});
+  ~StateBootstrap();
+
+  // What the peers do, from any thread.
+  void OnConnected(const crypto::PublicKey& peer, uint64_t committed_height);
+  void OnGone(const crypto::PublicKey& peer);
+  void OnMessage(const crypto::PublicKey& peer, v1::PeerMessage message);
+
+  // Runs to the installed base, on the calling thread; UNAVAILABLE once `stop` is set,
+  // an error of the store otherwise (a peer's lie is counted, not an error).
+  Result<StateBootstrapReport> Run();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs the state sync into config.data_dir, over a transport to config's peers, when it
+// should (above): report.ran says whether it did.
 Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, const std::atomic<bool>& stop,
                                                const StateBootstrapOptions& options = {});
 

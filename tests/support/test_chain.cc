@@ -132,8 +132,8 @@ Result<v1::QuorumCertificate> TestChain::HeadCertificate(const ledger::Ledger& l
   return start.head_qc;
 }
 
-Status TestChain::CommitBlock(ledger::Ledger& ledger,
-                              const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
+Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
+                              bool with_finality) const {
   ledger::BlockTemplate t;
   v1::BlockHeader head = ledger.head_header();
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
@@ -148,7 +148,7 @@ Status TestChain::CommitBlock(ledger::Ledger& ledger,
   const bool consecutive = t.parent_qc.round() > 0;
   const Bytes commit_hash = consecutive ? ToBytes(ledger.head_hash()) : Bytes();
   const v1::QuorumCertificate certificate = Certify(executed.block, commit_hash, governance.validators());
-  if (!executed.ends_epoch()) return ledger.Commit(executed, certificate);
+  if (!executed.ends_epoch() && !with_finality) return ledger.Commit(executed, certificate);
   const v1::QuorumCertificate finality = FinalityOf(executed.block, governance.validators());
   return ledger.Commit(executed, certificate, &finality);
 }

@@ -65,10 +65,11 @@ class TestChain {
 
   // Proposes the next block on `ledger`'s head with `txs` (in the round after the
   // head's, or round 1 of a new epoch), certifies it with the set of its epoch (stating
-  // the head as committed) and commits it; the last block of an epoch also gets its
-  // finality certificate.
-  Status CommitBlock(ledger::Ledger& ledger,
-                     const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
+  // the head as committed) and commits it; the last block of an epoch, or any with
+  // `with_finality`, also gets its finality certificate (as a node's head committed
+  // directly has).
+  Status CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
+                     bool with_finality = false) const;
   // Commits empty blocks until the head's height is a multiple of `multiple`.
   Status CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const;
   // The certificate of the head block (the epoch-start certificate at an epoch's root).
