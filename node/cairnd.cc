@@ -114,7 +114,10 @@ int main(int argc, char** argv) {
   if (joined->ran) {
     cairn::node::LogInfo("state-sync", "joined at block " + std::to_string(joined->height) + " with " +
                                            std::to_string(joined->accounts) + " accounts in " +
-                                           std::to_string(joined->seconds) + " s; opening the node");
+                                           std::to_string(joined->seconds) + " s (" +
+                                           std::to_string(joined->chunk_bytes) + " bytes of state from " +
+                                           std::to_string(joined->chunks_by_peer.size()) + " peers, " +
+                                           std::to_string(joined->lies) + " bad answers); opening the node");
   }
 
   auto node = cairn::node::Node::Open(*config);

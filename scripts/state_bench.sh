@@ -7,8 +7,10 @@
 #   committed_tps, latency_ms_p50/p99   a saturation run of S s (compare with N = 1000)
 #   restart_s       one validator stopped (SIGTERM) and started again: from its start
 #                   to its first gRPC answer (GetStatus)
-#   state_sync_s, state_sync_bytes   a fresh node syncing the state (null until state
-#                   sync exists: it is the second half of the state issue)
+#   state_sync_s, state_sync_bytes   validator 3 with its data wiped and sync_mode
+#                   "state": from its start to its first gRPC answer (the node opens
+#                   once the state is restored and checked), fetching from the other
+#                   three; the bytes are those of the state chunks it took (its log)
 # The last line is one JSON object. CAIRN_BIN and CAIRN_BENCH_PORT as for bench.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,12 +69,44 @@ for _ in $(seq 1 1200); do
   sleep 0.05
 done
 
+# A fresh node state-syncs from the three others.
+node=3
+grpc=127.0.0.1:$((port + 4 * node + 1))
+pid=$(cat "$dir/node$node/cairnd.pid")
+kill -TERM "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+$python - "$dir/node$node/config.json" <<'PY'
+import json, os, shutil, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["sync_mode"] = "state"
+json.dump(config, open(path, "w"), indent=2)
+data = config["data_dir"] if os.path.isabs(config["data_dir"]) else os.path.join(os.path.dirname(path), config["data_dir"])
+shutil.rmtree(data)
+PY
+echo "state_bench: node $node state-syncs from three peers..." >&2
+start_ns=$(date +%s%N)
+nohup "$bin/cairnd" --config "$dir/node$node/config.json" >>"$dir/node$node/cairnd.log" 2>&1 &
+echo $! >"$dir/node$node/cairnd.pid"
+state_sync_s=null
+for _ in $(seq 1 6000); do
+  if "$bin/cairn" status --node "$grpc" >/dev/null 2>&1; then
+    state_sync_s=$($python -c "print(round(($(date +%s%N) - $start_ns) / 1e9, 2))")
+    break
+  fi
+  sleep 0.05
+done
+joined=$(grep -o 'joined at block .*' "$dir/node$node/cairnd.log" | tail -n 1 || true)
+echo "state_bench: $joined" >&2
+state_sync_bytes=$(echo "$joined" | grep -o '([0-9]* bytes' | grep -o '[0-9]*' || echo null)
+
 rss_populate=$(field "$populate" rss_mb_max)
 rss_load=$(field "$load" rss_mb_max)
-$python - "$populate" "$load" "$accounts" "$rss_populate" "$rss_load" "$restart_s" <<'PY'
+$python - "$populate" "$load" "$accounts" "$rss_populate" "$rss_load" "$restart_s" "$state_sync_s" "${state_sync_bytes:-null}" <<'PY'
 import json, sys
 populate, load = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 accounts, rss_populate, rss_load, restart = int(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+sync_s, sync_bytes = sys.argv[7], sys.argv[8]
 rss_load = float(rss_load)
 print(json.dumps({
     "mode": "state", "accounts": accounts, "created_per_s": populate["created_per_s"],
@@ -80,5 +114,6 @@ print(json.dumps({
     "committed_tps": load.get("committed_tps"), "latency_ms_p50": load.get("latency_ms_p50"),
     "latency_ms_p99": load.get("latency_ms_p99"),
     "restart_s": None if restart == "null" else float(restart),
-    "state_sync_s": None, "state_sync_bytes": None}))
+    "state_sync_s": None if sync_s == "null" else float(sync_s),
+    "state_sync_bytes": None if sync_bytes in ("null", "") else int(sync_bytes)}))
 PY
