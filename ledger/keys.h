@@ -93,6 +93,7 @@ inline Bytes StaleNode(uint64_t height, ByteView node_key) {
   return key;
 }
 inline Bytes RestoredSubtree(ByteView nibble_path) { return Tagged('Y', nibble_path); }
+inline constexpr ByteView kRestoredSubtreePrefix = "Y";
 inline constexpr ByteView kNodePrefix(&tree::kNodeTag, 1);
 inline constexpr ByteView kStateRootPrefix = "R";
 inline constexpr ByteView kStalePrefix = "s";

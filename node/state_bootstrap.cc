@@ -19,7 +19,10 @@
 #include "net/transport.h"
 #include "node/epoch_chain.h"
 #include "node/leader_history.h"
+#include "node/health.h"
 #include "node/log.h"
+#include "node/metrics_server.h"
+#include "node/state_metrics.h"
 #include "node/state_target.h"
 #include "node/version.h"
 
@@ -53,6 +56,10 @@ class StateBootstrap::Impl {
 
   void Push(Event event);
   Result<StateBootstrapReport> Run();
+  StateBootstrapReport Progress() const {
+    std::lock_guard lock(report_mu_);
+    return report_;
+  }
 
  private:
   // The next event until `deadline` (peer heights are kept up to date on the way).
@@ -92,7 +99,17 @@ class StateBootstrap::Impl {
   v1::StateTargetResponse target_;
   VerifiedTarget verified_;
   std::vector<ledger::BaseBlock> blocks_;
+  mutable std::mutex report_mu_;  // report_ is read by Progress from other threads
   StateBootstrapReport report_;
+
+  template <typename F>
+  void Update(F change) {
+    std::lock_guard lock(report_mu_);
+    change(report_);
+  }
+  void Phase(const char* phase) {
+    Update([phase](StateBootstrapReport& r) { r.phase = phase; });
+  }
 };
 
 void StateBootstrap::Impl::Push(Event event) {
@@ -165,7 +182,7 @@ Status StateBootstrap::Impl::ProveEpochs() {
         if (!next.ok()) {
           LogWarn("state-sync", "peer " + Short(peer) + " sent a bad epoch change: " + next.status().message());
           liars_.insert(peer);
-          ++report_.lies;
+          Update([](StateBootstrapReport& r) { ++r.lies; });
           lied = true;
           break;
         }
@@ -194,7 +211,7 @@ Status StateBootstrap::Impl::ChooseTarget() {
       }
       if (verified.ok()) {
         verified_ = *verified;
-        report_.resumed = true;
+        Update([](StateBootstrapReport& r) { r.resumed = true; });
         LogInfo("state-sync", "resuming the state sync of block " + std::to_string(header.height()));
         return Status::Ok();
       }
@@ -218,7 +235,7 @@ Status StateBootstrap::Impl::ChooseTarget() {
         if (verified.status().code() == StatusCode::kInvalidArgument) {
           LogWarn("state-sync", "peer " + Short(peer) + " offered a bad target: " + verified.status().message());
           liars_.insert(peer);
-          ++report_.lies;
+          Update([](StateBootstrapReport& r) { ++r.lies; });
         }
         later_epoch = later_epoch || verified.status().message().find("later than") != std::string::npos ||
                       verified.status().message().find("ends epoch") != std::string::npos;
@@ -240,6 +257,13 @@ Status StateBootstrap::Impl::ChooseTarget() {
     }
   }
   ledger::WriteBatch batch;
+  if (stored) {
+    // The subtrees restored for the target given up are of no use to this one.
+    CAIRN_RETURN_IF_ERROR(store_.Scan(ledger::keys::kRestoredSubtreePrefix, ledger::keys::kRestoredSubtreePrefix, [&batch](ByteView key, ByteView) {
+      batch.Delete(key);
+      return true;
+    }));
+  }
   batch.Put(ledger::keys::kStateSyncTarget, target_.SerializeAsString());
   CAIRN_RETURN_IF_ERROR(store_.Write(batch, ledger::Durability::kSync).Annotate("storing the state sync target"));
   LogInfo("state-sync", "target: block " + std::to_string(verified_.header.height()) + " of epoch " +
@@ -258,7 +282,6 @@ Status StateBootstrap::Impl::RestoreState() {
     if (height >= version && !liars_.count(peer)) sync.OnPeer(peer);
   }
   auto last_progress = Clock::now();
-  const auto started = Clock::now();
   while (!restore->finished()) {
     if (stop_) return Stopped();
     const uint64_t now_ms = static_cast<uint64_t>(
@@ -274,9 +297,10 @@ Status StateBootstrap::Impl::RestoreState() {
     }
     std::optional<Event> event = Next(Clock::now() + std::chrono::milliseconds(20));
     if (event) {
-      if (event->kind == Event::Kind::kConnected && event->height >= version && !liars_.count(event->peer)) {
-        sync.OnPeer(event->peer);
-      } else if (event->kind == Event::Kind::kGone) {
+      // A peer that links, or reports a height that reached the target, can serve it.
+      auto height = heights_.find(event->peer);
+      if (height != heights_.end() && height->second >= version && !liars_.count(event->peer)) sync.OnPeer(event->peer);
+      if (event->kind == Event::Kind::kGone) {
         sync.OnPeerGone(event->peer);
       } else if (event->kind == Event::Kind::kMessage && event->message.has_state_response()) {
         const v1::StateChunkResponse& response = event->message.state_response();
@@ -287,12 +311,17 @@ Status StateBootstrap::Impl::RestoreState() {
           if (applied.status().code() != StatusCode::kInvalidArgument) return applied.status();
           LogWarn("state-sync", "peer " + Short(event->peer) + " sent a chunk that fails its proof (" +
                                     applied.status().message() + "); it is not asked again");
-          ++report_.lies;
+          Update([](StateBootstrapReport& r) { ++r.lies; });
           answer = net::StateSync::Answer::kLied;
         } else if (*applied == ledger::StateRestore::Applied::kStored) {
           answer = net::StateSync::Answer::kStored;
-          report_.chunk_bytes += response.ByteSizeLong();
-          ++report_.chunks_by_peer[event->peer.hex()];
+          Update([&](StateBootstrapReport& r) {
+            const uint64_t bytes = response.ByteSizeLong();
+            r.chunk_bytes += bytes;
+            r.bytes_by_peer[event->peer.hex()] += bytes;
+            ++r.chunks_by_peer[event->peer.hex()];
+            r.leaves_fetched = restore->leaves_stored();
+          });
         } else if (*applied == ledger::StateRestore::Applied::kNotServed) {
           answer = net::StateSync::Answer::kNotServed;
         }
@@ -307,15 +336,11 @@ Status StateBootstrap::Impl::RestoreState() {
                                 std::to_string(sync.in_flight()) + " requests to " + std::to_string(sync.peers()) +
                                 " peers in flight");
     }
-    if (sync.peers() == 0 && Clock::now() - started > std::chrono::milliseconds(options_.request_timeout_ms)) {
-      // No peer holds the version any more (all gone or shunned): wait for one.
-      for (const auto& [peer, height] : heights_) {
-        if (height >= version && !sync.shunned(peer) && !liars_.count(peer)) sync.OnPeer(peer);
-      }
-    }
   }
-  report_.leaves_fetched = restore->leaves_stored();
-  report_.accounts = restore->accounts();
+  Update([&](StateBootstrapReport& r) {
+    r.leaves_fetched = restore->leaves_stored();
+    r.accounts = restore->accounts();
+  });
   LogInfo("state-sync", "state of block " + std::to_string(version) + " restored: " + std::to_string(restore->accounts()) +
                             " accounts, root checked");
   return Status::Ok();
@@ -345,7 +370,7 @@ Result<std::vector<v1::CertifiedBlock>> StateBootstrap::Impl::FetchRun(
       if (Status fits = check(run); !fits.ok()) {
         LogWarn("state-sync", "peer " + Short(peer) + " sent blocks that do not check: " + fits.message());
         liars_.insert(peer);
-        ++report_.lies;
+        Update([](StateBootstrapReport& r) { ++r.lies; });
         continue;
       }
       return run;
@@ -424,7 +449,7 @@ Status StateBootstrap::Impl::Install() {
 
 Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   const auto started = Clock::now();
-  report_.ran = true;
+  Update([](StateBootstrapReport& r) { r.ran = true; });
   LogInfo("state-sync", "joining by state sync: proving the validator sets from genesis");
   while (Peers().empty()) {
     if (stop_) return Stopped();
@@ -435,14 +460,21 @@ Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   while (!stop_ && Clock::now() < settled) Next(settled);
   CAIRN_RETURN_IF_ERROR(ProveEpochs());
   LogInfo("state-sync", "proved " + std::to_string(epochs_.size() - 1) + " epoch changes from genesis");
+  Phase("target");
   CAIRN_RETURN_IF_ERROR(ChooseTarget());
+  Update([&](StateBootstrapReport& r) {
+    r.height = verified_.header.height();
+    r.epoch = verified_.header.epoch();
+  });
+  Phase("state");
   CAIRN_RETURN_IF_ERROR(RestoreState());
+  Phase("blocks");
   CAIRN_RETURN_IF_ERROR(FetchBlocks());
+  Phase("install");
   CAIRN_RETURN_IF_ERROR(Install());
-  report_.height = verified_.header.height();
-  report_.epoch = verified_.header.epoch();
-  report_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return report_;
+  Phase("done");
+  Update([&](StateBootstrapReport& r) { r.seconds = std::chrono::duration<double>(Clock::now() - started).count(); });
+  return Progress();
 }
 
 StateBootstrap::StateBootstrap(v1::Genesis genesis, ledger::KvStore& store, Send send, const std::atomic<bool>& stop,
@@ -459,6 +491,7 @@ void StateBootstrap::OnMessage(const crypto::PublicKey& peer, v1::PeerMessage me
   impl_->Push({Event::Kind::kMessage, peer, 0, std::move(message)});
 }
 Result<StateBootstrapReport> StateBootstrap::Run() { return impl_->Run(); }
+StateBootstrapReport StateBootstrap::Progress() const { return impl_->Progress(); }
 
 Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, const std::atomic<bool>& stop,
                                                const StateBootstrapOptions& options) {
@@ -500,10 +533,19 @@ Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, con
       .epoch = [] { return uint64_t{0}; }};
   transport = std::make_unique<net::Transport>(io, key, std::move(transport_config), std::move(events));
   CAIRN_RETURN_IF_ERROR(transport->Start());
+  // The metrics port, until the node takes it over: /healthz 200, /readyz 503 "syncing",
+  // and the phase and progress in /metrics.
+  MetricsRegistry registry;
+  AddStateSyncMetrics(registry, bootstrap);
+  Health health(Health::Policy{.validator = config.validator()});
+  health.SetSyncing(true);
+  MetricsServer metrics(io, registry, health);
+  if (!config.metrics_listen().empty()) CAIRN_RETURN_IF_ERROR(metrics.Start(config.metrics_listen()));
   auto work = asio::make_work_guard(io);  // until io.stop()
   std::thread io_thread([&io] { io.run(); });
   auto result = bootstrap.Run();
   asio::post(io, [&] {
+    metrics.Stop();
     transport->Stop();
     io.stop();
   });

@@ -45,6 +45,7 @@ struct StateBootstrapOptions {
 
 struct StateBootstrapReport {
   bool ran = false;      // false: the data directory already held a ledger
+  std::string phase = "epochs";  // epochs, target, state, blocks, install, done
   bool resumed = false;  // a target was stored by an earlier run
   uint64_t height = 0;   // the base
   uint64_t epoch = 0;    // of the base block
@@ -53,6 +54,7 @@ struct StateBootstrapReport {
   uint64_t chunk_bytes = 0;     // of the state answers taken
   uint64_t lies = 0;            // answers that failed their proof
   std::map<std::string, uint64_t> chunks_by_peer;  // taken, by the peer's key (hex)
+  std::map<std::string, uint64_t> bytes_by_peer;   // of those chunks
   double seconds = 0;
 };
 
@@ -75,6 +77,8 @@ class StateBootstrap {
   // Runs to the installed base, on the calling thread; UNAVAILABLE once `stop` is set,
   // an error of the store otherwise (a peer's lie is counted, not an error).
   Result<StateBootstrapReport> Run();
+  // The report so far (any thread): for the metrics while it runs.
+  StateBootstrapReport Progress() const;
 
  private:
   class Impl;

@@ -8,6 +8,13 @@ namespace {
 
 void Line(std::string* out, const char* name, uint64_t value) { *out += std::string(name) + " " + std::to_string(value) + "\n"; }
 
+// One sample per peer, labelled with the start of its key.
+void PerPeer(std::string* out, const char* name, const std::map<std::string, uint64_t>& values) {
+  for (const auto& [peer, value] : values) {
+    *out += std::string(name) + "{peer=\"" + peer.substr(0, 16) + "\"} " + std::to_string(value) + "\n";
+  }
+}
+
 }  // namespace
 
 void AddStateTreeMetrics(MetricsRegistry& registry, const ledger::Ledger& ledger) {
@@ -31,6 +38,24 @@ void AddStateServingMetrics(MetricsRegistry& registry, const StateServer& server
                         [s](std::string* out) { Line(out, "cairn_state_chunks_refused_total", s->stats().refused); });
   registry.AddCollector("cairn_state_served_bytes_total", "counter", "Bytes of state sync chunks sent to peers.",
                         [s](std::string* out) { Line(out, "cairn_state_served_bytes_total", s->stats().bytes_out); });
+}
+
+void AddStateSyncMetrics(MetricsRegistry& registry, const StateBootstrap& bootstrap) {
+  const StateBootstrap* b = &bootstrap;
+  registry.AddCollector("cairn_state_sync_phase", "gauge",
+                        "The phase of the state sync this node runs to join (1 for the current one).",
+                        [b](std::string* out) { *out += "cairn_state_sync_phase{phase=\"" + b->Progress().phase + "\"} 1\n"; });
+  registry.AddCollector("cairn_state_sync_target_height", "gauge", "The block whose state it restores (0 before it is chosen).",
+                        [b](std::string* out) { Line(out, "cairn_state_sync_target_height", b->Progress().height); });
+  registry.AddCollector("cairn_state_sync_accounts_fetched", "gauge", "Accounts of the target state stored by this run.",
+                        [b](std::string* out) { Line(out, "cairn_state_sync_accounts_fetched", b->Progress().leaves_fetched); });
+  registry.AddCollector("cairn_state_sync_bad_answers_total", "counter",
+                        "Answers that failed their proof (the peer is not asked again).",
+                        [b](std::string* out) { Line(out, "cairn_state_sync_bad_answers_total", b->Progress().lies); });
+  registry.AddCollector("cairn_state_sync_bytes_total", "counter", "Bytes of state chunks taken, by peer.",
+                        [b](std::string* out) { PerPeer(out, "cairn_state_sync_bytes_total", b->Progress().bytes_by_peer); });
+  registry.AddCollector("cairn_state_sync_chunks_total", "counter", "State chunks taken, by peer.",
+                        [b](std::string* out) { PerPeer(out, "cairn_state_sync_chunks_total", b->Progress().chunks_by_peer); });
 }
 
 }  // namespace cairn::node

@@ -1,9 +1,11 @@
 // Metrics of the on-disk state tree: its node cache (is the budget big enough?) and how
-// many accounts the state holds; and state sync served to peers.
+// many accounts the state holds; state sync served to peers, and the one a joining node
+// runs.
 #pragma once
 
 #include "ledger/ledger.h"
 #include "node/metrics.h"
+#include "node/state_bootstrap.h"
 #include "node/state_server.h"
 
 namespace cairn::node {
@@ -12,5 +14,8 @@ namespace cairn::node {
 void AddStateTreeMetrics(MetricsRegistry& registry, const ledger::Ledger& ledger);
 // What this node served to peers that state-sync; `server` must outlive the scrapes.
 void AddStateServingMetrics(MetricsRegistry& registry, const StateServer& server);
+// A state sync this node runs to join (its phase, progress and what each peer gave);
+// `bootstrap` must outlive the scrapes.
+void AddStateSyncMetrics(MetricsRegistry& registry, const StateBootstrap& bootstrap);
 
 }  // namespace cairn::node

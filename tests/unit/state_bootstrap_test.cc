@@ -13,6 +13,7 @@
 #include "node/epoch_chain.h"
 #include "node/leader_history.h"
 #include "node/state_bootstrap.h"
+#include "node/state_metrics.h"
 #include "node/state_target.h"
 #include "node/sync_apply.h"
 #include "tests/support/test_chain.h"
@@ -129,7 +130,11 @@ class StateBootstrapTest : public ::testing::Test {
         },
         stop_, StateBootstrapOptions{.chunk_leaves = 16, .request_timeout_ms = 1'000, .peer_wait_ms = 20});
     for (const crypto::PublicKey& peer : peers_) bootstrap->OnConnected(peer, source_->height());
-    return bootstrap->Run();
+    MetricsRegistry registry;
+    AddStateSyncMetrics(registry, *bootstrap);
+    auto report = bootstrap->Run();
+    metrics_ = registry.Render();
+    return report;
   }
 
   test::TestChain chain_;
@@ -138,6 +143,7 @@ class StateBootstrapTest : public ::testing::Test {
   size_t liar_ = 0;
   Lie lie_ = Lie::kNone;
   std::atomic<bool> stop_{false};
+  std::string metrics_;  // of the last Join, once it ended
   int chunk_requests_ = 0;
   int stop_after_chunks_ = 0;
 };
@@ -158,6 +164,12 @@ TEST_P(StateBootstrapLiarTest, JoinsAtTheHonestStateAndTheBaseLedgerTakesTheNext
   if (lie_ == Lie::kNone) {
     EXPECT_EQ(report->lies, 0u);
     EXPECT_GE(report->chunks_by_peer.size(), 3u) << "the chunks come from several peers";
+    EXPECT_NE(metrics_.find("cairn_state_sync_phase{phase=\"done\"} 1"), std::string::npos) << metrics_;
+    for (const auto& [peer, chunks] : report->chunks_by_peer) {
+      EXPECT_NE(metrics_.find("cairn_state_sync_chunks_total{peer=\"" + peer.substr(0, 16) + "\"} " + std::to_string(chunks)),
+                std::string::npos)
+          << metrics_;
+    }
   } else {
     EXPECT_GE(report->lies, 1u) << "the lie went unnoticed";
     // Caught before or while the state is fetched, it serves none of it.
