@@ -91,6 +91,17 @@ std::vector<ChunkRequest> StateSync::Poll(const std::map<Bytes, Hash>& wanted, u
     it = in_flight_.erase(it);
   }
   std::erase_if(refused_, [&](const auto& entry) { return wanted.count(entry.first) == 0; });
+  // Abandoned: no answer in three timeouts (a lost frame, a peer that never answers). Its
+  // peer's slot is freed and a chunk left with no request is asked again below, of
+  // whoever has room then (the same peer, if it is the only one).
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    std::erase_if(it->second, [&](const Sent& s) {
+      if (now_ms < s.sent_ms + 3 * config_.request_timeout_ms) return false;
+      Forget(s.peer);
+      return true;
+    });
+    it = it->second.empty() ? in_flight_.erase(it) : std::next(it);
+  }
   // Timed out: hedge with another peer, once per request; the slow peer loses score.
   for (auto& [chunk, sent] : in_flight_) {
     const size_t before = sent.size();

@@ -5,7 +5,8 @@
 //  - Chunks are fetched from several peers in parallel, the best-scored with room first
 //    (each peer holds a few requests at a time, so that a slow one slows only its own).
 //  - A request not answered in time is hedged: sent to another peer too, the first
-//    answer wins, and the slow peer loses score.
+//    answer wins, and the slow peer loses score. One not answered in three timeouts is
+//    given up and asked again, so that a lost answer never stalls the sync.
 //  - A peer that does not hold a chunk loses a little score and is not asked for it
 //    again (unless no peer holds it); a peer whose chunk failed
 //    its proof is shunned for the rest of the sync and counted.

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   if (config_path.empty() && std::getenv("CAIRN_CONFIG") != nullptr) config_path = std::getenv("CAIRN_CONFIG");
   if (config_path.empty()) return Fail("--config FILE is required (cairn init or cairn testnet writes one)");
 
-  // Signals are taken by sigwait below, in this thread only: block them before any
+  // Signals are taken by sigwait below, in one thread of its own: block them before any
   // other thread exists so that every thread inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -95,12 +95,14 @@ int main(int argc, char** argv) {
 
   // One thread takes the stop signal for the whole run: a state sync before the node
   // opens stops on it as the node does.
-  std::atomic<bool> stop{false};
-  std::mutex stop_mu;
-  std::condition_variable stopped;
-  int signal_number = 0;
-  std::thread signals([&] {
-    sigwait(&stop_signals, &signal_number);
+  // Static: the thread is detached and may outlive main's frame on an early return.
+  static sigset_t waited_signals = stop_signals;
+  static std::atomic<bool> stop{false};
+  static std::mutex stop_mu;
+  static std::condition_variable stopped;
+  static int signal_number = 0;
+  std::thread signals([] {
+    sigwait(&waited_signals, &signal_number);
     cairn::node::LogInfo("node", std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
     std::lock_guard lock(stop_mu);
     stop = true;

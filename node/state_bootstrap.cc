@@ -174,7 +174,11 @@ Status StateBootstrap::Impl::ProveEpochs() {
       request.mutable_epoch_changes_request()->set_from_epoch(epochs_.back().epoch + 1);
       auto answer = Ask(peer, request, v1::PeerMessage::kEpochChangesResponse);
       if (stop_) return Stopped();
-      if (!answer) break;
+      // No answer, a refusal (busy), or a late answer to an earlier request: ask the next.
+      if (!answer || !answer->epoch_changes_response().error().empty() ||
+          answer->epoch_changes_response().from_epoch() != epochs_.back().epoch + 1) {
+        break;
+      }
       const v1::EpochChangesResponse& page = answer->epoch_changes_response();
       bool lied = false;
       for (const v1::EpochChangeProof& change : page.changes()) {
@@ -425,8 +429,12 @@ Status StateBootstrap::Impl::FetchBlocks() {
         return Status::InvalidArgument("block " + std::to_string(header.height()) + " is not the parent of the next");
       }
       CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, b->block(), header));
-      if (b->certificate().block_hash() != AsView(hash)) return Status::InvalidArgument("a certificate is for another block");
+      if (b->certificate().block_hash() != AsView(hash) || b->certificate().round() != header.round() ||
+          b->certificate().epoch() != header.epoch()) {
+        return Status::InvalidArgument("a certificate is for another block");
+      }
       CAIRN_RETURN_IF_ERROR(VerifyCertificateOf(chain_id, current, b->certificate(), verifier_));
+      CAIRN_RETURN_IF_ERROR(CheckParentQc(chain_id, current, b->block(), header, verifier_));
       expected = header.parent_hash();
     }
     return Status::Ok();

@@ -12,6 +12,22 @@ Status Lie(const std::string& why) { return Status::InvalidArgument("state sync 
 
 }  // namespace
 
+Status CheckParentQc(std::string_view chain_id, const TrustedEpoch& epoch, const v1::Block& block,
+                     const v1::BlockHeader& header, crypto::SignatureVerifier& verifier) {
+  const v1::QuorumCertificate& qc = block.parent_qc();
+  const std::string what = "block " + std::to_string(header.height());
+  if (qc.block_hash() != header.parent_hash() || qc.height() + 1 != header.height()) {
+    return Status::InvalidArgument(what + ": its parent certificate is for another block");
+  }
+  if (qc.height() == epoch.root_height) {
+    const bool epoch_start = qc.block_hash() == AsView(epoch.root_hash) && qc.epoch() == epoch.epoch && qc.round() == 0 &&
+                             qc.signatures_size() == 0 && qc.commit_hash().empty();
+    return epoch_start ? Status::Ok()
+                       : Status::InvalidArgument(what + ": the first block of an epoch carries the epoch-start certificate");
+  }
+  return VerifyCertificateOf(chain_id, epoch, qc, verifier).Annotate(what + ": its parent certificate");
+}
+
 v1::StateTargetResponse BuildStateTarget(const ledger::Ledger& ledger) {
   v1::StateTargetResponse response;
   // The head and the governance state are read apart: a commit in between makes them
@@ -70,6 +86,11 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
     if (target.governance().epoch() != current.epoch) {
       return Status::FailedPrecondition("the target block ends epoch " + std::to_string(current.epoch) +
                                         ": its change comes with the next epoch changes");
+    }
+  }
+  if (!is_root) {
+    if (Status parent = CheckParentQc(chain_id, current, block, out.header, verifier); !parent.ok()) {
+      return Lie(parent.message());
     }
   }
   const TrustedEpoch* signers = is_root ? previous : &current;

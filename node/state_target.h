@@ -32,4 +32,11 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
                                          const TrustedEpoch* previous, const v1::StateTargetResponse& target,
                                          crypto::SignatureVerifier& verifier);
 
+// A block's parent certificate, which leader reputation reads (its round) and which
+// neither the block's hash nor its header covers: for the parent the header names and
+// signed by a quorum of `epoch` (the block's), or the epoch-start certificate when the
+// parent is the epoch's root. INVALID_ARGUMENT naming the failed check.
+Status CheckParentQc(std::string_view chain_id, const TrustedEpoch& epoch, const v1::Block& block,
+                     const v1::BlockHeader& header, crypto::SignatureVerifier& verifier);
+
 }  // namespace cairn::node

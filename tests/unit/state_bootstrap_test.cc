@@ -21,7 +21,7 @@
 namespace cairn::node {
 namespace {
 
-enum class Lie { kNone, kChunks, kTarget, kEpochs, kBlocks };
+enum class Lie { kNone, kChunks, kTarget, kEpochs, kBlocks, kParentCertificates };
 
 std::string Name(Lie lie) {
   switch (lie) {
@@ -30,6 +30,7 @@ std::string Name(Lie lie) {
     case Lie::kTarget: return "Target";
     case Lie::kEpochs: return "Epochs";
     case Lie::kBlocks: return "Blocks";
+    case Lie::kParentCertificates: return "ParentCertificates";
   }
   return "?";
 }
@@ -111,6 +112,13 @@ class StateBootstrapTest : public ::testing::Test {
           v1::Block* block = reply.mutable_sync_response()->mutable_blocks(0)->mutable_block();
           *block->mutable_transactions() = Transfers(40);
         }
+        if (liar && lie_ == Lie::kParentCertificates) {
+          // Every block's parent certificate a round later: leader reputation reads it,
+          // and no hash covers it.
+          for (v1::CertifiedBlock& b : *reply.mutable_sync_response()->mutable_blocks()) {
+            b.mutable_block()->mutable_parent_qc()->set_round(b.block().parent_qc().round() + 1);
+          }
+        }
         break;
       }
       default: break;
@@ -173,7 +181,7 @@ TEST_P(StateBootstrapLiarTest, JoinsAtTheHonestStateAndTheBaseLedgerTakesTheNext
   } else {
     EXPECT_GE(report->lies, 1u) << "the lie went unnoticed";
     // Caught before or while the state is fetched, it serves none of it.
-    if (lie_ != Lie::kBlocks) {
+    if (lie_ != Lie::kBlocks && lie_ != Lie::kParentCertificates) {
       EXPECT_EQ(report->chunks_by_peer.count(peers_[liar_].hex()), 0u) << "a liar's chunk was taken";
     }
   }
@@ -226,7 +234,8 @@ TEST_F(StateBootstrapTest, ASyncStoppedHalfwayResumesFromWhatItStored) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Liars, StateBootstrapLiarTest,
-                         ::testing::Values(Lie::kNone, Lie::kChunks, Lie::kTarget, Lie::kEpochs, Lie::kBlocks),
+                         ::testing::Values(Lie::kNone, Lie::kChunks, Lie::kTarget, Lie::kEpochs, Lie::kBlocks,
+                                           Lie::kParentCertificates),
                          [](const ::testing::TestParamInfo<Lie>& info) { return Name(info.param); });
 
 }  // namespace

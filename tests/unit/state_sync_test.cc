@@ -38,6 +38,17 @@ TEST(StateSync, SpreadsChunksOverPeersWithinTheirLimits) {
   EXPECT_EQ(chunks.count(next[0].chunk), 0u);
 }
 
+TEST(StateSync, AnAnswerLostEverywhereIsAskedForAgain) {
+  StateSync sync({.max_requests_in_flight = 1, .max_in_flight_per_peer = 1, .request_timeout_ms = 100});
+  sync.OnPeer(Peer("only"));
+  ASSERT_EQ(sync.Poll(Wanted(1), 0).size(), 1u);
+  EXPECT_TRUE(sync.Poll(Wanted(1), 150).empty());  // timed out, but no other peer to hedge with
+  auto again = sync.Poll(Wanted(1), 300);          // three timeouts: given up, asked again
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].peer, Peer("only"));
+  EXPECT_EQ(sync.in_flight(), 1u);
+}
+
 TEST(StateSync, ASlowPeerIsHedgedAndTheFirstAnswerWins) {
   StateSync sync({.max_requests_in_flight = 4, .max_in_flight_per_peer = 4, .request_timeout_ms = 1000});
   sync.OnPeer(Peer("a"));
@@ -50,7 +61,7 @@ TEST(StateSync, ASlowPeerIsHedgedAndTheFirstAnswerWins) {
   EXPECT_EQ(hedge[0].peer, Peer("b"));
   EXPECT_EQ(hedge[0].chunk, first[0].chunk);
   EXPECT_LT(sync.score(Peer("a")), sync.score(Peer("b")));
-  EXPECT_TRUE(sync.Poll(Wanted(1), 5000).empty());  // hedged once, not again
+  EXPECT_TRUE(sync.Poll(Wanted(1), 2500).empty());  // hedged once, not again (until given up)
   sync.OnAnswer(Peer("b"), hedge[0].chunk, StateSync::Answer::kStored);
   EXPECT_EQ(sync.in_flight(), 0u);
   // The slow copy arrives late: ignored, and a's slot was freed already.
