@@ -7,6 +7,7 @@
 #include "crypto/domain.h"
 #include "crypto/verifier.h"
 #include "ledger/keys.h"
+#include "ledger/state_base.h"
 #include "ledger/ledger.h"
 #include "ledger/records.h"
 #include "ledger/tree_store.h"
@@ -135,10 +136,20 @@ void PreverifySignatures(const v1::Block& block, const std::string& chain_id, cr
 
 }  // namespace
 
+Status BaseRefusal(uint64_t base) {
+  return Status::FailedPrecondition("this ledger joined by state sync at height " + std::to_string(base) +
+                                    " and holds no history below it: a replay from genesis cannot run on it (audit a node "
+                                    "that holds the whole chain)");
+}
+
 Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> StoreAuditSource::Get(uint64_t height) {
   using Out = std::optional<std::pair<v1::Block, v1::QuorumCertificate>>;
   CAIRN_ASSIGN_OR_RETURN(auto block_bytes, store_.Get(keys::Block(height)));
-  if (!block_bytes) return Out();
+  if (!block_bytes) {
+    CAIRN_ASSIGN_OR_RETURN(auto base, ReadBase(store_));
+    if (base && height <= *base) return BaseRefusal(*base);
+    return Out();
+  }
   v1::Block block;
   if (!block.ParseFromString(*block_bytes)) return Failure(height, "block record", "does not parse");
   CAIRN_ASSIGN_OR_RETURN(auto qc_bytes, store_.Get(keys::Certificate(height)));

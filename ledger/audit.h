@@ -54,9 +54,13 @@ struct AuditReport {
   double seconds = 0;
 };
 
+// Why a ledger that joined by state sync (state_base.h) cannot be audited from genesis:
+// it holds no block below its base (FAILED_PRECONDITION).
+Status BaseRefusal(uint64_t base);
+
 // Replays every block of `source`. A failure is CORRUPTION "height H: <check>: detail",
 // the first one found. `stored`, when given, is the store the blocks came from, and its
-// own records are compared with the replay.
+// own records are compared with the replay. A base ledger is refused (BaseRefusal).
 Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, const CertificateCheck& check,
                                const KvStore* stored = nullptr);
 

@@ -25,7 +25,15 @@ class NodeAuditSource : public ledger::AuditSource {
   Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> Get(uint64_t height) override {
     using Out = std::optional<std::pair<v1::Block, v1::QuorumCertificate>>;
     auto block = client_.Block(height);
-    if (block.status().code() == StatusCode::kNotFound) return Out();
+    if (block.status().code() == StatusCode::kNotFound) {
+      // A node that joined by state sync says so for blocks below its base: the chain
+      // does not end there.
+      if (block.status().message().find("below this node's base") != std::string::npos) {
+        return Status::FailedPrecondition("the node " + block.status().message() +
+                                          ": a replay from genesis cannot run on it (audit a node that holds the whole chain)");
+      }
+      return Out();
+    }
     if (!block.ok()) return block.status();
     last_ = *block;
     return Out(std::pair{block->block(), block->certificate()});

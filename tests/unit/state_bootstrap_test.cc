@@ -8,8 +8,11 @@
 #include <gtest/gtest.h>
 
 #include "crypto/domain.h"
+#include "ledger/audit.h"
+#include "ledger/genesis.h"
 #include "ledger/ledger.h"
 #include "ledger/state_chunk.h"
+#include "node/certificate_check.h"
 #include "node/epoch_chain.h"
 #include "node/leader_history.h"
 #include "node/state_bootstrap.h"
@@ -231,6 +234,15 @@ TEST_F(StateBootstrapTest, ASyncStoppedHalfwayResumesFromWhatItStored) {
   EXPECT_TRUE(resumed->resumed);
   EXPECT_LT(resumed->leaves_fetched, source_->account_count()) << "it fetched everything again";
   EXPECT_EQ(resumed->accounts, source_->account_count());
+  // The audit replays from genesis, which a base ledger does not hold: it says so rather
+  // than pass an empty chain.
+  crypto::DirectVerifier verifier;
+  ledger::StoreAuditSource source(store);
+  auto audit = ledger::AuditChain(chain_.genesis(), source,
+                                  MakeCertificateCheck(chain_.chain_id(), ledger::BuildGenesisState(chain_.genesis()).block_hash, verifier),
+                                  &store);
+  EXPECT_EQ(audit.status().code(), StatusCode::kFailedPrecondition) << audit.status().ToString();
+  EXPECT_NE(audit.status().message().find("joined by state sync"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Liars, StateBootstrapLiarTest,
