@@ -246,6 +246,7 @@ grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusReq
   response->set_best_peer_height(status.best_peer_height);
   response->set_version(status.version);
   response->set_revision(status.revision);
+  response->set_base_height(ledger.base_height());
   return grpc::Status::OK;
 }
 

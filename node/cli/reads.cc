@@ -202,6 +202,10 @@ int RunStatus(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(status->round()), status->peers(),
                 static_cast<unsigned long long>(status->mempool_size()),
                 status->syncing() ? (", syncing (peers up to " + std::to_string(status->best_peer_height()) + ")").c_str() : "");
+    if (status->base_height() > 0) {
+      std::printf("history from block %llu: the node joined by state sync there\n",
+                  static_cast<unsigned long long>(status->base_height()));
+    }
     PrintLeaders(*consensus);
   }
   return 0;

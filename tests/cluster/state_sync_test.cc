@@ -97,6 +97,10 @@ TEST(StateSync, AValidatorAddedByGovernanceJoinsByStateSyncSurvivesAKillAndVotes
                log.substr(joined, log.find('\n', joined) - joined).c_str());
   const uint64_t base = std::stoull(log.substr(joined + 16));
   EXPECT_GT(base, epoch_start);
+  auto status = cluster.Status(4);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->base_height(), base);
+  EXPECT_EQ(cluster.Status(0)->base_height(), 0u);
 
   // It holds the state, not the history: blocks below its base are not there, and block
   // sync fetched only what came after the base.
