@@ -51,30 +51,37 @@ echo "state_bench: saturation load for $seconds s on the populated chain..." >&2
 load=$("$bin/cairn" load --network "$dir" --mode saturation --seconds "$seconds" --warmup 5 | tail -n 1)
 echo "$load" >&2
 
+# stop_node NODE: SIGTERM, and wait for it to end.
+stop_node() {
+  local pid
+  pid=$(cat "$dir/node$1/cairnd.pid")
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
+# time_to_serving NODE TRIES: starts it and prints the seconds to its first gRPC answer
+# (null after TRIES polls 50 ms apart).
+time_to_serving() {
+  local grpc=127.0.0.1:$((port + 4 * $1 + 1)) start_ns
+  start_ns=$(date +%s%N)
+  nohup "$bin/cairnd" --config "$dir/node$1/config.json" >>"$dir/node$1/cairnd.log" 2>&1 &
+  echo $! >"$dir/node$1/cairnd.pid"
+  for _ in $(seq 1 "$2"); do
+    if "$bin/cairn" status --node "$grpc" >/dev/null 2>&1; then
+      $python -c "print(round(($(date +%s%N) - $start_ns) / 1e9, 2))"
+      return
+    fi
+    sleep 0.05
+  done
+  echo null
+}
+
 # Restart node 1 to serving.
-node=1
-grpc=127.0.0.1:$((port + 4 * node + 1))
-pid=$(cat "$dir/node$node/cairnd.pid")
-kill -TERM "$pid"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-start_ns=$(date +%s%N)
-nohup "$bin/cairnd" --config "$dir/node$node/config.json" >>"$dir/node$node/cairnd.log" 2>&1 &
-echo $! >"$dir/node$node/cairnd.pid"
-restart_s=null
-for _ in $(seq 1 1200); do
-  if "$bin/cairn" status --node "$grpc" >/dev/null 2>&1; then
-    restart_s=$($python -c "print(round(($(date +%s%N) - $start_ns) / 1e9, 2))")
-    break
-  fi
-  sleep 0.05
-done
+stop_node 1
+restart_s=$(time_to_serving 1 1200)
 
 # A fresh node state-syncs from the three others.
 node=3
-grpc=127.0.0.1:$((port + 4 * node + 1))
-pid=$(cat "$dir/node$node/cairnd.pid")
-kill -TERM "$pid"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+stop_node $node
 $python - "$dir/node$node/config.json" <<'PY'
 import json, os, shutil, sys
 path = sys.argv[1]
@@ -85,17 +92,7 @@ data = config["data_dir"] if os.path.isabs(config["data_dir"]) else os.path.join
 shutil.rmtree(data)
 PY
 echo "state_bench: node $node state-syncs from three peers..." >&2
-start_ns=$(date +%s%N)
-nohup "$bin/cairnd" --config "$dir/node$node/config.json" >>"$dir/node$node/cairnd.log" 2>&1 &
-echo $! >"$dir/node$node/cairnd.pid"
-state_sync_s=null
-for _ in $(seq 1 6000); do
-  if "$bin/cairn" status --node "$grpc" >/dev/null 2>&1; then
-    state_sync_s=$($python -c "print(round(($(date +%s%N) - $start_ns) / 1e9, 2))")
-    break
-  fi
-  sleep 0.05
-done
+state_sync_s=$(time_to_serving $node 6000)
 joined=$(grep -o 'joined at block .*' "$dir/node$node/cairnd.log" | tail -n 1 || true)
 echo "state_bench: $joined" >&2
 state_sync_bytes=$(echo "$joined" | grep -o '([0-9]* bytes' | grep -o '[0-9]*' || echo null)
