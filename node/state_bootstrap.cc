@@ -68,6 +68,11 @@ class StateBootstrap::Impl {
   std::optional<v1::PeerMessage> Ask(const crypto::PublicKey& peer, const v1::PeerMessage& request,
                                      v1::PeerMessage::KindCase answer);
   std::vector<crypto::PublicKey> Peers() const;
+  // Waits kRetryPause before asking again, taking the events that come meanwhile.
+  void Pause() {
+    const auto until = Clock::now() + kRetryPause;
+    while (!stop_ && Clock::now() < until) Next(until);
+  }
   Status Stopped() const { return Status::Unavailable("state sync stopped"); }
 
   Status ProveEpochs();
@@ -241,8 +246,7 @@ Status StateBootstrap::Impl::ChooseTarget() {
           liars_.insert(peer);
           Update([](StateBootstrapReport& r) { ++r.lies; });
         }
-        later_epoch = later_epoch || verified.status().message().find("later than") != std::string::npos ||
-                      verified.status().message().find("ends epoch") != std::string::npos;
+        later_epoch = later_epoch || verified.status().code() == StatusCode::kUnavailable;
         continue;
       }
       if (!best || verified->header.height() > verified_.header.height()) {
@@ -255,10 +259,8 @@ Status StateBootstrap::Impl::ChooseTarget() {
       break;
     }
     if (later_epoch) CAIRN_RETURN_IF_ERROR(ProveEpochs());
+    Pause();
     if (stop_) return Stopped();
-    std::this_thread::sleep_for(kRetryPause);
-    while (Next(Clock::now())) {
-    }
   }
   ledger::WriteBatch batch;
   if (stored) {
@@ -379,10 +381,8 @@ Result<std::vector<v1::CertifiedBlock>> StateBootstrap::Impl::FetchRun(
       }
       return run;
     }
+    Pause();
     if (stop_) return Stopped();
-    std::this_thread::sleep_for(kRetryPause);
-    while (Next(Clock::now())) {
-    }
   }
 }
 

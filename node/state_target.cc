@@ -76,7 +76,7 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
   const bool is_root = height == current.root_height && out.hash == current.root_hash;
   if (!is_root) {
     if (out.header.epoch() > current.epoch) {
-      return Status::FailedPrecondition("the target block is of epoch " + std::to_string(out.header.epoch()) +
+      return Status::Unavailable("the target block is of epoch " + std::to_string(out.header.epoch()) +
                                         ", later than the proven epoch " + std::to_string(current.epoch));
     }
     if (out.header.epoch() < current.epoch || height <= current.root_height) {
@@ -84,7 +84,7 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
                                         std::to_string(current.epoch));
     }
     if (target.governance().epoch() != current.epoch) {
-      return Status::FailedPrecondition("the target block ends epoch " + std::to_string(current.epoch) +
+      return Status::Unavailable("the target block ends epoch " + std::to_string(current.epoch) +
                                         ": its change comes with the next epoch changes");
     }
   }

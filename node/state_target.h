@@ -25,9 +25,10 @@ struct VerifiedTarget {
 };
 
 // Checks `target` against the newest proven epoch `current` (and the one before it,
-// `previous`, null in epoch 0, for a target that is `current`'s root). FAILED_PRECONDITION
-// when the block is of a later epoch than `current` (walk the epoch changes again
-// first); INVALID_ARGUMENT naming the failed check for a lie.
+// `previous`, null in epoch 0, for a target that is `current`'s root). UNAVAILABLE when
+// the block needs an epoch change not proven yet (of a later epoch, or ending
+// `current`: walk the epoch changes again first); FAILED_PRECONDITION for one too old
+// (or genesis); INVALID_ARGUMENT naming the failed check for a lie.
 Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const TrustedEpoch& current,
                                          const TrustedEpoch* previous, const v1::StateTargetResponse& target,
                                          crypto::SignatureVerifier& verifier);
