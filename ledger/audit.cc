@@ -16,10 +16,6 @@ namespace cairn::ledger {
 
 namespace {
 
-Status Failure(uint64_t height, const std::string& check, const std::string& detail) {
-  return Status::Corruption("height " + std::to_string(height) + ": " + check + ": " + detail);
-}
-
 // The records the node kept for block `height` must be what the replay computed.
 Status CompareBlockRecords(const KvStore& stored, uint64_t height, const ExecutedBlock& executed) {
   // The state tree's root record, where the node has one (a converted or state-synced
@@ -30,7 +26,7 @@ Status CompareBlockRecords(const KvStore& stored, uint64_t height, const Execute
     const Hash expected = executed.state_after.root();
     if (!root.ParseFromString(*root_bytes) || root.has_node() != executed.state_after.root_ref().has_value() ||
         root.hash() != (root.has_node() ? ToBytes(expected) : Bytes()) || root.leaf_count() != executed.state_after.size()) {
-      return Failure(height, "state tree root record", "it does not name the state root re-execution gives");
+      return AuditFailure(height, "state tree root record", "it does not name the state root re-execution gives");
     }
   }
   if (executed.ends_epoch()) {
@@ -39,21 +35,21 @@ Status CompareBlockRecords(const KvStore& stored, uint64_t height, const Execute
     const v1::GovernanceState& next = executed.outcome.governance;
     CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(keys::EpochGovernance(next.epoch())));
     if (bytes && *bytes != next.SerializeAsString()) {
-      return Failure(height, "governance of epoch " + std::to_string(next.epoch()),
+      return AuditFailure(height, "governance of epoch " + std::to_string(next.epoch()),
                      "the stored state the epoch starts with differs from re-execution");
     }
   }
   for (uint32_t i = 0; i < executed.outcome.receipts.size(); ++i) {
     CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(keys::Receipt(height, i)));
     if (!bytes || *bytes != executed.outcome.receipts[i].SerializeAsString()) {
-      return Failure(height, "receipt " + std::to_string(i), "the stored receipt differs from re-execution");
+      return AuditFailure(height, "receipt " + std::to_string(i), "the stored receipt differs from re-execution");
     }
     CAIRN_ASSIGN_OR_RETURN(auto location, stored.Get(keys::TxLocation(executed.tx_hashes[i])));
     v1::TxLocation expected;
     expected.set_height(height);
     expected.set_index(i);
     if (!location || *location != expected.SerializeAsString()) {
-      return Failure(height, "transaction index " + std::to_string(i), "the stored location differs");
+      return AuditFailure(height, "transaction index " + std::to_string(i), "the stored location differs");
     }
   }
   return Status::Ok();
@@ -94,22 +90,22 @@ Status CompareStateTree(const KvStore& stored, const KvStore& replayed, uint64_t
   TreeStore stored_nodes(stored, 0);
   TreeStore replayed_nodes(replayed, 0);
   auto tree = stored_nodes.Load(height);
-  if (!tree.ok()) return Failure(height, "state tree", tree.status().message());
+  if (!tree.ok()) return AuditFailure(height, "state tree", tree.status().message());
   CAIRN_ASSIGN_OR_RETURN(StateTree expected, replayed_nodes.Load(height));
   LeafPages mine(*tree), theirs(expected);
   for (;;) {
     auto leaf = mine.Next();
-    if (!leaf.ok()) return Failure(height, "state tree", leaf.status().message());
+    if (!leaf.ok()) return AuditFailure(height, "state tree", leaf.status().message());
     CAIRN_ASSIGN_OR_RETURN(auto want, theirs.Next());
     if (!*leaf && !want) return Status::Ok();
     if (!want || (*leaf && (*leaf)->first < want->first)) {
-      return Failure(height, "state tree", "the leaf of key " + ToHex((*leaf)->first) + " should not exist");
+      return AuditFailure(height, "state tree", "the leaf of key " + ToHex((*leaf)->first) + " should not exist");
     }
     if (!*leaf || (*leaf)->first != want->first) {
-      return Failure(height, "state tree", "no leaf for key " + ToHex(want->first));
+      return AuditFailure(height, "state tree", "no leaf for key " + ToHex(want->first));
     }
     if ((*leaf)->second != want->second) {
-      return Failure(height, "state tree", "the leaf of key " + ToHex(want->first) + " differs from re-execution");
+      return AuditFailure(height, "state tree", "the leaf of key " + ToHex(want->first) + " differs from re-execution");
     }
   }
 }
@@ -136,6 +132,10 @@ void PreverifySignatures(const v1::Block& block, const std::string& chain_id, cr
 
 }  // namespace
 
+Status AuditFailure(uint64_t height, const std::string& check, const std::string& detail) {
+  return Status::Corruption("height " + std::to_string(height) + ": " + check + ": " + detail);
+}
+
 Status BaseRefusal(uint64_t base) {
   return Status::FailedPrecondition("this ledger joined by state sync at height " + std::to_string(base) +
                                     " and holds no history below it: a replay from genesis cannot run on it (audit a node "
@@ -151,10 +151,10 @@ Result<std::optional<std::pair<v1::Block, v1::QuorumCertificate>>> StoreAuditSou
     return Out();
   }
   v1::Block block;
-  if (!block.ParseFromString(*block_bytes)) return Failure(height, "block record", "does not parse");
+  if (!block.ParseFromString(*block_bytes)) return AuditFailure(height, "block record", "does not parse");
   CAIRN_ASSIGN_OR_RETURN(auto qc_bytes, store_.Get(keys::Certificate(height)));
   v1::QuorumCertificate qc;
-  if (!qc_bytes || !qc.ParseFromString(*qc_bytes)) return Failure(height, "certificate record", "missing or does not parse");
+  if (!qc_bytes || !qc.ParseFromString(*qc_bytes)) return AuditFailure(height, "certificate record", "missing or does not parse");
   return Out(std::pair{std::move(block), std::move(qc)});
 }
 
@@ -163,8 +163,77 @@ Result<std::optional<v1::QuorumCertificate>> StoreAuditSource::Finality(uint64_t
   CAIRN_ASSIGN_OR_RETURN(auto bytes, store_.Get(keys::Finality(height)));
   if (!bytes) return Out();
   v1::QuorumCertificate qc;
-  if (!qc.ParseFromString(*bytes)) return Failure(height, "finality record", "does not parse");
+  if (!qc.ParseFromString(*bytes)) return AuditFailure(height, "finality record", "does not parse");
   return Out(std::move(qc));
+}
+
+Status ReplayBlocks(const v1::Genesis& genesis, Ledger& replay, const KvStore& replayed, AuditSource& source,
+                    const CertificateCheck& check, crypto::CachingVerifier& signatures, const KvStore* stored,
+                    AuditReport* report) {
+  for (uint64_t height = replay.height() + 1;; ++height) {
+    CAIRN_ASSIGN_OR_RETURN(auto next, source.Get(height));
+    if (!next) break;
+    const auto& [block, qc] = *next;
+    v1::BlockHeader header;
+    if (!header.ParseFromString(block.header())) return AuditFailure(height, "header", "does not parse");
+    if (header.height() != height) return AuditFailure(height, "header", "says height " + std::to_string(header.height()));
+    const Hash hash = crypto::BlockHash(genesis.chain_id(), block.header());
+    if (header.parent_hash() != AsView(replay.head_hash())) {
+      return AuditFailure(height, "hash chain", "the parent hash is not the hash of block " + std::to_string(height - 1));
+    }
+    if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header.round() ||
+        qc.epoch() != header.epoch()) {
+      return AuditFailure(height, "certificate", "it is not for this block");
+    }
+    auto validators = replay.ValidatorSet(header.epoch());
+    if (!validators.ok()) return AuditFailure(height, "certificate", "no validator set for epoch " + std::to_string(header.epoch()));
+    if (Status valid = check(qc, *validators); !valid.ok()) return AuditFailure(height, "certificate", valid.message());
+    PreverifySignatures(block, genesis.chain_id(), signatures);
+    auto executed = replay.Execute(block);
+    if (!executed.ok()) return AuditFailure(height, "execution", executed.status().message());
+    if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareBlockRecords(*stored, height, *executed));
+    // The last block of an epoch changes the set that checks every later certificate:
+    // it must be proven final by a certificate of its own epoch.
+    std::optional<v1::QuorumCertificate> epoch_end;
+    if (executed->ends_epoch()) {
+      CAIRN_ASSIGN_OR_RETURN(epoch_end, source.Finality(height));
+      if (!epoch_end) return AuditFailure(height, "end of epoch " + std::to_string(header.epoch()), "no finality certificate");
+      if (epoch_end->commit_hash() != AsView(hash) || epoch_end->epoch() != header.epoch()) {
+        return AuditFailure(height, "end of epoch " + std::to_string(header.epoch()), "the finality certificate does not name this block");
+      }
+      if (Status valid = check(*epoch_end, *validators); !valid.ok()) {
+        return AuditFailure(height, "end of epoch " + std::to_string(header.epoch()), valid.message());
+      }
+    }
+    CAIRN_RETURN_IF_ERROR(replay.Commit(*executed, qc, epoch_end ? &*epoch_end : nullptr)
+                              .Annotate("replaying block " + std::to_string(height)));
+    ++report->blocks;
+    report->transactions += static_cast<uint64_t>(block.transactions_size());
+    report->evidence += static_cast<uint64_t>(block.evidence_size());
+    if (epoch_end) ++report->epochs;
+  }
+  const uint64_t head = replay.height();
+  if (head > 0) {
+    CAIRN_ASSIGN_OR_RETURN(auto finality, source.Finality(head));
+    if (finality) {
+      auto validators = replay.ValidatorSet(finality->epoch());
+      if (finality->commit_hash() != AsView(replay.head_hash()) || !validators.ok() ||
+          !check(*finality, *validators).ok()) {
+        return AuditFailure(head, "finality certificate", "it does not prove the head final");
+      }
+      report->head_proven_final = true;
+    }
+  }
+  if (stored != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(auto head_bytes, stored->Get(keys::kHead));
+    v1::ChainHead recorded;
+    if (!head_bytes || !recorded.ParseFromString(*head_bytes) || recorded.height() != head ||
+        recorded.block_hash() != AsView(replay.head_hash())) {
+      return AuditFailure(head, "head record", "it does not name the last block");
+    }
+    CAIRN_RETURN_IF_ERROR(CompareStateTree(*stored, replayed, head));
+  }
+  return Status::Ok();
 }
 
 Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, const CertificateCheck& check,
@@ -175,69 +244,7 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
   crypto::CachingVerifier signatures(1 << 16);
   CAIRN_ASSIGN_OR_RETURN(auto replay, Ledger::Open(std::move(replay_store), genesis, &signatures));
   AuditReport report;
-  for (uint64_t height = 1;; ++height) {
-    CAIRN_ASSIGN_OR_RETURN(auto next, source.Get(height));
-    if (!next) break;
-    const auto& [block, qc] = *next;
-    v1::BlockHeader header;
-    if (!header.ParseFromString(block.header())) return Failure(height, "header", "does not parse");
-    if (header.height() != height) return Failure(height, "header", "says height " + std::to_string(header.height()));
-    const Hash hash = crypto::BlockHash(genesis.chain_id(), block.header());
-    if (header.parent_hash() != AsView(replay->head_hash())) {
-      return Failure(height, "hash chain", "the parent hash is not the hash of block " + std::to_string(height - 1));
-    }
-    if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header.round() ||
-        qc.epoch() != header.epoch()) {
-      return Failure(height, "certificate", "it is not for this block");
-    }
-    auto validators = replay->ValidatorSet(header.epoch());
-    if (!validators.ok()) return Failure(height, "certificate", "no validator set for epoch " + std::to_string(header.epoch()));
-    if (Status valid = check(qc, *validators); !valid.ok()) return Failure(height, "certificate", valid.message());
-    PreverifySignatures(block, genesis.chain_id(), signatures);
-    auto executed = replay->Execute(block);
-    if (!executed.ok()) return Failure(height, "execution", executed.status().message());
-    if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareBlockRecords(*stored, height, *executed));
-    // The last block of an epoch changes the set that checks every later certificate:
-    // it must be proven final by a certificate of its own epoch.
-    std::optional<v1::QuorumCertificate> epoch_end;
-    if (executed->ends_epoch()) {
-      CAIRN_ASSIGN_OR_RETURN(epoch_end, source.Finality(height));
-      if (!epoch_end) return Failure(height, "end of epoch " + std::to_string(header.epoch()), "no finality certificate");
-      if (epoch_end->commit_hash() != AsView(hash) || epoch_end->epoch() != header.epoch()) {
-        return Failure(height, "end of epoch " + std::to_string(header.epoch()), "the finality certificate does not name this block");
-      }
-      if (Status valid = check(*epoch_end, *validators); !valid.ok()) {
-        return Failure(height, "end of epoch " + std::to_string(header.epoch()), valid.message());
-      }
-    }
-    CAIRN_RETURN_IF_ERROR(replay->Commit(*executed, qc, epoch_end ? &*epoch_end : nullptr)
-                              .Annotate("replaying block " + std::to_string(height)));
-    ++report.blocks;
-    report.transactions += static_cast<uint64_t>(block.transactions_size());
-    report.evidence += static_cast<uint64_t>(block.evidence_size());
-    if (epoch_end) ++report.epochs;
-  }
-  const uint64_t head = replay->height();
-  if (head > 0) {
-    CAIRN_ASSIGN_OR_RETURN(auto finality, source.Finality(head));
-    if (finality) {
-      auto validators = replay->ValidatorSet(finality->epoch());
-      if (finality->commit_hash() != AsView(replay->head_hash()) || !validators.ok() ||
-          !check(*finality, *validators).ok()) {
-        return Failure(head, "finality certificate", "it does not prove the head final");
-      }
-      report.head_proven_final = true;
-    }
-  }
-  if (stored != nullptr) {
-    CAIRN_ASSIGN_OR_RETURN(auto head_bytes, stored->Get(keys::kHead));
-    v1::ChainHead recorded;
-    if (!head_bytes || !recorded.ParseFromString(*head_bytes) || recorded.height() != head ||
-        recorded.block_hash() != AsView(replay->head_hash())) {
-      return Failure(head, "head record", "it does not name the last block");
-    }
-    CAIRN_RETURN_IF_ERROR(CompareStateTree(*stored, *replayed, head));
-  }
+  CAIRN_RETURN_IF_ERROR(ReplayBlocks(genesis, *replay, *replayed, source, check, signatures, stored, &report));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

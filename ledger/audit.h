@@ -10,14 +10,18 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "cairn/v1/block.pb.h"
 #include "cairn/v1/genesis.pb.h"
 #include "cairn/v1/state.pb.h"
+#include "crypto/verifier.h"
 #include "ledger/kv_store.h"
 
 namespace cairn::ledger {
+
+class Ledger;
 
 // Where the audited blocks come from.
 class AuditSource {
@@ -51,8 +55,15 @@ struct AuditReport {
   bool head_proven_final = false;  // a certificate names the last block as committed
   uint64_t epochs = 1;             // validator sets the chain went through (genesis's is the first)
   uint64_t evidence = 0;           // pieces of equivocation evidence, re-checked by the replay
+  // A ledger that joined by state sync is replayed from its base (node/base_audit.h):
+  // its height, and the accounts of the state there, checked against its header.
+  uint64_t base_height = 0;
+  uint64_t base_accounts = 0;
   double seconds = 0;
 };
+
+// An audit's failure: CORRUPTION "height H: <check>: detail".
+Status AuditFailure(uint64_t height, const std::string& check, const std::string& detail);
 
 // Why a ledger that joined by state sync (state_base.h) cannot be audited from genesis:
 // it holds no block below its base (FAILED_PRECONDITION).
@@ -63,5 +74,13 @@ Status BaseRefusal(uint64_t base);
 // own records are compared with the replay. A base ledger is refused (BaseRefusal).
 Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, const CertificateCheck& check,
                                const KvStore* stored = nullptr);
+
+// AuditChain's replay, from wherever `replay` (a ledger on the store `replayed`, built
+// from checked parts only) stands: the blocks of `source` above its head, then the head
+// and the state tree compared with `stored`'s when given. `signatures` is the cache
+// `replay` verifies with. Counts into `report`.
+Status ReplayBlocks(const v1::Genesis& genesis, Ledger& replay, const KvStore& replayed, AuditSource& source,
+                    const CertificateCheck& check, crypto::CachingVerifier& signatures, const KvStore* stored,
+                    AuditReport* report);
 
 }  // namespace cairn::ledger

@@ -37,6 +37,8 @@
 //                             a restart resumes restoring the same version
 //   B                         the base height, u64 big-endian, of a ledger that joined
 //                             by state sync (state_base.h); absent: history from genesis
+//   K                         GovernanceState after the base block: with the base block's
+//                             records, what an audit of a base ledger checks and starts from
 #pragma once
 
 #include <cstdint>
@@ -54,6 +56,7 @@ inline constexpr ByteView kGovernance = "V";
 inline constexpr ByteView kStoreFormat = "M";
 inline constexpr ByteView kStateSyncTarget = "W";
 inline constexpr ByteView kBase = "B";
+inline constexpr ByteView kBaseGovernance = "K";
 
 inline Bytes WithU64(char tag, uint64_t n) {
   Bytes key(1, tag);

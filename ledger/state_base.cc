@@ -103,6 +103,7 @@ Status InstallStateBase(KvStore& store, const v1::Genesis& genesis, const StateB
     batch.Put(keys::BlockHeight(parsed.hash), U64Bytes(height));
   }
   batch.Put(keys::kGovernance, base.governance.SerializeAsString());
+  batch.Put(keys::kBaseGovernance, base.governance.SerializeAsString());
   v1::ChainHead head;
   head.set_height(base.height);
   head.set_block_hash(ToBytes(base_block->second.hash));

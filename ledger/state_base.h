@@ -14,7 +14,7 @@
 // epoch changes it serves to the next joining node) with its finality certificate and
 // the sets and governance states each epoch started with; the last blocks before the
 // base that leader reputation reads; the base block, its certificate and its finality
-// certificate; the state at the base. Blocks in between, their receipts and
+// certificate; the governance state after it (keys.h: K); the state at the base. Blocks in between, their receipts and
 // transaction index, closed proposals and evidence recorded before the base are not
 // held (GetBlock says so, naming the base).
 #pragma once

@@ -397,18 +397,7 @@ Status StateBootstrap::Impl::FetchBlocks() {
     const TrustedEpoch& epoch = epochs_[e];
     if (epoch.root_height == height) continue;
     CAIRN_ASSIGN_OR_RETURN(auto run, FetchRun(epoch.root_height, epoch.root_height, [&](const auto& blocks) {
-      const v1::CertifiedBlock& b = blocks.front();
-      v1::BlockHeader header;
-      if (!header.ParseFromString(b.block().header())) return Status::InvalidArgument("a header does not parse");
-      if (crypto::BlockHash(chain_id, b.block().header()) != epoch.root_hash) {
-        return Status::InvalidArgument("block " + std::to_string(epoch.root_height) + " is not the root of epoch " +
-                                       std::to_string(e));
-      }
-      CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, b.block(), header));
-      if (b.certificate().block_hash() != AsView(epoch.root_hash)) {
-        return Status::InvalidArgument("its certificate is for another block");
-      }
-      return VerifyCertificateOf(chain_id, epochs_[e - 1], b.certificate(), verifier_);
+      return CheckEpochRoot(chain_id, epochs_[e - 1], epoch, blocks.front(), verifier_);
     }));
     blocks_.push_back({run.front().block(), run.front().certificate(), changes_[e - 1].finality()});
   }
@@ -420,24 +409,7 @@ Status StateBootstrap::Impl::FetchBlocks() {
   const uint64_t first = std::max<uint64_t>(current.root_height + 1, height >= window ? height - window + 1 : 0);
   if (first >= height) return Status::Ok();
   CAIRN_ASSIGN_OR_RETURN(auto run, FetchRun(first, height - 1, [&](const auto& blocks) {
-    std::string expected = verified_.header.parent_hash();
-    for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) {
-      v1::BlockHeader header;
-      if (!header.ParseFromString(b->block().header())) return Status::InvalidArgument("a header does not parse");
-      const Hash hash = crypto::BlockHash(chain_id, b->block().header());
-      if (AsView(hash) != expected) {
-        return Status::InvalidArgument("block " + std::to_string(header.height()) + " is not the parent of the next");
-      }
-      CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, b->block(), header));
-      if (b->certificate().block_hash() != AsView(hash) || b->certificate().round() != header.round() ||
-          b->certificate().epoch() != header.epoch()) {
-        return Status::InvalidArgument("a certificate is for another block");
-      }
-      CAIRN_RETURN_IF_ERROR(VerifyCertificateOf(chain_id, current, b->certificate(), verifier_));
-      CAIRN_RETURN_IF_ERROR(CheckParentQc(chain_id, current, b->block(), header, verifier_));
-      expected = header.parent_hash();
-    }
-    return Status::Ok();
+    return CheckChainBelow(chain_id, current, verified_.header.parent_hash(), blocks, verifier_);
   }));
   for (v1::CertifiedBlock& b : run) blocks_.push_back({std::move(*b.mutable_block()), std::move(*b.mutable_certificate()), std::nullopt});
   return Status::Ok();

@@ -104,4 +104,40 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
   return out;
 }
 
+Status CheckEpochRoot(std::string_view chain_id, const TrustedEpoch& before, const TrustedEpoch& epoch,
+                      const v1::CertifiedBlock& block, crypto::SignatureVerifier& verifier) {
+  const std::string what = "block " + std::to_string(epoch.root_height);
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.block().header())) return Status::InvalidArgument(what + ": the header does not parse");
+  if (crypto::BlockHash(chain_id, block.block().header()) != epoch.root_hash) {
+    return Status::InvalidArgument(what + " is not the root of epoch " + std::to_string(epoch.epoch));
+  }
+  CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, block.block(), header));
+  if (block.certificate().block_hash() != AsView(epoch.root_hash)) {
+    return Status::InvalidArgument(what + ": its certificate is for another block");
+  }
+  return VerifyCertificateOf(chain_id, before, block.certificate(), verifier).Annotate(what + ": its certificate");
+}
+
+Status CheckChainBelow(std::string_view chain_id, const TrustedEpoch& epoch, std::string_view parent_hash,
+                       const std::vector<v1::CertifiedBlock>& blocks, crypto::SignatureVerifier& verifier) {
+  std::string expected(parent_hash);
+  for (auto b = blocks.rbegin(); b != blocks.rend(); ++b) {
+    v1::BlockHeader header;
+    if (!header.ParseFromString(b->block().header())) return Status::InvalidArgument("a header does not parse");
+    const std::string what = "block " + std::to_string(header.height());
+    const Hash hash = crypto::BlockHash(chain_id, b->block().header());
+    if (AsView(hash) != expected) return Status::InvalidArgument(what + " is not the parent of the next");
+    CAIRN_RETURN_IF_ERROR(ledger::CheckBlockBody(chain_id, b->block(), header));
+    if (b->certificate().block_hash() != AsView(hash) || b->certificate().round() != header.round() ||
+        b->certificate().epoch() != header.epoch()) {
+      return Status::InvalidArgument(what + ": its certificate is for another block");
+    }
+    CAIRN_RETURN_IF_ERROR(VerifyCertificateOf(chain_id, epoch, b->certificate(), verifier).Annotate(what + ": its certificate"));
+    CAIRN_RETURN_IF_ERROR(CheckParentQc(chain_id, epoch, b->block(), header, verifier));
+    expected = header.parent_hash();
+  }
+  return Status::Ok();
+}
+
 }  // namespace cairn::node

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "cairn/v1/p2p.pb.h"
 #include "crypto/verifier.h"
@@ -39,5 +40,17 @@ Result<VerifiedTarget> VerifyStateTarget(std::string_view chain_id, const Truste
 // parent is the epoch's root. INVALID_ARGUMENT naming the failed check.
 Status CheckParentQc(std::string_view chain_id, const TrustedEpoch& epoch, const v1::Block& block,
                      const v1::BlockHeader& header, crypto::SignatureVerifier& verifier);
+
+// The root block of `epoch` (the last block of `before`) as a base ledger holds it: the
+// block whose hash `epoch`'s change proved, with its body, certified by `before`'s set.
+Status CheckEpochRoot(std::string_view chain_id, const TrustedEpoch& before, const TrustedEpoch& epoch,
+                      const v1::CertifiedBlock& block, crypto::SignatureVerifier& verifier);
+
+// The blocks just below a verified block of `epoch` whose parent hash is `parent_hash`,
+// in height order (the ones leader reputation reads): each the parent of the next and
+// the last that block's parent, with its body, certified by `epoch`'s set and carrying
+// a valid parent certificate. INVALID_ARGUMENT naming the block and the check.
+Status CheckChainBelow(std::string_view chain_id, const TrustedEpoch& epoch, std::string_view parent_hash,
+                       const std::vector<v1::CertifiedBlock>& blocks, crypto::SignatureVerifier& verifier);
 
 }  // namespace cairn::node

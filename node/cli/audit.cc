@@ -1,14 +1,16 @@
 // `cairn audit --genesis FILE (--data DIR | --node HOST:PORT)`: verifies a chain from
 // genesis without trusting the node that kept it (ledger/audit.h): prints a summary, or
 // the first height and check that failed, and exits non-zero then. With --data the
-// node's own records (receipts, indexes, accounts, head) are compared too; with --node,
-// the blocks it serves are audited.
+// node's own records (receipts, indexes, accounts, head) are compared too, and a node
+// that joined by state sync is audited from its base (node/base_audit.h); with --node,
+// the blocks it serves are audited, from genesis only.
 #include <cstdio>
 #include <filesystem>
 
 #include "crypto/verifier.h"
 #include "ledger/audit.h"
 #include "ledger/genesis.h"
+#include "node/base_audit.h"
 #include "node/certificate_check.h"
 #include "node/cli/client.h"
 #include "node/cli/command.h"
@@ -30,7 +32,8 @@ class NodeAuditSource : public ledger::AuditSource {
       // does not end there.
       if (block.status().message().find("below this node's base") != std::string::npos) {
         return Status::FailedPrecondition("the node " + block.status().message() +
-                                          ": a replay from genesis cannot run on it (audit a node that holds the whole chain)");
+                                          ": a replay from genesis cannot run on it (audit its data directory with --data, "
+                                          "or a node that holds the whole chain)");
       }
       return Out();
     }
@@ -61,6 +64,11 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
               genesis.chain_id().c_str(), static_cast<unsigned long long>(report->blocks),
               static_cast<unsigned long long>(report->transactions), report->seconds, tps,
               report->head_proven_final ? "the head is proven final" : "no finality certificate for the head");
+  if (report->base_height > 0) {
+    std::printf("from its base: block %llu, where it joined by state sync (its %llu accounts checked against the block's "
+                "state root); the blocks below it are not on this node\n",
+                static_cast<unsigned long long>(report->base_height), static_cast<unsigned long long>(report->base_accounts));
+  }
   std::printf("validator sets: %llu epochs; equivocation evidence: %llu pieces, each checked against its epoch's set\n",
               static_cast<unsigned long long>(report->epochs), static_cast<unsigned long long>(report->evidence));
   return 0;
@@ -84,9 +92,9 @@ int RunAudit(const std::vector<std::string>& args) {
   if (data.empty() == node.node.empty()) return PrintError("give exactly one of --data DIR and --node HOST:PORT"), 2;
   auto genesis = ledger::ReadGenesisFile(genesis_file);
   if (!genesis.ok()) return PrintError(genesis.status().ToString()), 1;
-  crypto::DirectVerifier verifier;
-  auto check = node::MakeCertificateCheck(genesis->chain_id(), ledger::BuildGenesisState(*genesis).block_hash, verifier);
   if (!node.node.empty()) {
+    crypto::DirectVerifier verifier;
+    auto check = node::MakeCertificateCheck(genesis->chain_id(), ledger::BuildGenesisState(*genesis).block_hash, verifier);
     NodeClient client(node);
     NodeAuditSource source(client);
     return Report(*genesis, ledger::AuditChain(*genesis, source, check));
@@ -100,8 +108,7 @@ int RunAudit(const std::vector<std::string>& args) {
                       store.status().message()),
            1;
   }
-  ledger::StoreAuditSource source(**store);
-  return Report(*genesis, ledger::AuditChain(*genesis, source, check, store->get()));
+  return Report(*genesis, node::AuditDataDirectory(*genesis, **store));
 }
 
 }  // namespace cairn::cli

@@ -1,7 +1,7 @@
 // State sync in a running network of real processes (issue 18): a validator added by
 // governance joins with an empty disk by fetching the state of a recent block from the
 // others, under load, is killed halfway and restarted, finishes, and votes; it never
-// replays the chain from genesis.
+// replays the chain from genesis, and what it holds passes the audit from its base.
 #include <signal.h>
 
 #include <fstream>
@@ -121,6 +121,14 @@ TEST(StateSync, AValidatorAddedByGovernanceJoinsByStateSyncSurvivesAKillAndVotes
   EXPECT_EQ(cluster.GetBlock(4, height)->hash(), cluster.GetBlock(0, height)->hash());
   load.Stop();
   EXPECT_EQ(CountMissing(cluster, 0, load.Acknowledged()), 0u);
+
+  // What it holds passes the audit from the genesis file: from its base on.
+  cluster.Signal(4, SIGTERM);
+  EXPECT_TRUE(AuditPasses(cluster, 4)) << "see " << cluster.dir() << "/audit-node4.log";
+  std::ifstream audit_log(cluster.dir() + "/audit-node4.log");
+  std::stringstream audit;
+  audit << audit_log.rdbuf();
+  EXPECT_NE(audit.str().find("from its base: block " + std::to_string(base)), std::string::npos) << audit.str();
 }
 
 }  // namespace

@@ -1,0 +1,140 @@
+// The audit of a ledger that joined by state sync (node/base_audit.h): what a join
+// installed, and the blocks it committed after, pass from the genesis file alone; a
+// byte changed in any part the node holds (the state at the base, the governance state
+// after it, an epoch change, a block below the base, a record after it) fails the audit
+// naming that part.
+#include <gtest/gtest.h>
+
+#include "ledger/keys.h"
+#include "ledger/tree_node.h"
+#include "node/base_audit.h"
+#include "tests/unit/state_join_fixture.h"
+
+namespace cairn::node {
+namespace {
+
+class BaseAuditTest : public StateJoinTest {
+ protected:
+  // A ledger joined by state sync at the source's head, then fed the blocks the source
+  // commits after: a second validator added (an epoch change) and a few transfers more.
+  BaseAuditTest() {
+    auto store = std::make_unique<ledger::MemoryStore>();
+    store_ = store.get();
+    auto report = Join(*store);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    base_ = source_->height();
+    joined_ = ledger::Ledger::Open(std::move(store), chain_.genesis()).value();
+    AddValidatorToSource(1, 2);
+    for (int b = 0; b < 3; ++b) EXPECT_TRUE(chain_.CommitBlock(*source_, Transfers(12 + b)).ok());
+    Follow();
+  }
+
+  void Follow() {
+    for (uint64_t h = joined_->height() + 1; h <= source_->height(); ++h) {
+      ledger::StoredBlock next = source_->GetBlock(h).value();
+      auto executed = joined_->Execute(next.block);
+      ASSERT_TRUE(executed.ok()) << executed.status().ToString();
+      std::optional<v1::QuorumCertificate> finality;
+      if (executed->ends_epoch()) finality = source_->FinalityProof(h).value();
+      ASSERT_TRUE(joined_->Commit(*executed, *next.certificate, finality ? &*finality : nullptr).ok());
+    }
+  }
+
+  // Rewrites the record at `key` (which must exist) by `change`.
+  void Tamper(ByteView key, const std::function<void(Bytes&)>& change) {
+    auto bytes = store_->Get(key).value();
+    ASSERT_TRUE(bytes.has_value()) << "no record to tamper with";
+    change(*bytes);
+    ledger::WriteBatch batch;
+    batch.Put(key, *bytes);
+    ASSERT_TRUE(store_->Write(batch, ledger::Durability::kSync).ok());
+  }
+
+  // The keys under `prefix`, in order.
+  std::vector<Bytes> KeysUnder(ByteView prefix) const {
+    std::vector<Bytes> out;
+    EXPECT_TRUE(store_->Scan(prefix, prefix, [&](ByteView key, ByteView) {
+      out.emplace_back(key);
+      return true;
+    }).ok());
+    return out;
+  }
+
+  void ExpectFailure(const std::string& check) {
+    auto report = AuditDataDirectory(chain_.genesis(), *store_);
+    ASSERT_FALSE(report.ok()) << "the tampered ledger passed the audit";
+    EXPECT_EQ(report.status().code(), StatusCode::kCorruption) << report.status().ToString();
+    EXPECT_NE(report.status().message().find(check), std::string::npos) << report.status().message();
+  }
+
+  ledger::MemoryStore* store_ = nullptr;  // owned by joined_
+  std::unique_ptr<ledger::Ledger> joined_;
+  uint64_t base_ = 0;
+};
+
+TEST_F(BaseAuditTest, ABaseLedgerPassesFromItsBaseThroughTheBlocksAfterIt) {
+  ASSERT_EQ(joined_->epoch(), 2u) << "the blocks after the base should cross an epoch change";
+  auto report = AuditDataDirectory(chain_.genesis(), *store_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->base_height, base_);
+  EXPECT_EQ(report->blocks, source_->height() - base_);
+  EXPECT_EQ(report->transactions, 1u + 3u * 5u);
+  EXPECT_EQ(report->base_accounts, source_->StateAt(base_)->size());
+  EXPECT_EQ(report->epochs, joined_->epoch() + 1);
+}
+
+TEST_F(BaseAuditTest, AChangedLeafOfTheStateAtTheBaseFails) {
+  // The restored tree is all of the base's version; any node of it is reachable.
+  std::vector<Bytes> nodes = KeysUnder(ledger::tree::NodeKey(base_, {}).substr(0, 9));
+  ASSERT_FALSE(nodes.empty());
+  Tamper(nodes[nodes.size() / 2], [](Bytes& b) { b.back() ^= 1; });
+  ExpectFailure("the state at the base");
+}
+
+TEST_F(BaseAuditTest, AChangedGovernanceStateAfterTheBaseFails) {
+  Tamper(ledger::keys::kBaseGovernance, [](Bytes& b) {
+    v1::GovernanceState state;
+    ASSERT_TRUE(state.ParseFromString(b));
+    state.set_next_proposal_id(state.next_proposal_id() + 1);
+    b = state.SerializeAsString();
+  });
+  ExpectFailure("the base block: state sync target: the governance state is not the one the header commits to");
+}
+
+TEST_F(BaseAuditTest, AChangedEpochChangeFails) {
+  Tamper(ledger::keys::EpochGovernance(1), [&](Bytes& b) {
+    v1::GovernanceState state;
+    ASSERT_TRUE(state.ParseFromString(b));
+    state.mutable_validators()->mutable_validators(4)->set_public_key(Bytes(chain_.spare_validator(1).public_key().bytes()));
+    b = state.SerializeAsString();
+  });
+  ExpectFailure("the change to epoch 1");
+}
+
+TEST_F(BaseAuditTest, AChangedStoredValidatorSetFails) {
+  Tamper(ledger::keys::ValidatorSet(1), [&](Bytes& b) {
+    v1::ValidatorSet set;
+    ASSERT_TRUE(set.ParseFromString(b));
+    set.mutable_validators(4)->set_public_key(Bytes(chain_.spare_validator(1).public_key().bytes()));
+    b = set.SerializeAsString();
+  });
+  ExpectFailure("the stored validator set is not the one the change proves");
+}
+
+TEST_F(BaseAuditTest, AChangedBlockBelowTheBaseFails) {
+  Tamper(ledger::keys::Block(base_ - 1), [&](Bytes& b) {
+    v1::Block block;
+    ASSERT_TRUE(block.ParseFromString(b));
+    *block.mutable_transactions() = Transfers(40);
+    b = block.SerializeAsString();
+  });
+  ExpectFailure("the blocks below the base");
+}
+
+TEST_F(BaseAuditTest, AReceiptChangedAfterTheBaseFails) {
+  Tamper(ledger::keys::Receipt(base_ + 1, 0), [](Bytes& b) { b.back() ^= 1; });  // the validator change's
+  ExpectFailure("receipt 0");
+}
+
+}  // namespace
+}  // namespace cairn::node
