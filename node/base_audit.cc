@@ -126,6 +126,10 @@ class BaseCheck {
     std::vector<uint64_t> run;
     Status bad = Status::Ok();
     CAIRN_RETURN_IF_ERROR(stored_.Scan("b", "b", [&](ByteView key, ByteView) {
+      if (key.size() != 9) {
+        bad = AuditFailure(base_.height, "a block below the base", "a block record's key is damaged");
+        return false;
+      }
       const uint64_t height = ReadU64(key.substr(1));
       if (height == 0) return true;  // genesis's, which the genesis hash record names
       if (height >= base_.height) return false;
