@@ -76,6 +76,15 @@ leveldb::Options StoreOptions(const leveldb::FilterPolicy* filter) {
   // Each open table file holds a descriptor (LevelDB's default is 1,000): keep room
   // for the node's sockets.
   options.max_open_files = 512;
+  // Measured on a validator of a 1,000,000-account chain under saturation: LevelDB's
+  // compaction took 38% of the node's CPU with the defaults, snappy a fifth of that.
+  // Most bytes written are state tree nodes, which are hashes snappy cannot shrink, and
+  // the rest (signatures, keys, addresses) hardly more. A 16 MiB memtable (default 4)
+  // makes a quarter as many level-0 files, each of which rewrites level 1 once the
+  // random keys of a block (transaction and history indexes) spread it over every
+  // range. Together: half the compaction work; the memtable costs up to 32 MiB.
+  options.compression = leveldb::kNoCompression;
+  options.write_buffer_size = size_t{16} << 20;
   return options;
 }
 

@@ -58,9 +58,10 @@ class NodeKeyBuffer {
  public:
   NodeKeyBuffer(Version version, const NibblePath& path);
   ByteView view() const { return ByteView(bytes_.data(), size_); }
+  static constexpr size_t kMaxBytes = 1 + 8 + 1 + kMaxNibbles / 2;
 
  private:
-  std::array<char, 1 + 8 + 1 + kMaxNibbles / 2> bytes_;
+  std::array<char, kMaxBytes> bytes_;
   size_t size_ = 0;
 };
 inline Bytes NodeKey(Version version, const NibblePath& path) { return Bytes(NodeKeyBuffer(version, path).view()); }

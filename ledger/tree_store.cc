@@ -21,7 +21,33 @@ v1::StateTreeRoot RootRecord(const StateTree& tree) {
   return record;
 }
 
+// keys.h `s`: each node key after its length byte.
+Bytes EncodeStaleNodes(const std::vector<Bytes>& node_keys) {
+  Bytes out;
+  for (const Bytes& key : node_keys) {
+    out.push_back(static_cast<char>(key.size()));
+    out.append(key);
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<std::vector<Bytes>> TreeStore::StaleNodes(tree::Version version) const {
+  CAIRN_ASSIGN_OR_RETURN(auto bytes, store_.Get(keys::StaleNodes(version)));
+  std::vector<Bytes> out;
+  if (!bytes) return out;
+  ByteView rest(*bytes);
+  while (!rest.empty()) {
+    const size_t size = static_cast<uint8_t>(rest[0]);
+    if (size == 0 || size > tree::NodeKeyBuffer::kMaxBytes || rest.size() < 1 + size || rest[1] != tree::kNodeTag) {
+      return Status::Corruption("the stale node index of version " + std::to_string(version) + " is damaged");
+    }
+    out.emplace_back(rest.substr(1, size));
+    rest.remove_prefix(1 + size);
+  }
+  return out;
+}
 
 Result<tree::NodePtr> TreeStore::Read(ByteView node_key, const Hash& expected_hash) const {
   if (tree::NodePtr cached = cache_.Get(node_key)) return cached;
@@ -49,7 +75,7 @@ Result<StateTree> TreeStore::Load(tree::Version version) const {
 void TreeStore::AddToBatch(const StateTree& tree, WriteBatch* batch) const {
   if (const TreeChanges* changes = tree.changes()) {
     for (const auto& [key, node] : changes->nodes) batch->Put(key, tree::EncodeNode(*node));
-    for (const Bytes& stale : changes->stale) batch->Put(keys::StaleNode(tree.version(), stale), "");
+    if (!changes->stale.empty()) batch->Put(keys::StaleNodes(tree.version()), EncodeStaleNodes(changes->stale));
   }
   batch->Put(keys::StateRoot(tree.version()), RootRecord(tree).SerializeAsString());
 }

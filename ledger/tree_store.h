@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "ledger/kv_store.h"
 #include "ledger/node_cache.h"
@@ -45,6 +46,9 @@ class TreeStore : public NodeReader {
   // record. A crash between leaves
   // nodes no root names; doing it again writes the same records.
   Status WriteWhole(const StateTree& tree, KvStore& store);
+
+  // The keys of the nodes that `version` made stale (empty when it replaced none).
+  Result<std::vector<Bytes>> StaleNodes(tree::Version version) const;
 
   NodeCache::Stats cache_stats() const { return cache_.stats(); }
 

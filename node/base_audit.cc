@@ -161,9 +161,12 @@ class BaseCheck {
     const std::string check = "the state at the base";
     ledger::TreeStore nodes(stored_, 0);
     auto tree = nodes.Load(height);
-    if (!tree.ok()) return AuditFailure(height, check, tree.status().message());
-    CAIRN_ASSIGN_OR_RETURN(Hash root, HashFromBytes(header_.state_root()));
-    CAIRN_ASSIGN_OR_RETURN(auto restore, ledger::StateRestore::Open(restored, height, root));
+    if (!tree.ok()) return At(height, check, tree.status());
+    auto root = HashFromBytes(header_.state_root());
+    if (!root.ok()) return At(height, check, root.status());
+    auto opened = ledger::StateRestore::Open(restored, height, *root);
+    if (!opened.ok()) return At(height, check, opened.status());
+    auto restore = std::move(opened).value();
     while (!restore->finished()) {
       const std::map<Bytes, Hash> wanted = restore->wanted();
       for (const auto& [path, hash] : wanted) {
