@@ -20,8 +20,9 @@ namespace cairn::ledger {
 
 namespace {
 
-// Format 2: the state tree is stored as versioned nodes (keys.h: n, R, s).
-constexpr uint32_t kStoreFormatVersion = 2;
+// Format 3: the state tree is stored as versioned nodes in a database of its own
+// (keys.h n, split_store.h). Format 2, of development builds, kept them beside the rest.
+constexpr uint32_t kStoreFormatVersion = 3;
 
 bool IsValidChainId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -163,6 +164,8 @@ void AddGenesisRecords(const v1::Genesis& genesis, const GenesisState& state, Wr
   batch->Put(keys::BlockHeight(state.block_hash), U64Bytes(0));
   batch->Put(keys::kStoreFormat, StoreFormatRecord());
 }
+
+uint32_t StoreFormatVersion() { return kStoreFormatVersion; }
 
 Bytes StoreFormatRecord() {
   v1::StoreFormat format;

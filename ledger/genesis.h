@@ -45,8 +45,9 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis);
 // root, and the store format. Not the genesis hash, which the caller writes last, nor
 // the head and the state, which differ.
 void AddGenesisRecords(const v1::Genesis& genesis, const GenesisState& state, WriteBatch* batch);
-// The format record (keys.h: M) of the directories this build writes.
+// The format record (keys.h: M) of the directories this build writes, and its number.
 Bytes StoreFormatRecord();
+uint32_t StoreFormatVersion();
 
 // The certificate the first block of an epoch carries for its parent (the genesis block
 // for epoch 0, the last block of the epoch before otherwise): no signatures, round 0.

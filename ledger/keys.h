@@ -26,14 +26,17 @@
 //   v <height> <index>        EvidenceRecord of committed evidence
 //   q <offence id>            height of the block that recorded that offence
 //   M                         StoreFormat (absent: format 1, before the tree was on disk)
+// The state tree's records, in a database of their own (split_store.h), all keyed n
+// <version> so that a block's records sort after every older block's:
 //   n <version> <nibble count> <nibbles>   a state tree node (tree_node.h); <version> is
 //                             the height of the block that wrote it
-//   R <height>                StateTreeRoot of the state after that block
-//   s <height>                the node keys that block made stale, each after a length
+//   n <height> FE             the node keys that block made stale, each after a length
 //                             byte (tree_store.h): what pruning may delete once no
 //                             retained version reads them. One record a block, not one
 //                             a node: a block of 1,000 transfers at 1M accounts makes
 //                             about 3,000 nodes stale
+//   n <height> FF             StateTreeRoot of the state after that block
+// (A node's nibble count is at most 64, so FE and FF name no node.)
 //   Y <path>                  RestoredSubtree: during state sync, a subtree of the
 //                             target stored whole; <path> is one nibble a byte
 //   W                         during state sync, its target (StateTargetResponse):
@@ -92,13 +95,24 @@ inline Bytes Receipt(uint64_t height, uint32_t index) {
   AppendU32(&key, index);
   return key;
 }
-inline Bytes StateRoot(uint64_t height) { return WithU64('R', height); }
-inline Bytes StaleNodes(uint64_t height) { return WithU64('s', height); }
+inline Bytes StateRoot(uint64_t height) {
+  Bytes key = WithU64(tree::kNodeTag, height);
+  key.push_back('\xff');
+  return key;
+}
+inline Bytes StaleNodes(uint64_t height) {
+  Bytes key = WithU64(tree::kNodeTag, height);
+  key.push_back('\xfe');
+  return key;
+}
 inline Bytes RestoredSubtree(ByteView nibble_path) { return Tagged('Y', nibble_path); }
 inline constexpr ByteView kRestoredSubtreePrefix = "Y";
+// Every record of the state tree begins with it (nodes, stale lists, roots).
 inline constexpr ByteView kNodePrefix(&tree::kNodeTag, 1);
-inline constexpr ByteView kStateRootPrefix = "R";
-inline constexpr ByteView kStalePrefix = "s";
+// A node's key, not a stale list's or a root's.
+inline bool IsNodeKey(ByteView key) {
+  return key.size() >= 10 && key[0] == tree::kNodeTag && static_cast<uint8_t>(key[9]) <= tree::kMaxNibbles;
+}
 inline Bytes Account(ByteView address) { return Tagged('a', address); }
 inline constexpr ByteView kAccountPrefix = "a";
 inline Bytes HistoryPrefix(ByteView address) { return Tagged('x', address); }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/bytes.h"
@@ -66,10 +67,15 @@ enum class OnCorruption {
   kRepair,  // leveldb::RepairDB keeps every intact record and drops the rest, then opens
 };
 
-// Opens (creating when absent) a LevelDB database at `path`. With kRepair, when a
-// repair ran, `repair_report` (if given) says what LevelDB found; otherwise it is left
-// empty. A repaired store may have lost its newest writes: the caller must check that
-// what remains holds together (Ledger::Open does) and fetch the rest again.
+// Where, inside the data directory, the state tree's database is (split_store.h).
+inline constexpr std::string_view kTreeDirectory = "tree";
+
+// Opens (creating when absent) the ledger's store in the data directory `path`: a
+// SplitStore (split_store.h) over the LevelDB database at `path` and the state tree's
+// at `path`/tree. With kRepair, when a repair ran, `repair_report` (if given) says what
+// LevelDB found; otherwise it is left empty. A repaired store may have lost its newest
+// writes: the caller must check that what remains holds together (Ledger::Open does)
+// and fetch the rest again.
 Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption = OnCorruption::kFail,
                                                   std::string* repair_report = nullptr);
 

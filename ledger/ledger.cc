@@ -94,7 +94,7 @@ Status Ledger::Initialise() {
   return Status::Ok();
 }
 
-Status Ledger::ConvertToFormat2(uint64_t head_height) {
+Status Ledger::ConvertFromFormat1(uint64_t head_height) {
   // Format 1 kept one record per account (a <address>) and rebuilt the tree from them
   // at every start. Each step below can be cut short by a crash and done again: the
   // tree first (its root record last), then the account records go, then the format
@@ -124,6 +124,24 @@ Status Ledger::ConvertToFormat2(uint64_t head_height) {
   return Status::Ok();
 }
 
+Status Ledger::CheckFormat(ByteView record) const {
+  v1::StoreFormat format;
+  if (!format.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
+    return Status::Corruption("the store format record is damaged");
+  }
+  if (format.version() == StoreFormatVersion()) return Status::Ok();
+  if (format.version() == 2) {
+    // Only development builds wrote it (2026-12-01 to 12-03), with the tree's records
+    // beside the rest, where this build does not look for them.
+    return Status::FailedPrecondition(
+        "this data directory is of store format 2 (a development build's): move it aside and start the node "
+        "with an empty data_dir, to sync again from its peers (sync_mode \"state\" or \"blocks\")");
+  }
+  return Status::FailedPrecondition("this data directory is of store format " + std::to_string(format.version()) +
+                                    ", which this build (format " + std::to_string(StoreFormatVersion()) +
+                                    ") does not know: run the build that wrote it");
+}
+
 Status Ledger::LoadExisting() {
   CAIRN_ASSIGN_OR_RETURN(auto head, ReadRecord<v1::ChainHead>(*store_, keys::kHead, "chain head"));
   CAIRN_ASSIGN_OR_RETURN(auto block, ReadRecord<v1::Block>(*store_, keys::Block(head.height()), "head block"));
@@ -141,8 +159,15 @@ Status Ledger::LoadExisting() {
   CAIRN_ASSIGN_OR_RETURN(auto base, ReadBase(*store_));
   base_height_ = base.value_or(0);
   CAIRN_ASSIGN_OR_RETURN(auto format, store_->Get(keys::kStoreFormat));
-  if (!format) CAIRN_RETURN_IF_ERROR(ConvertToFormat2(header.height()).Annotate("converting the data directory"));
+  if (format) CAIRN_RETURN_IF_ERROR(CheckFormat(*format));
+  if (!format) CAIRN_RETURN_IF_ERROR(ConvertFromFormat1(header.height()).Annotate("converting the data directory"));
   auto tree = tree_store_.Load(header.height());
+  if (tree.status().code() == StatusCode::kNotFound) {
+    // The tree's records are synced before the head that names them (split_store.h):
+    // missing, they were lost to damage.
+    return Status::Corruption("the state tree of block " + std::to_string(header.height()) +
+                              " is missing: the database is damaged");
+  }
   if (!tree.ok()) return tree.status().Annotate("the state tree of block " + std::to_string(header.height()));
   if (header.state_root() != AsView(tree->root())) {
     return Status::Corruption("the state tree does not match the state root of block " +

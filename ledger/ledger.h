@@ -263,7 +263,9 @@ class Ledger {
   Status Initialise();
   Status LoadExisting();
   // Converts a format-1 directory at `head_height` (see ledger.cc).
-  Status ConvertToFormat2(uint64_t head_height);
+  Status ConvertFromFormat1(uint64_t head_height);
+  // A directory of another format than format 1 or this build's: refused, saying why.
+  Status CheckFormat(ByteView record) const;
   // The committed head's version of the state tree.
   StateTree HeadTree() const;
   // The block a new block builds on: the newest pending block, or the committed head.

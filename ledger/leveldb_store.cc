@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ledger/kv_store.h"
+#include "ledger/split_store.h"
 
 namespace cairn::ledger {
 
@@ -66,32 +67,37 @@ class PreadEnv : public leveldb::EnvWrapper {
   }
 };
 
-leveldb::Options StoreOptions(const leveldb::FilterPolicy* filter) {
+// The two databases of the store (split_store.h).
+enum class Part { kLedger, kTree };
+
+leveldb::Options StoreOptions(Part part, const leveldb::FilterPolicy* filter) {
   static PreadEnv* const env = new PreadEnv();  // lives as long as any database
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.filter_policy = filter;
   options.env = env;
-  // Each open table file holds a descriptor (LevelDB's default is 1,000): keep room
-  // for the node's sockets.
-  options.max_open_files = 512;
+  // Each open table file holds a descriptor (LevelDB's default is 1,000 a database):
+  // keep room for the node's sockets.
+  options.max_open_files = 256;
   // Measured on a validator of a 1,000,000-account chain under saturation: LevelDB's
   // compaction took 38% of the node's CPU with the defaults, snappy a fifth of that.
   // Most bytes written are state tree nodes, which are hashes snappy cannot shrink, and
   // the rest (signatures, keys, addresses) hardly more. A 16 MiB memtable (default 4)
-  // makes a quarter as many level-0 files, each of which rewrites level 1 once the
-  // random keys of a block (transaction and history indexes) spread it over every
-  // range. Together: half the compaction work; the memtable costs up to 32 MiB.
+  // makes a quarter as many level-0 files.
   options.compression = leveldb::kNoCompression;
   options.write_buffer_size = size_t{16} << 20;
+  // The tree's tables are moved down the levels rather than merged, and are most of the
+  // bytes: larger ones, so that the descriptors above cover 2 GiB of them.
+  if (part == Part::kTree) options.max_file_size = size_t{8} << 20;
   return options;
 }
 
 class LevelDbStore : public KvStore {
  public:
-  LevelDbStore(std::string path, std::unique_ptr<leveldb::DB> db, std::unique_ptr<const leveldb::FilterPolicy> filter)
-      : path_(std::move(path)), filter_(std::move(filter)), db_(std::move(db)) {}
+  LevelDbStore(Part part, std::string path, std::unique_ptr<leveldb::DB> db,
+               std::unique_ptr<const leveldb::FilterPolicy> filter)
+      : part_(part), path_(std::move(path)), filter_(std::move(filter)), db_(std::move(db)) {}
 
   Result<std::optional<Bytes>> Get(ByteView key) const override {
     std::shared_lock open(open_mu_);
@@ -141,7 +147,7 @@ class LevelDbStore : public KvStore {
     std::lock_guard lock(write_mu_);
     db_.reset();  // LevelDB holds a lock file: close before opening again
     leveldb::DB* db = nullptr;
-    leveldb::Status s = leveldb::DB::Open(StoreOptions(filter_.get()), path_, &db);
+    leveldb::Status s = leveldb::DB::Open(StoreOptions(part_, filter_.get()), path_, &db);
     // Until an open succeeds, every call reports the store closed.
     if (!s.ok()) return FromLevelDb(s, ("cannot reopen ledger database at " + path_).c_str());
     db_.reset(db);
@@ -152,6 +158,7 @@ class LevelDbStore : public KvStore {
  private:
   Status Closed() const { return Status::Unavailable("the ledger database at " + path_ + " is closed (reopen failed)"); }
 
+  const Part part_;
   const std::string path_;
   // Declared before db_: the database uses the filter until it is closed.
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
@@ -164,10 +171,12 @@ class LevelDbStore : public KvStore {
 
 }  // namespace
 
-Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption,
-                                                  std::string* repair_report) {
+namespace {
+
+Result<std::unique_ptr<KvStore>> OpenOne(Part part, const std::string& path, OnCorruption on_corruption,
+                                         std::string* repair_report) {
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
-  const leveldb::Options options = StoreOptions(filter.get());
+  const leveldb::Options options = StoreOptions(part, filter.get());
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, path, &db);
   // LevelDB's LOCK file: another process has this database open. Two nodes on one data
@@ -187,7 +196,22 @@ Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCor
   }
   if (!s.ok()) return FromLevelDb(s, ("cannot open ledger database at " + path).c_str());
   return std::unique_ptr<KvStore>(
-      std::make_unique<LevelDbStore>(path, std::unique_ptr<leveldb::DB>(db), std::move(filter)));
+      std::make_unique<LevelDbStore>(part, path, std::unique_ptr<leveldb::DB>(db), std::move(filter)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption,
+                                                  std::string* repair_report) {
+  std::string rest_repair, tree_repair;
+  CAIRN_ASSIGN_OR_RETURN(auto rest, OpenOne(Part::kLedger, path, on_corruption, &rest_repair));
+  CAIRN_ASSIGN_OR_RETURN(auto tree, OpenOne(Part::kTree, path + "/" + std::string(kTreeDirectory), on_corruption,
+                                            &tree_repair));
+  if (repair_report) {
+    *repair_report = rest_repair;
+    if (!tree_repair.empty()) *repair_report += (rest_repair.empty() ? "" : "; ") + std::string("state tree: ") + tree_repair;
+  }
+  return std::unique_ptr<KvStore>(std::make_unique<SplitStore>(std::move(rest), std::move(tree)));
 }
 
 }  // namespace cairn::ledger

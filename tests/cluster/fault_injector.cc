@@ -131,11 +131,12 @@ std::string FaultInjector::Truncate() {
   namespace fs = std::filesystem;
   const int victim = AnyValidator();
   cluster_.Signal(victim, SIGKILL);
-  // LevelDB's own files: the write-ahead log (*.log), tables (*.ldb) and MANIFEST-*;
-  // not its text LOG, which is not data.
+  // LevelDB's own files, of either database (the ledger's, and the state tree's in
+  // tree/): the write-ahead log (*.log), tables (*.ldb) and MANIFEST-*; not the text
+  // LOG, which is not data.
   fs::path newest;
   fs::file_time_type newest_time = fs::file_time_type::min();
-  for (const auto& entry : fs::directory_iterator(cluster_.DataDir(victim))) {
+  for (const auto& entry : fs::recursive_directory_iterator(cluster_.DataDir(victim))) {
     const std::string name = entry.path().filename().string();
     const bool data = name.ends_with(".log") || name.ends_with(".ldb") || name.starts_with("MANIFEST-");
     if (data && entry.is_regular_file() && entry.file_size() > 0 && entry.last_write_time() >= newest_time) {

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <filesystem>
 #include <limits>
 #include <thread>
 
@@ -402,6 +403,29 @@ TEST(LedgerStore, ALevelDbStoreReopensInPlaceKeepingWhatWasWritten) {
   EXPECT_EQ(**value, "v");
   batch.Put("k2", "v2");
   EXPECT_TRUE(store->Write(batch, Durability::kSync).ok());
+}
+
+// The state tree's records are in tree/ of the data directory (split_store.h), and a
+// directory of format 2, which kept them beside the rest, is refused, saying what to do.
+TEST(LedgerStore, TheTreeHasADatabaseOfItsOwnAndFormat2IsRefused) {
+  test::TempDir dir;
+  test::TestChain chain;
+  {
+    auto ledger = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis()).value();
+    ASSERT_TRUE(chain.CommitBlock(*ledger, TxList({chain.Transfer(chain.user(0), 1, chain.user(1), 10)})).ok());
+  }
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir.path()) / kTreeDirectory / "CURRENT"));
+  {
+    auto store = OpenLevelDbStore(dir.path()).value();
+    v1::StoreFormat format;
+    format.set_version(2);
+    WriteBatch batch;
+    batch.Put(keys::kStoreFormat, format.SerializeAsString());
+    ASSERT_TRUE(store->Write(batch, Durability::kSync).ok());
+  }
+  auto refused = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("store format 2"), std::string::npos) << refused.status().ToString();
 }
 
 // Open reads the root alone, so damage below it is caught where it is read: the

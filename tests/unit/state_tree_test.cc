@@ -281,7 +281,7 @@ TEST(StateTree, ADamagedNodeIsCaughtWhenRead) {
   Bytes victim;
   Bytes value;
   ASSERT_TRUE(stored.store.Scan(keys::kNodePrefix, "", [&](ByteView key, ByteView v) {
-    if (v[0] != 0) return true;  // a leaf
+    if (!keys::IsNodeKey(key) || v[0] != 0) return true;  // a leaf
     victim = Bytes(key);
     value = Bytes(v);
     return false;
