@@ -6,6 +6,9 @@
 dir=$(mktemp -d)
 pids=()
 cleanup() {
+  # A background job that is signalled before it has exec'd its program is still this
+  # shell and may run this trap: only the shell that made the folder removes it.
+  [ "$BASHPID" = "$$" ] || return 0
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$dir"
