@@ -20,6 +20,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kEvidence: return "evidence";
     case Purpose::kKeyRotation: return "key-rotation";
     case Purpose::kLeaderOrder: return "leader-order";
+    case Purpose::kOffence: return "offence";
   }
   CAIRN_CHECK(false);
 }

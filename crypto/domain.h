@@ -31,6 +31,7 @@ enum class Purpose {
   kEvidence,       // a piece of equivocation evidence (leaf of BlockHeader.evidence_root)
   kKeyRotation,    // a validator's old and new keys agreeing on the new one
   kLeaderOrder,    // leader election's tie-break between validators (chain-independent)
+  kOffence,        // where the state records a convicted offence (evidence.h)
 };
 
 // The tag string of a purpose, e.g. "tx".

@@ -75,6 +75,21 @@ Bytes Offence::Id() const {
   return id;
 }
 
+Hash OffenceStateKey(const Offence& offence) {
+  return crypto::DomainHash(crypto::Purpose::kOffence, "", offence.Id());
+}
+
+Bytes OffenceStateValue(const Offence& offence, uint64_t height, uint32_t index) {
+  v1::EvidenceRecord record;
+  record.set_height(height);
+  record.set_index(index);
+  record.set_epoch(offence.epoch);
+  record.set_round(offence.round);
+  record.set_validator_name(offence.signer_name);
+  record.set_validator_key(offence.signer_key);
+  return record.SerializeAsString();
+}
+
 uint64_t EpochOfEvidence(const v1::Evidence& evidence) {
   if (evidence.has_double_vote()) return evidence.double_vote().first().epoch();
   v1::BlockHeader header;

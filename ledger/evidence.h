@@ -4,6 +4,11 @@
 //
 // Bounded: at most kMaxEvidencePerBlock per block; only evidence of the current epoch
 // or the one before; each offence (kind, epoch, round, signer) is recorded once.
+//
+// The offences a chain convicted are part of its state (a leaf each in the state tree,
+// under OffenceStateKey): "recorded once" is then a rule every node can check from the
+// state alone, a node that joined by state sync included, whose history starts after
+// them; and a conviction is provable like an account.
 #pragma once
 
 #include <string>
@@ -29,6 +34,13 @@ struct Offence {
   // Identity for duplicates: kind, epoch, round, signer.
   Bytes Id() const;
 };
+
+// Where the state tree records `offence`: DomainHash(kOffence, "", its Id), which no
+// account's key (SHA-256 of an address) can be.
+Hash OffenceStateKey(const Offence& offence);
+// What it records there: the EvidenceRecord of the block at `height` that carried it
+// (its position `index`, whom it convicts), without the evidence itself.
+Bytes OffenceStateValue(const Offence& offence, uint64_t height, uint32_t index);
 
 // The epoch a piece of evidence claims (before any check), to find its set.
 uint64_t EpochOfEvidence(const v1::Evidence& evidence);

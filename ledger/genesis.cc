@@ -20,9 +20,11 @@ namespace cairn::ledger {
 
 namespace {
 
-// Format 3: the state tree is stored as versioned nodes in a database of its own
-// (keys.h n, split_store.h). Format 2, of development builds, kept them beside the rest.
-constexpr uint32_t kStoreFormatVersion = 3;
+// Format 4: the state tree is stored as versioned nodes in a database of its own
+// (keys.h n, split_store.h), and it records the offences the chain convicted
+// (evidence.h). Formats 2 and 3, of development builds, kept the tree beside the rest
+// (2) or the offences outside the state (3).
+constexpr uint32_t kStoreFormatVersion = 4;
 
 bool IsValidChainId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;

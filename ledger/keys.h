@@ -23,8 +23,10 @@
 //                             block, whose header commits to it), for epochs >= 1: the
 //                             set change that state sync and light clients check
 //   p <id>                    a closed ChangeProposal (open ones are in V)
-//   v <height> <index>        EvidenceRecord of committed evidence
-//   q <offence id>            height of the block that recorded that offence
+//   v <height> <index>        EvidenceRecord of committed evidence (the offence it
+//                             proves is recorded in the state tree: evidence.h)
+//   q <offence id>            format 1 only: height of the block that recorded that
+//                             offence (a directory that holds one is not converted)
 //   M                         StoreFormat (absent: format 1, before the tree was on disk)
 // The state tree's records, in a database of their own (split_store.h), all keyed n
 // <version> so that a block's records sort after every older block's:
@@ -87,7 +89,7 @@ inline Bytes Tagged(char tag, ByteView rest) {
   key.append(rest);
   return key;
 }
-inline Bytes OffenceRecorded(ByteView offence_id) { return Tagged('q', offence_id); }
+inline constexpr ByteView kFormat1OffencePrefix = "q";
 inline Bytes BlockHeight(const Hash& block_hash) { return Tagged('h', AsView(block_hash)); }
 inline Bytes TxLocation(const Hash& tx_hash) { return Tagged('t', AsView(tx_hash)); }
 inline Bytes Receipt(uint64_t height, uint32_t index) {

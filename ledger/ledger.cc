@@ -99,6 +99,18 @@ Status Ledger::ConvertFromFormat1(uint64_t head_height) {
   // at every start. Each step below can be cut short by a crash and done again: the
   // tree first (its root record last), then the account records go, then the format
   // record says it is done.
+  bool convicted = false;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kFormat1OffencePrefix, keys::kFormat1OffencePrefix, [&](ByteView, ByteView) {
+    convicted = true;
+    return false;
+  }));
+  if (convicted) {
+    // Its state roots left its offences out; this build's state holds them, so from its
+    // first block with evidence on, its chain is not the one this build executes.
+    return Status::FailedPrecondition(
+        "this data directory is of store format 1 and its chain recorded equivocation evidence, which this build "
+        "keeps in the state: it cannot be converted; move it aside and sync again from peers of this build");
+  }
   std::vector<StateTree::Entry> leaves;
   std::vector<Bytes> old_keys;
   CAIRN_RETURN_IF_ERROR(store_->Scan(keys::kAccountPrefix, keys::kAccountPrefix, [&](ByteView key, ByteView value) {
@@ -130,12 +142,15 @@ Status Ledger::CheckFormat(ByteView record) const {
     return Status::Corruption("the store format record is damaged");
   }
   if (format.version() == StoreFormatVersion()) return Status::Ok();
-  if (format.version() == 2) {
-    // Only development builds wrote it (2026-12-01 to 12-03), with the tree's records
-    // beside the rest, where this build does not look for them.
+  if (format.version() == 2 || format.version() == 3) {
+    // Only development builds wrote them (2026-12-01 to 12-04): format 2 with the tree's
+    // records beside the rest, where this build does not look for them; format 3 with
+    // the convicted offences outside the state, whose roots then differ from this
+    // build's from the first block with evidence on.
     return Status::FailedPrecondition(
-        "this data directory is of store format 2 (a development build's): move it aside and start the node "
-        "with an empty data_dir, to sync again from its peers (sync_mode \"state\" or \"blocks\")");
+        "this data directory is of store format " + std::to_string(format.version()) +
+        " (a development build's): move it aside and start the node with an empty data_dir, to sync again from "
+        "its peers (sync_mode \"state\" or \"blocks\")");
   }
   return Status::FailedPrecondition("this data directory is of store format " + std::to_string(format.version()) +
                                     ", which this build (format " + std::to_string(StoreFormatVersion()) +
@@ -297,7 +312,7 @@ Status Ledger::CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Bloc
   return Status::Ok();
 }
 
-Result<Offence> Ledger::CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent, PendingChain pending,
+Result<Offence> Ledger::CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent,
                                            const std::vector<Offence>& earlier) const {
   const uint64_t epoch = EpochOfEvidence(evidence);
   const uint64_t current = parent.governance.epoch();
@@ -311,10 +326,9 @@ Result<Offence> Ledger::CheckBlockEvidence(const v1::Evidence& evidence, const P
   }
   CAIRN_ASSIGN_OR_RETURN(Offence offence, CheckEvidence(chain_id(), evidence, set, verifier_));
   const Bytes id = offence.Id();
-  auto same = [&](const Offence& o) { return o.Id() == id; };
-  bool repeated = std::any_of(earlier.begin(), earlier.end(), same);
-  for (const ExecutedBlock* b : pending) repeated = repeated || std::any_of(b->offences.begin(), b->offences.end(), same);
-  CAIRN_ASSIGN_OR_RETURN(auto recorded, store_->Get(keys::OffenceRecorded(id)));
+  const bool repeated = std::any_of(earlier.begin(), earlier.end(), [&](const Offence& o) { return o.Id() == id; });
+  // The parent's state holds every offence recorded up to it, uncommitted ones included.
+  CAIRN_ASSIGN_OR_RETURN(auto recorded, parent.tree.Get(OffenceStateKey(offence)));
   if (repeated || recorded) {
     return Status::AlreadyExists("evidence against " + offence.signer_name + " for round " + std::to_string(offence.round) +
                                  " of epoch " + std::to_string(offence.epoch) + " is already in the chain");
@@ -324,7 +338,7 @@ Result<Offence> Ledger::CheckBlockEvidence(const v1::Evidence& evidence, const P
 
 Result<Offence> Ledger::CheckNewEvidence(const v1::Evidence& evidence) const {
   CAIRN_ASSIGN_OR_RETURN(Parent parent, ParentOf({}));
-  return CheckBlockEvidence(evidence, parent, {}, {});
+  return CheckBlockEvidence(evidence, parent, {});
 }
 
 Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
@@ -368,6 +382,9 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
   for (const auto& [address, account] : executed->outcome.changed) {
     changes.emplace_back(StateKey(address), account.SerializeAsString());
   }
+  for (uint32_t i = 0; i < executed->offences.size(); ++i) {
+    changes.emplace_back(OffenceStateKey(executed->offences[i]), OffenceStateValue(executed->offences[i], header.height(), i));
+  }
   CAIRN_ASSIGN_OR_RETURN(executed->state_after, parent.tree.Update(header.height(), std::move(changes)));
   roots.state_root = executed->state_after.root();
   executed->header = header;
@@ -389,7 +406,7 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
   }
   std::vector<Offence> offences;
   for (int i = 0; i < block.evidence_size(); ++i) {
-    auto offence = CheckBlockEvidence(block.evidence(i), parent, pending, offences);
+    auto offence = CheckBlockEvidence(block.evidence(i), parent, offences);
     if (!offence.ok()) return offence.status().Annotate("evidence " + std::to_string(i));
     offences.push_back(std::move(offence).value());
   }
@@ -428,21 +445,21 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
   for (uint32_t v : t.failed_proposers) header.add_failed_proposers(v);
   for (const auto& s : t.parent_qc.signatures()) header.add_parent_signers(s.validator_index());
   ExecutedBlock executed;
+  // Evidence: the valid, new pieces, as many as a block takes (none after the last
+  // block of an epoch); first, because the state records what they convict.
+  for (const v1::Evidence& e : t.evidence) {
+    if (after_last || executed.offences.size() == kMaxEvidencePerBlock) break;
+    auto offence = CheckBlockEvidence(e, parent, executed.offences);
+    if (!offence.ok()) continue;
+    executed.offences.push_back(std::move(offence).value());
+    *executed.block.add_evidence() = e;
+  }
   const auto policy = t.drop_invalid_transactions ? InvalidTxPolicy::kDrop : InvalidTxPolicy::kRejectBlock;
   CAIRN_ASSIGN_OR_RETURN(Roots roots, Run(header, txs, parent, policy, &executed));
   header.set_tx_root(ToBytes(roots.tx_root));
   header.set_receipts_root(ToBytes(roots.receipts_root));
   header.set_state_root(ToBytes(roots.state_root));
   header.set_governance_hash(ToBytes(roots.governance_hash));
-  // Evidence: the valid, new pieces, as many as a block takes (none after the last
-  // block of an epoch).
-  for (const v1::Evidence& e : t.evidence) {
-    if (after_last || executed.offences.size() == kMaxEvidencePerBlock) break;
-    auto offence = CheckBlockEvidence(e, parent, pending, executed.offences);
-    if (!offence.ok()) continue;
-    executed.offences.push_back(std::move(offence).value());
-    *executed.block.add_evidence() = e;
-  }
   header.set_evidence_root(ToBytes(EvidenceRoot(chain_id(), executed.block.evidence())));
   executed.header = header;
   executed.block.set_header(header.SerializeAsString());
@@ -523,7 +540,6 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
     record.set_validator_name(offence.signer_name);
     record.set_validator_key(offence.signer_key);
     batch.Put(keys::Evidence(height, i), record.SerializeAsString());
-    batch.Put(keys::OffenceRecorded(offence.Id()), U64Bytes(height));
   }
   for (const v1::ChangeProposal& closed : executed.outcome.closed_proposals) {
     batch.Put(keys::Proposal(closed.id()), closed.SerializeAsString());

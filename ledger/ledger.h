@@ -172,7 +172,9 @@ class Ledger {
                                               const LedgerOptions& options = {});
   const OpenReport& open_report() const { return open_report_; }
   NodeCache::Stats state_cache_stats() const { return tree_store_.cache_stats(); }
-  uint64_t account_count() const;  // in the state at the committed head
+  // Leaves of the state at the committed head: its accounts, and the offences it
+  // recorded (evidence.h; a handful, if any).
+  uint64_t account_count() const;
 
   const std::string& chain_id() const { return genesis_.chain_id(); }
   const v1::Genesis& genesis() const { return genesis_; }
@@ -278,8 +280,9 @@ class Ledger {
   Result<Parent> ParentOf(PendingChain pending) const;
   Status CheckHeaderOnParent(const v1::BlockHeader& header, const v1::Block& block,
                              const Parent& parent) const;
-  // One piece of evidence for a block on `parent` (after `pending`), not among `earlier`.
-  Result<Offence> CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent, PendingChain pending,
+  // One piece of evidence for a block on `parent`, of an offence neither its state nor
+  // `earlier` (the block's pieces before it) records.
+  Result<Offence> CheckBlockEvidence(const v1::Evidence& evidence, const Parent& parent,
                                      const std::vector<Offence>& earlier) const;
   // Stateless checks; with `dropped`, failing transactions are left out and recorded
   // there instead of failing the call.

@@ -133,7 +133,7 @@ Result<v1::QuorumCertificate> TestChain::HeadCertificate(const ledger::Ledger& l
 }
 
 Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
-                              bool with_finality) const {
+                              bool with_finality, std::vector<v1::Evidence> evidence) const {
   ledger::BlockTemplate t;
   v1::BlockHeader head = ledger.head_header();
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
@@ -143,6 +143,7 @@ Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::Re
   t.timestamp_ms = head.timestamp_ms() + 1000;
   t.proposer = static_cast<uint32_t>(t.round % static_cast<uint64_t>(governance.validators().validators_size()));
   t.transactions = txs;
+  t.evidence = std::move(evidence);
   CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
   // A certificate states its parent committed when their rounds are consecutive.
   const bool consecutive = t.parent_qc.round() > 0;
@@ -151,6 +152,22 @@ Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::Re
   if (!executed.ends_epoch() && !with_finality) return ledger.Commit(executed, certificate);
   const v1::QuorumCertificate finality = FinalityOf(executed.block, governance.validators());
   return ledger.Commit(executed, certificate, &finality);
+}
+
+v1::Evidence TestChain::DoubleVote(const v1::ValidatorSet& set, uint32_t voter, uint64_t round, uint64_t height) const {
+  v1::Evidence evidence;
+  for (v1::Vote* vote : {evidence.mutable_double_vote()->mutable_first(), evidence.mutable_double_vote()->mutable_second()}) {
+    const bool first = vote == &evidence.double_vote().first();
+    vote->set_epoch(set.epoch());
+    vote->set_round(round);
+    vote->set_height(height);
+    vote->set_block_hash(ToBytes(crypto::Sha256Of(first ? "one block" : "another block")));
+    vote->set_voter(voter);
+    crypto::VoteStatement statement{.epoch = set.epoch(), .round = round, .height = height, .block_hash = vote->block_hash()};
+    vote->set_signature(KeyOf(set.validators(static_cast<int>(voter)).public_key())
+                            .Sign(crypto::DomainMessage(crypto::Purpose::kVote, chain_id(), statement.Payload())));
+  }
+  return evidence;
 }
 
 Status TestChain::CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const {

@@ -67,15 +67,18 @@ class TestChain {
   // head's, or round 1 of a new epoch), certifies it with the set of its epoch (stating
   // the head as committed) and commits it; the last block of an epoch, or any with
   // `with_finality`, also gets its finality certificate (as a node's head committed
-  // directly has).
+  // directly has). `evidence` is offered to the proposer (BlockTemplate::evidence).
   Status CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
-                     bool with_finality = false) const;
+                     bool with_finality = false, std::vector<v1::Evidence> evidence = {}) const;
   // Commits empty blocks until the head's height is a multiple of `multiple`.
   Status CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const;
   // The certificate of the head block (the epoch-start certificate at an epoch's root).
   Result<v1::QuorumCertificate> HeadCertificate(const ledger::Ledger& ledger) const;
   // A certificate of `block`'s epoch naming it in commit_hash, as its child's would.
   v1::QuorumCertificate FinalityOf(const v1::Block& block, const v1::ValidatorSet& set) const;
+  // Equivocation evidence: two votes that `set`'s validator `voter` signed in `round` of
+  // `set`'s epoch for two different blocks at `height`.
+  v1::Evidence DoubleVote(const v1::ValidatorSet& set, uint32_t voter, uint64_t round, uint64_t height) const;
 
  private:
   const crypto::PrivateKey& KeyOf(ByteView public_key) const;

@@ -7,6 +7,7 @@
 #include "ledger/evidence.h"
 #include "ledger/genesis.h"
 #include "ledger/ledger.h"
+#include "ledger/state_tree.h"
 #include "tests/support/forgery.h"
 #include "tests/support/test_chain.h"
 
@@ -131,6 +132,15 @@ TEST_F(EvidenceTest, ABlockCarriesValidEvidenceOnceAndTheLedgerRecordsIt) {
   EXPECT_EQ(records[0].height(), 2u);
   EXPECT_EQ(records[0].validator_name(), "validator-2");
   EXPECT_EQ(records[0].round(), 5u);
+  // The state records the conviction, with a proof like an account's.
+  const Hash key = OffenceStateKey(Check(evidence).value());
+  auto proven = ledger_->StateAt(2).value().Prove(key);
+  ASSERT_TRUE(proven.ok() && proven->value) << "the state does not record the offence";
+  v1::EvidenceRecord in_state;
+  ASSERT_TRUE(in_state.ParseFromString(*proven->value));
+  EXPECT_EQ(in_state.height(), 2u);
+  EXPECT_EQ(in_state.validator_name(), "validator-2");
+  EXPECT_TRUE(VerifyStateProof(ledger_->state_root(), key, tree::ValueHash(*proven->value), proven->proof));
 
   // Once recorded, the same offence never enters a block again, even as other bytes.
   EXPECT_EQ(ledger_->CheckNewEvidence(evidence).status().code(), StatusCode::kAlreadyExists);

@@ -407,7 +407,7 @@ TEST(LedgerStore, ALevelDbStoreReopensInPlaceKeepingWhatWasWritten) {
 
 // The state tree's records are in tree/ of the data directory (split_store.h), and a
 // directory of format 2, which kept them beside the rest, is refused, saying what to do.
-TEST(LedgerStore, TheTreeHasADatabaseOfItsOwnAndFormat2IsRefused) {
+TEST(LedgerStore, TheTreeHasADatabaseOfItsOwnAndFormats2And3AreRefused) {
   test::TempDir dir;
   test::TestChain chain;
   {
@@ -415,17 +415,21 @@ TEST(LedgerStore, TheTreeHasADatabaseOfItsOwnAndFormat2IsRefused) {
     ASSERT_TRUE(chain.CommitBlock(*ledger, TxList({chain.Transfer(chain.user(0), 1, chain.user(1), 10)})).ok());
   }
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir.path()) / kTreeDirectory / "CURRENT"));
-  {
-    auto store = OpenLevelDbStore(dir.path()).value();
-    v1::StoreFormat format;
-    format.set_version(2);
-    WriteBatch batch;
-    batch.Put(keys::kStoreFormat, format.SerializeAsString());
-    ASSERT_TRUE(store->Write(batch, Durability::kSync).ok());
+  for (uint32_t version : {2u, 3u}) {
+    {
+      auto store = OpenLevelDbStore(dir.path()).value();
+      v1::StoreFormat format;
+      format.set_version(version);
+      WriteBatch batch;
+      batch.Put(keys::kStoreFormat, format.SerializeAsString());
+      ASSERT_TRUE(store->Write(batch, Durability::kSync).ok());
+    }
+    auto refused = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis());
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("store format " + std::to_string(version) + " (a development build's)"),
+              std::string::npos)
+        << refused.status().ToString();
   }
-  auto refused = Ledger::Open(OpenLevelDbStore(dir.path()).value(), chain.genesis());
-  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.status().message().find("store format 2"), std::string::npos) << refused.status().ToString();
 }
 
 // Open reads the root alone, so damage below it is caught where it is read: the
@@ -541,6 +545,14 @@ TEST(LedgerStore, AFormatOneDirectoryIsConvertedOnceAtOpen) {
     ASSERT_TRUE(account.ParseFromString(bytes));
     old->TEST_Put(keys::Account(account.address()), bytes);
   }
+  // One whose chain convicted someone is refused: its state roots leave out what this
+  // build's state records (evidence.h).
+  auto convicted = std::make_unique<MemoryStore>();
+  ASSERT_TRUE(old->Scan("", "", [&](ByteView k, ByteView v) { convicted->TEST_Put(k, v); return true; }).ok());
+  convicted->TEST_Put(Bytes(keys::kFormat1OffencePrefix) + "V-offence-id", U64Bytes(2));
+  auto refused = Ledger::Open(std::move(convicted), chain.genesis());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("recorded equivocation evidence"), std::string::npos) << refused.status().ToString();
   MemoryStore* old_raw = old.get();
   auto converted = Ledger::Open(std::move(old), chain.genesis());
   ASSERT_TRUE(converted.ok()) << converted.status().ToString();

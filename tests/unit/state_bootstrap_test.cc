@@ -89,6 +89,29 @@ TEST_P(StateBootstrapLiarTest, JoinsAtTheHonestStateAndTheBaseLedgerTakesTheNext
   EXPECT_EQ(ledger.state_root(), source_->state_root());
 }
 
+// The offence the source convicted before the base is in the state the node restored:
+// it refuses the same evidence again, as every node of the chain does, though it holds
+// none of the blocks that carried it. (Were it to take it, its proposals and votes would
+// be for blocks the others refuse.)
+TEST_F(StateBootstrapTest, AnOffenceConvictedBeforeTheBaseIsNotTakenAgain) {
+  auto store = std::make_unique<ledger::MemoryStore>();
+  ASSERT_TRUE(Join(*store).ok());
+  auto joined = ledger::Ledger::Open(std::move(store), chain_.genesis());
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  ASSERT_TRUE((*joined)->ListEvidence(0, 10)->empty()) << "the test means a node that holds no block with evidence";
+  for (const ledger::Ledger* ledger : {source_.get(), joined->get()}) {
+    auto again = ledger->CheckNewEvidence(convicted_);
+    EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists) << again.status().ToString();
+  }
+  // A block that carries it again is refused for that, not for a root it would change.
+  ASSERT_TRUE(chain_.CommitBlock(*source_, Transfers(12)).ok());
+  v1::Block repeat = source_->GetBlock(source_->height())->block;
+  *repeat.add_evidence() = convicted_;
+  auto refused = (*joined)->Execute(repeat);
+  EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("already in the chain"), std::string::npos) << refused.status().ToString();
+}
+
 TEST_F(StateBootstrapTest, ASyncStoppedHalfwayResumesFromWhatItStored) {
   ledger::MemoryStore store;
   stop_after_chunks_ = 10;

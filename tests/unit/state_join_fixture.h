@@ -39,9 +39,16 @@ class StateJoinTest : public ::testing::Test {
   StateJoinTest() : chain_({.users = 300, .admin_threshold = 1, .epoch_length = 4}) {
     source_ = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
     // Epoch 1 adds a validator; then blocks with transfers, past leader reputation's
-    // window of the new epoch's first blocks.
+    // window of the new epoch's first blocks, one of them convicting a validator of a
+    // double vote.
     AddValidatorToSource(0, 1);
-    for (int b = 0; b < 12; ++b) EXPECT_TRUE(chain_.CommitBlock(*source_, Transfers(b), /*with_finality=*/b == 11).ok());
+    convicted_ = chain_.DoubleVote(source_->ValidatorSet(1).value(), 2, 7, source_->height());
+    for (int b = 0; b < 12; ++b) {
+      std::vector<v1::Evidence> evidence;
+      if (b == 3) evidence.push_back(convicted_);
+      EXPECT_TRUE(chain_.CommitBlock(*source_, Transfers(b), /*with_finality=*/b == 11, evidence).ok());
+    }
+    EXPECT_EQ(source_->ListEvidence(0, 10)->size(), 1u) << "the source convicted no one";
     for (int i = 0; i < 4; ++i) peers_.push_back(test::KeyFromLabel("peer-" + std::to_string(i)).public_key());
     // The liar sorts first, so that the phases that ask one peer at a time ask it first.
     liar_ = static_cast<size_t>(std::min_element(peers_.begin(), peers_.end()) - peers_.begin());
@@ -153,6 +160,7 @@ class StateJoinTest : public ::testing::Test {
 
   test::TestChain chain_;
   std::unique_ptr<ledger::Ledger> source_;
+  v1::Evidence convicted_;  // recorded in the source's chain, below any join's base
   std::vector<crypto::PublicKey> peers_;
   size_t liar_ = 0;
   Lie lie_ = Lie::kNone;
