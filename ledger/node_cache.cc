@@ -3,8 +3,10 @@
 namespace cairn::ledger {
 
 namespace {
-// What an entry costs beyond the node: the list cell, the index slot, the key.
-size_t Charge(const Bytes& key, const tree::Node& node) { return node.MemoryBytes() + key.capacity() + 96; }
+// What an entry costs beyond the node: the list cell (with the key in it), the index
+// slot, the shared pointer's control block.
+constexpr size_t kEntryOverhead = sizeof(std::pair<tree::NodeKeyBuffer, tree::NodePtr>) + 16 + 48 + 16;
+size_t Charge(const tree::Node& node) { return node.MemoryBytes() + kEntryOverhead; }
 }  // namespace
 
 tree::NodePtr NodeCache::Get(ByteView key) {
@@ -22,17 +24,17 @@ tree::NodePtr NodeCache::Get(ByteView key) {
 void NodeCache::Put(ByteView key, tree::NodePtr node) {
   std::lock_guard lock(mu_);
   if (index_.count(key) > 0) return;
-  lru_.emplace_front(Bytes(key), std::move(node));
-  index_.emplace(ByteView(lru_.front().first), lru_.begin());
-  bytes_ += Charge(lru_.front().first, *lru_.front().second);
+  lru_.emplace_front(tree::NodeKeyBuffer(key), std::move(node));
+  index_.emplace(lru_.front().first.view(), lru_.begin());
+  bytes_ += Charge(*lru_.front().second);
   EvictLocked();
 }
 
 void NodeCache::EvictLocked() {
   while (bytes_ > capacity_bytes_ && !lru_.empty()) {
     const Entry& last = lru_.back();
-    bytes_ -= Charge(last.first, *last.second);
-    index_.erase(ByteView(last.first));
+    bytes_ -= Charge(*last.second);
+    index_.erase(last.first.view());
     lru_.pop_back();
   }
 }

@@ -32,13 +32,13 @@ class NodeCache {
   Stats stats() const;
 
  private:
-  using Entry = std::pair<Bytes, tree::NodePtr>;
+  using Entry = std::pair<tree::NodeKeyBuffer, tree::NodePtr>;
   void EvictLocked();
 
   const size_t capacity_bytes_;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<ByteView, std::list<Entry>::iterator> index_;  // views into lru_'s keys
+  std::unordered_map<ByteView, std::list<Entry>::iterator> index_;  // views of lru_'s keys
   size_t bytes_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;

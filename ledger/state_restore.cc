@@ -119,7 +119,7 @@ Status StateRestore::ApplyLeaves(const Bytes& key, const tree::NibblePath& path,
   if (ref.hash != hash) {
     return Lie("the leaves do not hash to the subtree's hash (a leaf changed, missing or added, or another version)");
   }
-  for (const auto& [node_key, node] : changes.nodes) batch->Put(node_key, tree::EncodeNode(*node));
+  for (const auto& [node_key, node] : changes.nodes) batch->Put(node_key.view(), tree::EncodeNode(*node));
   batch->Put(keys::RestoredSubtree(key), SubtreeRecord(hash, ref.is_leaf, entries.size()).SerializeAsString());
   wanted_.erase(key);
   leaves_stored_ += entries.size();

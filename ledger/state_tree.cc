@@ -54,7 +54,11 @@ class StateTree::Updater {
   // The reference a parent keeps for `subtree` in the slot at `at`.
   Result<ChildRef> Place(Subtree& subtree, const NibblePath& at);
 
-  TreeChanges& changes() { return changes_; }
+  // What it wrote, in key order: once the update or build is done.
+  TreeChanges& Finish() {
+    changes_.Sort();
+    return changes_;
+  }
   int64_t size_delta() const { return size_delta_; }
 
  private:
@@ -62,7 +66,7 @@ class StateTree::Updater {
   Result<Subtree> UpdateInternal(const ChildRef& ref, const NibblePath& path, std::span<const Change> changes);
   ChildRef Write(NodePtr node, const NibblePath& path) {
     ChildRef ref{node->hash, changes_.version, node->is_leaf};
-    changes_.nodes.emplace(tree::NodeKey(changes_.version, path), std::move(node));
+    changes_.nodes.emplace_back(tree::NodeKeyBuffer(changes_.version, path), std::move(node));
     return ref;
   }
   void MarkStale(const ChildRef& ref, const NibblePath& path) {
@@ -201,11 +205,20 @@ Result<NodePtr> StateTree::Load(const ChildRef& ref, const NibblePath& path) con
   const ByteView key = buffer.view();
   for (auto it = overlays_.rbegin(); it != overlays_.rend(); ++it) {
     if ((*it)->version != ref.version) continue;
-    auto found = (*it)->nodes.find(key);
-    if (found != (*it)->nodes.end()) return found->second;
+    if (NodePtr found = (*it)->Find(key)) return found;
   }
   if (reader_ == nullptr) return Status::Corruption("a state tree node of version " + std::to_string(ref.version) + " is missing");
   return reader_->Read(key, ref.hash);
+}
+
+NodePtr TreeChanges::Find(ByteView key) const {
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), key, [](const auto& entry, ByteView k) { return entry.first.view() < k; });
+  return it != nodes.end() && it->first.view() == key ? it->second : nullptr;
+}
+
+void TreeChanges::Sort() {
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 1; i < nodes.size(); ++i) CAIRN_CHECK(!(nodes[i - 1].first == nodes[i].first));
 }
 
 StateTree StateTree::Build(tree::Version version, std::vector<Entry> entries) {
@@ -219,9 +232,8 @@ StateTree StateTree::Build(tree::Version version, std::vector<Entry> entries) {
   // Building loads nothing, so it cannot fail.
   Subtree built = updater.Build(entries, NibblePath{}).value();
   if (built.kind != Subtree::Kind::kEmpty) out.root_ = updater.Place(built, NibblePath{}).value();
-  if (!updater.changes().nodes.empty()) {
-    out.overlays_.push_back(std::make_shared<const TreeChanges>(std::move(updater.changes())));
-  }
+  TreeChanges& written = updater.Finish();
+  if (!written.nodes.empty()) out.overlays_.push_back(std::make_shared<const TreeChanges>(std::move(written)));
   return out;
 }
 
@@ -244,7 +256,7 @@ Result<StateTree> StateTree::Update(tree::Version version, std::vector<Change> c
   for (const auto& overlay : overlays_) {
     if (reader_ == nullptr || overlay->version > on_disk) out.overlays_.push_back(overlay);
   }
-  TreeChanges& own = updater.changes();
+  TreeChanges& own = updater.Finish();
   if (!own.nodes.empty() || !own.stale.empty()) {
     out.overlays_.push_back(std::make_shared<const TreeChanges>(std::move(own)));
   }
@@ -367,7 +379,7 @@ std::pair<ChildRef, TreeChanges> StateTree::BuildSubtree(tree::Version version, 
   // Building loads nothing, so it cannot fail.
   Subtree built = updater.Build(entries, path).value();
   ChildRef ref = updater.Place(built, path).value();
-  return {ref, std::move(updater.changes())};
+  return {ref, std::move(updater.Finish())};
 }
 
 std::optional<Hash> KeyAfter(const Hash& key) {

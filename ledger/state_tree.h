@@ -54,8 +54,16 @@ class NodeReader {
 // from this version on: what pruning may delete once no retained version needs them).
 struct TreeChanges {
   tree::Version version = 0;
-  std::map<Bytes, tree::NodePtr, std::less<>> nodes;  // by node key
-  std::vector<Bytes> stale;              // node keys
+  // By node key, ascending, each key once (a version writes one node at a place). A
+  // vector, not a map: a block at a million accounts writes thousands of nodes, and
+  // each would be an allocation of its own.
+  std::vector<std::pair<tree::NodeKeyBuffer, tree::NodePtr>> nodes;
+  std::vector<Bytes> stale;  // node keys
+
+  // The node written under `key`, or null.
+  tree::NodePtr Find(ByteView key) const;
+  // Puts `nodes` in key order once they are all written.
+  void Sort();
 };
 
 // A key's value (nullopt: absent) and the proof of it.

@@ -55,6 +55,12 @@ NodeKeyBuffer::NodeKeyBuffer(Version version, const NibblePath& path) {
   size_ = 10 + packed;
 }
 
+NodeKeyBuffer::NodeKeyBuffer(ByteView key) {
+  CAIRN_CHECK(key.size() <= kMaxBytes);
+  std::copy(key.begin(), key.end(), bytes_.begin());
+  size_ = key.size();
+}
+
 const ChildRef* Node::ChildAt(int nibble) const {
   auto it = std::lower_bound(children.begin(), children.end(), nibble,
                              [](const tree::Child& c, int n) { return c.nibble < n; });

@@ -53,11 +53,16 @@ struct NibblePath {
 };
 
 // The storage key of the node written by `version` at `path`, in a buffer of its own:
-// looking a node up builds one and allocates nothing.
+// looking a node up builds one, and the nodes of a version and the cache keep theirs,
+// with no allocation.
 class NodeKeyBuffer {
  public:
   NodeKeyBuffer(Version version, const NibblePath& path);
+  // A copy of a node key (at most kMaxBytes).
+  explicit NodeKeyBuffer(ByteView key);
   ByteView view() const { return ByteView(bytes_.data(), size_); }
+  bool operator<(const NodeKeyBuffer& other) const { return view() < other.view(); }
+  bool operator==(const NodeKeyBuffer& other) const { return view() == other.view(); }
   static constexpr size_t kMaxBytes = 1 + 8 + 1 + kMaxNibbles / 2;
 
  private:

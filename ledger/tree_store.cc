@@ -74,7 +74,7 @@ Result<StateTree> TreeStore::Load(tree::Version version) const {
 
 void TreeStore::AddToBatch(const StateTree& tree, WriteBatch* batch) const {
   if (const TreeChanges* changes = tree.changes()) {
-    for (const auto& [key, node] : changes->nodes) batch->Put(key, tree::EncodeNode(*node));
+    for (const auto& [key, node] : changes->nodes) batch->Put(key.view(), tree::EncodeNode(*node));
     if (!changes->stale.empty()) batch->Put(keys::StaleNodes(tree.version()), EncodeStaleNodes(changes->stale));
   }
   batch->Put(keys::StateRoot(tree.version()), RootRecord(tree).SerializeAsString());
@@ -82,7 +82,7 @@ void TreeStore::AddToBatch(const StateTree& tree, WriteBatch* batch) const {
 
 void TreeStore::MarkCommitted(const StateTree& tree) {
   if (const TreeChanges* changes = tree.changes()) {
-    for (const auto& [key, node] : changes->nodes) cache_.Put(key, node);
+    for (const auto& [key, node] : changes->nodes) cache_.Put(key.view(), node);
   }
   SetCommittedVersion(tree.version());
 }
@@ -91,7 +91,7 @@ Status TreeStore::WriteWhole(const StateTree& tree, KvStore& store) {
   if (const TreeChanges* changes = tree.changes()) {
     WriteBatch batch;
     for (const auto& [key, node] : changes->nodes) {
-      batch.Put(key, tree::EncodeNode(*node));
+      batch.Put(key.view(), tree::EncodeNode(*node));
       if (batch.size() == kWholeTreeBatchNodes) {
         CAIRN_RETURN_IF_ERROR(store.Write(batch, Durability::kNoSync));
         batch = WriteBatch();

@@ -64,7 +64,8 @@ struct LoadResult {
   std::map<std::string, uint64_t> failures;  // gRPC code and message -> count
   bool ran_out = false;              // every pre-signed transaction went before the end
   uint64_t chain_height = 0;         // the last block seen on the stream
-  uint64_t chain_txs = 0;            // transactions in all blocks seen (from height 1)
+  uint64_t chain_txs = 0;            // transactions in the blocks seen: those after the head
+                                     // the run began at (on a fresh network, all of them)
   std::vector<ValidatorUsage> usage; // one per pid
   std::string error;                 // a failure of the harness itself (stream lost)
   // Between blocks arriving on the stream within the window, the longest wait.

@@ -148,7 +148,7 @@ TEST(StateTree, CommittedUpdatesMatchTheBinaryTreeRandomised) {
     std::set_difference(now.begin(), now.end(), before.begin(), before.end(), std::inserter(added, added.end()));
     if (const TreeChanges* changes = next->changes()) {
       stale.insert(changes->stale.begin(), changes->stale.end());
-      for (const auto& [key, node] : changes->nodes) written.insert(key);
+      for (const auto& [key, node] : changes->nodes) written.insert(Bytes(key.view()));
     }
     ASSERT_EQ(stale, gone) << "seed " << seed << " round " << round;
     ASSERT_EQ(written, added) << "seed " << seed << " round " << round;
