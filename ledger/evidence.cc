@@ -79,7 +79,7 @@ Hash OffenceStateKey(const Offence& offence) {
   return crypto::DomainHash(crypto::Purpose::kOffence, "", offence.Id());
 }
 
-Bytes OffenceStateValue(const Offence& offence, uint64_t height, uint32_t index) {
+v1::EvidenceRecord OffenceRecord(const Offence& offence, uint64_t height, uint32_t index) {
   v1::EvidenceRecord record;
   record.set_height(height);
   record.set_index(index);
@@ -87,7 +87,7 @@ Bytes OffenceStateValue(const Offence& offence, uint64_t height, uint32_t index)
   record.set_round(offence.round);
   record.set_validator_name(offence.signer_name);
   record.set_validator_key(offence.signer_key);
-  return record.SerializeAsString();
+  return record;
 }
 
 uint64_t EpochOfEvidence(const v1::Evidence& evidence) {

@@ -38,9 +38,10 @@ struct Offence {
 // Where the state tree records `offence`: DomainHash(kOffence, "", its Id), which no
 // account's key (SHA-256 of an address) can be.
 Hash OffenceStateKey(const Offence& offence);
-// What it records there: the EvidenceRecord of the block at `height` that carried it
-// (its position `index`, whom it convicts), without the evidence itself.
-Bytes OffenceStateValue(const Offence& offence, uint64_t height, uint32_t index);
+// The record of `offence` carried by the block at `height` at position `index`: whom it
+// convicts, without the evidence itself. Serialized, it is what the state tree records
+// under OffenceStateKey; with the evidence, what the evidence index keeps (keys.h v).
+v1::EvidenceRecord OffenceRecord(const Offence& offence, uint64_t height, uint32_t index);
 
 // The epoch a piece of evidence claims (before any check), to find its set.
 uint64_t EpochOfEvidence(const v1::Evidence& evidence);

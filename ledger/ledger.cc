@@ -383,7 +383,8 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
     changes.emplace_back(StateKey(address), account.SerializeAsString());
   }
   for (uint32_t i = 0; i < executed->offences.size(); ++i) {
-    changes.emplace_back(OffenceStateKey(executed->offences[i]), OffenceStateValue(executed->offences[i], header.height(), i));
+    changes.emplace_back(OffenceStateKey(executed->offences[i]),
+                         OffenceRecord(executed->offences[i], header.height(), i).SerializeAsString());
   }
   CAIRN_ASSIGN_OR_RETURN(executed->state_after, parent.tree.Update(header.height(), std::move(changes)));
   roots.state_root = executed->state_after.root();
@@ -530,15 +531,8 @@ Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate
   const v1::GovernanceState& governance = executed.outcome.governance;
   batch.Put(keys::kGovernance, governance.SerializeAsString());
   for (uint32_t i = 0; i < executed.offences.size(); ++i) {
-    const Offence& offence = executed.offences[i];
-    v1::EvidenceRecord record;
+    v1::EvidenceRecord record = OffenceRecord(executed.offences[i], height, i);
     *record.mutable_evidence() = executed.block.evidence(static_cast<int>(i));
-    record.set_height(height);
-    record.set_index(i);
-    record.set_epoch(offence.epoch);
-    record.set_round(offence.round);
-    record.set_validator_name(offence.signer_name);
-    record.set_validator_key(offence.signer_key);
     batch.Put(keys::Evidence(height, i), record.SerializeAsString());
   }
   for (const v1::ChangeProposal& closed : executed.outcome.closed_proposals) {
