@@ -19,7 +19,6 @@
 // Memory: the overlays of uncommitted versions and the cache, never the whole tree.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
