@@ -93,11 +93,14 @@ class MemoryStore : public KvStore {
   void TEST_FailWrites(Status error);
   // Overwrites one record behind the ledger's back, to test that corruption is caught.
   void TEST_Put(ByteView key, ByteView value);
+  // How many writes asked for kSync: what a sync-per-block design would pay.
+  size_t TEST_synced_writes() const;
 
  private:
   mutable std::mutex mu_;
   std::map<Bytes, Bytes, std::less<>> data_;
   Status write_error_;
+  size_t synced_writes_ = 0;
 };
 
 }  // namespace cairn::ledger

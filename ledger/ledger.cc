@@ -488,78 +488,109 @@ Result<ExecutedBlock> Ledger::ProposeBlock(const BlockTemplate& t, PendingChain 
 
 Status Ledger::Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate,
                       const v1::QuorumCertificate* finality) {
+  const BlockToCommit block{&executed, &certificate, finality};
+  return CommitChain(std::span(&block, 1));
+}
+
+Status Ledger::CommitChain(std::span<const BlockToCommit> blocks) {
+  if (blocks.empty()) return Status::Ok();
+  WriteBatch batch;
+  uint64_t height = this->height();
+  Hash parent = head_hash();
+  uint64_t epoch = this->epoch();
+  for (const BlockToCommit& block : blocks) {
+    CAIRN_RETURN_IF_ERROR(CheckCommit(block, height, parent, epoch));
+    AddToBatch(block, &batch);
+    height = block.executed->header.height();
+    parent = block.executed->hash;
+    epoch = block.executed->outcome.governance.epoch();
+  }
+  const ExecutedBlock& last = *blocks.back().executed;
+  v1::ChainHead head;
+  head.set_height(height);
+  head.set_block_hash(ToBytes(last.hash));
+  batch.Put(keys::kHead, head.SerializeAsString());
+
+  // Readers keep the version they hold while the batch is written: they take the new
+  // head only once it is durable.
+  const std::string what = blocks.size() == 1 ? "committing block " + std::to_string(height)
+                                              : "committing blocks " + std::to_string(blocks.front().executed->header.height()) +
+                                                    "-" + std::to_string(height);
+  CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate(what));
+  for (const BlockToCommit& block : blocks) tree_store_.MarkCommitted(block.executed->state_after);
+  std::unique_lock lock(mu_);
+  head_header_ = last.header;
+  head_hash_ = last.hash;
+  tree_ = last.state_after.Committed(&tree_store_);
+  governance_ = last.outcome.governance;
+  return Status::Ok();
+}
+
+Status Ledger::CheckCommit(const BlockToCommit& block, uint64_t parent_height, const Hash& parent_hash,
+                           uint64_t epoch) const {
+  const ExecutedBlock& executed = *block.executed;
+  const v1::QuorumCertificate& certificate = *block.certificate;
+  const v1::QuorumCertificate* finality = block.finality;
   const v1::BlockHeader& header = executed.header;
   const uint64_t height = header.height();
   if (certificate.block_hash() != AsView(executed.hash) || certificate.height() != height ||
       certificate.round() != header.round() || certificate.epoch() != header.epoch()) {
     return Status::InvalidArgument("certificate is not for block " + std::to_string(height));
   }
-  if (height != this->height() + 1 || header.parent_hash() != AsView(head_hash())) {
+  if (height != parent_height + 1 || header.parent_hash() != AsView(parent_hash)) {
     return Status::FailedPrecondition("block " + std::to_string(height) +
                                       " was executed on another head");
   }
   if (finality != nullptr && finality->commit_hash() != AsView(executed.hash)) {
     return Status::InvalidArgument("finality certificate does not name block " + std::to_string(height));
   }
-  if (header.epoch() != Governance().epoch()) {
+  if (header.epoch() != epoch) {
     return Status::InvalidArgument("block " + std::to_string(height) + " follows the last block of its epoch");
   }
-  const bool ends_epoch = executed.ends_epoch();
-  if (ends_epoch && (finality == nullptr || finality->epoch() != header.epoch())) {
+  if (executed.ends_epoch() && (finality == nullptr || finality->epoch() != header.epoch())) {
     return Status::InvalidArgument("block " + std::to_string(height) +
                                    " ends its epoch and needs a finality certificate of that epoch");
   }
-  WriteBatch batch;
-  batch.Put(keys::Block(height), executed.block.SerializeAsString());
-  batch.Put(keys::Certificate(height), certificate.SerializeAsString());
-  if (finality != nullptr) batch.Put(keys::Finality(height), finality->SerializeAsString());
-  batch.Put(keys::BlockHeight(executed.hash), U64Bytes(height));
+  return Status::Ok();
+}
+
+void Ledger::AddToBatch(const BlockToCommit& block, WriteBatch* batch) const {
+  const ExecutedBlock& executed = *block.executed;
+  const uint64_t height = executed.header.height();
+  batch->Put(keys::Block(height), executed.block.SerializeAsString());
+  batch->Put(keys::Certificate(height), block.certificate->SerializeAsString());
+  if (block.finality != nullptr) batch->Put(keys::Finality(height), block.finality->SerializeAsString());
+  batch->Put(keys::BlockHeight(executed.hash), U64Bytes(height));
   for (uint32_t i = 0; i < executed.tx_hashes.size(); ++i) {
     v1::TxLocation location;
     location.set_height(height);
     location.set_index(i);
-    batch.Put(keys::TxLocation(executed.tx_hashes[i]), location.SerializeAsString());
-    batch.Put(keys::Receipt(height, i), executed.outcome.receipts[i].SerializeAsString());
+    batch->Put(keys::TxLocation(executed.tx_hashes[i]), location.SerializeAsString());
+    batch->Put(keys::Receipt(height, i), executed.outcome.receipts[i].SerializeAsString());
   }
   for (const auto& [address, index] : executed.outcome.touched) {
     v1::HistoryEntry entry;
     entry.set_tx_hash(ToBytes(executed.tx_hashes[index]));
     entry.set_height(height);
     entry.set_index(index);
-    batch.Put(keys::History(address, height, index), entry.SerializeAsString());
+    batch->Put(keys::History(address, height, index), entry.SerializeAsString());
   }
   const v1::GovernanceState& governance = executed.outcome.governance;
-  batch.Put(keys::kGovernance, governance.SerializeAsString());
+  batch->Put(keys::kGovernance, governance.SerializeAsString());
   for (uint32_t i = 0; i < executed.offences.size(); ++i) {
     v1::EvidenceRecord record = OffenceRecord(executed.offences[i], height, i);
     *record.mutable_evidence() = executed.block.evidence(static_cast<int>(i));
-    batch.Put(keys::Evidence(height, i), record.SerializeAsString());
+    batch->Put(keys::Evidence(height, i), record.SerializeAsString());
   }
   for (const v1::ChangeProposal& closed : executed.outcome.closed_proposals) {
-    batch.Put(keys::Proposal(closed.id()), closed.SerializeAsString());
+    batch->Put(keys::Proposal(closed.id()), closed.SerializeAsString());
   }
-  if (ends_epoch) {
-    batch.Put(keys::ValidatorSet(governance.epoch()), governance.validators().SerializeAsString());
-    batch.Put(keys::EpochRoot(governance.epoch()), U64Bytes(height));
-    batch.Put(keys::EpochGovernance(governance.epoch()), governance.SerializeAsString());
+  if (executed.ends_epoch()) {
+    batch->Put(keys::ValidatorSet(governance.epoch()), governance.validators().SerializeAsString());
+    batch->Put(keys::EpochRoot(governance.epoch()), U64Bytes(height));
+    batch->Put(keys::EpochGovernance(governance.epoch()), governance.SerializeAsString());
   }
-  tree_store_.AddToBatch(executed.state_after, &batch);
-  v1::ChainHead head;
-  head.set_height(height);
-  head.set_block_hash(ToBytes(executed.hash));
-  batch.Put(keys::kHead, head.SerializeAsString());
-
-  // Readers keep the version they hold while the batch is written: they take the new
-  // head only once it is durable.
-  CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kSync).Annotate("committing block " +
-                                                                          std::to_string(height)));
-  tree_store_.MarkCommitted(executed.state_after);
-  std::unique_lock lock(mu_);
-  head_header_ = header;
-  head_hash_ = executed.hash;
-  tree_ = executed.state_after.Committed(&tree_store_);
-  governance_ = governance;
-  return Status::Ok();
+  tree_store_.AddToBatch(executed.state_after, batch);
 }
 
 Result<v1::ValidatorSet> Ledger::ValidatorSet(uint64_t epoch) const {

@@ -64,6 +64,14 @@ struct ExecutedBlock {
   bool ends_epoch() const { return outcome.governance.epoch() > header.epoch(); }
 };
 
+// One block of a chain to commit (Ledger::CommitChain): the certificate that finalised
+// it and, optionally, the one whose commit_hash names it.
+struct BlockToCommit {
+  const ExecutedBlock* executed = nullptr;
+  const v1::QuorumCertificate* certificate = nullptr;
+  const v1::QuorumCertificate* finality = nullptr;
+};
+
 // Executed blocks not yet committed that a new block builds on: its parent first, then
 // the parent's parent, down to a block whose parent is the committed head. Empty when
 // the new block's parent is the head itself.
@@ -200,6 +208,10 @@ class Ledger {
   // the last of its epoch (which only helped commit it) never commits.
   Status Commit(const ExecutedBlock& executed, const v1::QuorumCertificate& certificate,
                 const v1::QuorumCertificate* finality = nullptr);
+  // Commits consecutive blocks at once, each executed on the one before it (the first
+  // on the head), as one synced WriteBatch: block sync's window costs one sync, not one
+  // a block. Each is checked as Commit checks it; on any error nothing is written.
+  Status CommitChain(std::span<const BlockToCommit> blocks);
 
   // Builds the next block on the committed head from a leader's template: runs the
   // stateless checks and execution, fills in the roots, and returns the block already
@@ -268,6 +280,11 @@ class Ledger {
   Status ConvertFromFormat1(uint64_t head_height);
   // A directory of another format than format 1 or this build's: refused, saying why.
   Status CheckFormat(ByteView record) const;
+  // CommitChain's checks of one block on the one before it (`parent_height`,
+  // `parent_hash`, whose governance state is of `epoch`), and what it writes of it.
+  Status CheckCommit(const BlockToCommit& block, uint64_t parent_height, const Hash& parent_hash,
+                     uint64_t epoch) const;
+  void AddToBatch(const BlockToCommit& block, WriteBatch* batch) const;
   // The committed head's version of the state tree.
   StateTree HeadTree() const;
   // The block a new block builds on: the newest pending block, or the committed head.

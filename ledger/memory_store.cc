@@ -9,9 +9,10 @@ Result<std::optional<Bytes>> MemoryStore::Get(ByteView key) const {
   return std::optional<Bytes>(it->second);
 }
 
-Status MemoryStore::Write(const WriteBatch& batch, Durability) {
+Status MemoryStore::Write(const WriteBatch& batch, Durability durability) {
   std::lock_guard lock(mu_);
   if (!write_error_.ok()) return write_error_;
+  if (durability == Durability::kSync) ++synced_writes_;
   for (const auto& op : batch.ops()) {
     if (op.value) {
       data_[op.key] = *op.value;
@@ -41,6 +42,11 @@ Status MemoryStore::Scan(ByteView prefix, ByteView start, const Visitor& visit) 
 void MemoryStore::TEST_FailWrites(Status error) {
   std::lock_guard lock(mu_);
   write_error_ = std::move(error);
+}
+
+size_t MemoryStore::TEST_synced_writes() const {
+  std::lock_guard lock(mu_);
+  return synced_writes_;
 }
 
 void MemoryStore::TEST_Put(ByteView key, ByteView value) {

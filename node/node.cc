@@ -141,6 +141,17 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
               });
               return;
             }
+            if (message.has_sync_response()) {
+              // Its signatures are checked on the verify threads first (several
+              // responses at once), then the consensus thread applies it from the cache.
+              asio::post(self->verify_io_, [self, from, message = std::move(message)]() mutable {
+                WarmSyncSignatures(*self->ledger_, self->verifier_, message.sync_response());
+                asio::post(self->core_io_, [self, from, message = std::move(message)]() mutable {
+                  self->OnPeerMessage(from, std::move(message));
+                });
+              });
+              return;
+            }
             if (message.has_state_request()) {
               self->state_server_->Offer(from, std::move(*message.mutable_state_request()));
               return;
@@ -687,15 +698,17 @@ void Node::SyncTick() {
     LogInfo("sync", "caught up at height " + std::to_string(ledger_->height()) + "; consensus resumes");
     Apply(replica_->Start(NowMs()));
   }
-  if (syncing_) {
-    for (const net::SyncRequest& r : sync_.Poll(NowMs())) {
-      v1::PeerMessage request;
-      request.mutable_sync_request()->set_from_height(r.from_height);
-      request.mutable_sync_request()->set_max_blocks(r.max_blocks);
-      transport_->Send(r.peer, request);
-    }
-  }
+  if (syncing_) SendSyncRequests();
   ScheduleSyncTick();
+}
+
+void Node::SendSyncRequests() {
+  for (const net::SyncRequest& r : sync_.Poll(NowMs())) {
+    v1::PeerMessage request;
+    request.mutable_sync_request()->set_from_height(r.from_height);
+    request.mutable_sync_request()->set_max_blocks(r.max_blocks);
+    transport_->Send(r.peer, request);
+  }
 }
 
 void Node::ScheduleSyncTick() {
@@ -760,6 +773,9 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
       AfterCommit(blocks);
     }
     if (!outcome.lied && !outcome.why.empty()) return Halt("sync", outcome.why);  // our disk, not the peer
+    // The next windows are asked for now, not at the next tick: fetching overlaps
+    // verifying and committing.
+    SendSyncRequests();
     // Go on with the lowest buffered response, if it now joins the head.
     auto next = sync_buffer_.begin();
     if (next == sync_buffer_.end() || next->first > ledger_->height() + 1) return;

@@ -92,6 +92,8 @@ class Node : public rpc::NodeApi {
   // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
+  // Block sync's requests due now (new windows, timed-out ones again).
+  void SendSyncRequests();
   void AfterCommit(const std::vector<const v1::Block*>& blocks);
   void CountLeaderFailures(const v1::Block& block);
   // Core thread.

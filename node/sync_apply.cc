@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "crypto/domain.h"
+#include "ledger/tx_check.h"
 #include "node/certificate_check.h"
 
 namespace cairn::node {
@@ -51,6 +52,23 @@ v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_h
   if (!proof && response.blocks_size() > 0) proof = proof_of(first + static_cast<uint64_t>(response.blocks_size()) - 1);
   if (proof) *response.mutable_finality() = std::move(*proof);
   return response;
+}
+
+void WarmSyncSignatures(const ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
+                        const v1::SyncResponse& response) {
+  auto context = CurrentEpochContext(ledger);
+  if (!context.ok()) return;
+  for (const v1::CertifiedBlock& certified : response.blocks()) {
+    if (certified.certificate().epoch() == context->committee.epoch()) {
+      (void)consensus::VerifyQc(*context, certified.certificate(), verifier);
+    }
+    for (const v1::Transaction& tx : certified.block().transactions()) {
+      (void)ledger::CheckTransaction(tx, context->chain_id, verifier);
+    }
+  }
+  if (response.has_finality() && response.finality().epoch() == context->committee.epoch()) {
+    (void)consensus::VerifyQc(*context, response.finality(), verifier);
+  }
 }
 
 SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
@@ -112,27 +130,40 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
     proven = static_cast<int>(chain.size()) - 1;
     proof = &response.finality();
   }
+  // Each proven block executed on the one before it, then all of them committed in one
+  // synced batch: a window costs one sync, not one a block.
   SyncOutcome outcome;
+  std::vector<ledger::ExecutedBlock> executed;
+  executed.reserve(static_cast<size_t>(proven + 1));
+  std::vector<const ledger::ExecutedBlock*> pending;  // newest first
   for (int k = 0; k <= proven; ++k) {
-    const v1::Block& block = chain[k].certified->block();
-    auto executed = ledger.Execute(block);
-    if (!executed.ok()) {
+    auto block = ledger.Execute(chain[k].certified->block(), pending);
+    if (!block.ok()) {
       // A quorum certified it, so honest validators executed it: the peer sent a block
       // with a forged certificate, or our execution differs (a bug worth the log).
       outcome.lied = true;
-      outcome.why = "certified block does not execute here: " + executed.status().ToString();
-      return outcome;
+      outcome.why = "certified block does not execute here: " + block.status().ToString();
+      break;
     }
-    // The last block applied keeps its proof, so that this node can prove its head.
-    const v1::QuorumCertificate* finality = nullptr;
-    if (k == proven) finality = proof ? proof : &chain[k + 1].certified->certificate();
-    Status committed = ledger.Commit(*executed, chain[k].certified->certificate(), finality);
-    if (!committed.ok()) {
-      outcome.why = "commit failed: " + committed.ToString();
-      return outcome;
-    }
-    outcome.committed.push_back(block);
+    executed.push_back(std::move(*block));
+    pending.assign(1, &executed.back());
+    for (int j = k - 1; j >= 0; --j) pending.push_back(&executed[static_cast<size_t>(j)]);
   }
+  std::vector<ledger::BlockToCommit> commits;
+  for (size_t k = 0; k < executed.size(); ++k) {
+    const v1::QuorumCertificate* certificate = &chain[k].certified->certificate();
+    // The last block proven keeps its proof, so that this node can prove its head (a
+    // block before it is proven by a later one through the hash chain).
+    const v1::QuorumCertificate* finality = nullptr;
+    if (static_cast<int>(k) == proven) finality = proof ? proof : &chain[k + 1].certified->certificate();
+    commits.push_back({&executed[k], certificate, finality});
+  }
+  if (Status committed = ledger.CommitChain(commits); !committed.ok()) {
+    outcome.lied = false;
+    outcome.why = "commit failed: " + committed.ToString();
+    return outcome;
+  }
+  for (const ledger::ExecutedBlock& block : executed) outcome.committed.push_back(block.block);
   return outcome;
 }
 

@@ -33,6 +33,14 @@ v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_h
 // later epoch are left for the next response (the last block of an epoch changes the
 // set, and its proof of finality is the response's finality certificate, which a peer
 // gives by ending its response there).
+// Checks the signatures in `response` (its certificates against the set of the
+// ledger's current epoch, and its transactions') through `verifier`, discarding the
+// answers: run on the verify threads as a response arrives, several in parallel and
+// while the consensus thread applies earlier ones, so that ApplySyncResponse finds each
+// answer in the caching verifier. What it cannot check yet (a later epoch's) it skips.
+void WarmSyncSignatures(const ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
+                        const v1::SyncResponse& response);
+
 SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
                               const v1::SyncResponse& response);
 

@@ -21,6 +21,11 @@
 #                                    then a saturation run of S s (default 30) on it, the
 #                                    validators' memory, and the restart of one validator
 #                                    to serving; one JSON line (scripts/state_bench.sh)
+#   scripts/bench.sh --mode sync [--empty-blocks E] [--full-blocks F]
+#                                    block sync from an empty disk, three peers serving,
+#                                    of an empty chain and of a loaded one, beside the
+#                                    rate signature checks allow; one JSON line
+#                                    (scripts/sync_bench.sh)
 # The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN
 # set to a folder holding cairn and cairnd, nothing is installed or built (tests use
 # that); CAIRN_BENCH_PORT (default 27600) is the network's first port.
@@ -99,6 +104,10 @@ fi
 if [ "${1:-}" = --mode ] && [ "${2:-}" = state ]; then
   shift 2
   exec "$root/scripts/state_bench.sh" "$@"
+fi
+if [ "${1:-}" = --mode ] && [ "${2:-}" = sync ]; then
+  shift 2
+  exec "$root/scripts/sync_bench.sh" "$@"
 fi
 
 validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600}

@@ -282,6 +282,48 @@ TEST_F(LedgerTest, FailedWriteChangesNothingAndLaterWritesFail) {
 
 // A full disk: the commit fails, Reload refuses while writes still fail, and once
 // they go through the ledger commits again from the same head, without loss.
+TEST_F(LedgerTest, CommitChainWritesConsecutiveBlocksAtOnceOrNothing) {
+  auto first = ledger_->ProposeBlock(NextTemplate(TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 5)})));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  BlockTemplate t = NextTemplate(TxList({chain_.Transfer(chain_.user(0), 2, chain_.user(1), 7)}));
+  t.round = first->header.round() + 1;
+  t.timestamp_ms = first->header.timestamp_ms() + 1;
+  t.parent_qc = chain_.Certify(first->block);
+  const ExecutedBlock* pending[] = {&*first};
+  auto second = ledger_->ProposeBlock(t, pending);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  const v1::QuorumCertificate first_qc = chain_.Certify(first->block);
+  const v1::QuorumCertificate second_qc = chain_.Certify(second->block, ToBytes(first->hash));
+  const Hash root = ledger_->state_root();
+  const size_t synced = store_->TEST_synced_writes();
+
+  // The second block with the first one's certificate: the first is not written either.
+  const BlockToCommit wrong[] = {{&*first, &first_qc, nullptr}, {&*second, &first_qc, nullptr}};
+  Status refused = ledger_->CommitChain(wrong);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << refused.ToString();
+  ExpectUnchanged(0, root);
+  EXPECT_FALSE(ledger_->GetBlock(1).ok());
+  EXPECT_EQ(store_->TEST_synced_writes(), synced);
+
+  // Out of order: the second block does not build on the head.
+  const BlockToCommit reversed[] = {{&*second, &second_qc, nullptr}, {&*first, &first_qc, nullptr}};
+  EXPECT_EQ(ledger_->CommitChain(reversed).code(), StatusCode::kFailedPrecondition);
+  ExpectUnchanged(0, root);
+
+  const BlockToCommit both[] = {{&*first, &first_qc, nullptr}, {&*second, &second_qc, nullptr}};
+  ASSERT_TRUE(ledger_->CommitChain(both).ok());
+  EXPECT_EQ(store_->TEST_synced_writes(), synced + 1);
+  EXPECT_EQ(ledger_->height(), 2u);
+  EXPECT_EQ(ledger_->head_hash(), second->hash);
+  EXPECT_EQ(ledger_->state_root(), second->state_after.root());
+  EXPECT_EQ(Balance(chain_.user(1)), 1'000'000u + 12);
+  EXPECT_EQ(ReceiptOf(chain_.Transfer(chain_.user(0), 1, chain_.user(1), 5)).height(), 1u);
+  // Both versions of the state tree are on disk: the first block's state stays provable.
+  auto first_state = ledger_->StateAt(1);
+  ASSERT_TRUE(first_state.ok()) << first_state.status().ToString();
+  EXPECT_EQ(first_state->root(), first->state_after.root());
+}
+
 TEST_F(LedgerTest, ReloadResumesCommitsOnceWritesGoThroughAgain) {
   ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({chain_.Transfer(chain_.user(0), 1, chain_.user(1), 1)})).ok());
   store_->TEST_FailWrites(Status::IoError("disk full"));

@@ -2,6 +2,7 @@
 
 #include "crypto/domain.h"
 #include "ledger/genesis.h"
+#include "ledger/tx_check.h"
 #include "node/sync_apply.h"
 #include "tests/support/test_chain.h"
 
@@ -19,8 +20,11 @@ class SyncApplyTest : public ::testing::Test {
       ASSERT_TRUE(chain_.CommitBlock(*source_, txs).ok());
     }
   }
-  std::unique_ptr<ledger::Ledger> Open() {
-    return ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
+  // `store`, when given, is left pointing at the ledger's store.
+  std::unique_ptr<ledger::Ledger> Open(ledger::MemoryStore** store = nullptr) {
+    auto memory = std::make_unique<ledger::MemoryStore>();
+    if (store != nullptr) *store = memory.get();
+    return ledger::Ledger::Open(std::move(memory), chain_.genesis()).value();
   }
   // Blocks [from, to] of the source as a response.
   v1::SyncResponse Response(uint64_t from, uint64_t to) {
@@ -120,6 +124,61 @@ TEST_F(SyncApplyTest, OverlapMustMatchWhatIsCommitted) {
   SyncOutcome outcome = Apply(lie);
   EXPECT_TRUE(outcome.lied);
   EXPECT_NE(outcome.why.find("differs from our committed block"), std::string::npos) << outcome.why;
+}
+
+TEST_F(SyncApplyTest, AWindowIsCommittedWithOneSyncedWrite) {
+  ledger::MemoryStore* store = nullptr;
+  target_ = Open(&store);
+  const size_t before = store->TEST_synced_writes();
+  v1::SyncResponse response = Response(1, 5);
+  *response.mutable_finality() = chain_.Certify(source_->GetBlock(5)->block, ToBytes(source_->GetBlock(5)->hash));
+  SyncOutcome outcome = Apply(response);
+  EXPECT_FALSE(outcome.lied) << outcome.why;
+  EXPECT_EQ(outcome.committed.size(), 5u);
+  EXPECT_EQ(store->TEST_synced_writes() - before, 1u);
+  // Every block of the window is there, with what a block's own commit writes.
+  for (uint64_t h = 1; h <= 5; ++h) EXPECT_EQ(target_->GetBlock(h)->hash, source_->GetBlock(h)->hash) << h;
+  EXPECT_EQ(target_->state_root(), source_->state_root());
+  EXPECT_TRUE(target_->FinalityProof(5)->has_value());
+  const Hash tx_hash = ledger::CheckTransaction(source_->GetBlock(3)->block.transactions(0), chain_.genesis().chain_id())->hash;
+  auto tx = target_->GetTransaction(tx_hash);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  EXPECT_EQ(tx->header.height(), 3u);
+}
+
+TEST_F(SyncApplyTest, ACertifiedBlockThatDoesNotExecuteIsRefusedAndTheBlocksBeforeItCommit) {
+  // Block 3 with a state root its transactions do not produce, signed by a quorum (the
+  // peer forged the certificate, or our execution differs) and proven final.
+  v1::SyncResponse response = Response(1, 3);
+  v1::Block* forged = response.mutable_blocks(2)->mutable_block();
+  v1::BlockHeader header;
+  ASSERT_TRUE(header.ParseFromString(forged->header()));
+  header.set_state_root(std::string(32, '\x01'));
+  forged->set_header(header.SerializeAsString());
+  const Hash forged_hash = crypto::BlockHash(chain_.genesis().chain_id(), forged->header());
+  *response.mutable_blocks(2)->mutable_certificate() = chain_.Certify(*forged, AsView(source_->GetBlock(2)->hash));
+  *response.mutable_finality() = chain_.Certify(*forged, AsView(forged_hash));
+  SyncOutcome outcome = Apply(response);
+  EXPECT_TRUE(outcome.lied);
+  EXPECT_NE(outcome.why.find("does not execute"), std::string::npos) << outcome.why;
+  EXPECT_EQ(outcome.committed.size(), 2u);
+  EXPECT_EQ(target_->height(), 2u);
+  EXPECT_EQ(target_->head_hash(), source_->GetBlock(2)->hash);
+}
+
+TEST_F(SyncApplyTest, WarmedSignaturesAreNotCheckedAgainWhenTheResponseIsApplied) {
+  // The ledger checks transactions through the same verifier, as the node's does.
+  crypto::CachingVerifier caching(1 << 10);
+  target_ = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis(), &caching).value();
+  v1::SyncResponse response = Response(1, 5);
+  WarmSyncSignatures(*target_, caching, response);
+  const size_t checked = caching.misses();
+  EXPECT_GE(checked, 5u * 3 + 5);  // five certificates of a quorum of 4, five transactions
+  SyncOutcome outcome = ApplySyncResponse(*target_, caching, response);
+  EXPECT_FALSE(outcome.lied) << outcome.why;
+  EXPECT_EQ(target_->height(), 4u);
+  EXPECT_EQ(caching.misses(), checked);  // every answer came from the cache
+  EXPECT_GT(caching.hits(), 0u);
 }
 
 // Commits the next block on `ledger` in `round`, its certificate naming `commit_hash`.
