@@ -57,7 +57,6 @@ constexpr uint32_t kMaxSyncBlocks = 256;
 constexpr uint64_t kSyncTickMs = 200;
 // A halted node (a write failed: a full disk, say) tries its ledger again this often.
 constexpr uint64_t kResumeEveryTicks = 10;
-constexpr size_t kMaxSyncBuffer = 16;
 // Evidence waiting for a block (at most 4 enter each block).
 constexpr size_t kMaxPendingEvidence = 64;
 // Client transactions go to the peers in batches of at most this many, at most this late.
@@ -690,7 +689,7 @@ void Node::SyncTick() {
     syncing_ = false;
     m_.syncing->Set(0);
     health_->SetSyncing(false);
-    sync_buffer_.clear();
+    sync_buffer_.Clear();
     if (Status made = MakeConsensus(); !made.ok()) {
       Halt("sync", "cannot restart consensus after sync: " + made.ToString());
       return ScheduleSyncTick();
@@ -759,8 +758,8 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
   crypto::PublicKey peer = from;
   for (;;) {
     if (response.from_height() > ledger_->height() + 1) {
-      // Above the head: keep it until the blocks below arrive (one per window in flight).
-      if (sync_buffer_.size() < kMaxSyncBuffer) sync_buffer_[response.from_height()] = {peer, std::move(response)};
+      // Above the head: it waits until the blocks below arrive (one per window in flight).
+      sync_buffer_.Add(peer, std::move(response));
       return;
     }
     SyncOutcome outcome = ApplySyncResponse(*ledger_, verifier_, response);
@@ -777,11 +776,10 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
     // verifying and committing.
     SendSyncRequests();
     // Go on with the lowest buffered response, if it now joins the head.
-    auto next = sync_buffer_.begin();
-    if (next == sync_buffer_.end() || next->first > ledger_->height() + 1) return;
-    peer = next->second.first;
-    response = std::move(next->second.second);
-    sync_buffer_.erase(next);
+    auto next = sync_buffer_.TakeJoining(ledger_->height());
+    if (!next) return;
+    peer = next->peer;
+    response = std::move(next->response);
   }
 }
 

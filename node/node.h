@@ -34,6 +34,7 @@
 #include "node/metrics_server.h"
 #include "node/safety_file.h"
 #include "node/state_server.h"
+#include "node/sync_buffer.h"
 #include "node/tx_outbox.h"
 #include "rpc/http_gateway.h"
 #include "rpc/node_api.h"
@@ -158,7 +159,7 @@ class Node : public rpc::NodeApi {
   void RefreshConsensusView();
   // Responses above the head, until the ones below them arrive (bounded by the
   // scheduler's requests in flight).
-  std::map<uint64_t, std::pair<crypto::PublicKey, v1::SyncResponse>> sync_buffer_;
+  SyncBuffer sync_buffer_{16};  // twice the windows block sync keeps in flight
   boost::asio::io_context verify_io_;  // run by verify_threads_
   std::atomic<int64_t> verify_queue_{0};      // gossip batches waiting for the verify pool
   std::atomic<int64_t> verify_queue_txs_{0};  // the transactions in them

@@ -5,10 +5,11 @@
 #          idle leader proposes an empty block every 20 ms, runs until E blocks (5,000);
 #   full:  a 4-validator network under saturation load (cairn load) until F blocks
 #          (2,000) that carry transactions;
-# then every validator is stopped, validators 0-2 start again as observers (they serve
-# and no longer make blocks, so the chain holds still), validator 3's data is wiped
-# and it starts: the time from its start until it has committed the three peers' head
-# gives sync_empty_blocks_per_s and sync_full_blocks_per_s.
+# then every validator is stopped and validators 0-2 start again linked to validator 3
+# alone, not to each other (they serve it, and without each other's votes no quorum
+# forms, so the chain holds still); validator 3's data is wiped and it starts: the time
+# from its start until it has committed the three peers' head gives
+# sync_empty_blocks_per_s and sync_full_blocks_per_s.
 # The verify rate (cairn load's one-core Ed25519 figure, measured in the same run) and
 # the cores give the rate the signature checks alone allow for the full chain:
 #   verify_bound_blocks_per_s = verify/s * cores / (signatures a block: its
@@ -70,11 +71,21 @@ wait_height() {  # NODE HEIGHT TRIES(100 ms)
   return 1
 }
 
-# sync_from_observers: stops the network, restarts 0-2 as observers, wipes 3 and
+# sync_from_three: stops the network, restarts 0-2 linked to 3 alone, wipes 3 and
 # prints "BLOCKS SECONDS" for its catch-up to their head.
-sync_from_observers() {
+sync_from_three() {
   network stop
-  for node in 0 1 2; do start_node $node CAIRN_VALIDATOR=false; done
+  for node in 0 1 2; do
+    $python - "$dir/node$node/config.json" "$dir/node3/config.json" <<'PY'
+import json, sys
+path, node3 = sys.argv[1], json.load(open(sys.argv[2]))
+config = json.load(open(path))
+config["peers"] = [{"address": node3["p2p_listen"], "public_key": peer["public_key"]}
+                   for peer in config["peers"] if peer["address"] == node3["p2p_listen"]]
+json.dump(config, open(path, "w"), indent=1)
+PY
+    start_node $node
+  done
   for node in 0 1 2; do wait_height $node 1 600; done
   local head
   head=$(height 0)
@@ -105,7 +116,7 @@ network start
 verify=$("$bin/cairn" load --network "$dir" --mode idle --seconds 1 --warmup 0 | tail -n 1)
 echo "sync_bench: building $empty_blocks empty blocks..." >&2
 wait_height 0 "$empty_blocks" 36000
-read -r empty_synced empty_s < <(sync_from_observers empty)
+read -r empty_synced empty_s < <(sync_from_three empty)
 echo "sync_bench: empty: $empty_synced blocks in $empty_s s" >&2
 network stop
 dir=""
@@ -124,7 +135,7 @@ done
 # are empty).
 sleep 2
 full_txs=$(metric 0 cairn_txs_committed_total)
-read -r full_synced full_s < <(sync_from_observers full)
+read -r full_synced full_s < <(sync_from_three full)
 echo "sync_bench: full: $full_synced blocks ($full_txs transactions) in $full_s s" >&2
 
 $python - "$verify" "$empty_synced" "$empty_s" "$full_synced" "$full_s" "$full_txs" "$(nproc)" <<'PY'
