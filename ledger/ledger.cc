@@ -392,7 +392,7 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
   return roots;
 }
 
-Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pending) const {
+Result<ExecutedBlock> Ledger::Execute(v1::Block block, PendingChain pending) const {
   if (block.ByteSizeLong() > MaxBlockBytes(genesis_)) {
     return Status::InvalidArgument("block is larger than " + std::to_string(MaxBlockBytes(genesis_)) +
                                    " bytes");
@@ -420,8 +420,8 @@ Result<ExecutedBlock> Ledger::Execute(const v1::Block& block, PendingChain pendi
   CAIRN_RETURN_IF_ERROR(ExpectRoot("receipts_root", header.receipts_root(), roots.receipts_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("state_root", header.state_root(), roots.state_root));
   CAIRN_RETURN_IF_ERROR(ExpectRoot("governance_hash", header.governance_hash(), roots.governance_hash));
-  executed.block = block;
   executed.hash = crypto::BlockHash(chain_id(), block.header());
+  executed.block = std::move(block);
   return executed;
 }
 

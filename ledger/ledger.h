@@ -199,8 +199,10 @@ class Ledger {
   v1::BlockHeader head_header() const;
   Hash state_root() const;
 
-  // Validates `block` as the next block on the committed head (see the contract).
-  Result<ExecutedBlock> Execute(const v1::Block& block, PendingChain pending = {}) const;
+  // Validates `block` as the next block on the committed head (see the contract). By
+  // value: a caller done with the block (block sync) moves it in, and the result holds
+  // it without a copy.
+  Result<ExecutedBlock> Execute(v1::Block block, PendingChain pending = {}) const;
   // Commits a block Execute returned, with the certificate that finalised it.
   // `finality`, when given, is the certificate whose commit_hash names this block (the
   // one that committed it); it is kept so that the head's finality can be proven to a
@@ -242,6 +244,10 @@ class Ledger {
   // Reads. NOT_FOUND when absent (below the base: naming it).
   Result<StoredBlock> GetBlock(uint64_t height) const;
   Result<StoredBlock> GetBlockByHash(const Hash& block_hash) const;
+  // The hash of the committed block at `height`, read from its certificate (which
+  // names it) rather than from the block: what block sync compares a peer's blocks
+  // against where they overlap ours, without reading and parsing each body.
+  Result<Hash> CommittedBlockHash(uint64_t height) const;
   // A certificate whose commit_hash names the committed block at `height`: the one that
   // committed it, or its child's certificate when the child is of the next round.
   // nullopt for a block committed only as an ancestor (a later block's proof covers it

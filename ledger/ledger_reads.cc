@@ -30,6 +30,18 @@ Result<StoredBlock> Ledger::GetBlock(uint64_t height) const {
   return stored;
 }
 
+Result<Hash> Ledger::CommittedBlockHash(uint64_t height) const {
+  if (height == this->height()) return head_hash();
+  if (height > 0 && height < this->height()) {
+    auto certificate = ReadRecord<v1::QuorumCertificate>(*store_, keys::Certificate(height), "certificate");
+    if (certificate.ok()) return HashFromBytes(certificate->block_hash());
+    if (certificate.status().code() != StatusCode::kNotFound) return certificate.status();
+  }
+  // Genesis, above the head, or below a base: GetBlock says which.
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlock(height));
+  return block.hash;
+}
+
 Result<StoredBlock> Ledger::GetBlockByHash(const Hash& block_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto height_bytes, store_->Get(keys::BlockHeight(block_hash)));
   if (!height_bytes) return Status::NotFound("no block with hash " + ToHex(block_hash));

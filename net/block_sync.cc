@@ -24,7 +24,7 @@ void BlockSync::OnCommitted(uint64_t height) {
   for (auto it = in_flight_.begin(); it != in_flight_.end();) {
     if (it->first + it->second.count - 1 <= committed_) {
       auto peer = peers_.find(it->second.peer);
-      if (peer != peers_.end() && peer->second.in_flight > 0) --peer->second.in_flight;
+      if (!it->second.arrived && peer != peers_.end() && peer->second.in_flight > 0) --peer->second.in_flight;
       it = in_flight_.erase(it);
     } else {
       ++it;
@@ -32,13 +32,23 @@ void BlockSync::OnCommitted(uint64_t height) {
   }
 }
 
+void BlockSync::OnArrived(const crypto::PublicKey& peer, uint64_t from_height, uint64_t now_ms) {
+  auto it = in_flight_.find(from_height);
+  if (it == in_flight_.end() || it->second.peer != peer || it->second.arrived) return;
+  it->second.arrived = true;
+  it->second.sent_ms = now_ms;
+  auto p = peers_.find(peer);
+  if (p != peers_.end() && p->second.in_flight > 0) --p->second.in_flight;
+}
+
 void BlockSync::OnResponse(const crypto::PublicKey& peer, uint64_t from_height, uint64_t applied, bool lied,
                            uint64_t now_ms) {
   auto it = in_flight_.find(from_height);
   if (it != in_flight_.end() && it->second.peer == peer) {
+    const bool arrived = it->second.arrived;
     in_flight_.erase(it);
     auto p = peers_.find(peer);
-    if (p != peers_.end() && p->second.in_flight > 0) --p->second.in_flight;
+    if (!arrived && p != peers_.end() && p->second.in_flight > 0) --p->second.in_flight;
   }
   auto p = peers_.find(peer);
   if (p == peers_.end()) return;
@@ -75,15 +85,16 @@ std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
   for (auto it = in_flight_.begin(); it != in_flight_.end();) {
     const uint64_t from = it->first;
     InFlight& flight = it->second;
-    if (now_ms < flight.sent_ms + config_.request_timeout_ms) {
+    if (now_ms < flight.sent_ms + (flight.arrived ? config_.apply_timeout_ms : config_.request_timeout_ms)) {
       ++it;
       continue;
     }
     auto slow = peers_.find(flight.peer);
-    if (slow != peers_.end()) {
+    if (slow != peers_.end() && !flight.arrived) {
       slow->second.score -= 2;
       if (slow->second.in_flight > 0) --slow->second.in_flight;
     }
+    flight.arrived = false;
     auto other = Choose(from, now_ms, &flight.peer);
     if (!other) other = Choose(from, now_ms, nullptr);
     if (!other) {

@@ -24,6 +24,10 @@ struct SyncConfig {
   size_t max_requests_in_flight = 8;
   size_t max_in_flight_per_peer = 2;
   uint64_t request_timeout_ms = 3'000;
+  // An answer that has arrived is checked and applied in height order, behind the
+  // windows below it: it is asked for again only if it is still not applied this long
+  // after it arrived (its checks were lost, say, when sync stopped meanwhile).
+  uint64_t apply_timeout_ms = 30'000;
   uint64_t shun_ms = 60'000;  // how long a peer that lied is left out
   // Behind by more than this many blocks, consensus alone (fetching parents one by one)
   // is too slow: sync takes over until caught up.
@@ -44,6 +48,12 @@ class BlockSync {
   void OnPeerGone(const crypto::PublicKey& peer);
   // Our committed height, after consensus or sync moved it.
   void OnCommitted(uint64_t height);
+
+  // The answer to the request for `from_height` from `peer` has arrived and waits for
+  // its checks: the peer did its part, so it is not slow while the answer waits (a full
+  // window's signatures take seconds to check behind the windows before it, and asking
+  // again then only doubles the work) and it may be asked for more.
+  void OnArrived(const crypto::PublicKey& peer, uint64_t from_height, uint64_t now_ms);
 
   // An answer to the request for `from_height` from `peer`: `applied` blocks of it were
   // good and are committed now (or were already); `lied` when it failed verification.
@@ -75,6 +85,7 @@ class BlockSync {
     crypto::PublicKey peer;
     uint64_t sent_ms = 0;
     uint32_t count = 0;  // heights from the key on
+    bool arrived = false;  // the answer is here, waiting for its checks (OnArrived)
   };
   // The best peer that claims `height` and has room, other than `not_this`.
   std::optional<crypto::PublicKey> Choose(uint64_t height, uint64_t now_ms, const crypto::PublicKey* not_this) const;

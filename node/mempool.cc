@@ -123,6 +123,9 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
   std::map<Bytes, uint64_t> committed;
   std::lock_guard lock(mu_);
   ++commits_seen_;
+  // Holding nothing, there is nothing to remove or to move past (a node catching up
+  // by block sync commits thousands of blocks with an empty mempool).
+  if (by_sender_.empty()) return;
   for (const v1::Transaction& tx : block.transactions()) {
     const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
     auto it = by_hash_.find(hash);

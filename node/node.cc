@@ -143,6 +143,11 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
             if (message.has_sync_response()) {
               // Its signatures are checked on the verify threads first (several
               // responses at once), then the consensus thread applies it from the cache.
+              // Sync hears at once that it arrived, so that it is not asked for again
+              // while it waits for its checks.
+              asio::post(self->core_io_, [self, from, height = message.sync_response().from_height()] {
+                self->sync_.OnArrived(from, height, self->NowMs());
+              });
               asio::post(self->verify_io_, [self, from, message = std::move(message)]() mutable {
                 WarmSyncSignatures(*self->ledger_, self->verifier_, message.sync_response());
                 asio::post(self->core_io_, [self, from, message = std::move(message)]() mutable {
@@ -762,8 +767,9 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
       sync_buffer_.Add(peer, std::move(response));
       return;
     }
-    SyncOutcome outcome = ApplySyncResponse(*ledger_, verifier_, response);
-    sync_.OnResponse(peer, response.from_height(), outcome.committed.size(), outcome.lied, NowMs());
+    const uint64_t from_height = response.from_height();
+    SyncOutcome outcome = ApplySyncResponse(*ledger_, verifier_, std::move(response));
+    sync_.OnResponse(peer, from_height, outcome.committed.size(), outcome.lied, NowMs());
     if (outcome.lied) LogWarn("sync", "peer " + Short(peer) + " sent a bad sync response: " + outcome.why);
     if (!outcome.committed.empty()) {
       m_.blocks_synced->Add(outcome.committed.size());

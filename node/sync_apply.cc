@@ -72,7 +72,7 @@ void WarmSyncSignatures(const ledger::Ledger& ledger, crypto::SignatureVerifier&
 }
 
 SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
-                              const v1::SyncResponse& response) {
+                              v1::SyncResponse response) {
   const uint64_t head = ledger.height();
   auto current = CurrentEpochContext(ledger);
   if (!current.ok()) {
@@ -83,13 +83,13 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
   const consensus::Context& context = *current;
   // The blocks above our head, checked as one hash chain from it.
   struct Checked {
-    const v1::CertifiedBlock* certified;
+    v1::CertifiedBlock* certified;
     Hash hash;
   };
   std::vector<Checked> chain;
   Hash previous = ledger.head_hash();
   for (int k = 0; k < response.blocks_size(); ++k) {
-    const v1::CertifiedBlock& certified = response.blocks(k);
+    v1::CertifiedBlock& certified = *response.mutable_blocks(k);
     const uint64_t height = response.from_height() + static_cast<uint64_t>(k);
     const std::string where = "block " + std::to_string(height) + ": ";
     v1::BlockHeader header;
@@ -98,8 +98,8 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
     const Hash hash = crypto::BlockHash(context.chain_id, certified.block().header());
     if (height <= head) {
       // Overlap with what we have: it must be ours.
-      auto ours = ledger.GetBlock(height);
-      if (!ours.ok() || ours->hash != hash) return Lied(where + "differs from our committed block");
+      auto ours = ledger.CommittedBlockHash(height);
+      if (!ours.ok() || *ours != hash) return Lied(where + "differs from our committed block");
       continue;
     }
     if (header.parent_hash() != AsView(previous)) return Lied(where + "does not extend the block before it");
@@ -137,7 +137,7 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
   executed.reserve(static_cast<size_t>(proven + 1));
   std::vector<const ledger::ExecutedBlock*> pending;  // newest first
   for (int k = 0; k <= proven; ++k) {
-    auto block = ledger.Execute(chain[k].certified->block(), pending);
+    auto block = ledger.Execute(std::move(*chain[k].certified->mutable_block()), pending);
     if (!block.ok()) {
       // A quorum certified it, so honest validators executed it: the peer sent a block
       // with a forged certificate, or our execution differs (a bug worth the log).
@@ -163,7 +163,7 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
     outcome.why = "commit failed: " + committed.ToString();
     return outcome;
   }
-  for (const ledger::ExecutedBlock& block : executed) outcome.committed.push_back(block.block);
+  for (ledger::ExecutedBlock& block : executed) outcome.committed.push_back(std::move(block.block));
   return outcome;
 }
 

@@ -41,7 +41,10 @@ v1::SyncResponse BuildSyncResponse(const ledger::Ledger& ledger, uint64_t from_h
 void WarmSyncSignatures(const ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
                         const v1::SyncResponse& response);
 
+// The response is taken by value: its blocks move into the ledger's executed blocks
+// and on into SyncOutcome::committed, never copied (a window of full blocks is
+// megabytes).
 SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier& verifier,
-                              const v1::SyncResponse& response);
+                              v1::SyncResponse response);
 
 }  // namespace cairn::node

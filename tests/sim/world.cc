@@ -273,9 +273,9 @@ class World {
     const ledger::Ledger& from = *instances_[source].ledger;
     bool moved = false;
     while (in.ledger->height() < from.height()) {
-      const v1::SyncResponse response = node::BuildSyncResponse(from, in.ledger->height() + 1, 64, 8u << 20);
+      v1::SyncResponse response = node::BuildSyncResponse(from, in.ledger->height() + 1, 64, 8u << 20);
       const consensus::Context context = node::CurrentEpochContext(*in.ledger).value();
-      node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, response);
+      node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, std::move(response));
       if (outcome.lied || !outcome.why.empty()) {
         Violation("instance " + std::to_string(i) + " could not sync from instance " + std::to_string(source) + ": " +
                   outcome.why);

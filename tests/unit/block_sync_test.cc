@@ -101,6 +101,39 @@ TEST(BlockSync, ATimedOutRequestNobodyCanTakeIsChargedOnceAndAskedAgainLater) {
   EXPECT_EQ(next[0].from_height, 1u);
 }
 
+TEST(BlockSync, AnAnswerThatArrivedIsNotAskedForAgainWhileItWaitsForItsChecks) {
+  BlockSync sync({.blocks_per_request = 100, .max_requests_in_flight = 1, .request_timeout_ms = 1000,
+                  .apply_timeout_ms = 30'000});
+  sync.OnPeerHeight(Peer("a"), 100);
+  sync.OnPeerHeight(Peer("b"), 100);
+  auto first = sync.Poll(0);
+  ASSERT_EQ(first.size(), 1u);
+  sync.OnArrived(first[0].peer, first[0].from_height, 500);
+  for (uint64_t t = 1000; t < 30'500; t += 1000) EXPECT_TRUE(sync.Poll(t).empty()) << t;
+  EXPECT_EQ(sync.score(first[0].peer), 0) << "an answer waiting for its checks is not slow";
+  // Never applied (its checks were lost): asked for again, the peer not charged.
+  auto again = sync.Poll(30'500);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].from_height, first[0].from_height);
+  EXPECT_EQ(sync.score(first[0].peer), 0);
+}
+
+TEST(BlockSync, APeerWhoseAnswerArrivedCanBeAskedForMore) {
+  BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 4, .max_in_flight_per_peer = 1});
+  sync.OnPeerHeight(Peer("a"), 100);
+  auto first = sync.Poll(0);
+  ASSERT_EQ(first.size(), 1u) << "one request at a time to a";
+  EXPECT_TRUE(sync.Poll(1).empty());
+  sync.OnArrived(Peer("a"), first[0].from_height, 2);
+  auto next = sync.Poll(3);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].from_height, first[0].from_height + 10);
+  // Applying the first answer later leaves a's count right: one request open.
+  sync.OnResponse(Peer("a"), first[0].from_height, 10, false, 4);
+  sync.OnCommitted(10);
+  EXPECT_TRUE(sync.Poll(5).empty()) << "a still has the second window open";
+}
+
 TEST(BlockSync, ShunsAPeerThatLied) {
   BlockSync sync({.blocks_per_request = 10, .max_requests_in_flight = 1, .shun_ms = 5000});
   sync.OnPeerHeight(Peer("liar"), 100);

@@ -406,6 +406,16 @@ TEST_F(LedgerTest, ReadsOfMissingThingsAreNotFound) {
   EXPECT_EQ(ledger_->GetAccount("short").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(LedgerTest, CommittedBlockHashNamesEachCommittedBlockWithoutReadingIt) {
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(chain_.CommitBlock(*ledger_, TxList({})).ok());
+  for (uint64_t height = 0; height <= ledger_->height(); ++height) {
+    auto hash = ledger_->CommittedBlockHash(height);
+    ASSERT_TRUE(hash.ok()) << height << ": " << hash.status().ToString();
+    EXPECT_EQ(*hash, ledger_->GetBlock(height)->hash) << height;
+  }
+  EXPECT_EQ(ledger_->CommittedBlockHash(ledger_->height() + 1).status().code(), StatusCode::kNotFound);
+}
+
 TEST(LedgerStore, ReopensAtItsHeadAndRefusesAnotherGenesis) {
   test::TempDir dir;
   test::TestChain chain;
