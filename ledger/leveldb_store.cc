@@ -115,7 +115,8 @@ class LevelDbStore : public KvStore {
     std::lock_guard lock(write_mu_);
     if (!write_error_.ok()) return write_error_;
     leveldb::WriteBatch native;
-    for (const auto& op : batch.ops()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const WriteBatch::Op op = batch.op(i);
       if (op.value) {
         native.Put(ToSlice(op.key), ToSlice(*op.value));
       } else {

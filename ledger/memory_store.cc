@@ -13,11 +13,12 @@ Status MemoryStore::Write(const WriteBatch& batch, Durability durability) {
   std::lock_guard lock(mu_);
   if (!write_error_.ok()) return write_error_;
   if (durability == Durability::kSync) ++synced_writes_;
-  for (const auto& op : batch.ops()) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const WriteBatch::Op op = batch.op(i);
     if (op.value) {
-      data_[op.key] = *op.value;
+      data_[Bytes(op.key)] = Bytes(*op.value);
     } else {
-      data_.erase(op.key);
+      data_.erase(Bytes(op.key));
     }
   }
   return Status::Ok();

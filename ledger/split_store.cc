@@ -24,7 +24,8 @@ Status SplitStore::Write(const WriteBatch& batch, Durability durability) {
   std::lock_guard lock(write_mu_);
   if (!write_error_.ok()) return write_error_;
   WriteBatch tree, rest;
-  for (const WriteBatch::Op& op : batch.ops()) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const WriteBatch::Op op = batch.op(i);
     WriteBatch& part = InTree(op.key) ? tree : rest;
     if (op.value) {
       part.Put(op.key, *op.value);
