@@ -4,9 +4,11 @@
 
 namespace cairn::net {
 
-void BlockSync::OnPeerHeight(const crypto::PublicKey& peer, uint64_t height) {
+void BlockSync::OnPeerHeight(const crypto::PublicKey& peer, uint64_t height, uint64_t blocks_from) {
   Peer& p = peers_[peer];
   p.height = std::max(p.height, height);
+  // Not a maximum: a peer that prunes moves it up, one restored from an archive down.
+  p.blocks_from = blocks_from;
 }
 
 void BlockSync::OnPeerGone(const crypto::PublicKey& peer) {
@@ -63,12 +65,13 @@ void BlockSync::OnResponse(const crypto::PublicKey& peer, uint64_t from_height, 
   }
 }
 
-std::optional<crypto::PublicKey> BlockSync::Choose(uint64_t height, uint64_t now_ms, const crypto::PublicKey* not_this) const {
+std::optional<crypto::PublicKey> BlockSync::Choose(uint64_t first, uint64_t last, uint64_t now_ms,
+                                                   const crypto::PublicKey* not_this) const {
   std::optional<crypto::PublicKey> best;
   int best_score = 0;
   size_t best_load = 0;
   for (const auto& [key, p] : peers_) {
-    if (p.height < height || p.in_flight >= config_.max_in_flight_per_peer || p.shunned_until_ms > now_ms) continue;
+    if (p.height < last || p.blocks_from > first || p.in_flight >= config_.max_in_flight_per_peer || p.shunned_until_ms > now_ms) continue;
     if (not_this != nullptr && key == *not_this) continue;
     if (!best || p.score > best_score || (p.score == best_score && p.in_flight < best_load)) {
       best = key;
@@ -95,8 +98,9 @@ std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
       if (slow->second.in_flight > 0) --slow->second.in_flight;
     }
     flight.arrived = false;
-    auto other = Choose(from, now_ms, &flight.peer);
-    if (!other) other = Choose(from, now_ms, nullptr);
+    const uint64_t last = from + flight.count - 1;
+    auto other = Choose(from, last, now_ms, &flight.peer);
+    if (!other) other = Choose(from, last, now_ms, nullptr);
     if (!other) {
       // Nobody can take it now: dropped, it is a new window once a peer has room (kept,
       // it would time out again at every poll and charge the slow peer each time).
@@ -123,7 +127,7 @@ std::vector<SyncRequest> BlockSync::Poll(uint64_t now_ms) {
     }
     uint64_t count = std::min<uint64_t>(config_.blocks_per_request, best - start + 1);
     if (after != in_flight_.end()) count = std::min(count, after->first - start);
-    auto peer = Choose(start + count - 1, now_ms, nullptr);
+    auto peer = Choose(start, start + count - 1, now_ms, nullptr);
     if (!peer) break;
     in_flight_[start] = {*peer, now_ms, static_cast<uint32_t>(count)};
     ++peers_[*peer].in_flight;

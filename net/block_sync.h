@@ -44,7 +44,10 @@ class BlockSync {
  public:
   explicit BlockSync(SyncConfig config = {}) : config_(config) {}
 
-  void OnPeerHeight(const crypto::PublicKey& peer, uint64_t height);
+  // The peer's committed height and the lowest height it serves blocks from (its base
+  // or the start of what it retains; 0: genesis on): it is asked only for windows
+  // wholly inside that range.
+  void OnPeerHeight(const crypto::PublicKey& peer, uint64_t height, uint64_t blocks_from = 0);
   void OnPeerGone(const crypto::PublicKey& peer);
   // Our committed height, after consensus or sync moved it.
   void OnCommitted(uint64_t height);
@@ -77,6 +80,7 @@ class BlockSync {
  private:
   struct Peer {
     uint64_t height = 0;
+    uint64_t blocks_from = 0;
     int score = 0;
     size_t in_flight = 0;
     uint64_t shunned_until_ms = 0;
@@ -87,8 +91,10 @@ class BlockSync {
     uint32_t count = 0;  // heights from the key on
     bool arrived = false;  // the answer is here, waiting for its checks (OnArrived)
   };
-  // The best peer that claims `height` and has room, other than `not_this`.
-  std::optional<crypto::PublicKey> Choose(uint64_t height, uint64_t now_ms, const crypto::PublicKey* not_this) const;
+  // The best peer that serves heights `first` to `last` and has room, other than
+  // `not_this`.
+  std::optional<crypto::PublicKey> Choose(uint64_t first, uint64_t last, uint64_t now_ms,
+                                          const crypto::PublicKey* not_this) const;
 
   SyncConfig config_;
   uint64_t committed_ = 0;

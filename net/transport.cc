@@ -94,6 +94,7 @@ void Transport::CheckLiveness() {
         v1::PeerMessage status;
         status.mutable_status()->set_committed_height(events_.committed_height ? events_.committed_height() : 0);
         status.mutable_status()->set_epoch(events_.epoch ? events_.epoch() : 0);
+        status.mutable_status()->set_blocks_from(events_.blocks_from ? events_.blocks_from() : 0);
         keepalive = std::make_shared<const Bytes>(EncodeFrame(status));
       }
       SendOn(*link, keepalive, "status");
@@ -229,6 +230,7 @@ void Transport::Authenticate(std::shared_ptr<Connection> link, std::shared_ptr<D
     hello.mutable_hello()->set_genesis_hash(config_.genesis_hash);
     hello.mutable_hello()->set_committed_height(events_.committed_height ? events_.committed_height() : 0);
     hello.mutable_hello()->set_epoch(events_.epoch ? events_.epoch() : 0);
+    hello.mutable_hello()->set_blocks_from(events_.blocks_from ? events_.blocks_from() : 0);
     hello.mutable_hello()->set_agent(config_.agent);
     hello.mutable_hello()->set_boot_id(boot_id_);
     SendOn(*link, std::make_shared<const Bytes>(EncodeFrame(hello)), "hello");

@@ -54,6 +54,7 @@ struct TransportEvents {
   // The committed height to announce in our Hello.
   std::function<uint64_t()> committed_height;
   std::function<uint64_t()> epoch;  // of the next block (Hello.epoch)
+  std::function<uint64_t()> blocks_from;  // Hello.blocks_from
 };
 
 struct TransportCounters {

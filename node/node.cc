@@ -120,8 +120,9 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   net::TransportEvents events{
       .on_connected =
           [self](const crypto::PublicKey& peer, const v1::Hello& hello) {
-            asio::post(self->core_io_, [self, peer, height = hello.committed_height(), epoch = hello.epoch()] {
-              self->OnPeerStatus(peer, height, epoch);
+            asio::post(self->core_io_, [self, peer, height = hello.committed_height(), epoch = hello.epoch(),
+                                        blocks_from = hello.blocks_from()] {
+              self->OnPeerStatus(peer, height, epoch, blocks_from);
             });
           },
       .on_disconnected =
@@ -174,7 +175,8 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
           },
       .log = [](const std::string& line) { LogInfo("net", line); },
       .committed_height = [ledger_ptr] { return ledger_ptr->height(); },
-      .epoch = [ledger_ptr] { return ledger_ptr->epoch(); }};
+      .epoch = [ledger_ptr] { return ledger_ptr->epoch(); },
+      .blocks_from = [ledger_ptr] { return ledger_ptr->base_height(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   net::Transport* transport = node->transport_.get();
   node->state_server_ = std::make_unique<StateServer>(
@@ -677,6 +679,7 @@ void Node::SyncTick() {
     v1::PeerMessage status;
     status.mutable_status()->set_committed_height(announced_height_);
     status.mutable_status()->set_epoch(ledger_->epoch());
+    status.mutable_status()->set_blocks_from(ledger_->base_height());
     transport_->Broadcast(status);
   }
   health_->SetBestPeerHeight(sync_.best_peer_height());
@@ -789,8 +792,8 @@ void Node::OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse respon
   }
 }
 
-void Node::OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch) {
-  sync_.OnPeerHeight(from, height);
+void Node::OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch, uint64_t blocks_from) {
+  sync_.OnPeerHeight(from, height, blocks_from);
   // A peer in a later epoch has committed the last block of ours: without it this node
   // cannot know the next set, and the validators that moved on no longer answer in the
   // old epoch. Fetch it however small the lag.
@@ -807,7 +810,7 @@ void Node::OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message)
   if (halted_) return;
   switch (message.kind_case()) {
     case v1::PeerMessage::kStatus:
-      OnPeerStatus(from, message.status().committed_height(), message.status().epoch());
+      OnPeerStatus(from, message.status().committed_height(), message.status().epoch(), message.status().blocks_from());
       return;
     case v1::PeerMessage::kSyncResponse:
       OnSyncResponse(from, std::move(*message.mutable_sync_response()));

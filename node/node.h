@@ -101,8 +101,9 @@ class Node : public rpc::NodeApi {
   void Apply(consensus::Actions actions);
   void OnCommitted(const consensus::CommitAction& action);
   void OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message);
-  // A peer's committed height and epoch, from its Hello or ChainStatus.
-  void OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch);
+  // A peer's committed height, epoch and the lowest height it serves blocks from, from
+  // its Hello or ChainStatus.
+  void OnPeerStatus(const crypto::PublicKey& from, uint64_t height, uint64_t epoch, uint64_t blocks_from);
   void AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch);
   // Equivocation evidence this node's replica caught (spread to the peers) or a peer sent.
   void OnEvidence(const v1::Evidence& evidence, const crypto::PublicKey* from);

@@ -72,6 +72,40 @@ TEST(BlockSync, AsksOnlyPeersThatClaimTheHeights) {
   }
 }
 
+TEST(BlockSync, AsksNoPeerForBlocksBelowTheOnesItServes) {
+  // "base" joined by state sync at 100 (or prunes below it); "archive" has every block.
+  BlockSync sync({.blocks_per_request = 50, .max_requests_in_flight = 8, .max_in_flight_per_peer = 8});
+  sync.OnPeerHeight(Peer("base"), 400, 100);
+  sync.OnPeerHeight(Peer("archive"), 400);
+  auto requests = sync.Poll(0);
+  ASSERT_EQ(requests.size(), 8u);
+  size_t to_base = 0;
+  for (const SyncRequest& r : requests) {
+    if (r.peer == Peer("base")) {
+      ++to_base;
+      EXPECT_GE(r.from_height, 100u) << "asked the base node for blocks it does not hold";
+    }
+  }
+  EXPECT_GT(to_base, 0u) << "the windows it does hold are shared with it";
+
+  // Alone, it is asked nothing until the node is past what it lacks.
+  BlockSync alone({.blocks_per_request = 50});
+  alone.OnPeerHeight(Peer("base"), 400, 100);
+  EXPECT_TRUE(alone.Poll(0).empty());
+  alone.OnCommitted(99);
+  auto from_base = alone.Poll(1);
+  ASSERT_FALSE(from_base.empty());
+  EXPECT_EQ(from_base[0].from_height, 100u);
+  // A peer that prunes further announces it: what it no longer holds goes elsewhere.
+  alone.OnPeerHeight(Peer("base"), 400, 300);
+  alone.OnPeerHeight(Peer("archive"), 400);
+  for (const SyncRequest& r : alone.Poll(100'000)) {
+    if (r.from_height < 300) {
+      EXPECT_EQ(r.peer, Peer("archive")) << r.from_height;
+    }
+  }
+}
+
 TEST(BlockSync, ResendsATimedOutRequestToAnotherPeerAndScoresTheSlowOne) {
   BlockSync sync({.blocks_per_request = 100, .max_requests_in_flight = 1, .request_timeout_ms = 1000});
   sync.OnPeerHeight(Peer("a"), 100);
