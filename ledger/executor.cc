@@ -155,6 +155,16 @@ Result<OpResult> Apply(BlockContext& block, const v1::Account& sender, const v1:
 
 }  // namespace
 
+std::vector<Bytes> AccountsNamedBy(const v1::TxBody& body) {
+  switch (body.operation_case()) {
+    case v1::TxBody::kCreateAccount: return {crypto::AddressOf(body.create_account().public_key())};
+    case v1::TxBody::kTransfer: return {body.transfer().to()};
+    case v1::TxBody::kMint: return {body.mint().to()};
+    case v1::TxBody::kSetRole: return {body.set_role().account()};
+    default: return {};
+  }
+}
+
 uint64_t BalanceOf(const v1::Account& account, std::string_view asset) {
   for (const auto& b : account.balances()) {
     if (b.asset() == asset) return b.amount();

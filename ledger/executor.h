@@ -56,7 +56,8 @@ struct ExecutionOutcome {
   // The new state of every account the block changed, by address.
   std::map<Bytes, v1::Account> changed;
   // For account history: (address, transaction index) for every sender and every
-  // account a transaction named, in execution order, without repeats per transaction.
+  // account a transaction named (always among its sender and AccountsNamedBy(its
+  // body): what pruning deletes), in execution order, without repeats per transaction.
   std::vector<std::pair<Bytes, uint32_t>> touched;
   // The governance state after the block (its open proposals, the next block's set),
   // and the proposals the block closed.
@@ -82,5 +83,10 @@ Result<ExecutionOutcome> ExecuteTransactions(const AccountReader& state, const v
 
 // The balance of `asset` in `account`, zero when it holds none.
 uint64_t BalanceOf(const v1::Account& account, std::string_view asset);
+
+// The accounts other than the sender that a transaction's operation names (a created
+// account, a recipient, a role's holder): the history entries a block can have written
+// for it are its sender's and these. Its governance operations name none.
+std::vector<Bytes> AccountsNamedBy(const v1::TxBody& body);
 
 }  // namespace cairn::ledger

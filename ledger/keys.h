@@ -47,6 +47,12 @@
 //                             by state sync (state_base.h); absent: history from genesis
 //   K                         GovernanceState after the base block: with the base block's
 //                             records, what an audit of a base ledger checks and starts from
+//   P                         the height below which block bodies, receipts and the
+//                             transaction and history index are pruned, u64 big-endian
+//                             (pruning.cc); absent: none are. Written in each pruning
+//                             step's batch with what it deleted
+//   Q                         the oldest state tree version kept, u64 big-endian; the
+//                             nodes only older versions read are deleted
 #pragma once
 
 #include <cstdint>
@@ -65,6 +71,8 @@ inline constexpr ByteView kStoreFormat = "M";
 inline constexpr ByteView kStateSyncTarget = "W";
 inline constexpr ByteView kBase = "B";
 inline constexpr ByteView kBaseGovernance = "K";
+inline constexpr ByteView kPrunedBelow = "P";
+inline constexpr ByteView kOldestStateVersion = "Q";
 
 inline Bytes WithU64(char tag, uint64_t n) {
   Bytes key(1, tag);
@@ -72,6 +80,7 @@ inline Bytes WithU64(char tag, uint64_t n) {
   return key;
 }
 inline Bytes Block(uint64_t height) { return WithU64('b', height); }
+inline constexpr ByteView kEpochRootPrefix = "E";
 inline Bytes Certificate(uint64_t height) { return WithU64('c', height); }
 inline Bytes Finality(uint64_t height) { return WithU64('F', height); }
 inline Bytes ValidatorSet(uint64_t epoch) { return WithU64('e', epoch); }

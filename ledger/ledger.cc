@@ -173,6 +173,10 @@ Status Ledger::LoadExisting() {
   }
   CAIRN_ASSIGN_OR_RETURN(auto base, ReadBase(*store_));
   base_height_ = base.value_or(0);
+  CAIRN_ASSIGN_OR_RETURN(auto pruned_below, ReadU64Record(*store_, keys::kPrunedBelow, "the pruned-below record"));
+  pruned_below_.store(pruned_below.value_or(0), std::memory_order_release);
+  CAIRN_ASSIGN_OR_RETURN(auto oldest_version, ReadU64Record(*store_, keys::kOldestStateVersion, "the oldest-state-version record"));
+  state_pins_.RaiseFloor(oldest_version.value_or(base_height_));
   CAIRN_ASSIGN_OR_RETURN(auto format, store_->Get(keys::kStoreFormat));
   if (format) CAIRN_RETURN_IF_ERROR(CheckFormat(*format));
   if (!format) CAIRN_RETURN_IF_ERROR(ConvertFromFormat1(header.height()).Annotate("converting the data directory"));
@@ -603,7 +607,7 @@ Result<EpochRoot> Ledger::RootOfEpoch(uint64_t epoch) const {
   if (!bytes) return Status::NotFound("epoch " + std::to_string(epoch) + " has not started");
   if (bytes->size() != 8) return Status::Corruption("the root record of epoch " + std::to_string(epoch) + " is damaged");
   const uint64_t height = ReadU64(*bytes);
-  CAIRN_ASSIGN_OR_RETURN(auto block, GetBlock(height));
+  CAIRN_ASSIGN_OR_RETURN(auto block, GetBlockHeader(height));
   return EpochRoot{height, block.hash};
 }
 

@@ -28,7 +28,9 @@
 //    the versions of blocks not yet committed.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -47,6 +49,7 @@
 #include "ledger/kv_store.h"
 #include "ledger/state_tree.h"
 #include "ledger/tree_store.h"
+#include "ledger/version_pins.h"
 
 namespace cairn::ledger {
 
@@ -193,6 +196,29 @@ class Ledger {
   // holds no block below it but the epochs' last blocks and the few before the base.
   uint64_t base_height() const { return base_height_; }
 
+  // Retention (pruning.cc). The lowest height whose block body, receipts and
+  // transaction and history index entries this ledger holds: its base, or higher once
+  // it prunes. Headers, certificates, epoch changes and evidence are kept at every
+  // height.
+  uint64_t retained_from() const;
+  // The oldest version of the state tree it holds (StateAt answers from it on).
+  uint64_t oldest_state_version() const { return state_pins_.floor(); }
+  // Prunes the bodies, receipts and index entries of the blocks below `below` (capped
+  // at the head), at most `max_blocks` of them from retained_from() on, in one batch
+  // that also records the new retained_from(); an epoch's last block keeps its body
+  // (the epoch change it proves is served to joining nodes and light clients).
+  // Returns how many heights it pruned. Readers refuse the heights of a step before
+  // the step writes (GetBlock answers FAILED_PRECONDITION naming retained_from()).
+  // May run on a thread of its own beside the writer: it touches no record a commit
+  // writes.
+  Result<uint64_t> PruneBlocks(uint64_t below, uint64_t max_blocks);
+  // Deletes the state tree versions below `oldest_kept` (capped at the head and at the
+  // oldest version a reader holds: StateAt, GetAccount), at most `max_versions` of
+  // them: the nodes only they read (the stale lists of the versions after them) and
+  // their root records. The caller keeps the versions a state sync target may still
+  // need. Returns how many versions it deleted.
+  Result<uint64_t> PruneStateVersions(uint64_t oldest_kept, uint64_t max_versions);
+
   // The committed head.
   uint64_t height() const;
   Hash head_hash() const;
@@ -241,8 +267,13 @@ class Ledger {
   // epoch, not recorded yet): the check gossip gets before it spreads.
   Result<Offence> CheckNewEvidence(const v1::Evidence& evidence) const;
 
-  // Reads. NOT_FOUND when absent (below the base: naming it).
+  // Reads. NOT_FOUND when absent (below the base: naming it); FAILED_PRECONDITION below
+  // retained_from() on a ledger that prunes, naming it.
   Result<StoredBlock> GetBlock(uint64_t height) const;
+  // The block at `height` as every height keeps it: header, parent certificate,
+  // evidence and its own certificate; its transactions are absent when pruned. What the
+  // header chain, leader reputation and finality proofs read.
+  Result<StoredBlock> GetBlockHeader(uint64_t height) const;
   Result<StoredBlock> GetBlockByHash(const Hash& block_hash) const;
   // The hash of the committed block at `height`, read from its certificate (which
   // names it) rather than from the block: what block sync compares a peer's blocks
@@ -256,7 +287,8 @@ class Ledger {
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
   // The state after the committed block at `height`, while it is retained (state sync
-  // serves it, state_chunk.h). NOT_FOUND above the head or for a version not stored.
+  // serves it, state_chunk.h), pinned: pruning keeps it while the tree lives. NOT_FOUND
+  // above the head or for a version not stored (pruned: naming the oldest kept).
   Result<StateTree> StateAt(uint64_t height) const;
   // The nonce of the account's last committed transaction (0 without an account): the
   // mempool's question, answered from the head's state tree, without a proof.
@@ -291,7 +323,7 @@ class Ledger {
   Status CheckCommit(const BlockToCommit& block, uint64_t parent_height, const Hash& parent_hash,
                      uint64_t epoch) const;
   void AddToBatch(const BlockToCommit& block, WriteBatch* batch) const;
-  // The committed head's version of the state tree.
+  // The committed head's version of the state tree, pinned.
   StateTree HeadTree() const;
   // The block a new block builds on: the newest pending block, or the committed head.
   struct Parent {
@@ -331,6 +363,12 @@ class Ledger {
   TreeStore tree_store_;
   OpenReport open_report_;
   uint64_t base_height_ = 0;  // read at open; a ledger never moves its base
+  // Raised by a pruning step before it writes, so readers never see a body the step is
+  // clearing; read at open (keys.h: P).
+  std::atomic<uint64_t> pruned_below_{0};
+  // The versions readers hold and the oldest version kept (keys.h: Q).
+  mutable VersionPins state_pins_;
+  std::mutex prune_mu_;  // one pruning step at a time
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;

@@ -11,6 +11,23 @@
 namespace cairn::ledger {
 
 Result<StoredBlock> Ledger::GetBlock(uint64_t height) const {
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock stored, GetBlockHeader(height));
+  // Checked after the read: a pruning step raises the mark before it clears a body.
+  if (height > 0 && height < pruned_below_.load(std::memory_order_acquire)) {
+    // An epoch's root (the last block of its epoch) keeps its body.
+    CAIRN_ASSIGN_OR_RETURN(auto root, store_->Get(keys::EpochRoot(stored.header.epoch() + 1)));
+    const bool epoch_root = root && root->size() == 8 && ReadU64(*root) == height;
+    if (!epoch_root) {
+      return Status::FailedPrecondition("block " + std::to_string(height) +
+                                        " is pruned: this node keeps block bodies, receipts and indexes from height " +
+                                        std::to_string(retained_from()) +
+                                        " on (headers and certificates from genesis); an archive node serves older ones");
+    }
+  }
+  return stored;
+}
+
+Result<StoredBlock> Ledger::GetBlockHeader(uint64_t height) const {
   std::string what = "block " + std::to_string(height);
   auto read = ReadRecord<v1::Block>(*store_, keys::Block(height), what.c_str());
   if (read.status().code() == StatusCode::kNotFound && height < base_height_) {
@@ -37,8 +54,8 @@ Result<Hash> Ledger::CommittedBlockHash(uint64_t height) const {
     if (certificate.ok()) return HashFromBytes(certificate->block_hash());
     if (certificate.status().code() != StatusCode::kNotFound) return certificate.status();
   }
-  // Genesis, above the head, or below a base: GetBlock says which.
-  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlock(height));
+  // Genesis, above the head, or below a base: GetBlockHeader says which.
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlockHeader(height));
   return block.hash;
 }
 
@@ -56,8 +73,8 @@ Result<std::optional<v1::QuorumCertificate>> Ledger::FinalityProof(uint64_t heig
   if (own.ok()) return Proof(std::move(*own));
   if (own.status().code() != StatusCode::kNotFound) return own.status();
   if (height == this->height()) return Proof();
-  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlock(height));
-  CAIRN_ASSIGN_OR_RETURN(StoredBlock child, GetBlock(height + 1));
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlockHeader(height));
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock child, GetBlockHeader(height + 1));
   if (child.certificate && child.certificate->commit_hash() == AsView(block.hash)) return Proof(*child.certificate);
   return Proof();
 }
@@ -99,11 +116,11 @@ Result<AccountView> Ledger::GetAccount(ByteView address) const {
   AccountView view;
   StateTree tree;
   {
-    // The head's version of the tree; reading it needs no lock, since a committed
-    // version is never rewritten.
+    // The head's version of the tree, pinned; reading it needs no lock, since a
+    // committed version is never rewritten.
     std::shared_lock lock(mu_);
     view.height = head_header_.height();
-    tree = tree_;
+    tree = tree_.Pinned(state_pins_.Pin(tree_.version()));
   }
   view.state_root = tree.root();
   CAIRN_ASSIGN_OR_RETURN(ProvenValue proven, tree.Prove(StateKey(address)));
@@ -118,20 +135,29 @@ Result<AccountView> Ledger::GetAccount(ByteView address) const {
 }
 
 Result<StateTree> Ledger::StateAt(uint64_t height) const {
+  std::shared_ptr<const void> pin;
   {
+    // Pinned under the lock: the head cannot move past the version before it is pinned.
     std::shared_lock lock(mu_);
-    if (height == head_header_.height()) return tree_;
     if (height > head_header_.height()) {
       return Status::NotFound("no state for height " + std::to_string(height) + " yet: the head is " +
                               std::to_string(head_header_.height()));
     }
+    pin = state_pins_.Pin(height);
+    if (pin && height == head_header_.height()) return tree_.Pinned(std::move(pin));
   }
-  return tree_store_.Load(height);
+  if (!pin) {
+    return Status::NotFound("the state of height " + std::to_string(height) +
+                            " is pruned: this node keeps state versions from " +
+                            std::to_string(oldest_state_version()) + " on");
+  }
+  CAIRN_ASSIGN_OR_RETURN(StateTree tree, tree_store_.Load(height));
+  return tree.Pinned(std::move(pin));
 }
 
 StateTree Ledger::HeadTree() const {
   std::shared_lock lock(mu_);
-  return tree_;
+  return tree_.Pinned(state_pins_.Pin(tree_.version()));
 }
 
 Result<std::optional<v1::Account>> AccountIn(const StateTree& tree, ByteView address) {

@@ -116,10 +116,7 @@ Status InstallStateBase(KvStore& store, const v1::Genesis& genesis, const StateB
 }
 
 Result<std::optional<uint64_t>> ReadBase(const KvStore& store) {
-  CAIRN_ASSIGN_OR_RETURN(auto bytes, store.Get(keys::kBase));
-  if (!bytes) return std::optional<uint64_t>();
-  if (bytes->size() != 8) return Status::Corruption("the base record is damaged");
-  return std::optional<uint64_t>(ReadU64(*bytes));
+  return ReadU64Record(store, keys::kBase, "the base record");
 }
 
 }  // namespace cairn::ledger

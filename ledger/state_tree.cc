@@ -246,6 +246,7 @@ Result<StateTree> StateTree::Update(tree::Version version, std::vector<Change> c
   CAIRN_ASSIGN_OR_RETURN(Subtree result, updater.Update(root, NibblePath{}, changes));
   StateTree out;
   out.reader_ = reader_;
+  out.pin_ = pin_;
   out.version_ = version;
   out.size_ = static_cast<uint64_t>(static_cast<int64_t>(size_) + updater.size_delta());
   if (result.kind != Subtree::Kind::kEmpty) {

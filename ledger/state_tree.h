@@ -120,6 +120,13 @@ class StateTree {
   const TreeChanges* changes() const;
   // The same version, read from `reader` alone, once its changes are on disk.
   StateTree Committed(const NodeReader* reader) const { return StateTree(reader, version_, root_, size_); }
+  // The same tree holding `pin` (ledger/version_pins.h) while it or any copy, or any
+  // tree updated from it, lives: pruning keeps the nodes it reads.
+  StateTree Pinned(std::shared_ptr<const void> pin) const {
+    StateTree out = *this;
+    out.pin_ = std::move(pin);
+    return out;
+  }
 
  private:
   class Updater;
@@ -131,6 +138,7 @@ class StateTree {
                        size_t limit, std::vector<Entry>* out) const;
 
   const NodeReader* reader_ = nullptr;
+  std::shared_ptr<const void> pin_;
   tree::Version version_ = 0;
   std::optional<tree::ChildRef> root_;
   uint64_t size_ = 0;

@@ -17,7 +17,7 @@ Result<std::vector<consensus::ChainRecord>> CommittedChainRecords(const ledger::
   const uint64_t head = start.head.header.height();
   const uint64_t first = std::max(start.root.height + 1, head >= max ? head - max + 1 : 0);
   for (uint64_t h = first; h <= head && h > start.root.height; ++h) {
-    CAIRN_ASSIGN_OR_RETURN(ledger::StoredBlock block, ledger.GetBlock(h));
+    CAIRN_ASSIGN_OR_RETURN(ledger::StoredBlock block, ledger.GetBlockHeader(h));
     records.push_back(consensus::ChainRecord::Of(block.header, block.block.parent_qc()));
   }
   return records;

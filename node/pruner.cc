@@ -1,0 +1,122 @@
+#include "node/pruner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include "node/log.h"
+
+namespace cairn::node {
+namespace {
+
+constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
+constexpr auto kIdle = std::chrono::seconds(1);
+constexpr auto kBetweenSteps = std::chrono::milliseconds(5);
+
+}  // namespace
+
+Pruner::Pruner(ledger::Ledger& ledger, RetentionPolicy policy, std::function<uint64_t()> oldest_offered_target,
+               uint64_t reputation_window, std::function<uint64_t()> now_ms)
+    : ledger_(ledger),
+      policy_(policy),
+      oldest_offered_target_(std::move(oldest_offered_target)),
+      reputation_window_(reputation_window),
+      now_ms_(std::move(now_ms)) {}
+
+Pruner::~Pruner() { Stop(); }
+
+void Pruner::Start() {
+  if (!policy_.prunes()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Pruner::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+PrunePoint Pruner::point() const {
+  std::lock_guard lock(mu_);
+  return point_;
+}
+
+uint64_t Pruner::FirstHeightWithin(uint64_t days) const {
+  const uint64_t now = now_ms_();
+  const uint64_t span = days * 86'400'000;
+  const uint64_t since = now > span ? now - span : 0;
+  // Block times only roughly grow (each is its proposer's clock): the search finds a
+  // height whose time is within the days and whose predecessor's is not, which keeps
+  // at least the blocks of the last D days by any clock that agrees with the chain's.
+  uint64_t low = ledger_.retained_from(), high = ledger_.height();
+  while (low < high) {
+    const uint64_t mid = low + (high - low) / 2;
+    auto header = ledger_.GetBlockHeader(mid);
+    if (!header.ok() || header->header.timestamp_ms() >= since) {
+      high = mid;
+    } else {
+      low = mid + 1;
+    }
+  }
+  return low;
+}
+
+PrunePoint Pruner::Compute() const {
+  PrunePoint p;
+  const uint64_t head = ledger_.height();
+  if (policy_.keep_blocks > 0 || policy_.keep_days > 0) {
+    const uint64_t by_blocks = policy_.keep_blocks > 0 && head > policy_.keep_blocks ? head - policy_.keep_blocks : 0;
+    const uint64_t by_days = policy_.keep_days > 0 ? FirstHeightWithin(policy_.keep_days) : kNone;
+    // Both set: keep what either keeps.
+    p.window = policy_.keep_blocks > 0 ? std::min(by_blocks, by_days) : by_days;
+  }
+  const uint64_t target = oldest_offered_target_();
+  p.state_sync_floor = target == kNone ? kNone : (target > reputation_window_ ? target - reputation_window_ : 0);
+  p.effective = std::min(p.window, p.state_sync_floor);
+  p.retained_from = ledger_.retained_from();
+  p.oldest_state_version = ledger_.oldest_state_version();
+  return p;
+}
+
+Result<uint64_t> Pruner::Step() {
+  const PrunePoint p = Compute();
+  {
+    std::lock_guard lock(mu_);
+    point_ = p;
+  }
+  uint64_t done = 0;
+  if (p.effective > p.retained_from) {
+    CAIRN_ASSIGN_OR_RETURN(done, ledger_.PruneBlocks(p.effective, kBlocksPerStep));
+  }
+  if (policy_.keep_state_versions > 0) {
+    const uint64_t head = ledger_.height();
+    uint64_t keep_from = head > policy_.keep_state_versions ? head - policy_.keep_state_versions : 0;
+    keep_from = std::min(keep_from, oldest_offered_target_());
+    CAIRN_ASSIGN_OR_RETURN(uint64_t versions, ledger_.PruneStateVersions(keep_from, kVersionsPerStep));
+    done += versions;
+  }
+  return done;
+}
+
+Status Pruner::PruneNow() {
+  for (;;) {
+    CAIRN_ASSIGN_OR_RETURN(uint64_t done, Step());
+    if (done == 0) return Status::Ok();
+  }
+}
+
+void Pruner::Run() {
+  for (;;) {
+    auto done = Step();
+    if (!done.ok()) LogWarn("ledger", "pruning paused: " + done.status().ToString());
+    // Between steps a short pause leaves the store to commits; caught up, a longer one.
+    const auto pause = done.ok() && *done > 0 ? kBetweenSteps : kIdle;
+    std::unique_lock lock(mu_);
+    if (wake_.wait_for(lock, pause, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace cairn::node
