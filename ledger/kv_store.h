@@ -81,6 +81,11 @@ class KvStore {
   // holds and takes writes again; an error when that cannot be done yet (a disk still
   // full). Concurrent reads wait for it.
   virtual Status Reopen() = 0;
+
+  // Reclaims the space of deleted records with keys in [begin, end) (an empty `end`:
+  // to the last key): LevelDB rewrites the files that hold them, so pruning frees disk,
+  // not only keys. Slow and I/O-heavy: never on the commit path.
+  virtual Status Compact(ByteView begin, ByteView end) = 0;
 };
 
 // What opening a database LevelDB reports as corrupt does.
@@ -109,6 +114,8 @@ class MemoryStore : public KvStore {
   Status Scan(ByteView prefix, ByteView start, const Visitor& visit) const override;
   // Keeps the data and an injected failure: like a disk that is still full.
   Status Reopen() override { return Status::Ok(); }
+  // Erased records are freed at once: nothing to reclaim.
+  Status Compact(ByteView, ByteView) override { return Status::Ok(); }
 
   // The next Write fails with `error` (and so does every one after it, until
   // TEST_FailWrites(Status::Ok())).

@@ -218,6 +218,13 @@ class Ledger {
   // their root records. The caller keeps the versions a state sync target may still
   // need. Returns how many versions it deleted.
   Result<uint64_t> PruneStateVersions(uint64_t oldest_kept, uint64_t max_versions);
+  // Has the store rewrite the ranges pruning deleted records from once at least
+  // `min_pruned` heights or versions were pruned since the last time, so the disk is
+  // reclaimed and not only the keys: bodies and receipts by height, the transaction and
+  // history indexes whole (their keys are hashes and addresses, spread over the range),
+  // the tree's versions from 0. Seconds of I/O at a large window: from the pruner's
+  // thread. Returns whether it compacted.
+  Result<bool> CompactPruned(uint64_t min_pruned);
 
   // The committed head.
   uint64_t height() const;
@@ -369,6 +376,9 @@ class Ledger {
   // The versions readers hold and the oldest version kept (keys.h: Q).
   mutable VersionPins state_pins_;
   std::mutex prune_mu_;  // one pruning step at a time
+  // What CompactPruned last compacted up to (under prune_mu_); a restart compacts again.
+  uint64_t compacted_blocks_below_ = 0;
+  uint64_t compacted_versions_below_ = 0;
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;

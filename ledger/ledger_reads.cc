@@ -81,7 +81,14 @@ Result<std::optional<v1::QuorumCertificate>> Ledger::FinalityProof(uint64_t heig
 
 Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto location_bytes, store_->Get(keys::TxLocation(tx_hash)));
-  if (!location_bytes) return Status::NotFound("no committed transaction " + ToHex(tx_hash));
+  if (!location_bytes) {
+    // Still NOT_FOUND when pruned: the index that would say so is what pruning deletes.
+    const uint64_t from = retained_from();
+    return Status::NotFound("no committed transaction " + ToHex(tx_hash) +
+                            (from > 0 ? " in blocks " + std::to_string(from) +
+                                            " on (this node prunes older ones; an archive node serves them)"
+                                      : ""));
+  }
   v1::TxLocation location;
   if (!location.ParseFromString(*location_bytes)) return Status::Corruption("transaction index record does not parse");
   CAIRN_ASSIGN_OR_RETURN(StoredBlock stored, GetBlock(location.height()));

@@ -7,6 +7,7 @@
 // again, and the next commit's synced batch makes every earlier step durable.
 // State versions: their records live in the tree's own store (split_store.h), so the
 // mark (keys.h: Q) is synced first and the deletes follow.
+#include <algorithm>
 #include <set>
 
 #include "crypto/domain.h"
@@ -109,6 +110,28 @@ Result<uint64_t> Ledger::PruneStateVersions(uint64_t oldest_kept, uint64_t max_v
   CAIRN_RETURN_IF_ERROR(store_->Write(batch, Durability::kNoSync)
                             .Annotate("pruning state versions " + std::to_string(from) + "-" + std::to_string(to - 1)));
   return to - from;
+}
+
+Result<bool> Ledger::CompactPruned(uint64_t min_pruned) {
+  std::lock_guard lock(prune_mu_);
+  const uint64_t blocks_below = retained_from(), versions_below = oldest_state_version();
+  const bool blocks = blocks_below >= compacted_blocks_below_ + std::max<uint64_t>(min_pruned, 1);
+  const bool versions = versions_below >= compacted_versions_below_ + std::max<uint64_t>(min_pruned, 1);
+  if (blocks) {
+    for (char tag : {'b', 'r'}) {
+      CAIRN_RETURN_IF_ERROR(store_->Compact(keys::WithU64(tag, compacted_blocks_below_), keys::WithU64(tag, blocks_below)));
+    }
+    for (ByteView index : {ByteView("t"), ByteView("x")}) {
+      CAIRN_RETURN_IF_ERROR(store_->Compact(index, Bytes(1, static_cast<char>(index[0] + 1))));
+    }
+    compacted_blocks_below_ = blocks_below;
+  }
+  if (versions) {
+    // A pruned node may have been written by any version below: the range starts at 0.
+    CAIRN_RETURN_IF_ERROR(store_->Compact(keys::kNodePrefix, keys::WithU64(tree::kNodeTag, versions_below)));
+    compacted_versions_below_ = versions_below;
+  }
+  return blocks || versions;
 }
 
 }  // namespace cairn::ledger

@@ -55,6 +55,14 @@ Status SplitStore::Scan(ByteView prefix, ByteView start, const Visitor& visit) c
   return Status::Ok();
 }
 
+Status SplitStore::Compact(ByteView begin, ByteView end) {
+  const bool reaches_tree = begin < kAfterTree && (end.empty() || end > kTreeFirst);
+  const bool reaches_rest = begin < kTreeFirst || end.empty() || end > kAfterTree;
+  if (reaches_tree) CAIRN_RETURN_IF_ERROR(tree_->Compact(std::max(begin, kTreeFirst), end.empty() ? kAfterTree : std::min(end, kAfterTree)));
+  if (reaches_rest) CAIRN_RETURN_IF_ERROR(rest_->Compact(begin, end));
+  return Status::Ok();
+}
+
 Status SplitStore::Reopen() {
   std::lock_guard lock(write_mu_);
   CAIRN_RETURN_IF_ERROR(tree_->Reopen());

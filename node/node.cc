@@ -65,6 +65,9 @@ constexpr std::chrono::milliseconds kGossipDelay{5};
 
 // /readyz: how far behind its peers a node may be and still take clients (config.proto).
 constexpr uint64_t kDefaultReadyMaxLagBlocks = 100;
+// How long a state offered to a joining node is kept after its last request (config:
+// retention.state_sync_hold_s): a state sync of 1M accounts takes about 16 s.
+constexpr uint32_t kDefaultStateSyncHoldS = 600;
 
 std::string Short(const crypto::PublicKey& key) { return key.hex().substr(0, 16); }
 
@@ -176,11 +179,21 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       .log = [](const std::string& line) { LogInfo("net", line); },
       .committed_height = [ledger_ptr] { return ledger_ptr->height(); },
       .epoch = [ledger_ptr] { return ledger_ptr->epoch(); },
-      .blocks_from = [ledger_ptr] { return ledger_ptr->base_height(); }};
+      .blocks_from = [ledger_ptr] { return ledger_ptr->retained_from(); }};
   node->transport_ = std::make_unique<net::Transport>(node->net_io_, *node->key_, std::move(transport_config), std::move(events));
   net::Transport* transport = node->transport_.get();
+  const v1::RetentionConfig& retention = config.retention();
   node->state_server_ = std::make_unique<StateServer>(
-      *node->ledger_, [transport](const crypto::PublicKey& to, const v1::PeerMessage& message) { transport->Send(to, message); });
+      *node->ledger_, [transport](const crypto::PublicKey& to, const v1::PeerMessage& message) { transport->Send(to, message); },
+      uint64_t{retention.state_sync_hold_s() > 0 ? retention.state_sync_hold_s() : kDefaultStateSyncHoldS} * 1000);
+  StateServer* state_server = node->state_server_.get();
+  node->pruner_ = std::make_unique<Pruner>(
+      *node->ledger_,
+      RetentionPolicy{.keep_blocks = retention.keep_blocks(),
+                      .keep_days = retention.keep_days(),
+                      .keep_state_versions = retention.keep_state_versions()},
+      [state_server] { return state_server->OldestTargetInUse(); },
+      node->genesis_.governance().leader_reputation().window_blocks(), [self] { return self->NowMs(); });
   node->tx_outbox_ = std::make_unique<TxOutbox>(
       node->net_io_,
       [transport](v1::TxBatch batch) {
@@ -462,6 +475,7 @@ Status Node::Start() {
     });
   };
   state_server_->Start();
+  pruner_->Start();
   net_thread_ = run(net_io_, "cairn-net", 0);
   core_thread_ = run(core_io_, "cairn-core", 0);
   // Admission yields the CPU to consensus: a round's critical path (proposal, vote,
@@ -496,6 +510,7 @@ void Node::Stop() {
       sync_timer_->cancel();
     });
     state_server_->Stop();
+    pruner_->Stop();
     net_work_.reset();
     core_work_.reset();
     verify_work_.reset();
@@ -679,7 +694,7 @@ void Node::SyncTick() {
     v1::PeerMessage status;
     status.mutable_status()->set_committed_height(announced_height_);
     status.mutable_status()->set_epoch(ledger_->epoch());
-    status.mutable_status()->set_blocks_from(ledger_->base_height());
+    status.mutable_status()->set_blocks_from(ledger_->retained_from());
     transport_->Broadcast(status);
   }
   health_->SetBestPeerHeight(sync_.best_peer_height());
@@ -913,7 +928,8 @@ rpc::NodeStatus Node::CurrentStatus() const {
           .syncing = m_.syncing->value() != 0,
           .best_peer_height = health_->best_peer_height(),
           .version = kVersion,
-          .revision = kRevision};
+          .revision = kRevision,
+          .retention = pruner_->Report()};
 }
 
 Result<Hash> Node::Submit(const v1::Transaction& tx) {

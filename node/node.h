@@ -33,6 +33,7 @@
 #include "node/metrics.h"
 #include "node/metrics_server.h"
 #include "node/safety_file.h"
+#include "node/pruner.h"
 #include "node/state_server.h"
 #include "node/sync_buffer.h"
 #include "node/tx_outbox.h"
@@ -169,6 +170,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<TxOutbox> tx_outbox_;  // client transactions on their way to the peers
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<StateServer> state_server_;  // answers peers that state-sync
+  std::unique_ptr<Pruner> pruner_;             // retention, on a thread of its own
   MetricsRegistry metrics_;
   std::unique_ptr<Health> health_;  // what probes and GetStatus read off the core thread
   std::unique_ptr<MetricsServer> metrics_server_;

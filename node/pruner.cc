@@ -15,7 +15,8 @@ constexpr auto kBetweenSteps = std::chrono::milliseconds(5);
 
 }  // namespace
 
-Pruner::Pruner(ledger::Ledger& ledger, RetentionPolicy policy, std::function<uint64_t()> oldest_offered_target,
+Pruner::Pruner(ledger::Ledger& ledger, RetentionPolicy policy,
+               std::function<std::optional<uint64_t>()> oldest_offered_target,
                uint64_t reputation_window, std::function<uint64_t()> now_ms)
     : ledger_(ledger),
       policy_(policy),
@@ -42,6 +43,21 @@ void Pruner::Stop() {
 PrunePoint Pruner::point() const {
   std::lock_guard lock(mu_);
   return point_;
+}
+
+v1::RetentionStatus Pruner::Report() const {
+  const PrunePoint p = point();
+  v1::RetentionStatus out;
+  out.set_keep_blocks(policy_.keep_blocks);
+  out.set_keep_days(static_cast<uint32_t>(policy_.keep_days));
+  out.set_keep_state_versions(policy_.keep_state_versions);
+  out.set_window_below(p.window);
+  if (p.state_sync_floor) out.set_state_sync_floor(*p.state_sync_floor);
+  out.set_prune_point(p.effective);
+  // Read now, not as last computed: a node that does not prune has no step to compute.
+  out.set_retained_from(ledger_.retained_from());
+  out.set_oldest_state_version(ledger_.oldest_state_version());
+  return out;
 }
 
 uint64_t Pruner::FirstHeightWithin(uint64_t days) const {
@@ -73,9 +89,10 @@ PrunePoint Pruner::Compute() const {
     // Both set: keep what either keeps.
     p.window = policy_.keep_blocks > 0 ? std::min(by_blocks, by_days) : by_days;
   }
-  const uint64_t target = oldest_offered_target_();
-  p.state_sync_floor = target == kNone ? kNone : (target > reputation_window_ ? target - reputation_window_ : 0);
-  p.effective = std::min(p.window, p.state_sync_floor);
+  if (const auto target = oldest_offered_target_()) {
+    p.state_sync_floor = *target > reputation_window_ ? *target - reputation_window_ : 0;
+  }
+  p.effective = std::min(p.window, p.state_sync_floor.value_or(kNone));
   p.retained_from = ledger_.retained_from();
   p.oldest_state_version = ledger_.oldest_state_version();
   return p;
@@ -94,11 +111,19 @@ Result<uint64_t> Pruner::Step() {
   if (policy_.keep_state_versions > 0) {
     const uint64_t head = ledger_.height();
     uint64_t keep_from = head > policy_.keep_state_versions ? head - policy_.keep_state_versions : 0;
-    keep_from = std::min(keep_from, oldest_offered_target_());
+    keep_from = std::min(keep_from, oldest_offered_target_().value_or(kNone));
     CAIRN_ASSIGN_OR_RETURN(uint64_t versions, ledger_.PruneStateVersions(keep_from, kVersionsPerStep));
     done += versions;
   }
+  CAIRN_RETURN_IF_ERROR(ledger_.CompactPruned(CompactEvery(p)).status());
   return done;
+}
+
+uint64_t Pruner::CompactEvery(const PrunePoint& p) const {
+  const uint64_t head = ledger_.height();
+  uint64_t window = head - std::min(head, p.effective);
+  if (policy_.keep_state_versions > 0) window = std::min(window, policy_.keep_state_versions);
+  return std::clamp<uint64_t>(window / 16, 16, 4096);
 }
 
 Status Pruner::PruneNow() {

@@ -17,8 +17,10 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "cairn/v1/api.pb.h"
 #include "ledger/ledger.h"
 
 namespace cairn::node {
@@ -32,7 +34,7 @@ struct RetentionPolicy {
 
 struct PrunePoint {
   uint64_t window = 0;            // where the policy alone would prune to (0: keeps all)
-  uint64_t state_sync_floor = 0;  // UINT64_MAX when no target was offered
+  std::optional<uint64_t> state_sync_floor;  // none while no offered target is in use
   uint64_t effective = 0;         // the lowest of the terms
   uint64_t retained_from = 0;     // where the ledger is (ledger::Ledger::retained_from)
   uint64_t oldest_state_version = 0;
@@ -41,10 +43,10 @@ struct PrunePoint {
 class Pruner {
  public:
   // `oldest_offered_target` is the lowest state sync target this node offered that a
-  // joining node may still be restoring (UINT64_MAX: none); `reputation_window` the
+  // joining node may still be restoring (StateServer::OldestTargetInUse); `reputation_window` the
   // blocks before a target that a joining node fetches with it. From the pruner's
   // thread; `now_ms` the wall clock for keep_days.
-  Pruner(ledger::Ledger& ledger, RetentionPolicy policy, std::function<uint64_t()> oldest_offered_target,
+  Pruner(ledger::Ledger& ledger, RetentionPolicy policy, std::function<std::optional<uint64_t>()> oldest_offered_target,
          uint64_t reputation_window, std::function<uint64_t()> now_ms);
   ~Pruner();  // Stop()
 
@@ -52,6 +54,8 @@ class Pruner {
   void Stop();  // idempotent; a step under way finishes first
   // The terms as last computed.
   PrunePoint point() const;
+  // The policy and the terms, for GetStatus and `cairn status`.
+  v1::RetentionStatus Report() const;
   // Runs steps until nothing is left to prune below the point (tests).
   Status PruneNow();
 
@@ -60,6 +64,11 @@ class Pruner {
   // One bounded step of each kind; how many heights and versions it pruned.
   Result<uint64_t> Step();
   PrunePoint Compute() const;
+  // How many pruned heights or versions wait for a compaction (Ledger::CompactPruned):
+  // a sixteenth of the window, so the disk stays within about 6% of flat, while the
+  // indexes, which each compaction rewrites whole, are rewritten at most 16 times per
+  // window's worth of blocks.
+  uint64_t CompactEvery(const PrunePoint& p) const;
   // The lowest height whose block time is within the last keep_days days.
   uint64_t FirstHeightWithin(uint64_t days) const;
 
@@ -70,7 +79,7 @@ class Pruner {
 
   ledger::Ledger& ledger_;
   const RetentionPolicy policy_;
-  const std::function<uint64_t()> oldest_offered_target_;
+  const std::function<std::optional<uint64_t>()> oldest_offered_target_;
   const uint64_t reputation_window_;
   const std::function<uint64_t()> now_ms_;
   mutable std::mutex mu_;

@@ -2,6 +2,9 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "ledger/state_chunk.h"
 #include "node/epoch_chain.h"
 #include "node/state_target.h"
@@ -14,10 +17,15 @@ namespace {
 // fraction of a second on a slow link and a hedge costs little.
 constexpr size_t kChunkBudgetBytes = 1u << 20;
 
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
 }  // namespace
 
-StateServer::StateServer(const ledger::Ledger& ledger, Reply reply, size_t max_queued)
-    : ledger_(ledger), reply_(std::move(reply)), max_queued_(max_queued) {}
+StateServer::StateServer(const ledger::Ledger& ledger, Reply reply, uint64_t hold_ms, size_t max_queued)
+    : ledger_(ledger), reply_(std::move(reply)), max_queued_(max_queued), hold_ms_(hold_ms) {}
 
 StateServer::~StateServer() { Stop(); }
 
@@ -97,10 +105,14 @@ void StateServer::Run() {
     if (message.has_state_target_request()) {
       v1::PeerMessage reply;
       *reply.mutable_state_target_response() = BuildStateTarget(ledger_);
+      if (reply.state_target_response().has_head()) {
+        MarkInUse(reply.state_target_response().head().certificate().height(), true);
+      }
       reply_(from, reply);
       continue;
     }
     const v1::StateChunkRequest& request = message.state_request();
+    MarkInUse(request.version(), false);
     v1::StateChunkResponse response;
     auto tree = ledger_.StateAt(request.version());
     if (tree.ok()) {
@@ -127,6 +139,29 @@ void StateServer::Answer(const crypto::PublicKey& to, v1::StateChunkResponse res
   v1::PeerMessage message;
   *message.mutable_state_response() = std::move(response);
   reply_(to, message);
+}
+
+void StateServer::MarkInUse(uint64_t version, bool offered) {
+  std::lock_guard lock(mu_);
+  auto it = targets_in_use_.find(version);
+  if (it == targets_in_use_.end()) {
+    if (!offered) return;
+    if (targets_in_use_.size() == kMaxTargetsInUse) {
+      targets_in_use_.erase(std::min_element(targets_in_use_.begin(), targets_in_use_.end(),
+                                             [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
+    it = targets_in_use_.emplace(version, 0).first;
+  }
+  it->second = NowMs();
+}
+
+std::optional<uint64_t> StateServer::OldestTargetInUse() const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = NowMs();
+  for (const auto& [version, last_ms] : targets_in_use_) {
+    if (now - last_ms <= hold_ms_) return version;
+  }
+  return std::nullopt;
 }
 
 StateServer::Stats StateServer::stats() const {

@@ -23,6 +23,7 @@ struct NodeStatus {
   uint64_t best_peer_height = 0;
   std::string version;   // node/version.h
   std::string revision;
+  v1::RetentionStatus retention;  // node/pruner.h
 };
 
 class NodeApi {

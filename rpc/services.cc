@@ -247,6 +247,7 @@ grpc::Status NodeService::GetStatus(grpc::ServerContext*, const v1::GetStatusReq
   response->set_version(status.version);
   response->set_revision(status.revision);
   response->set_base_height(ledger.base_height());
+  *response->mutable_retention() = status.retention;
   return grpc::Status::OK;
 }
 

@@ -176,6 +176,25 @@ void PrintLeaders(const v1::GetConsensusStateResponse& consensus) {
   }
 }
 
+// What the node keeps and, when it prunes, each term of its prune point: the answer to
+// "why is it not pruning?".
+void PrintRetention(const v1::RetentionStatus& r) {
+  auto u = [](uint64_t n) { return static_cast<unsigned long long>(n); };
+  if (r.keep_blocks() == 0 && r.keep_days() == 0 && r.keep_state_versions() == 0) {
+    std::printf("retention: keeps everything (an archive node)\n");
+    return;
+  }
+  std::string window = r.keep_blocks() > 0 ? "the last " + std::to_string(r.keep_blocks()) + " blocks" : "";
+  if (r.keep_days() > 0) window += (window.empty() ? "" : " or ") + std::string("the last ") + std::to_string(r.keep_days()) + " days";
+  std::printf("retention: block bodies, receipts and indexes of %s; state of the last %s\n",
+              window.empty() ? "every block" : window.c_str(),
+              r.keep_state_versions() > 0 ? (std::to_string(r.keep_state_versions()) + " blocks").c_str() : "every block");
+  std::printf("  prune point %llu = lowest of: window %llu, state sync floor %s\n", u(r.prune_point()), u(r.window_below()),
+              r.has_state_sync_floor() ? std::to_string(r.state_sync_floor()).c_str() : "none (no joining node restoring)");
+  std::printf("  holds bodies from block %llu (headers and certificates of every block), state from version %llu\n",
+              u(r.retained_from()), u(r.oldest_state_version()));
+}
+
 }  // namespace
 
 int RunStatus(const std::vector<std::string>& args) {
@@ -206,6 +225,7 @@ int RunStatus(const std::vector<std::string>& args) {
       std::printf("history from block %llu: the node joined by state sync there\n",
                   static_cast<unsigned long long>(status->base_height()));
     }
+    PrintRetention(status->retention());
     PrintLeaders(*consensus);
   }
   return 0;

@@ -50,6 +50,7 @@ class SharedStore : public ledger::KvStore {
     return store_->Scan(prefix, start, visit);
   }
   Status Reopen() override { return store_->Reopen(); }
+  Status Compact(ByteView begin, ByteView end) override { return store_->Compact(begin, end); }
 
  private:
   std::shared_ptr<ledger::MemoryStore> store_;

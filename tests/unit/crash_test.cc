@@ -6,6 +6,13 @@
 // every block from genesis gives, with every account read back from the on-disk state
 // tree.
 //
+// The child also prunes as a node with a short retention window does, on a thread of
+// its own beside the commits (block bodies and state versions, with compactions), so
+// kills land inside pruning steps too. After each kill (4) what the store says it
+// retains is whole: every kept block has its body, every pruned one its header and
+// certificate, every kept state version reads back, leaf by leaf, to the root the
+// reference computes.
+//
 // CAIRN_CRASH_KILLS sets the number of kill points (default 200); CAIRN_TEST_SEED
 // replays a run.
 #include <signal.h>
@@ -13,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -29,6 +37,8 @@ namespace {
 
 constexpr int kUsers = 16;
 constexpr uint64_t kMaxChildBlocks = 1'000'000;
+// The child keeps the bodies and state versions of its last few blocks.
+constexpr uint64_t kKeep = 4;
 
 test::TestChain& Chain() {
   static test::TestChain chain({.users = kUsers});
@@ -45,12 +55,27 @@ google::protobuf::RepeatedPtrField<v1::Transaction> BlockTransactions(uint64_t h
   return txs;
 }
 
-// The child: commit forever, reporting each committed height on `report_fd`.
-[[noreturn]] void RunChild(const std::string& dir, int report_fd) {
+// The child's pruner: below the head less kKeep, never at or above `prune_below` (the
+// parent's reference has executed the blocks below it and needs no body of them again).
+void PruneForever(Ledger& ledger, uint64_t prune_below) {
+  for (;;) {
+    const uint64_t head = ledger.height();
+    const uint64_t below = std::min(prune_below, head > kKeep ? head - kKeep : 0);
+    if (!ledger.PruneBlocks(below, 3).ok() || !ledger.PruneStateVersions(below, 3).ok() ||
+        !ledger.CompactPruned(8).ok()) {
+      _exit(7);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+}
+
+// The child: commit forever, reporting each committed height on `report_fd`, and prune.
+[[noreturn]] void RunChild(const std::string& dir, int report_fd, uint64_t prune_below) {
   auto store = OpenLevelDbStore(dir);
   if (!store.ok()) _exit(3);
   auto ledger = Ledger::Open(std::move(store).value(), Chain().genesis());
   if (!ledger.ok()) _exit(4);
+  std::thread([&ledger = **ledger, prune_below] { PruneForever(ledger, prune_below); }).detach();
   for (uint64_t i = 0; i < kMaxChildBlocks; ++i) {
     uint64_t next = (*ledger)->height() + 1;
     if (!Chain().CommitBlock(**ledger, BlockTransactions(next)).ok()) _exit(5);
@@ -74,6 +99,34 @@ uint64_t WaitForFirstReport(int fd) {
   return 0;
 }
 
+// (4): what `ledger` retains after a kill is whole, checked against `reference` (which
+// holds every block and version).
+void CheckRetained(const Ledger& ledger, const Ledger& reference, int kill) {
+  const uint64_t head = ledger.height();
+  ASSERT_LE(ledger.retained_from(), head) << "kill " << kill;
+  for (uint64_t h = 1; h <= head; ++h) {
+    auto block = ledger.GetBlock(h);
+    if (h < ledger.retained_from()) {
+      ASSERT_EQ(block.status().code(), StatusCode::kFailedPrecondition) << "kill " << kill << ", block " << h;
+      auto header = ledger.GetBlockHeader(h);
+      ASSERT_TRUE(header.ok()) << "kill " << kill << ", block " << h << ": " << header.status().ToString();
+      ASSERT_TRUE(header->certificate.has_value()) << "kill " << kill << ", block " << h;
+      ASSERT_EQ(header->hash, reference.CommittedBlockHash(h).value()) << "kill " << kill << ", block " << h;
+    } else {
+      ASSERT_TRUE(block.ok()) << "kill " << kill << ", block " << h << ": " << block.status().ToString();
+      ASSERT_EQ(block->block.transactions_size(), kUsers) << "kill " << kill << ", block " << h;
+    }
+  }
+  for (uint64_t v = ledger.oldest_state_version(); v <= head; ++v) {
+    auto tree = ledger.StateAt(v);
+    ASSERT_TRUE(tree.ok()) << "kill " << kill << ", version " << v << ": " << tree.status().ToString();
+    ASSERT_EQ(tree->root(), reference.StateAt(v).value().root()) << "kill " << kill << ", version " << v;
+    auto leaves = tree->Leaves(Hash{}, 1000);
+    ASSERT_TRUE(leaves.ok()) << "kill " << kill << ", version " << v << ": " << leaves.status().ToString();
+    ASSERT_EQ(leaves->size(), tree->size()) << "kill " << kill << ", version " << v;
+  }
+}
+
 TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
   const char* kills_env = std::getenv("CAIRN_CRASH_KILLS");
   const int kills = kills_env ? std::atoi(kills_env) : 200;
@@ -81,7 +134,7 @@ TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
   test::TempDir dir;
   // The reference re-executes every stored block from genesis, once each.
   auto reference = Ledger::Open(std::make_unique<MemoryStore>(), Chain().genesis()).value();
-  uint64_t durable = 0;
+  uint64_t durable = 0, pruned = 0;
   int unreported_commits = 0, kills_before_any_commit = 0;
 
   for (int k = 0; k < kills; ++k) {
@@ -91,7 +144,7 @@ TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       close(fds[0]);
-      RunChild(dir.path(), fds[1]);
+      RunChild(dir.path(), fds[1], durable);
     }
     close(fds[1]);
     // A quarter of the kills come at any moment from the start, so they also hit the
@@ -145,13 +198,17 @@ TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
       ASSERT_EQ(mine->account_bytes, reference->GetAccount(address)->account_bytes) << "kill " << k;
       ASSERT_TRUE(VerifyAccountProof(mine->state_root, address, mine->account_bytes, mine->proof)) << "kill " << k;
     }
+    ASSERT_NO_FATAL_FAILURE(CheckRetained(**reopened, *reference, k));
+    pruned = std::max(pruned, (*reopened)->retained_from());
     durable = height;
   }
   std::printf("LedgerCrash: %d kills, %llu blocks committed, %d kills landed after a commit was "
               "durable but before it was reported, %d before the child committed anything\n",
               kills, static_cast<unsigned long long>(durable), unreported_commits,
               kills_before_any_commit);
+  std::printf("LedgerCrash: bodies pruned below block %llu\n", static_cast<unsigned long long>(pruned));
   EXPECT_GT(durable, 0u);
+  EXPECT_GT(pruned, 0u) << "the child never pruned: the kills did not exercise pruning";
 }
 
 }  // namespace

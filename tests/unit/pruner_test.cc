@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <limits>
+#include <optional>
 #include <memory>
 
 #include "ledger/ledger.h"
@@ -10,7 +10,7 @@
 namespace cairn::node {
 namespace {
 
-constexpr uint64_t kNone = std::numeric_limits<uint64_t>::max();
+constexpr std::nullopt_t kNone = std::nullopt;
 
 class PrunerTest : public ::testing::Test {
  protected:
@@ -27,7 +27,7 @@ class PrunerTest : public ::testing::Test {
 };
 
 TEST_F(PrunerTest, KeepsTheWindowAndNeverPassesTheStateSyncFloor) {
-  uint64_t offered = 5;  // a joining node may be restoring block 5's state
+  std::optional<uint64_t> offered = 5;  // a joining node may be restoring block 5's state
   Pruner pruner(*ledger_, {.keep_blocks = 4}, [&offered] { return offered; }, 2, [] { return uint64_t{0}; });
   ASSERT_TRUE(pruner.PruneNow().ok());
   PrunePoint p = pruner.point();
@@ -44,7 +44,7 @@ TEST_F(PrunerTest, KeepsTheWindowAndNeverPassesTheStateSyncFloor) {
 }
 
 TEST_F(PrunerTest, KeepsTheLastStateVersionsAndEveryOfferedOne) {
-  uint64_t offered = 4;
+  std::optional<uint64_t> offered = 4;
   Pruner pruner(*ledger_, {.keep_state_versions = 3}, [&offered] { return offered; }, 2, [] { return uint64_t{0}; });
   ASSERT_TRUE(pruner.PruneNow().ok());
   EXPECT_EQ(ledger_->oldest_state_version(), 4u);
@@ -61,7 +61,7 @@ TEST_F(PrunerTest, KeepsTheBlocksOfTheLastDaysByBlockTime) {
   // block 7's by putting "now" one day after it.
   const uint64_t t7 = ledger_->GetBlockHeader(7)->header.timestamp_ms();
   ASSERT_GT(t7, ledger_->GetBlockHeader(6)->header.timestamp_ms()) << "the test chain's times must grow";
-  uint64_t offered = kNone;
+  std::optional<uint64_t> offered = kNone;
   Pruner pruner(*ledger_, {.keep_days = 1}, [&offered] { return offered; }, 2,
                 [t7] { return t7 + 86'400'000; });
   ASSERT_TRUE(pruner.PruneNow().ok());
@@ -70,7 +70,7 @@ TEST_F(PrunerTest, KeepsTheBlocksOfTheLastDaysByBlockTime) {
 }
 
 TEST_F(PrunerTest, APolicyThatKeepsEverythingPrunesNothing) {
-  uint64_t offered = kNone;
+  std::optional<uint64_t> offered = kNone;
   Pruner pruner(*ledger_, {}, [&offered] { return offered; }, 2, [] { return uint64_t{0}; });
   ASSERT_TRUE(pruner.PruneNow().ok());
   EXPECT_EQ(ledger_->retained_from(), 0u);

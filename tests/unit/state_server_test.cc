@@ -38,6 +38,8 @@ class Inbox {
   size_t taken_ = 0;
 };
 
+constexpr uint64_t kHoldMs = 600'000;
+
 v1::StateChunkRequest Ask(uint64_t version, const Bytes& path, const Hash& hash) {
   v1::StateChunkRequest request;
   request.set_version(version);
@@ -54,7 +56,7 @@ TEST(StateServer, ServesStoredVersionsThatRestoreToTheSameRoot) {
   *txs.Add() = chain.Transfer(chain.user(0), 1, chain.user(1), 5);
   ASSERT_TRUE(chain.CommitBlock(*ledger, txs).ok());
   Inbox inbox;
-  StateServer server(*ledger, inbox.reply());
+  StateServer server(*ledger, inbox.reply(), kHoldMs);
   server.Start();
   const crypto::PublicKey peer = test::KeyFromLabel("peer").public_key();
   for (uint64_t version : {uint64_t{0}, ledger->height()}) {
@@ -88,9 +90,32 @@ TEST(StateServer, AFullQueueAnswersBusyAtOnce) {
   test::TestChain chain;
   auto ledger = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis()).value();
   Inbox inbox;
-  StateServer server(*ledger, inbox.reply(), /*max_queued=*/0);  // not started: nothing is taken
+  StateServer server(*ledger, inbox.reply(), kHoldMs, /*max_queued=*/0);  // not started: nothing is taken
   server.Offer(test::KeyFromLabel("peer").public_key(), Ask(0, "", ledger->state_root()));
   EXPECT_NE(inbox.Next().error().find("busy"), std::string::npos);
+}
+
+TEST(StateServer, SaysWhichOfferedTargetsAJoiningNodeMayStillBeRestoring) {
+  test::TestChain chain;
+  auto ledger = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis()).value();
+  for (uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+    *txs.Add() = chain.Transfer(chain.user(0), nonce, chain.user(1), 5);
+    ASSERT_TRUE(chain.CommitBlock(*ledger, txs, /*with_finality=*/nonce == 3).ok());
+  }
+  Inbox inbox;
+  StateServer server(*ledger, inbox.reply(), kHoldMs);
+  server.Start();
+  const crypto::PublicKey peer = test::KeyFromLabel("peer").public_key();
+  // A chunk of a version never offered pins nothing: a peer cannot hold back pruning
+  // by asking for old versions.
+  server.Offer(peer, Ask(1, "", ledger->StateAt(1).value().root()));
+  ASSERT_TRUE(inbox.Next().error().empty());
+  EXPECT_EQ(server.OldestTargetInUse(), std::nullopt);
+  server.Offer(peer, v1::StateTargetRequest());
+  v1::PeerMessage target = inbox.NextMessage();
+  ASSERT_TRUE(target.state_target_response().error().empty()) << target.state_target_response().error();
+  EXPECT_EQ(server.OldestTargetInUse(), std::optional<uint64_t>(3));
 }
 
 }  // namespace
