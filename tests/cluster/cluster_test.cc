@@ -191,11 +191,55 @@ TEST(Cluster, AKilledValidatorLeavesTheOthersCommittingAndCatchesUpWhenRestarted
   EXPECT_TRUE(Cluster::WaitFor([&] { return AllCommitted(cluster, 3, {hash}); }, 90s));
 }
 
-TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySync) {
+// Retention for the validators that prune: the bodies and state of the last 300 blocks.
+const std::vector<std::string> kPruning = {"CAIRN_RETENTION_KEEP_BLOCKS=300", "CAIRN_RETENTION_KEEP_STATE_VERSIONS=300"};
+
+// Node 0 refuses a read below its retained range and says from where it holds blocks,
+// over gRPC, the HTTP/JSON API and the CLI.
+void ExpectPrunedReadRefused(Cluster& cluster, uint64_t retained_from) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 5s);
+  v1::GetBlockRequest request;
+  request.set_height(1);
+  v1::GetBlockResponse response;
+  auto stub = v1::Ledger::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(cluster.GrpcPort(0)), grpc::InsecureChannelCredentials()));
+  const grpc::Status refused = stub->GetBlock(&context, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("from height"), std::string::npos) << refused.error_message();
+
+  const std::string http = cluster.dir() + "/pruned_http.out";
+  ASSERT_EQ(RunProgram({"/usr/bin/curl", "-s", "--max-time", "5", "-o", http, "-X", "POST", "-d", R"({"height": "1"})",
+                        "http://127.0.0.1:" + std::to_string(cluster.HttpPort(0)) + "/cairn.v1.Ledger/GetBlock"},
+                       cluster.dir() + "/curl.log"),
+            0);
+  std::ifstream http_in(http);
+  const std::string http_body((std::istreambuf_iterator<char>(http_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(http_body.find("\"code\":9"), std::string::npos) << http_body;  // FAILED_PRECONDITION
+  EXPECT_NE(http_body.find("from height"), std::string::npos) << http_body;
+
+  const std::string cli = cluster.dir() + "/pruned_cli.log";
+  EXPECT_NE(RunProgram({CAIRN_CLI_PATH, "block", "1", "--node", "127.0.0.1:" + std::to_string(cluster.GrpcPort(0))}, cli), 0);
+  std::ifstream cli_in(cli);
+  const std::string cli_text((std::istreambuf_iterator<char>(cli_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(cli_text.find("pruned"), std::string::npos) << cli_text;
+
+  const std::string status = cluster.dir() + "/pruned_status.log";
+  EXPECT_EQ(RunProgram({CAIRN_CLI_PATH, "status", "--node", "127.0.0.1:" + std::to_string(cluster.GrpcPort(0))}, status), 0);
+  std::ifstream status_in(status);
+  const std::string status_text((std::istreambuf_iterator<char>(status_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(status_text.find("holds bodies from block"), std::string::npos) << status_text;
+  EXPECT_GE(retained_from, 1u);
+}
+
+TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySyncFromPeersThatPrune) {
   // Node 4 is an observer with an empty disk that joins once the chain is 1,000 blocks
   // long: it follows by block sync alone (observers take no part in consensus).
+  // Validators 0-2 keep the last 300 blocks' bodies; validator 3 is an archive node,
+  // the only one that can serve the older ones.
   Cluster cluster(4, /*observers=*/1);
-  cluster.StartAll();
+  for (int i = 0; i < 3; ++i) cluster.Start(i, kPruning);
+  cluster.Start(3);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= 1; }, 60s));
   // Steady load makes blocks as fast as the validators agree.
   Wallet wallet(cluster);
@@ -213,16 +257,29 @@ TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySync) {
 
   const auto started = std::chrono::steady_clock::now();
   cluster.Start(4);
-  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(4) >= target; }, 120s))
-      << "the observer is at " << cluster.Height(4) << " of " << target;
+  // Its height from the metrics port (a new HTTP request each time): a gRPC channel to a
+  // node that was down backs off for many seconds before it tries again.
+  auto observer_height = [&] { return cluster.Metric(4, "cairn_committed_height"); };
+  ASSERT_TRUE(Cluster::WaitFor([&] { return observer_height() >= static_cast<double>(target); }, 120s))
+      << "the observer is at " << observer_height() << " of " << target;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(stderr, "cluster: an observer caught up %llu blocks in %.1f s (%.0f blocks/s, start included)\n",
                static_cast<unsigned long long>(target), seconds, target / seconds);
+  ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Status(4).has_value(); }, 60s)) << "its gRPC port never answered";
   EXPECT_EQ(HashAt(cluster, 4, target), HashAt(cluster, 0, target));
   EXPECT_GE(cluster.Metric(4, "cairn_blocks_synced_total"), 1000);
   auto status = cluster.Status(4);
   ASSERT_TRUE(status.has_value());
   EXPECT_FALSE(status->validator());
+  EXPECT_EQ(status->retention().retained_from(), 0u) << "an observer that keeps everything";
+  EXPECT_EQ(HashAt(cluster, 4, 1), HashAt(cluster, 3, 1));
+  // The pruning validators hold bodies of the last 300 blocks or so (a step may lag).
+  auto pruned = cluster.Status(0);
+  ASSERT_TRUE(pruned.has_value());
+  EXPECT_EQ(pruned->retention().keep_blocks(), 300u);
+  EXPECT_GE(pruned->retention().retained_from() + 400, pruned->height()) << "node 0 is not pruning";
+  EXPECT_LE(pruned->retention().retained_from() + 300, pruned->height());
+  ExpectPrunedReadRefused(cluster, pruned->retention().retained_from());
   // It keeps following: the chain moves on, and so does the observer.
   for (int j = 0; j < 10; ++j) ASSERT_TRUE(cluster.Submit(j % 4, wallet.Next()).ok());
   const uint64_t later = cluster.Height(0) + 5;
