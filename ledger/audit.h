@@ -59,6 +59,11 @@ struct AuditReport {
   // its height, and the accounts of the state there, checked against its header.
   uint64_t base_height = 0;
   uint64_t base_accounts = 0;
+  // A ledger that prunes is checked header by header from genesis and body by body from
+  // its retained range, not replayed (node/pruned_audit.h): where its bodies start, and
+  // the accounts of the state at its head, checked against the head's state root.
+  uint64_t retained_from = 0;
+  uint64_t state_accounts = 0;
   double seconds = 0;
 };
 

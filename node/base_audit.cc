@@ -1,7 +1,6 @@
 #include "node/base_audit.h"
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <set>
 
@@ -12,10 +11,9 @@
 #include "ledger/ledger.h"
 #include "ledger/records.h"
 #include "ledger/state_base.h"
-#include "ledger/state_chunk.h"
-#include "ledger/state_restore.h"
-#include "ledger/tree_store.h"
+#include "node/audit_parts.h"
 #include "node/certificate_check.h"
+#include "node/pruned_audit.h"
 #include "node/epoch_chain.h"
 #include "node/state_target.h"
 
@@ -30,15 +28,6 @@ using ledger::ReadRecord;
 // An error of reading or checking what the node holds at `height`, as an audit failure.
 Status At(uint64_t height, const std::string& check, const Status& status) {
   return status.ok() ? status : AuditFailure(height, check, status.message());
-}
-
-Result<v1::CertifiedBlock> ReadCertifiedBlock(const ledger::KvStore& store, uint64_t height) {
-  v1::CertifiedBlock out;
-  const std::string what = "block " + std::to_string(height);
-  CAIRN_ASSIGN_OR_RETURN(*out.mutable_block(), ReadRecord<v1::Block>(store, keys::Block(height), what));
-  CAIRN_ASSIGN_OR_RETURN(*out.mutable_certificate(),
-                         ReadRecord<v1::QuorumCertificate>(store, keys::Certificate(height), "its certificate"));
-  return out;
 }
 
 // The parts of a base ledger, each checked from genesis before the next is trusted.
@@ -62,33 +51,14 @@ class BaseCheck {
  private:
   // Epochs 1 .. the base's, each from the one before.
   Status ProveEpochs() {
-    epochs_.push_back(GenesisEpoch(genesis_));
-    for (uint64_t e = 1; e <= base_.governance.epoch(); ++e) {
-      const std::string check = "the change to epoch " + std::to_string(e);
-      CAIRN_ASSIGN_OR_RETURN(auto root_bytes, stored_.Get(keys::EpochRoot(e)));
-      if (!root_bytes || root_bytes->size() != 8) return AuditFailure(base_.height, check, "no root height recorded");
-      const uint64_t root = ReadU64(*root_bytes);
-      auto block = ReadCertifiedBlock(stored_, root);
-      if (!block.ok()) return AuditFailure(root, check, block.status().message());
-      v1::EpochChangeProof proof;
-      proof.set_header(block->block().header());
-      auto finality = ReadRecord<v1::QuorumCertificate>(stored_, keys::Finality(root), "its finality certificate");
-      auto governance = ReadRecord<v1::GovernanceState>(stored_, keys::EpochGovernance(e), "the governance state it starts");
-      if (!finality.ok()) return AuditFailure(root, check, finality.status().message());
-      if (!governance.ok()) return AuditFailure(root, check, governance.status().message());
-      *proof.mutable_finality() = *finality;
-      *proof.mutable_governance() = *governance;
-      auto next = VerifyEpochChange(chain_id_, epochs_.back(), proof, verifier_);
-      if (!next.ok()) return AuditFailure(root, check, next.status().message());
-      CAIRN_RETURN_IF_ERROR(At(root, check, CheckEpochRoot(chain_id_, epochs_.back(), *next, *block, verifier_)));
-      CAIRN_ASSIGN_OR_RETURN(auto set, stored_.Get(keys::ValidatorSet(e)));
-      if (!set || *set != next->validators.SerializeAsString()) {
-        return AuditFailure(root, check, "the stored validator set is not the one the change proves");
-      }
-      base_.epoch_starts.push_back(*governance);
-      base_.epoch_roots.push_back(root);
-      base_.blocks.push_back({block->block(), block->certificate(), *finality});
-      epochs_.push_back(std::move(next).value());
+    std::vector<StoredEpochChange> changes;
+    CAIRN_RETURN_IF_ERROR(
+        ProveStoredEpochs(genesis_, stored_, base_.governance.epoch(), base_.height, verifier_, &epochs_, &changes));
+    for (StoredEpochChange& change : changes) {
+      base_.epoch_starts.push_back(change.governance);
+      base_.epoch_roots.push_back(change.root);
+      base_.blocks.push_back({std::move(*change.block.mutable_block()), std::move(*change.block.mutable_certificate()),
+                              std::move(change.finality)});
     }
     return Status::Ok();
   }
@@ -157,36 +127,12 @@ class BaseCheck {
   // The stored tree of the base's version, served to a StateRestore under the header's
   // state root: what the node holds must prove itself as a peer's chunks must.
   Status RestoreState(ledger::KvStore& restored, ledger::AuditReport* report) {
-    const uint64_t height = base_.height;
-    const std::string check = "the state at the base";
-    ledger::TreeStore nodes(stored_, 0);
-    auto tree = nodes.Load(height);
-    if (!tree.ok()) return At(height, check, tree.status());
     auto root = HashFromBytes(header_.state_root());
-    if (!root.ok()) return At(height, check, root.status());
-    auto opened = ledger::StateRestore::Open(restored, height, *root);
-    if (!opened.ok()) return At(height, check, opened.status());
-    auto restore = std::move(opened).value();
-    while (!restore->finished()) {
-      const std::map<Bytes, Hash> wanted = restore->wanted();
-      for (const auto& [path, hash] : wanted) {
-        v1::StateChunkRequest request;
-        request.set_version(height);
-        request.set_path(path);
-        request.set_expected_hash(ToBytes(hash));
-        request.set_max_leaves(ledger::kMaxChunkLeaves);
-        auto applied = restore->Apply(ledger::ServeStateChunk(*tree, request, kChunkBytes));
-        if (!applied.ok()) return AuditFailure(height, check, applied.status().message());
-        if (*applied != ledger::StateRestore::Applied::kStored) {
-          return AuditFailure(height, check, "the node does not hold all of it");
-        }
-      }
-    }
-    report->base_accounts = restore->accounts();
+    if (!root.ok()) return At(base_.height, "the state at the base", root.status());
+    CAIRN_ASSIGN_OR_RETURN(report->base_accounts,
+                           RestoreStoredState(stored_, base_.height, *root, restored, "the state at the base"));
     return Status::Ok();
   }
-
-  static constexpr size_t kChunkBytes = 4u << 20;
 
   const v1::Genesis& genesis_;
   const std::string& chain_id_;
@@ -224,6 +170,8 @@ Result<ledger::AuditReport> AuditBaseLedger(const v1::Genesis& genesis, const le
 }
 
 Result<ledger::AuditReport> AuditDataDirectory(const v1::Genesis& genesis, const ledger::KvStore& stored) {
+  CAIRN_ASSIGN_OR_RETURN(auto pruned, ledger::ReadU64Record(stored, keys::kPrunedBelow, "the pruned-below record"));
+  if (pruned) return AuditPrunedLedger(genesis, stored);
   CAIRN_ASSIGN_OR_RETURN(auto base, ledger::ReadBase(stored));
   if (base) return AuditBaseLedger(genesis, stored);
   ledger::StoreAuditSource source(stored);

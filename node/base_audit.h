@@ -32,8 +32,9 @@ namespace cairn::node {
 // failure; FAILED_PRECONDITION for a ledger that is not a base ledger.
 Result<ledger::AuditReport> AuditBaseLedger(const v1::Genesis& genesis, const ledger::KvStore& stored);
 
-// A node's data directory, as `cairn audit --data` audits it: from genesis, or from its
-// base when it joined by state sync.
+// A node's data directory, as `cairn audit --data` audits it: from genesis, from its
+// base when it joined by state sync, or header by header when it prunes
+// (node/pruned_audit.h).
 Result<ledger::AuditReport> AuditDataDirectory(const v1::Genesis& genesis, const ledger::KvStore& stored);
 
 }  // namespace cairn::node

@@ -115,7 +115,11 @@ Result<uint64_t> Pruner::Step() {
     CAIRN_ASSIGN_OR_RETURN(uint64_t versions, ledger_.PruneStateVersions(keep_from, kVersionsPerStep));
     done += versions;
   }
-  CAIRN_RETURN_IF_ERROR(ledger_.CompactPruned(CompactEvery(p)).status());
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_compaction_ >= kMinBetweenCompactions) {
+    CAIRN_ASSIGN_OR_RETURN(bool compacted, ledger_.CompactPruned(CompactEvery(p)));
+    if (compacted) last_compaction_ = now;
+  }
   return done;
 }
 
@@ -123,7 +127,7 @@ uint64_t Pruner::CompactEvery(const PrunePoint& p) const {
   const uint64_t head = ledger_.height();
   uint64_t window = head - std::min(head, p.effective);
   if (policy_.keep_state_versions > 0) window = std::min(window, policy_.keep_state_versions);
-  return std::clamp<uint64_t>(window / 16, 16, 4096);
+  return std::clamp<uint64_t>(window / 4, 64, 65536);
 }
 
 Status Pruner::PruneNow() {

@@ -26,6 +26,11 @@
 #                                    of an empty chain and of a loaded one, beside the
 #                                    rate signature checks allow; one JSON line
 #                                    (scripts/sync_bench.sh)
+#   scripts/bench.sh --mode retention [--keep-blocks N] [--blocks B] [--rate R] [--seconds S]
+#                                    a soak under steady load without and with pruning to
+#                                    the last N blocks: disk use at intervals, commit
+#                                    latency p99 of both, reads in the window with their
+#                                    proofs; one JSON line (scripts/retention_bench.sh)
 # The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN
 # set to a folder holding cairn and cairnd, nothing is installed or built (tests use
 # that); CAIRN_BENCH_PORT (default 27600) is the network's first port.
@@ -108,6 +113,10 @@ fi
 if [ "${1:-}" = --mode ] && [ "${2:-}" = sync ]; then
   shift 2
   exec "$root/scripts/sync_bench.sh" "$@"
+fi
+if [ "${1:-}" = --mode ] && [ "${2:-}" = retention ]; then
+  shift 2
+  exec "$root/scripts/retention_bench.sh" "$@"
 fi
 
 validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600}

@@ -69,6 +69,14 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
                 "state root); the blocks below it are not on this node\n",
                 static_cast<unsigned long long>(report->base_height), static_cast<unsigned long long>(report->base_accounts));
   }
+  if (report->retained_from > 0) {
+    std::printf("the node prunes: headers and certificates checked from genesis; bodies, receipts and indexes from block "
+                "%llu on; the state at the head (%llu accounts) checked against the head's state root. NOT checked: the "
+                "bodies below block %llu (pruned) and that each state follows from executing the blocks (no replay); "
+                "audit an archive node for those\n",
+                static_cast<unsigned long long>(report->retained_from), static_cast<unsigned long long>(report->state_accounts),
+                static_cast<unsigned long long>(report->retained_from));
+  }
   std::printf("validator sets: %llu epochs; equivocation evidence: %llu pieces, each checked against its epoch's set\n",
               static_cast<unsigned long long>(report->epochs), static_cast<unsigned long long>(report->evidence));
   return 0;

@@ -7,6 +7,7 @@
 #include "ledger/genesis.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "node/base_audit.h"
 #include "node/certificate_check.h"
 #include "tests/support/forgery.h"
 #include "tests/support/state_records.h"
@@ -244,6 +245,86 @@ TEST_F(AuditAcrossEpochsTest, CatchesATamperedEpochGovernanceRecord) {
   auto report = Audit();
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("governance of epoch 2"), std::string::npos) << report.status().ToString();
+}
+
+// A ledger that prunes (node/pruned_audit.h): the chain across three set changes, three
+// blocks of transfers more, and the bodies below block 12 pruned. It passes from the
+// genesis file alone; a byte changed in a pruned block's header or certificate, in a
+// retained body or receipt, or in the state at the head fails naming the part.
+class PrunedAuditTest : public AuditAcrossEpochsTest {
+ protected:
+  void SetUp() override {
+    AuditAcrossEpochsTest::SetUp();
+    for (uint64_t nonce = 2; nonce <= 4; ++nonce) {
+      Txs txs;
+      *txs.Add() = chain_.Transfer(chain_.user(2), nonce, chain_.user(3), 10);
+      *txs.Add() = chain_.Transfer(chain_.user(4), nonce - 1, chain_.user(5), 7);
+      ASSERT_TRUE(chain_.CommitBlock(*ledger_, txs, /*with_finality=*/nonce == 4).ok());
+    }
+    ASSERT_EQ(ledger_->height(), 13u);
+    ASSERT_GT(ledger_->PruneBlocks(11, 100).value(), 0u);
+  }
+  void ExpectPrunedAuditFails(const std::string& want) {
+    auto report = node::AuditDataDirectory(chain_.genesis(), *store_);
+    ASSERT_FALSE(report.ok()) << "the tampered ledger passed the audit";
+    EXPECT_EQ(report.status().code(), StatusCode::kCorruption) << report.status().ToString();
+    EXPECT_NE(report.status().message().find(want), std::string::npos) << report.status().ToString();
+  }
+};
+
+TEST_F(PrunedAuditTest, APrunedLedgerPassesHeaderByHeaderAndBodyByBodyFromItsRetainedRange) {
+  ASSERT_EQ(ledger_->GetBlock(5).status().code(), StatusCode::kFailedPrecondition) << "block 5 should be pruned";
+  auto report = node::AuditDataDirectory(chain_.genesis(), *store_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->retained_from, 11u);
+  EXPECT_EQ(report->blocks, 13u);
+  EXPECT_EQ(report->epochs, 4u);
+  EXPECT_TRUE(report->head_proven_final);
+  EXPECT_EQ(report->state_accounts, ledger_->account_count());
+  EXPECT_EQ(report->transactions, 6u) << "the retained range's (the epochs' last blocks, whose bodies are kept, are empty)";
+}
+
+TEST_F(PrunedAuditTest, CatchesAPrunedBlocksCertificateSignedByAnEarlierSet) {
+  // Block 7 is of epoch 2 and pruned: only its header and certificate are left.
+  store_->TEST_Put(keys::Certificate(7), chain_.SignStatement(ReadQc(keys::Certificate(7)), ledger_->ValidatorSet(1).value(),
+                                                               {0, 1, 2}).SerializeAsString());
+  ExpectPrunedAuditFails("height 7: certificate");
+}
+
+TEST_F(PrunedAuditTest, CatchesAPrunedBlocksChangedHeader) {
+  v1::Block block;
+  ASSERT_TRUE(block.ParseFromString(store_->Get(keys::Block(5)).value().value()));
+  v1::BlockHeader header;
+  ASSERT_TRUE(header.ParseFromString(block.header()));
+  header.set_timestamp_ms(header.timestamp_ms() + 1);
+  block.set_header(header.SerializeAsString());
+  store_->TEST_Put(keys::Block(5), block.SerializeAsString());
+  ExpectPrunedAuditFails("height 5: certificate: it is not for this block");
+}
+
+TEST_F(PrunedAuditTest, CatchesAChangedRetainedReceipt) {
+  v1::Receipt receipt;
+  ASSERT_TRUE(receipt.ParseFromString(store_->Get(keys::Receipt(12, 1)).value().value()));
+  receipt.set_message("tampered");
+  store_->TEST_Put(keys::Receipt(12, 1), receipt.SerializeAsString());
+  ExpectPrunedAuditFails("height 12: receipts");
+}
+
+TEST_F(PrunedAuditTest, CatchesAChangedRetainedBody) {
+  v1::Block block;
+  ASSERT_TRUE(block.ParseFromString(store_->Get(keys::Block(13)).value().value()));
+  block.mutable_transactions(0)->set_signature(block.transactions(1).signature());
+  store_->TEST_Put(keys::Block(13), block.SerializeAsString());
+  ExpectPrunedAuditFails("height 13: body");
+}
+
+TEST_F(PrunedAuditTest, CatchesAChangedLeafOfTheStateAtTheHead) {
+  const Bytes leaf = test::NewestAccountLeafKey(*store_, test::TestChain::AddressOf(chain_.user(3)));
+  ASSERT_FALSE(leaf.empty());
+  Bytes bytes = store_->Get(leaf).value().value();
+  bytes.back() ^= 1;
+  store_->TEST_Put(leaf, bytes);
+  ExpectPrunedAuditFails("height 13: the state at the head");
 }
 
 }  // namespace

@@ -1,0 +1,101 @@
+#include "node/audit_parts.h"
+
+#include <map>
+
+#include "ledger/audit.h"
+#include "ledger/keys.h"
+#include "ledger/records.h"
+#include "ledger/state_chunk.h"
+#include "ledger/state_restore.h"
+#include "ledger/tree_store.h"
+#include "node/state_target.h"
+
+namespace cairn::node {
+
+namespace {
+
+namespace keys = ledger::keys;
+using ledger::AuditFailure;
+using ledger::ReadRecord;
+
+// An answer's bytes when the audit serves the node's tree to itself: large, since
+// nothing travels.
+constexpr size_t kChunkBytes = 4u << 20;
+
+Status At(uint64_t height, const std::string& check, const Status& status) {
+  return status.ok() ? status : AuditFailure(height, check, status.message());
+}
+
+}  // namespace
+
+Result<v1::CertifiedBlock> ReadCertifiedBlock(const ledger::KvStore& store, uint64_t height) {
+  v1::CertifiedBlock out;
+  const std::string what = "block " + std::to_string(height);
+  CAIRN_ASSIGN_OR_RETURN(*out.mutable_block(), ReadRecord<v1::Block>(store, keys::Block(height), what));
+  CAIRN_ASSIGN_OR_RETURN(*out.mutable_certificate(),
+                         ReadRecord<v1::QuorumCertificate>(store, keys::Certificate(height), "its certificate"));
+  return out;
+}
+
+Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stored, uint64_t last,
+                         uint64_t audit_height, crypto::SignatureVerifier& verifier, std::vector<TrustedEpoch>* epochs,
+                         std::vector<StoredEpochChange>* changes) {
+  const std::string& chain_id = genesis.chain_id();
+  epochs->push_back(GenesisEpoch(genesis));
+  for (uint64_t e = 1; e <= last; ++e) {
+    const std::string check = "the change to epoch " + std::to_string(e);
+    CAIRN_ASSIGN_OR_RETURN(auto root_bytes, stored.Get(keys::EpochRoot(e)));
+    if (!root_bytes || root_bytes->size() != 8) return AuditFailure(audit_height, check, "no root height recorded");
+    StoredEpochChange change;
+    change.root = ReadU64(*root_bytes);
+    auto block = ReadCertifiedBlock(stored, change.root);
+    if (!block.ok()) return AuditFailure(change.root, check, block.status().message());
+    change.block = std::move(block).value();
+    auto finality = ReadRecord<v1::QuorumCertificate>(stored, keys::Finality(change.root), "its finality certificate");
+    auto governance = ReadRecord<v1::GovernanceState>(stored, keys::EpochGovernance(e), "the governance state it starts");
+    if (!finality.ok()) return AuditFailure(change.root, check, finality.status().message());
+    if (!governance.ok()) return AuditFailure(change.root, check, governance.status().message());
+    change.finality = std::move(finality).value();
+    change.governance = std::move(governance).value();
+    v1::EpochChangeProof proof;
+    proof.set_header(change.block.block().header());
+    *proof.mutable_finality() = change.finality;
+    *proof.mutable_governance() = change.governance;
+    auto next = VerifyEpochChange(chain_id, epochs->back(), proof, verifier);
+    if (!next.ok()) return AuditFailure(change.root, check, next.status().message());
+    CAIRN_RETURN_IF_ERROR(At(change.root, check, CheckEpochRoot(chain_id, epochs->back(), *next, change.block, verifier)));
+    CAIRN_ASSIGN_OR_RETURN(auto set, stored.Get(keys::ValidatorSet(e)));
+    if (!set || *set != next->validators.SerializeAsString()) {
+      return AuditFailure(change.root, check, "the stored validator set is not the one the change proves");
+    }
+    epochs->push_back(std::move(next).value());
+    if (changes != nullptr) changes->push_back(std::move(change));
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> RestoreStoredState(const ledger::KvStore& stored, uint64_t version, const Hash& root,
+                                    ledger::KvStore& restored, const std::string& check) {
+  ledger::TreeStore nodes(stored, 0);
+  auto tree = nodes.Load(version);
+  if (!tree.ok()) return At(version, check, tree.status());
+  auto opened = ledger::StateRestore::Open(restored, version, root);
+  if (!opened.ok()) return At(version, check, opened.status());
+  auto restore = std::move(opened).value();
+  while (!restore->finished()) {
+    const std::map<Bytes, Hash> wanted = restore->wanted();
+    for (const auto& [path, hash] : wanted) {
+      v1::StateChunkRequest request;
+      request.set_version(version);
+      request.set_path(path);
+      request.set_expected_hash(ToBytes(hash));
+      request.set_max_leaves(ledger::kMaxChunkLeaves);
+      auto applied = restore->Apply(ledger::ServeStateChunk(*tree, request, kChunkBytes));
+      if (!applied.ok()) return AuditFailure(version, check, applied.status().message());
+      if (*applied != ledger::StateRestore::Applied::kStored) return AuditFailure(version, check, "the node does not hold all of it");
+    }
+  }
+  return restore->accounts();
+}
+
+}  // namespace cairn::node

@@ -1,0 +1,164 @@
+#include "node/pruned_audit.h"
+
+#include <chrono>
+#include <memory>
+
+#include "cairn/v1/storage.pb.h"
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
+#include "ledger/genesis.h"
+#include "ledger/keys.h"
+#include "ledger/records.h"
+#include "ledger/state_base.h"
+#include "node/audit_parts.h"
+#include "node/state_target.h"
+
+namespace cairn::node {
+
+namespace {
+
+namespace keys = ledger::keys;
+using ledger::AuditFailure;
+
+// The highest epoch whose change the node records (keys.h E).
+Result<uint64_t> LastRecordedEpoch(const ledger::KvStore& stored) {
+  uint64_t last = 0;
+  CAIRN_RETURN_IF_ERROR(stored.Scan(keys::kEpochRootPrefix, keys::kEpochRootPrefix, [&](ByteView key, ByteView) {
+    if (key.size() == 9) last = std::max(last, ReadU64(key.substr(1)));
+    return true;
+  }));
+  return last;
+}
+
+class PrunedCheck {
+ public:
+  PrunedCheck(const v1::Genesis& genesis, const ledger::KvStore& stored, crypto::SignatureVerifier& verifier)
+      : genesis_(genesis), chain_id_(genesis.chain_id()), stored_(stored), verifier_(verifier) {}
+
+  Status Run(uint64_t retained_from, ledger::AuditReport* report) {
+    auto head = ledger::ReadRecord<v1::ChainHead>(stored_, keys::kHead, "the head record");
+    if (!head.ok()) return AuditFailure(0, "head record", head.status().message());
+    CAIRN_ASSIGN_OR_RETURN(const uint64_t last_epoch, LastRecordedEpoch(stored_));
+    CAIRN_RETURN_IF_ERROR(ProveStoredEpochs(genesis_, stored_, last_epoch, head->height(), verifier_, &epochs_, nullptr));
+    Hash parent = ledger::BuildGenesisState(genesis_).block_hash;
+    v1::BlockHeader header;
+    for (uint64_t height = 1; height <= head->height(); ++height) {
+      CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent, &header));
+      report->transactions += static_cast<uint64_t>(block_.block().transactions_size());
+      ++report->blocks;
+      if (height >= retained_from) CAIRN_RETURN_IF_ERROR(CheckRetainedRecords(height, header));
+    }
+    if (head->block_hash() != AsView(parent)) return AuditFailure(head->height(), "head record", "it does not name the last block");
+    auto finality = ledger::ReadRecord<v1::QuorumCertificate>(stored_, keys::Finality(head->height()), "");
+    if (finality.ok() && finality->commit_hash() == AsView(parent) && finality->epoch() < epochs_.size()) {
+      report->head_proven_final = VerifyCertificateOf(chain_id_, epochs_[finality->epoch()], *finality, verifier_).ok();
+    }
+    report->epochs = epochs_.size();
+    auto root = HashFromBytes(header.state_root());
+    if (!root.ok()) return AuditFailure(head->height(), "the state at the head", root.status().message());
+    ledger::MemoryStore restored;
+    CAIRN_ASSIGN_OR_RETURN(report->state_accounts,
+                           RestoreStoredState(stored_, head->height(), *root, restored, "the state at the head"));
+    return Status::Ok();
+  }
+
+ private:
+  // Block `height`'s header, chained to `parent` and certified by its proven epoch, its
+  // parent certificate, and whatever body it holds; its hash.
+  Result<Hash> CheckHeader(uint64_t height, const Hash& parent, v1::BlockHeader* header) {
+    auto block = ReadCertifiedBlock(stored_, height);
+    if (!block.ok()) return AuditFailure(height, "block record", block.status().message());
+    block_ = std::move(block).value();
+    if (!header->ParseFromString(block_.block().header()) || header->height() != height) {
+      return AuditFailure(height, "header", "it does not parse or names another height");
+    }
+    if (header->parent_hash() != AsView(parent)) {
+      return AuditFailure(height, "hash chain", "the parent hash is not the hash of block " + std::to_string(height - 1));
+    }
+    const Hash hash = crypto::BlockHash(chain_id_, block_.block().header());
+    const v1::QuorumCertificate& qc = block_.certificate();
+    if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header->round() ||
+        qc.epoch() != header->epoch()) {
+      return AuditFailure(height, "certificate", "it is not for this block");
+    }
+    if (header->epoch() >= epochs_.size()) {
+      return AuditFailure(height, "certificate", "epoch " + std::to_string(header->epoch()) + " has no proven change");
+    }
+    const TrustedEpoch& epoch = epochs_[header->epoch()];
+    if (height <= epoch.root_height) return AuditFailure(height, "epoch", "the block is below its epoch's root");
+    if (Status valid = VerifyCertificateOf(chain_id_, epoch, qc, verifier_); !valid.ok()) {
+      return AuditFailure(height, "certificate", valid.message());
+    }
+    if (Status valid = CheckParentQc(chain_id_, epoch, block_.block(), *header, verifier_); !valid.ok()) {
+      return AuditFailure(height, "parent certificate", valid.message());
+    }
+    // The body, where the node holds one: the one the header commits to.
+    if (block_.block().transactions_size() > 0 || header->tx_root() == AsView(crypto::MerkleRoot({}))) {
+      if (Status body = ledger::CheckBlockBody(chain_id_, block_.block(), *header); !body.ok()) {
+        return AuditFailure(height, "body", body.message());
+      }
+    }
+    return hash;
+  }
+
+  // In the retained range: the body is held, the receipts are the ones the header's
+  // receipts root names, and each transaction's index entry points at it.
+  Status CheckRetainedRecords(uint64_t height, const v1::BlockHeader& header) {
+    const v1::Block& block = block_.block();
+    if (block.transactions_size() == 0 && header.tx_root() != AsView(crypto::MerkleRoot({}))) {
+      return AuditFailure(height, "body", "the node prunes from a later height but holds no body here");
+    }
+    std::vector<Hash> receipts;
+    for (int i = 0; i < block.transactions_size(); ++i) {
+      const auto index = static_cast<uint32_t>(i);
+      CAIRN_ASSIGN_OR_RETURN(auto receipt, stored_.Get(keys::Receipt(height, index)));
+      if (!receipt) return AuditFailure(height, "receipt " + std::to_string(i), "missing");
+      receipts.push_back(crypto::ReceiptHash(chain_id_, *receipt));
+      const v1::Transaction& tx = block.transactions(i);
+      CAIRN_ASSIGN_OR_RETURN(auto location, stored_.Get(keys::TxLocation(
+                                                crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body()))));
+      v1::TxLocation expected;
+      expected.set_height(height);
+      expected.set_index(index);
+      if (!location || *location != expected.SerializeAsString()) {
+        return AuditFailure(height, "transaction index " + std::to_string(i), "the stored location differs");
+      }
+    }
+    if (header.receipts_root() != AsView(crypto::MerkleRoot(receipts))) {
+      return AuditFailure(height, "receipts", "they are not the ones the header's receipts root names");
+    }
+    return Status::Ok();
+  }
+
+  const v1::Genesis& genesis_;
+  const std::string& chain_id_;
+  const ledger::KvStore& stored_;
+  crypto::SignatureVerifier& verifier_;
+  std::vector<TrustedEpoch> epochs_;
+  v1::CertifiedBlock block_;  // the block CheckHeader read last
+};
+
+}  // namespace
+
+Result<ledger::AuditReport> AuditPrunedLedger(const v1::Genesis& genesis, const ledger::KvStore& stored) {
+  const auto start = std::chrono::steady_clock::now();
+  CAIRN_ASSIGN_OR_RETURN(auto pruned, ledger::ReadU64Record(stored, keys::kPrunedBelow, "the pruned-below record"));
+  if (!pruned) return Status::FailedPrecondition("this ledger holds every block's body: audit it from genesis");
+  CAIRN_ASSIGN_OR_RETURN(auto base, ledger::ReadBase(stored));
+  if (base) {
+    return Status::FailedPrecondition("this ledger joined by state sync at height " + std::to_string(*base) +
+                                      " and prunes: auditing that is not supported yet (audit an archive node)");
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto genesis_hash, stored.Get(keys::kGenesisHash));
+  if (!genesis_hash || *genesis_hash != AsView(ledger::GenesisHash(genesis))) {
+    return Status::FailedPrecondition("this data directory is of another genesis");
+  }
+  crypto::CachingVerifier signatures(1 << 16);
+  ledger::AuditReport report;
+  report.retained_from = *pruned;
+  CAIRN_RETURN_IF_ERROR(PrunedCheck(genesis, stored, signatures).Run(*pruned, &report));
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace cairn::node
