@@ -395,6 +395,7 @@ void Node::RegisterMetrics() {
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   AddStateTreeMetrics(metrics_, *ledger_);
   AddStateServingMetrics(metrics_, *state_server_);
+  AddRetentionMetrics(metrics_, *pruner_);
   // From the health's atomics: the alert rules compare them (scripts/deploy/prometheus).
   const Health* health = health_.get();
   metrics_.AddCollector("cairn_best_peer_height", "gauge", "The highest committed height a peer has announced.",

@@ -58,4 +58,26 @@ void AddStateSyncMetrics(MetricsRegistry& registry, const StateBootstrap& bootst
                         [b](std::string* out) { PerPeer(out, "cairn_state_sync_chunks_total", b->Progress().chunks_by_peer); });
 }
 
+void AddRetentionMetrics(MetricsRegistry& registry, const Pruner& pruner) {
+  const Pruner* p = &pruner;
+  registry.AddCollector("cairn_retained_from_height", "gauge",
+                        "The earliest height whose body, receipts and indexes this node holds.",
+                        [p](std::string* out) { Line(out, "cairn_retained_from_height", p->Report().retained_from()); });
+  registry.AddCollector("cairn_oldest_state_version", "gauge", "The oldest version of the state tree this node holds.",
+                        [p](std::string* out) { Line(out, "cairn_oldest_state_version", p->Report().oldest_state_version()); });
+  registry.AddCollector("cairn_prune_point_height", "gauge",
+                        "Where retention prunes to: the lowest of its terms (cairn_prune_term_height).",
+                        [p](std::string* out) { Line(out, "cairn_prune_point_height", p->Report().prune_point()); });
+  registry.AddCollector("cairn_prune_term_height", "gauge",
+                        "Each term of the prune point: the window alone, and the state sync floor while a joining node "
+                        "may restore a state this node offered.",
+                        [p](std::string* out) {
+                          const v1::RetentionStatus r = p->Report();
+                          *out += "cairn_prune_term_height{term=\"window\"} " + std::to_string(r.window_below()) + "\n";
+                          if (r.has_state_sync_floor()) {
+                            *out += "cairn_prune_term_height{term=\"state_sync\"} " + std::to_string(r.state_sync_floor()) + "\n";
+                          }
+                        });
+}
+
 }  // namespace cairn::node

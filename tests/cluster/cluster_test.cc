@@ -281,6 +281,7 @@ TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySyncFromPeersThatPrune) {
   EXPECT_GE(pruned->retention().retained_from() + 400, pruned->height()) << "node 0 is not pruning";
   EXPECT_LE(pruned->retention().retained_from() + 300, pruned->height());
   ExpectPrunedReadRefused(cluster, pruned->retention().retained_from());
+  EXPECT_GE(cluster.Metric(0, "cairn_retained_from_height"), static_cast<double>(pruned->retention().retained_from()));
   // It keeps following: the chain moves on, and so does the observer.
   for (int j = 0; j < 10; ++j) ASSERT_TRUE(cluster.Submit(j % 4, wallet.Next()).ok());
   const uint64_t later = cluster.Height(0) + 5;
