@@ -21,6 +21,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kKeyRotation: return "key-rotation";
     case Purpose::kLeaderOrder: return "leader-order";
     case Purpose::kOffence: return "offence";
+    case Purpose::kArchiveRecord: return "archive-record";
   }
   CAIRN_CHECK(false);
 }

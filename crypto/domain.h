@@ -32,6 +32,7 @@ enum class Purpose {
   kKeyRotation,    // a validator's old and new keys agreeing on the new one
   kLeaderOrder,    // leader election's tie-break between validators (chain-independent)
   kOffence,        // where the state records a convicted offence (evidence.h)
+  kArchiveRecord,  // a record of an exported archive, chained to the one before (archive.proto)
 };
 
 // The tag string of a purpose, e.g. "tx".

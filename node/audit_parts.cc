@@ -2,9 +2,12 @@
 
 #include <map>
 
+#include "crypto/domain.h"
+#include "crypto/merkle.h"
 #include "ledger/audit.h"
 #include "ledger/keys.h"
 #include "ledger/records.h"
+#include "ledger/state_base.h"
 #include "ledger/state_chunk.h"
 #include "ledger/state_restore.h"
 #include "ledger/tree_store.h"
@@ -72,6 +75,41 @@ Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stor
     if (changes != nullptr) changes->push_back(std::move(change));
   }
   return Status::Ok();
+}
+
+Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<TrustedEpoch>& epochs,
+                               const v1::CertifiedBlock& block, uint64_t height, const Hash* parent,
+                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header) {
+  if (!header->ParseFromString(block.block().header()) || header->height() != height) {
+    return AuditFailure(height, "header", "it does not parse or names another height");
+  }
+  if (parent != nullptr && header->parent_hash() != AsView(*parent)) {
+    return AuditFailure(height, "hash chain", "the parent hash is not the hash of block " + std::to_string(height - 1));
+  }
+  const Hash hash = crypto::BlockHash(chain_id, block.block().header());
+  const v1::QuorumCertificate& qc = block.certificate();
+  if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header->round() ||
+      qc.epoch() != header->epoch()) {
+    return AuditFailure(height, "certificate", "it is not for this block");
+  }
+  if (header->epoch() >= epochs.size()) {
+    return AuditFailure(height, "certificate", "epoch " + std::to_string(header->epoch()) + " has no proven change");
+  }
+  const TrustedEpoch& epoch = epochs[header->epoch()];
+  if (height <= epoch.root_height) return AuditFailure(height, "epoch", "the block is below its epoch's root");
+  if (Status valid = VerifyCertificateOf(chain_id, epoch, qc, verifier); !valid.ok()) {
+    return AuditFailure(height, "certificate", valid.message());
+  }
+  if (Status valid = CheckParentQc(chain_id, epoch, block.block(), *header, verifier); !valid.ok()) {
+    return AuditFailure(height, "parent certificate", valid.message());
+  }
+  // The body, where there is one: the one the header commits to.
+  if (block.block().transactions_size() > 0 || header->tx_root() == AsView(crypto::MerkleRoot({}))) {
+    if (Status body = ledger::CheckBlockBody(chain_id, block.block(), *header); !body.ok()) {
+      return AuditFailure(height, "body", body.message());
+    }
+  }
+  return hash;
 }
 
 Result<uint64_t> RestoreStoredState(const ledger::KvStore& stored, uint64_t version, const Hash& root,

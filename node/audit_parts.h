@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cairn/v1/genesis.pb.h"
@@ -36,6 +37,16 @@ struct StoredEpochChange {
 Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stored, uint64_t last,
                          uint64_t audit_height, crypto::SignatureVerifier& verifier, std::vector<TrustedEpoch>* epochs,
                          std::vector<StoredEpochChange>* changes);
+
+// Block `height` (`block`, as stored or archived) as the header chain checks it: its
+// header at that height and chained to `parent` (not checked when null: the first block
+// of a range), certified by a quorum of its epoch's proven set (`epochs`, from genesis's
+// on), with a valid parent certificate, and the body it holds the one its header commits
+// to (a body without its transactions, pruned, is not checked). Returns its hash and
+// fills `header`; an audit failure names the check.
+Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<TrustedEpoch>& epochs,
+                               const v1::CertifiedBlock& block, uint64_t height, const Hash* parent,
+                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header);
 
 // The node's stored state tree of `version`, served chunk by chunk into a StateRestore
 // on `restored` under `root` (what the node's header says): every node and leaf is

@@ -11,7 +11,6 @@
 #include "ledger/records.h"
 #include "ledger/state_base.h"
 #include "node/audit_parts.h"
-#include "node/state_target.h"
 
 namespace cairn::node {
 
@@ -63,42 +62,12 @@ class PrunedCheck {
   }
 
  private:
-  // Block `height`'s header, chained to `parent` and certified by its proven epoch, its
-  // parent certificate, and whatever body it holds; its hash.
+  // Block `height`, read and checked (audit_parts.h); its hash.
   Result<Hash> CheckHeader(uint64_t height, const Hash& parent, v1::BlockHeader* header) {
     auto block = ReadCertifiedBlock(stored_, height);
     if (!block.ok()) return AuditFailure(height, "block record", block.status().message());
     block_ = std::move(block).value();
-    if (!header->ParseFromString(block_.block().header()) || header->height() != height) {
-      return AuditFailure(height, "header", "it does not parse or names another height");
-    }
-    if (header->parent_hash() != AsView(parent)) {
-      return AuditFailure(height, "hash chain", "the parent hash is not the hash of block " + std::to_string(height - 1));
-    }
-    const Hash hash = crypto::BlockHash(chain_id_, block_.block().header());
-    const v1::QuorumCertificate& qc = block_.certificate();
-    if (qc.block_hash() != AsView(hash) || qc.height() != height || qc.round() != header->round() ||
-        qc.epoch() != header->epoch()) {
-      return AuditFailure(height, "certificate", "it is not for this block");
-    }
-    if (header->epoch() >= epochs_.size()) {
-      return AuditFailure(height, "certificate", "epoch " + std::to_string(header->epoch()) + " has no proven change");
-    }
-    const TrustedEpoch& epoch = epochs_[header->epoch()];
-    if (height <= epoch.root_height) return AuditFailure(height, "epoch", "the block is below its epoch's root");
-    if (Status valid = VerifyCertificateOf(chain_id_, epoch, qc, verifier_); !valid.ok()) {
-      return AuditFailure(height, "certificate", valid.message());
-    }
-    if (Status valid = CheckParentQc(chain_id_, epoch, block_.block(), *header, verifier_); !valid.ok()) {
-      return AuditFailure(height, "parent certificate", valid.message());
-    }
-    // The body, where the node holds one: the one the header commits to.
-    if (block_.block().transactions_size() > 0 || header->tx_root() == AsView(crypto::MerkleRoot({}))) {
-      if (Status body = ledger::CheckBlockBody(chain_id_, block_.block(), *header); !body.ok()) {
-        return AuditFailure(height, "body", body.message());
-      }
-    }
-    return hash;
+    return CheckChainedBlock(chain_id_, epochs_, block_, height, &parent, verifier_, header);
   }
 
   // In the retained range: the body is held, the receipts are the ones the header's

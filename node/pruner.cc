@@ -93,8 +93,6 @@ PrunePoint Pruner::Compute() const {
     p.state_sync_floor = *target > reputation_window_ ? *target - reputation_window_ : 0;
   }
   p.effective = std::min(p.window, p.state_sync_floor.value_or(kNone));
-  p.retained_from = ledger_.retained_from();
-  p.oldest_state_version = ledger_.oldest_state_version();
   return p;
 }
 
@@ -105,7 +103,7 @@ Result<uint64_t> Pruner::Step() {
     point_ = p;
   }
   uint64_t done = 0;
-  if (p.effective > p.retained_from) {
+  if (p.effective > ledger_.retained_from()) {
     CAIRN_ASSIGN_OR_RETURN(done, ledger_.PruneBlocks(p.effective, kBlocksPerStep));
   }
   if (policy_.keep_state_versions > 0) {

@@ -33,12 +33,12 @@ struct RetentionPolicy {
   bool prunes() const { return keep_blocks > 0 || keep_days > 0 || keep_state_versions > 0; }
 };
 
+// The heights below which each term would prune block bodies; the ledger's own marks
+// (Ledger::retained_from, oldest_state_version) say how far it got.
 struct PrunePoint {
-  uint64_t window = 0;            // where the policy alone would prune to (0: keeps all)
+  uint64_t window = 0;                       // the policy alone (0: keeps all)
   std::optional<uint64_t> state_sync_floor;  // none while no offered target is in use
-  uint64_t effective = 0;         // the lowest of the terms
-  uint64_t retained_from = 0;     // where the ledger is (ledger::Ledger::retained_from)
-  uint64_t oldest_state_version = 0;
+  uint64_t effective = 0;                    // the lowest of the terms
 };
 
 class Pruner {

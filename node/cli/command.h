@@ -37,5 +37,7 @@ int RunProposeValidator(const std::vector<std::string>& args);
 int RunVote(const std::vector<std::string>& args);
 int RunEvidence(const std::vector<std::string>& args);
 int RunRotateKey(const std::vector<std::string>& args);
+int RunExport(const std::vector<std::string>& args);
+int RunImport(const std::vector<std::string>& args);
 
 }  // namespace cairn::cli

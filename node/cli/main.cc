@@ -29,7 +29,9 @@ constexpr Command kCommands[] = {
     {"vote", "approve or reject a validator-set proposal (admins)", RunVote},
     {"rotate-key", "replace a validator's consensus key, signed by the old and the new key", RunRotateKey},
     {"evidence", "validators caught signing two conflicting messages, as the chain recorded them", RunEvidence},
-    {"audit", "verify a node's chain from genesis without trusting the node", RunAudit},
+    {"audit", "verify a node's chain (or an archive) from genesis without trusting the node", RunAudit},
+    {"export", "write a stopped node's blocks with their certificates to an archive file", RunExport},
+    {"import", "rebuild a stopped node's history from an archive, checking every block", RunImport},
     {"verify-proof", "check a saved transaction or account proof offline", RunVerifyProof},
     {"load", "benchmark a local network with signed transfers (scripts/bench.sh)", RunLoad},
 };
