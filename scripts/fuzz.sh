@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(frame transaction consensus sync_response state_chunk genesis_json config_json)
+all=(frame transaction consensus sync_response state_chunk genesis_json config_json archive)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON >/dev/null

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cairn/v1/config.pb.h"
@@ -14,6 +15,7 @@
 #include "ledger/state_chunk.h"
 #include "ledger/state_tree.h"
 #include "net/frame.h"
+#include "node/archive.h"
 #include "tests/fuzz/fuzz_chain.h"
 #include "tests/support/replica_rig.h"
 
@@ -84,6 +86,16 @@ int Run(const fs::path& dir) {
   }
   if (auto proof = source->FinalityProof(3); proof.ok() && *proof) *response.mutable_finality() = **proof;
   Write(dir, "sync_response", "three-blocks", response.SerializeAsString());
+
+  // Archives of the same chain: from genesis (replayed), and from block 2.
+  for (const auto& [from, name] : {std::pair{uint64_t{1}, "from-genesis"}, std::pair{uint64_t{2}, "from-block-2"}}) {
+    const fs::path path = fs::temp_directory_path() / ("cairn-seed-archive-" + std::string(name));
+    fs::remove(path);
+    if (!node::ExportArchive(*source, from, 3, path.string()).ok()) return 1;
+    std::ifstream in(path, std::ios::binary);
+    Write(dir, "archive", name, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    fs::remove(path);
+  }
 
   // State chunks of a small tree: the root node and a subtree's leaves.
   {
