@@ -206,7 +206,8 @@ class Ledger {
   // Prunes the bodies, receipts and index entries of the blocks below `below` (capped
   // at the head), at most `max_blocks` of them from retained_from() on, in one batch
   // that also records the new retained_from(); an epoch's last block keeps its body
-  // (the epoch change it proves is served to joining nodes and light clients).
+  // (the epoch change it proves is served to joining nodes and light clients). A block's
+  // own finality certificate goes too where its child's certificate says the same.
   // Returns how many heights it pruned. Readers refuse the heights of a step before
   // the step writes (GetBlock answers FAILED_PRECONDITION naming retained_from()).
   // May run on a thread of its own beside the writer: it touches no record a commit

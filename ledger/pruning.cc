@@ -13,6 +13,7 @@
 #include "crypto/domain.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/records.h"
 
 namespace cairn::ledger {
 namespace {
@@ -50,6 +51,19 @@ void DeleteBodyRecords(std::string_view chain_id, uint64_t height, const v1::Blo
   }
 }
 
+// Adds the delete of block `height`'s own finality certificate (keys.h F) when its
+// child's certificate names it committed as well (FinalityProof then answers with that
+// one): the two are one quorum's statement, and a pruned block keeps one of them.
+Status DropRepeatedFinality(const KvStore& store, uint64_t height, WriteBatch* batch) {
+  CAIRN_ASSIGN_OR_RETURN(auto own, store.Get(keys::Finality(height)));
+  if (!own) return Status::Ok();
+  auto certificate = ReadRecord<v1::QuorumCertificate>(store, keys::Certificate(height), "a certificate");
+  auto child = ReadRecord<v1::QuorumCertificate>(store, keys::Certificate(height + 1), "a certificate");
+  if (!certificate.ok() || !child.ok()) return Status::Ok();  // kept: nothing else proves it
+  if (child->commit_hash() == certificate->block_hash()) batch->Delete(keys::Finality(height));
+  return Status::Ok();
+}
+
 }  // namespace
 
 uint64_t Ledger::retained_from() const {
@@ -68,6 +82,7 @@ Result<uint64_t> Ledger::PruneBlocks(uint64_t below, uint64_t max_blocks) {
   WriteBatch batch;
   for (uint64_t h = from; h < to; ++h) {
     if (kept.contains(h)) continue;
+    CAIRN_RETURN_IF_ERROR(DropRepeatedFinality(*store_, h, &batch));
     CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Block(h)));
     if (!bytes) continue;  // below a base: never held
     v1::Block block;

@@ -227,5 +227,26 @@ TEST(LedgerPruning, AStepCutBetweenAnyTwoOfItsWritesLeavesEveryRetainedVersionWh
   }
 }
 
+TEST(LedgerPruning, APrunedBlocksFinalityIsProvenByItsChildsCertificateAlone) {
+  test::TestChain chain;
+  auto owned = std::make_unique<MemoryStore>();
+  MemoryStore* store = owned.get();
+  auto ledger = Ledger::Open(std::move(owned), chain.genesis()).value();
+  for (uint64_t nonce = 1; nonce <= 6; ++nonce) {
+    Txs txs;
+    *txs.Add() = chain.Transfer(chain.user(0), nonce, chain.user(1), 5);
+    ASSERT_TRUE(chain.CommitBlock(*ledger, txs, /*with_finality=*/true).ok());
+  }
+  for (uint64_t h = 1; h <= 6; ++h) ASSERT_TRUE(store->Get(keys::Finality(h)).value().has_value()) << h;
+  ASSERT_EQ(ledger->PruneBlocks(5, 100).value(), 5u);
+  for (uint64_t h = 1; h <= 4; ++h) {
+    EXPECT_FALSE(store->Get(keys::Finality(h)).value().has_value()) << "block " << h << " keeps a repeated certificate";
+    auto proof = ledger->FinalityProof(h);
+    ASSERT_TRUE(proof.ok() && proof->has_value()) << h;
+    EXPECT_EQ((*proof)->commit_hash(), AsView(ledger->CommittedBlockHash(h).value())) << h;
+  }
+  EXPECT_TRUE(store->Get(keys::Finality(5)).value().has_value()) << "a retained block keeps its own";
+}
+
 }  // namespace
 }  // namespace cairn::ledger
