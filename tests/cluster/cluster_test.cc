@@ -197,7 +197,7 @@ const std::vector<std::string> kPruning = {"CAIRN_RETENTION_KEEP_BLOCKS=300", "C
 
 // Node 0 refuses a read below its retained range and says from where it holds blocks,
 // over gRPC, the HTTP/JSON API and the CLI.
-void ExpectPrunedReadRefused(Cluster& cluster, uint64_t retained_from) {
+void ExpectPrunedReadRefused(Cluster& cluster) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 5s);
   v1::GetBlockRequest request;
@@ -230,7 +230,6 @@ void ExpectPrunedReadRefused(Cluster& cluster, uint64_t retained_from) {
   std::ifstream status_in(status);
   const std::string status_text((std::istreambuf_iterator<char>(status_in)), std::istreambuf_iterator<char>());
   EXPECT_NE(status_text.find("holds bodies from block"), std::string::npos) << status_text;
-  EXPECT_GE(retained_from, 1u);
 }
 
 TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySyncFromPeersThatPrune) {
@@ -280,7 +279,7 @@ TEST(Cluster, ANodeAThousandBlocksBehindCatchesUpBySyncFromPeersThatPrune) {
   EXPECT_EQ(pruned->retention().keep_blocks(), 300u);
   EXPECT_GE(pruned->retention().retained_from() + 400, pruned->height()) << "node 0 is not pruning";
   EXPECT_LE(pruned->retention().retained_from() + 300, pruned->height());
-  ExpectPrunedReadRefused(cluster, pruned->retention().retained_from());
+  ExpectPrunedReadRefused(cluster);
   EXPECT_GE(cluster.Metric(0, "cairn_retained_from_height"), static_cast<double>(pruned->retention().retained_from()));
   // It keeps following: the chain moves on, and so does the observer.
   for (int j = 0; j < 10; ++j) ASSERT_TRUE(cluster.Submit(j % 4, wallet.Next()).ok());
