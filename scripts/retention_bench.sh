@@ -84,7 +84,8 @@ run() {
 # On node 0 of the pruning run: reads inside the window answer with their proofs, a read
 # below it is refused naming the retained range (scripts/retention_reads.py).
 check_reads() {
-  $python "$root/scripts/retention_reads.py" "$root/proto" "127.0.0.1:$((port + 1))" "$keep_blocks"
+  # Its client venv goes in the work folder, removed with it.
+  TMPDIR=$work $python "$root/scripts/retention_reads.py" "$root/proto" "127.0.0.1:$((port + 1))" "$keep_blocks"
 }
 
 run archive
