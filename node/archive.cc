@@ -270,6 +270,9 @@ Result<ArchiveReport> ImportArchive(const v1::Genesis& genesis, const std::strin
   // replay would be compared against is none.
   const ledger::MemoryStore none;
   CAIRN_RETURN_IF_ERROR(ledger::ReplayBlocks(genesis, ledger, none, source, check, signatures, nullptr, &audit));
+  // The replay read up to the end record; nothing may follow it (as VerifyArchive checks).
+  CAIRN_ASSIGN_OR_RETURN(auto after, reader.Next());
+  if (after) return Status::Corruption("archive: records after its end");
   ArchiveReport report{.from = header.from_height(), .to = header.to_height()};
   report.replayed = true;
   report.transactions = audit.transactions;

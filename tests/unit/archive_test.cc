@@ -96,6 +96,13 @@ TEST_F(ArchiveTest, AnImportRebuildsTheSameChainInPiecesAndRefusesAForgedBlock) 
   auto rebuilt = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
   EXPECT_EQ(ImportArchive(chain_.genesis(), second, *rebuilt).status().code(), StatusCode::kFailedPrecondition)
       << "an archive that does not start at the head's next block";
+  const std::string trailing = dir_.path() + "/trailing";
+  Write(trailing, Read(first) + "more");
+  auto scratch = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
+  auto refused_trailing = ImportArchive(chain_.genesis(), trailing, *scratch);
+  ASSERT_FALSE(refused_trailing.ok()) << "bytes after the end record were taken";
+  EXPECT_NE(refused_trailing.status().message().find("after the end record"), std::string::npos)
+      << refused_trailing.status().ToString();
   auto imported = ImportArchive(chain_.genesis(), first, *rebuilt);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
   ASSERT_TRUE(ImportArchive(chain_.genesis(), second, *rebuilt).ok());
