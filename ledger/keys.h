@@ -5,11 +5,12 @@
 //   g                         the genesis document (serialized Genesis)
 //   H                         head (ChainHead)
 //   S                         consensus safety record (SafetyRecord)
-//   b <height>                block (serialized Block)
+//   b <height>                block (serialized Block); pruned (below P): no
+//                             transactions, and its parent certificate without signatures
 //   c <height>                certificate of that block (QuorumCertificate)
 //   F <height>                finality proof of a block committed directly: the
 //                             certificate whose commit_hash names it (always the head's)
-//   h <block hash>            height of a block
+//   h <block hash>            height of a block (deleted with a pruned body)
 //   t <tx hash>               TxLocation
 //   r <height> <index>        Receipt
 //   a <address>               Account (format 1 only: Open moves them into the state tree

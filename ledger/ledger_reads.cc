@@ -61,7 +61,14 @@ Result<Hash> Ledger::CommittedBlockHash(uint64_t height) const {
 
 Result<StoredBlock> Ledger::GetBlockByHash(const Hash& block_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto height_bytes, store_->Get(keys::BlockHeight(block_hash)));
-  if (!height_bytes) return Status::NotFound("no block with hash " + ToHex(block_hash));
+  if (!height_bytes) {
+    // Still NOT_FOUND when pruned: a pruned block's hash index entry is deleted with it.
+    const uint64_t from = retained_from();
+    return Status::NotFound("no block with hash " + ToHex(block_hash) +
+                            (from > 0 ? " from height " + std::to_string(from) +
+                                            " on (this node prunes older ones; read them by height, or from an archive node)"
+                                      : ""));
+  }
   if (height_bytes->size() != 8) return Status::Corruption("block index record has a bad length");
   return GetBlock(ReadU64(*height_bytes));
 }

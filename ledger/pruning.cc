@@ -87,10 +87,16 @@ Result<uint64_t> Ledger::PruneBlocks(uint64_t below, uint64_t max_blocks) {
     if (!bytes) continue;  // below a base: never held
     v1::Block block;
     if (!block.ParseFromString(*bytes)) return Status::Corruption("block " + std::to_string(h) + " does not parse");
-    if (block.transactions_size() == 0) continue;
     DeleteBodyRecords(chain_id(), h, block, &batch);
     block.clear_transactions();
+    // The parent certificate's signatures repeat what the parent's own certificate
+    // (c <h-1>, kept) proves: the same block certified by a quorum of the same epoch.
+    // Its round, epoch and hash stay (leader election reads the round), and so does the
+    // header, whose parent_signers name who signed.
+    block.mutable_parent_qc()->clear_signatures();
     batch.Put(keys::Block(h), block.SerializeAsString());
+    // The hash index serves reads by hash, which a pruned body no longer answers.
+    batch.Delete(keys::BlockHeight(crypto::BlockHash(chain_id(), block.header())));
   }
   batch.Put(keys::kPrunedBelow, U64Bytes(to));
   // On error the raised mark stays: refusing reads of bodies still on disk is harmless,

@@ -79,7 +79,8 @@ Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stor
 
 Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<TrustedEpoch>& epochs,
                                const v1::CertifiedBlock& block, uint64_t height, const Hash* parent,
-                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header) {
+                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header,
+                               const v1::QuorumCertificate* pruned_parent_certificate) {
   if (!header->ParseFromString(block.block().header()) || header->height() != height) {
     return AuditFailure(height, "header", "it does not parse or names another height");
   }
@@ -100,7 +101,17 @@ Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<Trus
   if (Status valid = VerifyCertificateOf(chain_id, epoch, qc, verifier); !valid.ok()) {
     return AuditFailure(height, "certificate", valid.message());
   }
-  if (Status valid = CheckParentQc(chain_id, epoch, block.block(), *header, verifier); !valid.ok()) {
+  const v1::QuorumCertificate& parent_qc = block.block().parent_qc();
+  const bool signatures_pruned = pruned_parent_certificate != nullptr && parent_qc.signatures_size() == 0 &&
+                                 parent_qc.height() != epoch.root_height;  // an epoch-start certificate has none
+  if (signatures_pruned) {
+    const v1::QuorumCertificate& kept = *pruned_parent_certificate;
+    if (parent_qc.block_hash() != header->parent_hash() || parent_qc.block_hash() != kept.block_hash() ||
+        parent_qc.height() != kept.height() || parent_qc.round() != kept.round() || parent_qc.epoch() != kept.epoch()) {
+      return AuditFailure(height, "parent certificate",
+                          "its signatures are pruned and it is not the statement the parent's own certificate makes");
+    }
+  } else if (Status valid = CheckParentQc(chain_id, epoch, block.block(), *header, verifier); !valid.ok()) {
     return AuditFailure(height, "parent certificate", valid.message());
   }
   // The body, where there is one: the one the header commits to.

@@ -44,9 +44,14 @@ Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stor
 // on), with a valid parent certificate, and the body it holds the one its header commits
 // to (a body without its transactions, pruned, is not checked). Returns its hash and
 // fills `header`; an audit failure names the check.
+// `pruned_parent_certificate`: for a block below a node's pruning mark, its parent's own
+// certificate, checked already. Pruning drops the signatures of such a block's parent
+// certificate (they repeat that one's); without them, it must certify what the parent's
+// does, in the same round and epoch.
 Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<TrustedEpoch>& epochs,
                                const v1::CertifiedBlock& block, uint64_t height, const Hash* parent,
-                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header);
+                               crypto::SignatureVerifier& verifier, v1::BlockHeader* header,
+                               const v1::QuorumCertificate* pruned_parent_certificate = nullptr);
 
 // The node's stored state tree of `version`, served chunk by chunk into a StateRestore
 // on `restored` under `root` (what the node's header says): every node and leaf is

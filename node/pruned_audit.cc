@@ -42,7 +42,7 @@ class PrunedCheck {
     Hash parent = ledger::BuildGenesisState(genesis_).block_hash;
     v1::BlockHeader header;
     for (uint64_t height = 1; height <= head->height(); ++height) {
-      CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent, &header));
+      CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent, height < retained_from, &header));
       report->transactions += static_cast<uint64_t>(block_.block().transactions_size());
       ++report->blocks;
       if (height >= retained_from) CAIRN_RETURN_IF_ERROR(CheckRetainedRecords(height, header));
@@ -62,12 +62,17 @@ class PrunedCheck {
   }
 
  private:
-  // Block `height`, read and checked (audit_parts.h); its hash.
-  Result<Hash> CheckHeader(uint64_t height, const Hash& parent, v1::BlockHeader* header) {
+  // Block `height`, read and checked (audit_parts.h); its hash. Below the mark
+  // (`pruned`) its parent certificate may have lost its signatures to pruning: then the
+  // parent's own certificate, checked the step before, is what proves the parent.
+  Result<Hash> CheckHeader(uint64_t height, const Hash& parent, bool pruned, v1::BlockHeader* header) {
     auto block = ReadCertifiedBlock(stored_, height);
     if (!block.ok()) return AuditFailure(height, "block record", block.status().message());
+    v1::QuorumCertificate parent_certificate = block_.certificate();
     block_ = std::move(block).value();
-    return CheckChainedBlock(chain_id_, epochs_, block_, height, &parent, verifier_, header);
+    const bool have_parent_certificate = height > 1 && pruned;
+    return CheckChainedBlock(chain_id_, epochs_, block_, height, &parent, verifier_, header,
+                             have_parent_certificate ? &parent_certificate : nullptr);
   }
 
   // In the retained range: the body is held, the receipts are the ones the header's

@@ -302,6 +302,27 @@ TEST_F(PrunedAuditTest, CatchesAPrunedBlocksChangedHeader) {
   ExpectPrunedAuditFails("height 5: certificate: it is not for this block");
 }
 
+// Pruning keeps a pruned block's parent certificate without its signatures: what is
+// left must still be the statement the parent's own certificate makes; and a retained
+// block's must keep its signatures.
+TEST_F(PrunedAuditTest, CatchesAPrunedBlocksParentCertificateOfAnotherRound) {
+  v1::Block block;
+  ASSERT_TRUE(block.ParseFromString(store_->Get(keys::Block(5)).value().value()));
+  ASSERT_EQ(block.parent_qc().signatures_size(), 0) << "pruning should have dropped them";
+  block.mutable_parent_qc()->set_round(block.parent_qc().round() + 1);
+  store_->TEST_Put(keys::Block(5), block.SerializeAsString());
+  ExpectPrunedAuditFails("height 5: parent certificate");
+}
+
+TEST_F(PrunedAuditTest, CatchesARetainedBlocksParentCertificateWithoutSignatures) {
+  v1::Block block;
+  ASSERT_TRUE(block.ParseFromString(store_->Get(keys::Block(12)).value().value()));
+  ASSERT_GT(block.parent_qc().signatures_size(), 0);
+  block.mutable_parent_qc()->clear_signatures();
+  store_->TEST_Put(keys::Block(12), block.SerializeAsString());
+  ExpectPrunedAuditFails("height 12: parent certificate");
+}
+
 TEST_F(PrunedAuditTest, CatchesAChangedRetainedReceipt) {
   v1::Receipt receipt;
   ASSERT_TRUE(receipt.ParseFromString(store_->Get(keys::Receipt(12, 1)).value().value()));

@@ -66,6 +66,13 @@ TEST(LedgerPruning, BodiesReceiptsAndIndexesGoBelowTheMarkHeadersAndCertificates
     EXPECT_EQ(header->hash, ledger->CommittedBlockHash(h).value()) << "the header chain stays whole";
     EXPECT_TRUE(header->certificate.has_value());
     EXPECT_TRUE(ledger->FinalityProof(h).ok());
+    // The parent certificate keeps its statement, not its signatures (the parent's own
+    // certificate holds a quorum's), and the hash index entry goes with the body.
+    EXPECT_EQ(header->block.parent_qc().signatures_size(), 0) << h;
+    EXPECT_EQ(header->block.parent_qc().block_hash(), header->header.parent_hash()) << h;
+    auto by_hash = ledger->GetBlockByHash(header->hash);
+    EXPECT_EQ(by_hash.status().code(), StatusCode::kNotFound) << h;
+    EXPECT_NE(by_hash.status().message().find("from height 6 on"), std::string::npos) << by_hash.status().ToString();
     EXPECT_EQ(ledger->GetTransaction(HashOf(chain, first_tx[h])).status().code(), StatusCode::kNotFound) << h;
   }
   EXPECT_TRUE(ledger->GetBlock(0).ok()) << "genesis is epoch 0's root and keeps its body";
@@ -73,6 +80,8 @@ TEST(LedgerPruning, BodiesReceiptsAndIndexesGoBelowTheMarkHeadersAndCertificates
     auto block = ledger->GetBlock(h);
     ASSERT_TRUE(block.ok()) << h << ": " << block.status().ToString();
     EXPECT_EQ(block->block.transactions_size(), 2);
+    EXPECT_GT(block->block.parent_qc().signatures_size(), 0) << h;
+    EXPECT_TRUE(ledger->GetBlockByHash(block->hash).ok()) << h;
     EXPECT_TRUE(ledger->GetTransaction(HashOf(chain, first_tx[h])).ok()) << h;
   }
   // Nothing of a pruned height is left behind: receipts (r <height> <index>) and the
