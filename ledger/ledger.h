@@ -53,6 +53,10 @@
 
 namespace cairn::ledger {
 
+// The most headers a CommitProof carries (block.proto): the blocks committed only as
+// ancestors of one a certificate names are a few after a timeout, not dozens.
+inline constexpr size_t kMaxCommitProofHeaders = 64;
+
 // A block that passed Execute, with everything Commit needs to write it.
 struct ExecutedBlock {
   v1::Block block;
@@ -292,6 +296,11 @@ class Ledger {
   // nullopt for a block committed only as an ancestor (a later block's proof covers it
   // through the hash chain) and for genesis.
   Result<std::optional<v1::QuorumCertificate>> FinalityProof(uint64_t height) const;
+  // What proves the committed block at `height` committed to a client that trusts only
+  // the validator sets (block.proto CommitProof): the first FinalityProof at or after
+  // it in its epoch, with the headers between. NOT_FOUND for genesis (the genesis file
+  // is the proof) and when none is within kMaxCommitProofHeaders.
+  Result<v1::CommitProof> CommitProofOf(uint64_t height) const;
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
   // The state after the committed block at `height`, while it is retained (state sync

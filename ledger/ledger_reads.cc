@@ -86,6 +86,27 @@ Result<std::optional<v1::QuorumCertificate>> Ledger::FinalityProof(uint64_t heig
   return Proof();
 }
 
+Result<v1::CommitProof> Ledger::CommitProofOf(uint64_t height) const {
+  const std::string what = "block " + std::to_string(height);
+  if (height == 0) return Status::NotFound("genesis is proven by the genesis file, not by a certificate");
+  CAIRN_ASSIGN_OR_RETURN(StoredBlock block, GetBlockHeader(height));
+  v1::CommitProof proof;
+  for (uint64_t h = height;; ++h) {
+    CAIRN_ASSIGN_OR_RETURN(auto finality, FinalityProof(h));
+    if (finality) {
+      *proof.mutable_finality() = std::move(*finality);
+      return proof;
+    }
+    if (h >= this->height() || proof.descendant_headers_size() >= static_cast<int>(kMaxCommitProofHeaders)) break;
+    CAIRN_ASSIGN_OR_RETURN(StoredBlock next, GetBlockHeader(h + 1));
+    // An epoch's blocks are all committed by certificates of its own set.
+    if (next.header.epoch() != block.header.epoch()) break;
+    proof.add_descendant_headers(next.block.header());
+  }
+  return Status::NotFound(what + " has no certificate naming it or one of the " + std::to_string(kMaxCommitProofHeaders) +
+                          " blocks after it committed");
+}
+
 Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto location_bytes, store_->Get(keys::TxLocation(tx_hash)));
   if (!location_bytes) {

@@ -9,6 +9,7 @@
 #include "crypto/domain.h"
 #include "crypto/quorum.h"
 #include "ledger/genesis.h"
+#include "node/epoch_chain.h"
 #include "node/ledger_recovery.h"
 #include "node/log.h"
 #include "node/process_metrics.h"
@@ -622,6 +623,8 @@ void Node::RefreshConsensusView() {
   std::lock_guard lock(view_mu_);
   consensus_view_ = std::move(state);
 }
+
+v1::EpochChangesResponse Node::EpochChanges(uint64_t from_epoch) const { return BuildEpochChanges(*ledger_, from_epoch); }
 
 v1::GetConsensusStateResponse Node::ConsensusState() const {
   std::lock_guard lock(view_mu_);

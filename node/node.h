@@ -61,6 +61,7 @@ class Node : public rpc::NodeApi {
   rpc::NodeStatus CurrentStatus() const override;
   v1::GetConsensusStateResponse ConsensusState() const override;
   const ledger::Ledger& ledger() const override { return *ledger_; }
+  v1::EpochChangesResponse EpochChanges(uint64_t from_epoch) const override;
   bool WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) override;
 
   uint64_t committed_height() const { return ledger_->height(); }

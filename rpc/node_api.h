@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cairn/v1/api.pb.h"
+#include "cairn/v1/p2p.pb.h"
 #include "cairn/v1/transaction.pb.h"
 #include "crypto/bytes.h"
 #include "ledger/ledger.h"
@@ -36,6 +37,9 @@ class NodeApi {
   // A snapshot of the consensus round (taken on the consensus thread after each step).
   virtual v1::GetConsensusStateResponse ConsensusState() const = 0;
   virtual const ledger::Ledger& ledger() const = 0;
+  // A page of the proven validator-set changes from `from_epoch` on (GetEpochChanges;
+  // node/epoch_chain.h).
+  virtual v1::EpochChangesResponse EpochChanges(uint64_t from_epoch) const = 0;
   // Blocks until the committed height is above `height` or `deadline` passes; whether
   // it is above.
   virtual bool WaitForHeightAbove(uint64_t height, std::chrono::steady_clock::time_point deadline) = 0;

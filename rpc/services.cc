@@ -125,6 +125,9 @@ grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1:
     response->set_block_hash(ToBytes(committed->block_hash));
     response->set_block_tx_count(committed->block_tx_count);
     for (const Hash& sibling : committed->inclusion_proof) response->add_inclusion_proof(ToBytes(sibling));
+    auto commit_proof = node_.ledger().CommitProofOf(response->receipt().height());
+    if (!commit_proof.ok()) return ToGrpc(commit_proof.status());
+    *response->mutable_commit_proof() = std::move(*commit_proof);
     return grpc::Status::OK;
   }
   if (committed.status().code() != StatusCode::kNotFound) return ToGrpc(committed.status());
@@ -161,6 +164,9 @@ Status FillBlock(const ledger::Ledger& ledger, ledger::StoredBlock stored, v1::G
   if (stored.certificate) *response->mutable_certificate() = std::move(*stored.certificate);
   CAIRN_ASSIGN_OR_RETURN(auto proof, ledger.FinalityProof(height));
   if (proof) *response->mutable_finality() = std::move(*proof);
+  if (height > 0) {
+    CAIRN_ASSIGN_OR_RETURN(*response->mutable_commit_proof(), ledger.CommitProofOf(height));
+  }
   return Status::Ok();
 }
 
@@ -198,9 +204,14 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccoun
   if (view->account) *response->mutable_account() = *view->account;
   response->set_height(view->height);
   response->set_state_root(ToBytes(view->state_root));
-  auto block = node_.ledger().GetBlock(view->height);
+  auto block = node_.ledger().GetBlockHeader(view->height);
   if (!block.ok()) return ToGrpc(block.status());
   response->set_block_header(block->block.header());
+  if (view->height > 0) {
+    auto commit_proof = node_.ledger().CommitProofOf(view->height);
+    if (!commit_proof.ok()) return ToGrpc(commit_proof.status());
+    *response->mutable_commit_proof() = std::move(*commit_proof);
+  }
   v1::AccountProof* proof = response->mutable_proof();
   proof->set_address(request->address());
   proof->set_account(view->account_bytes);
@@ -209,6 +220,15 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccoun
     proof->set_other_leaf_key(ToBytes(view->proof.leaf->first));
     proof->set_other_leaf_value_hash(ToBytes(view->proof.leaf->second));
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetEpochChanges(grpc::ServerContext*, const v1::EpochChangesRequest* request,
+                                            v1::EpochChangesResponse* response) {
+  if (request->from_epoch() == 0) {
+    return ToGrpc(Status::InvalidArgument("epoch 0 starts at genesis, whose file holds its set: ask from epoch 1"));
+  }
+  *response = node_.EpochChanges(request->from_epoch());
   return grpc::Status::OK;
 }
 

@@ -46,6 +46,7 @@ class LedgerService final : public v1::Ledger::Service {
   grpc::Status GetAccount(grpc::ServerContext*, const v1::GetAccountRequest*, v1::GetAccountResponse*) override;
   grpc::Status GetAccountHistory(grpc::ServerContext*, const v1::GetAccountHistoryRequest*,
                                  v1::GetAccountHistoryResponse*) override;
+  grpc::Status GetEpochChanges(grpc::ServerContext*, const v1::EpochChangesRequest*, v1::EpochChangesResponse*) override;
 
  private:
   NodeApi& node_;

@@ -104,6 +104,12 @@ Result<v1::ListEvidenceResponse> NodeClient::Evidence(uint64_t from_height) {
   return Call(*node_, &v1::Node::Stub::ListEvidence, request);
 }
 
+Result<v1::EpochChangesResponse> NodeClient::EpochChanges(uint64_t from_epoch) {
+  v1::EpochChangesRequest request;
+  request.set_from_epoch(from_epoch);
+  return Call(*ledger_, &v1::Ledger::Stub::GetEpochChanges, request);
+}
+
 Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
   v1::GetAccountRequest request;
   request.set_address(address);

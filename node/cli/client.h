@@ -41,6 +41,7 @@ class NodeClient {
   Result<v1::GetValidatorsResponse> Validators(const v1::GetValidatorsRequest& request);
   Result<v1::ChangeProposal> Proposal(uint64_t id);
   Result<v1::ListEvidenceResponse> Evidence(uint64_t from_height);
+  Result<v1::EpochChangesResponse> EpochChanges(uint64_t from_epoch);
   v1::Ledger::Stub& ledger() { return *ledger_; }
 
  private:

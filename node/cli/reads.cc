@@ -1,6 +1,7 @@
 // The read commands: status, account, tx, block, watch, validators, evidence. Each prints a few readable
-// lines, or with --json one JSON object (watch: one per block, per line). Proofs that
-// come with an answer are checked here against the roots they claim.
+// lines, or with --json one JSON object (watch: one per block, per line). Account,
+// transaction and block answers are checked against the validator sets by the light
+// client (trust.h) unless --no-verify says not to.
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -13,7 +14,7 @@
 #include "node/cli/command.h"
 #include "node/cli/json_output.h"
 #include "node/cli/options.h"
-#include "node/cli/proofs.h"
+#include "node/cli/trust.h"
 
 namespace cairn::cli {
 
@@ -24,6 +25,7 @@ namespace po = boost::program_options;
 struct Reading {
   NodeFlags node;
   bool json = false;
+  TrustFlags trust;  // the verified reads'
 };
 
 // Saves an answer with its proof as JSON, for `cairn verify-proof` to check offline.
@@ -45,6 +47,35 @@ void AddReading(po::options_description& options, Reading* reading) {
   AddNodeOption(options, &reading->node);
 }
 
+void AddVerifiedReading(po::options_description& options, Reading* reading) {
+  AddReading(options, reading);
+  AddTrustOptions(options, &reading->trust);
+}
+
+// The light client for a verified read; nullopt with --no-verify.
+Result<std::optional<Trust>> OpenTrust(const Reading& reading, NodeClient& client) {
+  if (reading.trust.no_verify) return std::optional<Trust>();
+  CAIRN_ASSIGN_OR_RETURN(Trust trust, Trust::Open(reading.trust, client));
+  return std::optional<Trust>(std::move(trust));
+}
+
+// Keeps what a read proved; a store that cannot be written costs the next read more
+// work, not this one its answer.
+void SaveTrust(const Trust& trust) {
+  if (Status saved = trust.Save(); !saved.ok()) PrintError("warning: " + saved.message());
+}
+
+// The JSON fields saying what was verified, or that nothing was.
+Json VerificationJson(const std::optional<Trust>& trust, const std::optional<node::VerifiedHeader>& verified) {
+  if (!trust || !verified) return {{"verified", false}, {"warning", kNotVerified}};
+  return trust->DescribeJson(*verified);
+}
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
 // The block's header fields, hash and counts, for --json.
 Json BlockJson(const v1::GetBlockResponse& block) {
   v1::BlockHeader header;
@@ -57,8 +88,7 @@ Json BlockJson(const v1::GetBlockResponse& block) {
   return json;
 }
 
-void PrintBlock(const v1::GetBlockResponse& block, bool json) {
-  if (json) return PrintJson(BlockJson(block));
+void PrintBlock(const v1::GetBlockResponse& block) {
   v1::BlockHeader header;
   header.ParseFromString(block.block().header());
   std::printf("block %llu %s: round %llu, proposer %u, %d txs, %d signers%s\n",
@@ -234,47 +264,60 @@ int RunStatus(const std::vector<std::string>& args) {
 int RunAccount(const std::vector<std::string>& args) {
   Reading reading;
   std::string address_text, proof_file;
+  uint64_t max_age_s = 300;
   po::options_description options("account options");
   options.add_options()
       ("address", po::value(&address_text)->required(), "address (or public key); also positional")
-      ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
-  AddReading(options, &reading);
+      ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)")
+      ("max-age", po::value(&max_age_s), "refuse a state from a block older than this many seconds (0: any age; default 300)");
+  AddVerifiedReading(options, &reading);
   const std::vector<std::string> all = WithPositional(args, "--address");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn account ADDR [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  if (!ParseOptions("usage: cairn account ADDR [--node HOST:PORT] [--json] [--trust-genesis FILE | --no-verify]", options,
+                    all, &exit_code)) {
+    return exit_code;
+  }
   auto address = ParseAddress(address_text);
   if (!address.ok()) return PrintError(address.status().message()), 2;
   NodeClient client(reading.node);
+  auto trust = OpenTrust(reading, client);
+  if (!trust.ok()) return PrintError(trust.status().message()), 1;
   auto answer = client.Account(*address);
   if (!answer.ok()) return PrintError(answer.status().message()), 1;
-  // The proof must hold against the root (and header) the node names, which a client
-  // that trusts a certified header can check in turn (verify-proof).
-  if (Status proven = CheckAccountProof(*answer); !proven.ok()) return PrintError("the node's answer: " + proven.message()), 1;
+  std::optional<node::VerifiedHeader> verified;
+  if (*trust) {
+    auto checked = (*trust)->light_client().VerifyAccount(*answer, (*trust)->fetcher(), {NowMs(), max_age_s * 1000});
+    if (!checked.ok()) return PrintError("the node's answer does not check: " + checked.status().message()), 1;
+    verified = std::move(*checked);
+    SaveTrust(**trust);
+  }
   if (!proof_file.empty()) WriteProofFile(proof_file, *answer);
   const v1::Account& account = answer->account();
   if (reading.json) {
     Json balances = Json::array();
     for (const auto& b : account.balances()) balances.push_back({{"asset", b.asset()}, {"amount", Integer(b.amount())}});
-    PrintJson({{"address", ToHex(*address)},
-               {"exists", answer->has_account()},
-               {"role", RoleName(account.role())},
-               {"nonce", Integer(account.nonce())},
-               {"balances", std::move(balances)},
-               {"height", Integer(answer->height())},
-               {"state_root", ToHex(answer->state_root())},
-               {"proof_valid", true}});
-    return 0;
+    Json json = {{"address", ToHex(*address)},
+                 {"exists", answer->has_account()},
+                 {"role", RoleName(account.role())},
+                 {"nonce", Integer(account.nonce())},
+                 {"balances", std::move(balances)},
+                 {"height", Integer(answer->height())},
+                 {"state_root", ToHex(answer->state_root())},
+                 {"proof_valid", verified.has_value()}};
+    json.update(VerificationJson(*trust, verified));
+    return PrintJson(json), 0;
   }
   if (!answer->has_account()) {
-    std::printf("no account %s at height %llu (absence proven against the state root)\n", ToHex(*address).c_str(),
-                static_cast<unsigned long long>(answer->height()));
-    return 0;
+    std::printf("no account %s at height %llu%s\n", ToHex(*address).c_str(), static_cast<unsigned long long>(answer->height()),
+                verified ? " (absence proven against the state root)" : "");
+  } else {
+    std::printf("account %s: %s, nonce %llu\n", ToHex(*address).c_str(), RoleName(account.role()).c_str(),
+                static_cast<unsigned long long>(account.nonce()));
+    for (const auto& b : account.balances()) std::printf("  %s %llu\n", b.asset().c_str(), static_cast<unsigned long long>(b.amount()));
+    std::printf("at height %llu, state root %s\n", static_cast<unsigned long long>(answer->height()),
+                ToHex(answer->state_root()).c_str());
   }
-  std::printf("account %s: %s, nonce %llu\n", ToHex(*address).c_str(), RoleName(account.role()).c_str(),
-              static_cast<unsigned long long>(account.nonce()));
-  for (const auto& b : account.balances()) std::printf("  %s %llu\n", b.asset().c_str(), static_cast<unsigned long long>(b.amount()));
-  std::printf("at height %llu, proven against state root %s\n", static_cast<unsigned long long>(answer->height()),
-              ToHex(answer->state_root()).c_str());
+  std::printf("%s\n", verified ? (*trust)->Describe(*verified).c_str() : kNotVerified);
   return 0;
 }
 
@@ -285,13 +328,18 @@ int RunTx(const std::vector<std::string>& args) {
   options.add_options()
       ("hash", po::value(&hash_text)->required(), "transaction hash; also positional")
       ("proof", po::value(&proof_file), "also save the answer with its proof to this file (for verify-proof)");
-  AddReading(options, &reading);
+  AddVerifiedReading(options, &reading);
   const std::vector<std::string> all = WithPositional(args, "--hash");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn tx HASH [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  if (!ParseOptions("usage: cairn tx HASH [--node HOST:PORT] [--json] [--trust-genesis FILE | --no-verify]", options, all,
+                    &exit_code)) {
+    return exit_code;
+  }
   auto hash = ParseHash(hash_text);
   if (!hash.ok()) return PrintError(hash.status().message()), 2;
   NodeClient client(reading.node);
+  auto trust = OpenTrust(reading, client);
+  if (!trust.ok()) return PrintError(trust.status().message()), 1;
   auto tx = client.Transaction(*hash);
   if (!tx.ok()) return PrintError(tx.status().message()), 1;
   const std::string state = v1::GetTransactionResponse::State_Name(tx->state());
@@ -303,36 +351,74 @@ int RunTx(const std::vector<std::string>& args) {
     }
     return tx->state() == v1::GetTransactionResponse::UNKNOWN ? 1 : 0;
   }
-  if (Status included = CheckInclusion(*tx); !included.ok()) return PrintError("the node's answer: " + included.message()), 1;
+  if (tx->receipt().tx_hash() != ByteView(*hash)) return PrintError("the node answered about another transaction"), 1;
+  std::optional<node::VerifiedHeader> verified;
+  if (*trust) {
+    auto checked = (*trust)->light_client().VerifyTransaction(*tx, (*trust)->fetcher());
+    if (!checked.ok()) return PrintError("the node's answer does not check: " + checked.status().message()), 1;
+    verified = std::move(*checked);
+    SaveTrust(**trust);
+  }
   if (!proof_file.empty()) WriteProofFile(proof_file, *tx);
   const v1::Receipt& receipt = tx->receipt();
   if (reading.json) {
-    PrintJson({{"tx_hash", ToHex(*hash)},
-               {"state", state},
-               {"height", Integer(receipt.height())},
-               {"index", receipt.index()},
-               {"result", v1::TxResult_Name(receipt.result())},
-               {"message", receipt.message()},
-               {"block_hash", ToHex(tx->block_hash())},
-               {"inclusion_proof_valid", true}});
-  } else {
-    std::printf("transaction %s: committed at height %llu (index %u) in block %s\nresult %s%s%s; inclusion proven\n",
-                hash_text.c_str(), static_cast<unsigned long long>(receipt.height()), receipt.index(),
-                ToHex(tx->block_hash()).c_str(), v1::TxResult_Name(receipt.result()).c_str(),
-                receipt.message().empty() ? "" : ": ", receipt.message().c_str());
+    Json json = {{"tx_hash", ToHex(*hash)},
+                 {"state", state},
+                 {"height", Integer(receipt.height())},
+                 {"index", receipt.index()},
+                 {"result", v1::TxResult_Name(receipt.result())},
+                 {"message", receipt.message()},
+                 {"block_hash", ToHex(tx->block_hash())},
+                 {"inclusion_proof_valid", verified.has_value()}};
+    json.update(VerificationJson(*trust, verified));
+    return PrintJson(json), 0;
   }
+  std::printf("transaction %s: committed at height %llu (index %u) in block %s\nresult %s%s%s\n%s\n", hash_text.c_str(),
+              static_cast<unsigned long long>(receipt.height()), receipt.index(), ToHex(tx->block_hash()).c_str(),
+              v1::TxResult_Name(receipt.result()).c_str(), receipt.message().empty() ? "" : ": ", receipt.message().c_str(),
+              verified ? ((*trust)->Describe(*verified) + "; inclusion proven").c_str() : kNotVerified);
   return 0;
 }
+
+namespace {
+
+// A block answer checked (when `trust` is given) and printed; false when it does not
+// check, after saying why.
+bool ShowBlock(const v1::GetBlockResponse& block, std::optional<Trust>& trust, bool json) {
+  std::optional<node::VerifiedHeader> verified;
+  if (trust) {
+    auto checked = trust->light_client().VerifyBlock(block, trust->fetcher());
+    if (!checked.ok()) {
+      PrintError("the node's block " + std::to_string(block.height()) + " does not check: " + checked.status().message());
+      return false;
+    }
+    verified = std::move(*checked);
+  }
+  if (json) {
+    Json out = BlockJson(block);
+    out.update(VerificationJson(trust, verified));
+    PrintJson(out);
+  } else {
+    PrintBlock(block);
+    std::printf("  %s\n", verified ? trust->Describe(*verified).c_str() : kNotVerified);
+  }
+  return true;
+}
+
+}  // namespace
 
 int RunBlock(const std::vector<std::string>& args) {
   Reading reading;
   std::string which = "latest";
   po::options_description options("block options");
   options.add_options()("height", po::value(&which), "a height, or latest (default); also positional");
-  AddReading(options, &reading);
+  AddVerifiedReading(options, &reading);
   const std::vector<std::string> all = WithPositional(args, "--height");
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn block [HEIGHT|latest] [--node HOST:PORT] [--json]", options, all, &exit_code)) return exit_code;
+  if (!ParseOptions("usage: cairn block [HEIGHT|latest] [--node HOST:PORT] [--json] [--trust-genesis FILE | --no-verify]",
+                    options, all, &exit_code)) {
+    return exit_code;
+  }
   std::optional<uint64_t> height;
   if (which != "latest") {
     char* end = nullptr;
@@ -340,9 +426,12 @@ int RunBlock(const std::vector<std::string>& args) {
     if (which.empty() || *end != '\0') return PrintError("'" + which + "' is not a height or latest"), 2;
   }
   NodeClient client(reading.node);
+  auto trust = OpenTrust(reading, client);
+  if (!trust.ok()) return PrintError(trust.status().message()), 1;
   auto block = client.Block(height);
   if (!block.ok()) return PrintError(block.status().message()), 1;
-  PrintBlock(*block, reading.json);
+  if (!ShowBlock(*block, *trust, reading.json)) return 1;
+  if (*trust) SaveTrust(**trust);
   return 0;
 }
 
@@ -351,16 +440,23 @@ int RunWatch(const std::vector<std::string>& args) {
   uint64_t from = 0;
   po::options_description options("watch options");
   options.add_options()("from", po::value(&from), "first height (default: the next block)");
-  AddReading(options, &reading);
+  AddVerifiedReading(options, &reading);
   int exit_code = 0;
-  if (!ParseOptions("usage: cairn watch [--from HEIGHT] [--node HOST:PORT] [--json]", options, args, &exit_code)) return exit_code;
+  if (!ParseOptions("usage: cairn watch [--from HEIGHT] [--node HOST:PORT] [--json] [--trust-genesis FILE | --no-verify]",
+                    options, args, &exit_code)) {
+    return exit_code;
+  }
   NodeClient client(reading.node);
+  auto trust = OpenTrust(reading, client);
+  if (!trust.ok()) return PrintError(trust.status().message()), 1;
   if (from == 0) {
     auto status = client.Status();
     if (!status.ok()) return PrintError(status.status().message()), 1;
     from = status->height() + 1;
   }
   // Follows until interrupted; after a broken connection, resumes from the next height.
+  // Each block is checked as it comes: a block that does not check ends the watch.
+  auto saved = std::chrono::steady_clock::time_point();
   for (;;) {
     grpc::ClientContext context;
     v1::StreamBlocksRequest request;
@@ -368,7 +464,13 @@ int RunWatch(const std::vector<std::string>& args) {
     auto stream = client.ledger().StreamBlocks(&context, request);
     v1::GetBlockResponse block;
     while (stream->Read(&block)) {
-      PrintBlock(block, reading.json);
+      if (block.height() != from) return PrintError("the node sent block " + std::to_string(block.height()) + " for " + std::to_string(from)), 1;
+      if (!ShowBlock(block, *trust, reading.json)) return 1;
+      // The store at most once a second: a busy chain commits hundreds of blocks a second.
+      if (*trust && std::chrono::steady_clock::now() - saved > std::chrono::seconds(1)) {
+        SaveTrust(**trust);
+        saved = std::chrono::steady_clock::now();
+      }
       std::fflush(stdout);
       from = block.height() + 1;
     }

@@ -33,6 +33,8 @@ port=$((12000 + RANDOM % 20000))
 "$cairnd" --config "$dir/net/node0/config.json" 2>"$dir/node0.log" &
 pids+=($!)
 export CAIRN_NODE=127.0.0.1:$((port + 1))
+# Reads verify against the validators from this genesis file (trust store in $dir).
+export CAIRN_TRUST_GENESIS=$dir/net/genesis.json CAIRN_TRUST_DIR=$dir/trust
 for _ in $(seq 1 100); do
   "$cairn" status --json 2>/dev/null | check status 'd["height"] >= 1' 2>/dev/null && break
   sleep 0.1
@@ -55,7 +57,8 @@ big=1152921504606846977  # 2^60 + 1
   check transfer 'hex_of(d["tx_hash"], 64)' 'd["nonce"] == 2'
 sleep 1
 "$cairn" account "$issuer" --json | check account 'd["balances"] == [{"asset": "BIG", "amount": "'"$big"'"}]' \
-  'd["role"] == "issuer"' 'd["nonce"] == 2' 'd["proof_valid"] is True' 'hex_of(d["state_root"], 64)'
+  'd["role"] == "issuer"' 'd["nonce"] == 2' 'd["proof_valid"] is True' 'hex_of(d["state_root"], 64)' \
+  'd["verified"] is True' 'd["signers"] == 1 and d["validators"] == 1' 'hex_of(d["trust_root_hash"], 64)'
 
 # The name travels to the chain and back in a receipt, a proposal and the open list.
 name=$'x"y\\z\t\x01 caf\xc3\xa9 \xe2\x9c\x93'
@@ -79,7 +82,9 @@ check vote 'd["result"] != "TX_OK"' 'len(d["message"]) > 0' <"$dir/vote.json"
 "$cairn" evidence --json | check evidence 'd["records"] == []'
 
 "$cairn" block latest --json | check block 'type(d["height"]) is int' 'hex_of(d["hash"], 64)' 'hex_of(d["state_root"], 64)' \
-  're.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["timestamp"])' '"timestamp_ms" not in d'
+  're.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["timestamp"])' '"timestamp_ms" not in d' \
+  'd["verified"] is True and d["verified_height"] == d["height"]'
+"$cairn" block latest --json --no-verify | check block-unverified 'd["verified"] is False' '"NOT VERIFIED" in d["warning"]'
 timeout 3 "$cairn" watch --from 1 --json >"$dir/watch" || true
 check watch 'len(lines) >= 2' '[b["height"] for b in lines] == list(range(1, len(lines) + 1))' <"$dir/watch"
 echo "every --json output parsed and followed the convention"

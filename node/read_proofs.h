@@ -1,13 +1,13 @@
-// Checking the proofs a node returns, with nothing but the answer itself: a
-// transaction's inclusion under the transactions root of the block header it comes
-// with, and an account (or its absence) under the state root of its header. Used by
-// `tx`, `account` and, offline, by `verify-proof`.
+// Checking the proofs a node returns under the block header it comes with: a
+// transaction's inclusion under the header's transactions root, and an account (or its
+// absence) under its state root. Whether that header is one the validators committed
+// is the light client's check (light_client.h), which calls these.
 #pragma once
 
 #include "cairn/v1/api.pb.h"
 #include "crypto/status.h"
 
-namespace cairn::cli {
+namespace cairn::node {
 
 // OK when the committed transaction's hash is at receipt.index of the header's tx_root.
 Status CheckInclusion(const v1::GetTransactionResponse& tx);
@@ -15,4 +15,4 @@ Status CheckInclusion(const v1::GetTransactionResponse& tx);
 // state_root, and, if the answer carries its block header, that root is the header's.
 Status CheckAccountProof(const v1::GetAccountResponse& answer);
 
-}  // namespace cairn::cli
+}  // namespace cairn::node

@@ -1,10 +1,10 @@
-#include "node/cli/proofs.h"
+#include "node/read_proofs.h"
 
 #include "crypto/domain.h"
 #include "crypto/merkle.h"
 #include "ledger/ledger.h"
 
-namespace cairn::cli {
+namespace cairn::node {
 
 namespace {
 
@@ -53,4 +53,4 @@ Status CheckAccountProof(const v1::GetAccountResponse& answer) {
   return Status::Ok();
 }
 
-}  // namespace cairn::cli
+}  // namespace cairn::node

@@ -1,0 +1,156 @@
+#include "node/cli/trust.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "ledger/genesis.h"
+#include "node/cli/args.h"
+#include "node/cli/command.h"
+
+namespace cairn::cli {
+
+namespace {
+
+namespace po = boost::program_options;
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// The genesis file to trust when none is named: $CAIRN_TRUST_GENESIS, or the devnet's
+// when reading from the devnet's node.
+std::string ImpliedGenesis(const NodeClient& client) {
+  if (std::string env = Env("CAIRN_TRUST_GENESIS"); !env.empty()) return env;
+  if (client.address() != kDevnetNode) return "";
+  const std::string dir = Env("CAIRN_DEVNET_DIR").empty() ? "devnet" : Env("CAIRN_DEVNET_DIR");
+  const std::string path = dir + "/genesis.json";
+  return std::filesystem::exists(path) ? path : "";
+}
+
+struct Checkpoint {
+  uint64_t height = 0;
+  Hash hash{};
+};
+
+Result<Checkpoint> ParseCheckpoint(const std::string& text) {
+  const size_t colon = text.find(':');
+  const std::string bad = "--trust-checkpoint '" + text + "' is not HEIGHT:HASH (the last block of an epoch)";
+  if (colon == std::string::npos || colon == 0) return Status::InvalidArgument(bad);
+  char* end = nullptr;
+  const std::string height = text.substr(0, colon);
+  Checkpoint out;
+  out.height = std::strtoull(height.c_str(), &end, 10);
+  if (*end != '\0') return Status::InvalidArgument(bad);
+  auto hash = ParseHash(text.substr(colon + 1));
+  if (!hash.ok()) return Status::InvalidArgument(bad + ": " + hash.status().message());
+  out.hash = HashFromBytes(*hash).value();
+  return out;
+}
+
+// A light client trusting the checkpoint: the block it names is read from the node
+// and must be the last of its epoch; the change it makes gives the next set.
+Result<node::LightClient> FromCheckpoint(const Checkpoint& checkpoint, NodeClient& client) {
+  CAIRN_ASSIGN_OR_RETURN(v1::GetBlockResponse block, client.Block(checkpoint.height));
+  v1::BlockHeader header;
+  if (!header.ParseFromString(block.block().header())) return Status::InvalidArgument("the checkpoint's block header does not parse");
+  CAIRN_ASSIGN_OR_RETURN(v1::EpochChangesResponse changes, client.EpochChanges(header.epoch() + 1));
+  v1::EpochChangeProof change;
+  if (!changes.changes().empty()) change = changes.changes(0);
+  CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
+  return node::LightClient::FromCheckpoint(status.chain_id(), checkpoint.height, checkpoint.hash, change);
+}
+
+}  // namespace
+
+std::string DefaultTrustStorePath(const std::string& chain_id) {
+  std::string dir = Env("CAIRN_TRUST_DIR");
+  if (dir.empty()) dir = Env("HOME").empty() ? ".cairn/trust" : Env("HOME") + "/.cairn/trust";
+  return dir + "/" + chain_id + ".trust";
+}
+
+void AddTrustOptions(po::options_description& options, TrustFlags* flags) {
+  options.add_options()
+      ("trust-genesis", po::value(&flags->genesis), "verify against this genesis file (default: the trust store, "
+                                                    "$CAIRN_TRUST_GENESIS, or the devnet's)")
+      ("trust-checkpoint", po::value(&flags->checkpoint), "verify from HEIGHT:HASH, the last block of an epoch, "
+                                                          "instead of from genesis")
+      ("trust-store", po::value(&flags->store), "the trust store file (default: $CAIRN_TRUST_DIR or ~/.cairn/trust, "
+                                                "<chain id>.trust)")
+      ("no-verify", po::bool_switch(&flags->no_verify), "print the node's answer without checking it against the validators");
+}
+
+Result<Trust> Trust::Open(const TrustFlags& flags, NodeClient& client) {
+  std::optional<v1::Genesis> genesis;
+  const std::string genesis_path = !flags.genesis.empty() ? flags.genesis : ImpliedGenesis(client);
+  std::optional<Checkpoint> checkpoint;
+  if (!flags.checkpoint.empty()) {
+    if (!flags.genesis.empty()) return Status::InvalidArgument("give --trust-genesis or --trust-checkpoint, not both");
+    CAIRN_ASSIGN_OR_RETURN(checkpoint, ParseCheckpoint(flags.checkpoint));
+  } else if (!genesis_path.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(genesis, ledger::ReadGenesisFile(genesis_path));
+  }
+  std::string chain_id;
+  if (genesis) {
+    chain_id = genesis->chain_id();
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
+    chain_id = status.chain_id();
+  }
+  const std::string path = !flags.store.empty() ? flags.store : DefaultTrustStorePath(chain_id);
+  // The root asked for on this command line, when one was: a store of another root is
+  // started again from it (the chain was made anew, or the user moved the root).
+  std::optional<std::pair<uint64_t, Hash>> asked;
+  if (checkpoint) asked = std::pair{checkpoint->height, checkpoint->hash};
+  if (genesis && (!flags.genesis.empty() || !std::filesystem::exists(path))) {
+    asked = std::pair{uint64_t{0}, node::GenesisEpoch(*genesis).root_hash};
+  }
+  if (std::filesystem::exists(path)) {
+    CAIRN_ASSIGN_OR_RETURN(node::LightClient stored, node::LightClient::Load(path));
+    if (stored.chain_id() != chain_id) {
+      return Status::InvalidArgument("trust store " + path + " is of chain " + stored.chain_id() + ", not " + chain_id);
+    }
+    if (!asked || (stored.root_height() == asked->first && stored.root_hash() == asked->second)) {
+      return Trust(std::move(stored), path, client);
+    }
+    PrintError("note: trust store " + path + " trusted another root; starting it again from the one given");
+  }
+  if (checkpoint) {
+    CAIRN_ASSIGN_OR_RETURN(node::LightClient light, FromCheckpoint(*checkpoint, client));
+    return Trust(std::move(light), path, client);
+  }
+  if (genesis) return Trust(node::LightClient::FromGenesis(*genesis), path, client);
+  return Status::FailedPrecondition("nothing to verify the node's answer against for chain " + chain_id +
+                                    ": give --trust-genesis FILE (or --trust-checkpoint HEIGHT:HASH), or --no-verify "
+                                    "to print it unchecked");
+}
+
+node::EpochChangeFetcher Trust::fetcher() {
+  NodeClient* client = client_;
+  return [client](uint64_t from_epoch) { return client->EpochChanges(from_epoch); };
+}
+
+std::string Trust::Describe(const node::VerifiedHeader& verified) const {
+  const node::LightClient& light = light_client_;
+  const std::string root = light.root_height() == 0 ? "genesis " + ToHex(light.root_hash()).substr(0, 16)
+                                                     : "checkpoint " + std::to_string(light.root_height()) + ":" +
+                                                           ToHex(light.root_hash()).substr(0, 16);
+  if (verified.signers == 0) {
+    return "verified: block " + std::to_string(verified.header.height()) + " is the trusted " + root;
+  }
+  return "verified: block " + std::to_string(verified.header.height()) + " of epoch " +
+         std::to_string(verified.header.epoch()) + " committed, " + std::to_string(verified.signers) + " of " +
+         std::to_string(verified.set_size) + " validators signed (trusting " + root + "...)";
+}
+
+Json Trust::DescribeJson(const node::VerifiedHeader& verified) const {
+  return {{"verified", true},
+          {"verified_height", Integer(verified.header.height())},
+          {"verified_epoch", Integer(verified.header.epoch())},
+          {"signers", verified.signers},
+          {"validators", verified.set_size},
+          {"trust_root_height", Integer(light_client_.root_height())},
+          {"trust_root_hash", ToHex(light_client_.root_hash())}};
+}
+
+}  // namespace cairn::cli

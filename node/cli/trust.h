@@ -1,0 +1,64 @@
+// Reads checked against the validators, not the node (node/light_client.h): the trust
+// options every read command takes, where the trust store lives, and what a read proved.
+//
+// The trust root, in order: --trust-genesis FILE or --trust-checkpoint HEIGHT:HASH; the
+// trust store of the node's chain, if one exists (--trust-store FILE, else
+// $CAIRN_TRUST_DIR/<chain id>.trust, else ~/.cairn/trust/<chain id>.trust); the genesis
+// file $CAIRN_TRUST_GENESIS; for the devnet's node, the devnet's genesis file
+// ($CAIRN_DEVNET_DIR, else ./devnet). With none, a read fails and says how to give one;
+// --no-verify prints the node's answers unchecked and says so.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "node/cli/client.h"
+#include "node/cli/json_output.h"
+#include "node/light_client.h"
+
+namespace cairn::cli {
+
+struct TrustFlags {
+  std::string genesis;     // --trust-genesis
+  std::string checkpoint;  // --trust-checkpoint HEIGHT:HASH
+  std::string store;       // --trust-store
+  bool no_verify = false;  // --no-verify
+};
+
+void AddTrustOptions(boost::program_options::options_description& options, TrustFlags* flags);
+
+// Where the trust store of `chain_id` is kept unless --trust-store says.
+std::string DefaultTrustStorePath(const std::string& chain_id);
+
+// The light client of the chain `client` reads from, with its trust store.
+class Trust {
+ public:
+  static Result<Trust> Open(const TrustFlags& flags, NodeClient& client);
+
+  node::LightClient& light_client() { return light_client_; }
+  // Epoch changes from the node read from.
+  node::EpochChangeFetcher fetcher();
+  // Writes what the reads proved to the trust store.
+  Status Save() const { return light_client_.Save(path_); }
+  // What a read proved, for people: "block 812 of epoch 2, committed: 3 of 4 validators
+  // signed (trusting genesis 1a2b3c4d...)".
+  std::string Describe(const node::VerifiedHeader& verified) const;
+  // The same as JSON fields.
+  Json DescribeJson(const node::VerifiedHeader& verified) const;
+
+ private:
+  Trust(node::LightClient light_client, std::string path, NodeClient& client)
+      : light_client_(std::move(light_client)), path_(std::move(path)), client_(&client) {}
+
+  node::LightClient light_client_;
+  std::string path_;
+  NodeClient* client_;
+};
+
+// What --no-verify prints beside an answer: that nothing in it was checked.
+inline constexpr const char* kNotVerified =
+    "NOT VERIFIED (--no-verify): the node's answer as it sent it; nothing proves the validators committed it";
+
+}  // namespace cairn::cli
