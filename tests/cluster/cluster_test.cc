@@ -220,7 +220,10 @@ void ExpectPrunedReadRefused(Cluster& cluster) {
   EXPECT_NE(http_body.find("from height"), std::string::npos) << http_body;
 
   const std::string cli = cluster.dir() + "/pruned_cli.log";
-  EXPECT_NE(RunProgram({CAIRN_CLI_PATH, "block", "1", "--node", "127.0.0.1:" + std::to_string(cluster.GrpcPort(0))}, cli), 0);
+  EXPECT_NE(RunProgram({CAIRN_CLI_PATH, "block", "1", "--node", "127.0.0.1:" + std::to_string(cluster.GrpcPort(0)),
+                        "--trust-genesis", cluster.GenesisFile(), "--trust-store", cluster.dir() + "/cli.trust"},
+                       cli),
+            0);
   std::ifstream cli_in(cli);
   const std::string cli_text((std::istreambuf_iterator<char>(cli_in)), std::istreambuf_iterator<char>());
   EXPECT_NE(cli_text.find("pruned"), std::string::npos) << cli_text;

@@ -28,7 +28,8 @@ MARKUP = '<img src=x onerror="document.title=1">&<b>"x"</b>'
 
 
 def cli(*args, check=True):
-    run = subprocess.run([cairn, *args, "--node", f"127.0.0.1:{base_port + 1}"], capture_output=True, text=True)
+    env = {**os.environ, "CAIRN_TRUST_GENESIS": f"{work}/net/genesis.json", "CAIRN_TRUST_DIR": f"{work}/trust"}
+    run = subprocess.run([cairn, *args, "--node", f"127.0.0.1:{base_port + 1}"], capture_output=True, text=True, env=env)
     if check and run.returncode != 0:
         raise AssertionError(f"cairn {' '.join(args)}: {run.stderr}")
     return json.loads(run.stdout.splitlines()[-1]) if run.stdout.strip() else None

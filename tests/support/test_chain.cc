@@ -5,6 +5,7 @@
 #include "crypto/quorum.h"
 #include "crypto/sha256.h"
 #include "ledger/genesis.h"
+#include "ledger/governance.h"
 #include "ledger/tx_check.h"
 
 namespace cairn::test {
@@ -37,7 +38,7 @@ TestChain::TestChain(TestChainOptions options)
     genesis_.mutable_governance()->set_proposal_lifetime_s(options_.proposal_lifetime_s);
   }
   for (int i = 0; i < options_.validators + options_.spare_validators; ++i) {
-    validators_.push_back(KeyFromLabel("validator-" + std::to_string(i)));
+    validators_.push_back(KeyFromLabel(options_.validator_key_label + std::to_string(i)));
     if (i >= options_.validators) continue;
     auto* v = genesis_.add_validators();
     v->set_name("validator-" + std::to_string(i));
@@ -173,6 +174,30 @@ v1::Evidence TestChain::DoubleVote(const v1::ValidatorSet& set, uint32_t voter, 
 Status TestChain::CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const {
   while (ledger.height() % multiple != 0) CAIRN_RETURN_IF_ERROR(CommitBlock(ledger, {}));
   return Status::Ok();
+}
+
+Status TestChain::CommitSetChange(ledger::Ledger& ledger, v1::TxBody change, uint64_t* admin_nonce) const {
+  const uint64_t epoch = ledger.epoch();
+  google::protobuf::RepeatedPtrField<v1::Transaction> txs;
+  *txs.Add() = Sign(admin_, ++*admin_nonce, std::move(change));
+  CAIRN_RETURN_IF_ERROR(CommitBlock(ledger, txs));
+  for (int blocks = 0; ledger.epoch() == epoch; ++blocks) {
+    if (blocks > 1000) return Status::Internal("the change never took effect");
+    CAIRN_RETURN_IF_ERROR(CommitBlock(ledger, {}));
+  }
+  return Status::Ok();
+}
+
+v1::TxBody TestChain::KeyRotation(const std::string& name, const crypto::PrivateKey& old_key,
+                                  const crypto::PrivateKey& new_key, uint64_t epoch) const {
+  v1::TxBody body;
+  v1::RotateValidatorKey* rotation = body.mutable_rotate_validator_key();
+  rotation->set_name(name);
+  rotation->set_new_public_key(Bytes(new_key.public_key().bytes()));
+  const Bytes statement = ledger::KeyRotationMessage(chain_id(), name, epoch, rotation->new_public_key());
+  rotation->set_old_key_signature(old_key.Sign(statement));
+  rotation->set_new_key_signature(new_key.Sign(statement));
+  return body;
 }
 
 }  // namespace cairn::test

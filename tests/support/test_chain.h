@@ -30,6 +30,9 @@ struct TestChainOptions {
   uint64_t proposal_lifetime_s = 0;
   // Validator keys made beyond the genesis set, for tests that add validators.
   int spare_validators = 4;
+  // What the validators' keys are derived from, with their index: another label makes
+  // another chain's validators.
+  std::string validator_key_label = "validator-";
 };
 
 class TestChain {
@@ -72,6 +75,13 @@ class TestChain {
                      bool with_finality = false, std::vector<v1::Evidence> evidence = {}) const;
   // Commits empty blocks until the head's height is a multiple of `multiple`.
   Status CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const;
+  // Commits `change` (a governance operation) signed by the admin with nonce
+  // ++*admin_nonce, then empty blocks until the next epoch has begun.
+  Status CommitSetChange(ledger::Ledger& ledger, v1::TxBody change, uint64_t* admin_nonce) const;
+  // The operation that moves validator `name` from `old_key` to `new_key` (both sign it),
+  // to take effect after `epoch`.
+  v1::TxBody KeyRotation(const std::string& name, const crypto::PrivateKey& old_key, const crypto::PrivateKey& new_key,
+                         uint64_t epoch) const;
   // The certificate of the head block (the epoch-start certificate at an epoch's root).
   Result<v1::QuorumCertificate> HeadCertificate(const ledger::Ledger& ledger) const;
   // A certificate of `block`'s epoch naming it in commit_hash, as its child's would.

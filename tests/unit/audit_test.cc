@@ -162,13 +162,7 @@ class AuditAcrossEpochsTest : public ::testing::Test {
     std::vector<v1::TxBody> operations(3);
     *operations[0].mutable_propose_validator_change()->mutable_change() = add;
     *operations[1].mutable_propose_validator_change()->mutable_change() = remove;
-    v1::RotateValidatorKey* rotation = operations[2].mutable_rotate_validator_key();
-    const crypto::PrivateKey& new_key = chain_.spare_validator(1);
-    rotation->set_name("validator-1");
-    rotation->set_new_public_key(Bytes(new_key.public_key().bytes()));
-    const Bytes statement = KeyRotationMessage(chain_.chain_id(), "validator-1", 2, rotation->new_public_key());
-    rotation->set_old_key_signature(chain_.validator(1).Sign(statement));
-    rotation->set_new_key_signature(new_key.Sign(statement));
+    operations[2] = chain_.KeyRotation("validator-1", chain_.validator(1), chain_.spare_validator(1), 2);
     uint64_t nonce = 0;
     for (const v1::TxBody& body : operations) {
       Txs txs;
@@ -178,7 +172,7 @@ class AuditAcrossEpochsTest : public ::testing::Test {
       ASSERT_TRUE(chain_.CommitEmptyBlocksTo(*ledger_, 3).ok());
     }
     ASSERT_EQ(ledger_->Governance().epoch(), 3u);
-    ASSERT_EQ(ledger_->ValidatorSet(3)->validators(0).public_key(), rotation->new_public_key());
+    ASSERT_EQ(ledger_->ValidatorSet(3)->validators(0).public_key(), operations[2].rotate_validator_key().new_public_key());
     Txs last;
     *last.Add() = chain_.Transfer(chain_.user(2), 1, chain_.user(3), 10);
     ASSERT_TRUE(chain_.CommitBlock(*ledger_, last).ok());

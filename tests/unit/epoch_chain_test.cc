@@ -20,7 +20,6 @@ class EpochChainTest : public ::testing::Test {
   }
 
   void Change(v1::ValidatorChange::Kind kind, const std::string& name, const crypto::PrivateKey* key) {
-    const uint64_t epoch = ledger_->epoch();
     v1::TxBody body;
     v1::ValidatorChange* change = body.mutable_propose_validator_change()->mutable_change();
     change->set_kind(kind);
@@ -29,10 +28,7 @@ class EpochChainTest : public ::testing::Test {
       change->mutable_validator()->set_public_key(Bytes(key->public_key().bytes()));
       change->mutable_validator()->set_address("127.0.0.1:26100");
     }
-    google::protobuf::RepeatedPtrField<v1::Transaction> txs;
-    *txs.Add() = chain_.Sign(chain_.admin(), ++admin_nonce_, body);
-    ASSERT_TRUE(chain_.CommitBlock(*ledger_, txs).ok());
-    while (ledger_->epoch() == epoch) ASSERT_TRUE(chain_.CommitBlock(*ledger_, {}).ok());
+    ASSERT_TRUE(chain_.CommitSetChange(*ledger_, body, &admin_nonce_).ok());
   }
 
   test::TestChain chain_;
