@@ -20,7 +20,7 @@ work = support.with_client_package("cairn-python-", proto_dir)
 
 import grpc  # noqa: E402
 from cairn.v1 import api_pb2, transaction_pb2  # noqa: E402
-from cairn_client import Client, Key, ProofError, check_account, check_transaction, sign  # noqa: E402
+from cairn_client import Client, Key, LightClient, ProofError, check_account, check_transaction, sign  # noqa: E402
 
 assert "venv" in sys.executable, f"not the installed package's Python: {sys.executable}"
 seed = int(os.environ.get("CAIRN_TEST_SEED", random.randrange(1 << 30)))
@@ -28,7 +28,9 @@ print(f"python client test: seed {seed}", flush=True)
 base_port = 20000 + random.Random(seed).randrange(750) * 16  # below the ephemeral ports (32768 on)
 network = support.Network(cairn, cairnd, work, 4, base_port)
 try:
-    client = Client(network.grpc_address(0))
+    # Every read checked against the validators, trusting the genesis file alone.
+    trust = LightClient.from_genesis(os.path.join(network.dir, "genesis.json"), os.path.join(work, "devnet.trust"))
+    client = Client(network.grpc_address(0), trust=trust)
     network.wait_for_height(client.node, 1)
     admin = Key.load(os.path.join(network.dir, "client.key"))
     alice = Key.generate()

@@ -34,15 +34,16 @@ def with_client_package(prefix, proto_dir):
 
 
 class Network:
-    """`cairn testnet` of `validators` nodes in WORK/net, started; `configure(i, config)`
-    may change node i's config first. Stop with stop()."""
+    """`cairn testnet` of `validators` nodes in WORK/NAME (`testnet_args` added to its
+    command line), started; `configure(i, config)` may change node i's config first.
+    Stop with stop()."""
 
-    def __init__(self, cairn, cairnd, work, validators, base_port, configure=None):
-        self.dir = os.path.join(work, "net")
+    def __init__(self, cairn, cairnd, work, validators, base_port, configure=None, testnet_args=(), name="net"):
+        self.dir = os.path.join(work, name)
         self.base_port = base_port
         self.validators = validators
         subprocess.run([cairn, "testnet", "--validators", str(validators), "--out", self.dir,
-                        "--base-port", str(base_port)], check=True, stdout=subprocess.DEVNULL)
+                        "--base-port", str(base_port), *testnet_args], check=True, stdout=subprocess.DEVNULL)
         self.processes = []
         for i in range(validators):
             path = os.path.join(self.dir, f"node{i}", "config.json")

@@ -1,13 +1,16 @@
 """A client of one node's gRPC API. Every read that comes with a proof is checked before
-it is returned (a ProofError otherwise); every call has a deadline."""
+it is returned (a ProofError otherwise): with a LightClient (light_client.py), against
+the validator sets proven from the genesis file; without one, only against the header
+the node sends with it. Every call has a deadline."""
 import time
 from typing import Optional
 
 import grpc
 
-from cairn.v1 import api_pb2, api_pb2_grpc, state_pb2, transaction_pb2
+from cairn.v1 import api_pb2, api_pb2_grpc, p2p_pb2, state_pb2, transaction_pb2
 
 from cairn_client.keys import Key
+from cairn_client.light_client import LightClient
 from cairn_client.proofs import ProofError, check_account, check_transaction
 from cairn_client.signing import sign
 
@@ -15,9 +18,11 @@ ROLES = {"user": state_pb2.ROLE_USER, "issuer": state_pb2.ROLE_ISSUER, "admin": 
 
 
 class Client:
-    def __init__(self, address: str, tls_ca: Optional[str] = None, timeout: float = 10.0):
+    def __init__(self, address: str, tls_ca: Optional[str] = None, timeout: float = 10.0,
+                 trust: Optional[LightClient] = None, max_age_s: Optional[float] = 300):
         """`address` is HOST:PORT of a node's grpc_listen; `tls_ca` a PEM file to trust
-        when the node serves TLS (rpc_tls)."""
+        when the node serves TLS (rpc_tls); `trust` the light client that checks answers
+        against the validators (`max_age_s`: the oldest state an account read accepts)."""
         if tls_ca:
             with open(tls_ca, "rb") as f:
                 channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(f.read()))
@@ -29,6 +34,7 @@ class Client:
         self.ledger = api_pb2_grpc.LedgerStub(channel)
         self.transactions = api_pb2_grpc.TransactionsStub(channel)
         self._chain_id = None
+        self.trust, self.max_age_s = trust, max_age_s
 
     def close(self) -> None:
         self.channel.close()
@@ -48,7 +54,10 @@ class Client:
         answer = self.ledger.GetAccount(api_pb2.GetAccountRequest(address=address), timeout=self.timeout)
         if answer.proof.address != address:
             raise ProofError("the proof is for another address")
-        check_account(answer)
+        if self.trust:
+            self.trust.verify_account(answer, self.epoch_changes, self.max_age_s)
+        else:
+            check_account(answer)
         return answer
 
     def balance(self, address: bytes, asset: str = "CAIRN") -> int:
@@ -61,8 +70,17 @@ class Client:
         return answer
 
     def block(self, height: Optional[int] = None) -> api_pb2.GetBlockResponse:
+        """A committed block; with `trust`, its header proven committed and its body the one
+        the header commits to."""
         request = api_pb2.GetBlockRequest(latest=True) if height is None else api_pb2.GetBlockRequest(height=height)
-        return self.ledger.GetBlock(request, timeout=self.timeout)
+        answer = self.ledger.GetBlock(request, timeout=self.timeout)
+        if self.trust:
+            self.trust.verify_block(answer, self.epoch_changes)
+        return answer
+
+    def epoch_changes(self, from_epoch: int) -> p2p_pb2.EpochChangesResponse:
+        """A page of the validator-set changes from `from_epoch` on, as the node proves them."""
+        return self.ledger.GetEpochChanges(p2p_pb2.EpochChangesRequest(from_epoch=from_epoch), timeout=self.timeout)
 
     # Writes.
     def submit(self, tx: transaction_pb2.Transaction) -> bytes:
@@ -111,11 +129,13 @@ class Client:
         body.mint.to, body.mint.asset, body.mint.amount = to, asset, amount
         return self.send(issuer, body, wait)
 
-    @staticmethod
-    def _check_committed(tx_hash: bytes, answer: api_pb2.GetTransactionResponse) -> None:
+    def _check_committed(self, tx_hash: bytes, answer: api_pb2.GetTransactionResponse) -> None:
         if answer.state != api_pb2.GetTransactionResponse.COMMITTED:
             return
-        check_transaction(answer)
+        if self.trust:
+            self.trust.verify_transaction(answer, self.epoch_changes)
+        else:
+            check_transaction(answer)
         if answer.receipt.tx_hash != tx_hash:
             raise ProofError("the answer is for another transaction")
 

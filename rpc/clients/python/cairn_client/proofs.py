@@ -42,6 +42,18 @@ def verify_merkle_inclusion(leaf: bytes, index: int, size: int, proof, root: byt
     return sn == 0 and r == root
 
 
+def merkle_root(leaves) -> bytes:
+    """RFC 6962's tree hash of `leaves` (crypto/merkle.h: pairs level by level, an odd
+    one carried up)."""
+    if not leaves:
+        return _sha256()
+    level = [_sha256(b"\0", leaf) for leaf in leaves]
+    while len(level) > 1:
+        level = [_sha256(b"\1", level[i], level[i + 1]) if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0]
+
+
 def _bit(key: bytes, depth: int) -> int:
     return (key[depth // 8] >> (7 - depth % 8)) & 1
 
