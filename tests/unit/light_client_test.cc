@@ -9,7 +9,7 @@
 #include "crypto/domain.h"
 #include "ledger/ledger.h"
 #include "node/light_client.h"
-#include "rpc/services.h"
+#include "tests/support/ledger_node.h"
 #include "tests/support/test_chain.h"
 #include "tests/unit/temp_dir.h"
 
@@ -17,51 +17,6 @@ namespace cairn::node {
 namespace {
 
 using Txs = google::protobuf::RepeatedPtrField<v1::Transaction>;
-
-// Serves a ledger's reads through the real gRPC services, called in process.
-class LedgerNode : public rpc::NodeApi {
- public:
-  explicit LedgerNode(const ledger::Ledger& ledger) : ledger_(ledger) {}
-  Result<Hash> Submit(const v1::Transaction&) override { return Status::Unavailable("read only"); }
-  bool IsPending(const Hash&) const override { return false; }
-  rpc::NodeStatus CurrentStatus() const override { return {}; }
-  v1::GetConsensusStateResponse ConsensusState() const override { return {}; }
-  const ledger::Ledger& ledger() const override { return ledger_; }
-  bool WaitForHeightAbove(uint64_t, std::chrono::steady_clock::time_point) override { return false; }
-  v1::EpochChangesResponse EpochChanges(uint64_t from_epoch) const override {
-    return BuildEpochChanges(ledger_, from_epoch);
-  }
-
-  v1::GetAccountResponse Account(const crypto::PrivateKey& key) {
-    v1::GetAccountRequest request;
-    request.set_address(test::TestChain::AddressOf(key));
-    v1::GetAccountResponse answer;
-    EXPECT_TRUE(ledger_service_.GetAccount(nullptr, &request, &answer).ok());
-    return answer;
-  }
-  v1::GetTransactionResponse Transaction(const Hash& hash) {
-    v1::GetTransactionRequest request;
-    request.set_tx_hash(ToBytes(hash));
-    v1::GetTransactionResponse answer;
-    EXPECT_TRUE(transactions_service_.GetTransaction(nullptr, &request, &answer).ok());
-    return answer;
-  }
-  v1::GetBlockResponse Block(uint64_t height) {
-    v1::GetBlockRequest request;
-    request.set_height(height);
-    v1::GetBlockResponse answer;
-    EXPECT_TRUE(ledger_service_.GetBlock(nullptr, &request, &answer).ok());
-    return answer;
-  }
-  EpochChangeFetcher Fetcher() {
-    return [this](uint64_t from) -> Result<v1::EpochChangesResponse> { return EpochChanges(from); };
-  }
-
- private:
-  const ledger::Ledger& ledger_;
-  rpc::LedgerService ledger_service_{*this, 1};
-  rpc::TransactionsService transactions_service_{*this, 1, 1};
-};
 
 // A fetcher for a client that must not need one.
 Result<v1::EpochChangesResponse> NoFetch(uint64_t from) {
@@ -76,7 +31,7 @@ class LightClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ledger_ = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
-    node_ = std::make_unique<LedgerNode>(*ledger_);
+    node_ = std::make_unique<test::LedgerNode>(*ledger_);
     Txs first;
     first_tx_ = chain_.Transfer(chain_.user(0), 1, chain_.user(1), 10);
     *first.Add() = first_tx_;
@@ -114,7 +69,7 @@ class LightClientTest : public ::testing::Test {
 
   test::TestChain chain_{{.admin_threshold = 1, .epoch_length = 3}};
   std::unique_ptr<ledger::Ledger> ledger_;
-  std::unique_ptr<LedgerNode> node_;
+  std::unique_ptr<test::LedgerNode> node_;
   v1::Transaction first_tx_;
   v1::GetAccountResponse epoch0_account_;
 };
@@ -152,7 +107,7 @@ TEST_F(LightClientTest, RefusesAChangedBalanceWithARecomputedProofAndRoot) {
   Txs more;
   *more.Add() = chain_.Transfer(chain_.user(0), 1, chain_.user(1), 5000);
   ASSERT_TRUE(chain_.CommitBlock(*forked, more, true).ok());
-  LedgerNode liar(*forked);
+  test::LedgerNode liar(*forked);
   v1::GetAccountResponse lie = liar.Account(chain_.user(1));
   const v1::GetAccountResponse honest = epoch0_account_;
   ASSERT_NE(lie.account().SerializeAsString(), honest.account().SerializeAsString());
@@ -168,7 +123,7 @@ TEST_F(LightClientTest, RefusesAHeaderOfAnotherChainWithTheSameChainId) {
   ASSERT_EQ(other.chain_id(), chain_.chain_id());
   auto ledger = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), other.genesis()).value();
   ASSERT_TRUE(other.CommitBlock(*ledger, {}, true).ok());
-  LedgerNode liar(*ledger);
+  test::LedgerNode liar(*ledger);
   LightClient client = Fresh();
   ExpectRefused(client.VerifyAccount(liar.Account(other.user(1)), liar.Fetcher(), {}), "its commit certificate");
   ExpectRefused(client.VerifyBlock(liar.Block(1), liar.Fetcher()), "its commit certificate");
