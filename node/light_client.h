@@ -74,6 +74,8 @@ class LightClient {
   uint64_t first_epoch() const { return epochs_.front().epoch; }
   uint64_t latest_epoch() const { return epochs_.back().epoch; }
   uint64_t latest_height() const { return store_.latest_height(); }
+  // Every proven epoch, from the first the root proves, in order.
+  const std::vector<TrustedEpoch>& epochs() const { return epochs_; }
 
   // Proves epochs up to `epoch` with changes from `fetch`, each by the set before it.
   Status ProveEpoch(uint64_t epoch, const EpochChangeFetcher& fetch);

@@ -33,6 +33,7 @@ int RunSetRole(const std::vector<std::string>& args);
 int RunVerifyProof(const std::vector<std::string>& args);
 int RunLoad(const std::vector<std::string>& args);
 int RunValidators(const std::vector<std::string>& args);
+int RunEpochs(const std::vector<std::string>& args);
 int RunProposeValidator(const std::vector<std::string>& args);
 int RunVote(const std::vector<std::string>& args);
 int RunEvidence(const std::vector<std::string>& args);

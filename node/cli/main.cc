@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"block", "a committed block by height, or the latest", RunBlock},
     {"watch", "follow new blocks as they commit", RunWatch},
     {"validators", "the validator set of an epoch or height, and the open proposals to change it", RunValidators},
+    {"epochs", "the validator-set changes, each proven from the trust root, with their checkpoints", RunEpochs},
     {"propose-validator", "propose adding, removing or updating a validator (admins)", RunProposeValidator},
     {"vote", "approve or reject a validator-set proposal (admins)", RunVote},
     {"rotate-key", "replace a validator's consensus key, signed by the old and the new key", RunRotateKey},

@@ -151,9 +151,10 @@ class Proxy(grpc.GenericRpcHandler):
         return p2p_pb2.EpochChangeProof(header=header_bytes, finality=qc, governance=governance)
 
 
-def cli(*args, store="cli.trust"):
-    run = subprocess.run([cairn, *args, "--node", proxy_address, "--trust-genesis", genesis,
-                          "--trust-store", os.path.join(work, store)], capture_output=True, text=True, timeout=60)
+def cli(*args, store="cli.trust", root=None):
+    root = root or ["--trust-genesis", genesis]
+    run = subprocess.run([cairn, *args, "--node", proxy_address, *root, "--trust-store", os.path.join(work, store)],
+                         capture_output=True, text=True, timeout=60)
     return run.returncode, run.stdout + run.stderr
 
 
@@ -189,6 +190,19 @@ try:
     assert code == 0 and "verified: block" in out and "of epoch 1 committed, 3 of 3 validators signed" in out, out
     code, out = cli("block", "latest")
     assert code == 0 and "verified: block" in out, out
+    # `cairn epochs` proves each set change and names its checkpoint; a client may start
+    # from one instead of genesis, and a block that ends no epoch is refused as one.
+    code, out = cli("epochs", "--json")
+    assert code == 0, out
+    epochs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert [e["epoch"] for e in epochs] == [0, 1] and epochs[1]["validators"] == ["node0", "node1", "node2"], out
+    checkpoint = epochs[1]["checkpoint"]
+    code, out = cli("account", address, store="checkpoint.trust", root=["--trust-checkpoint", checkpoint])
+    assert code == 0 and f"trusting checkpoint {checkpoint[:checkpoint.index(':') + 17]}" in out, out
+    before = epochs[1]["root_height"] - 1
+    before_hash = client.ledger.GetBlock(api_pb2.GetBlockRequest(height=before), timeout=5).hash.hex()
+    code, out = cli("account", address, store="bad.trust", root=["--trust-checkpoint", f"{before}:{before_hash}"])
+    assert code != 0 and "is not the last block of an epoch" in out, out
     honest = python_client()
     assert honest.balance(admin.address) > 0 and honest.trust.latest_epoch == 1
     honest.block()
