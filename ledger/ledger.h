@@ -117,6 +117,9 @@ struct StoredTransaction {
   uint32_t block_tx_count = 0;
   // RFC 6962 inclusion proof of the transaction hash under header.tx_root.
   std::vector<Hash> inclusion_proof;
+  // The same of the receipt's hash (crypto::ReceiptHash) under header.receipts_root: what
+  // proves its result.
+  std::vector<Hash> receipt_proof;
 };
 
 struct AccountView {

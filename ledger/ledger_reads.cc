@@ -141,6 +141,14 @@ Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   out.block_hash = stored.hash;
   out.block_tx_count = static_cast<uint32_t>(txs.size());
   out.inclusion_proof = crypto::MerkleInclusionProof(hashes, location.index());
+  std::vector<Hash> receipts;
+  receipts.reserve(txs.size());
+  for (uint32_t i = 0; i < out.block_tx_count; ++i) {
+    CAIRN_ASSIGN_OR_RETURN(auto bytes, store_->Get(keys::Receipt(location.height(), i)));
+    if (!bytes) return Status::Corruption("receipt " + std::to_string(i) + " of block " + std::to_string(location.height()) + " is missing");
+    receipts.push_back(crypto::ReceiptHash(chain_id(), *bytes));
+  }
+  out.receipt_proof = crypto::MerkleInclusionProof(receipts, location.index());
   return out;
 }
 

@@ -29,6 +29,14 @@ Status CheckInclusion(const v1::GetTransactionResponse& tx) {
   if (!crypto::VerifyMerkleInclusion(hash, tx.receipt().index(), tx.block_tx_count(), siblings, HashOrZero(header.tx_root()))) {
     return Status::InvalidArgument("the inclusion proof does not lead to the header's transactions root");
   }
+  // The receipt (the result shown) at the same index under the receipts root.
+  std::vector<Hash> receipt_siblings;
+  for (const auto& s : tx.receipt_proof()) receipt_siblings.push_back(HashOrZero(s));
+  const Hash receipt_hash = crypto::ReceiptHash(body.chain_id(), tx.receipt().SerializeAsString());
+  if (!crypto::VerifyMerkleInclusion(receipt_hash, tx.receipt().index(), tx.block_tx_count(), receipt_siblings,
+                                     HashOrZero(header.receipts_root()))) {
+    return Status::InvalidArgument("the receipt proof does not lead to the header's receipts root: the result is not proven");
+  }
   return Status::Ok();
 }
 
@@ -49,6 +57,15 @@ Status CheckAccountProof(const v1::GetAccountResponse& answer) {
   }
   if (!ledger::VerifyAccountProof(HashOrZero(answer.state_root()), p.address(), p.account(), proof)) {
     return Status::InvalidArgument("the account proof does not lead to the state root");
+  }
+  // The account shown must be the one proven (the proof's bytes), or absent with it.
+  v1::Account proven;
+  if (!p.account().empty() && !proven.ParseFromString(p.account())) {
+    return Status::InvalidArgument("the proven account does not parse");
+  }
+  if (answer.has_account() != !p.account().empty() ||
+      (answer.has_account() && answer.account().SerializeAsString() != proven.SerializeAsString())) {
+    return Status::InvalidArgument("the account shown is not the account proven");
   }
   return Status::Ok();
 }

@@ -125,6 +125,7 @@ grpc::Status TransactionsService::GetTransaction(grpc::ServerContext*, const v1:
     response->set_block_hash(ToBytes(committed->block_hash));
     response->set_block_tx_count(committed->block_tx_count);
     for (const Hash& sibling : committed->inclusion_proof) response->add_inclusion_proof(ToBytes(sibling));
+    for (const Hash& sibling : committed->receipt_proof) response->add_receipt_proof(ToBytes(sibling));
     auto commit_proof = node_.ledger().CommitProofOf(response->receipt().height());
     if (!commit_proof.ok()) return ToGrpc(commit_proof.status());
     *response->mutable_commit_proof() = std::move(*commit_proof);

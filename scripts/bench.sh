@@ -27,8 +27,10 @@
 #                                    rate signature checks allow; one JSON line
 #                                    (scripts/sync_bench.sh)
 #   scripts/bench.sh --mode retention [--keep-blocks N] [--blocks B] [--rate R] [--seconds S]
+#                    [--min-block-interval-ms MS]
 #                                    a soak under steady load without and with pruning to
-#                                    the last N blocks: disk use at intervals, commit
+#                                    the last N blocks (on a genesis pacing blocks MS
+#                                    apart when given): disk use at intervals, commit
 #                                    latency p99 of both, reads in the window with their
 #                                    proofs; one JSON line (scripts/retention_bench.sh)
 # The last line of a network run is one JSON object (node/load/report.h). With CAIRN_BIN

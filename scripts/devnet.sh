@@ -5,9 +5,10 @@
 #   scripts/devnet.sh status    each node's process and committed height
 #   scripts/devnet.sh stop      stop every node (SIGTERM, then SIGKILL after 10 s)
 # CAIRN_DEVNET_DIR (default devnet/) and CAIRN_DEVNET_PORT (default 26600) move it;
-# CAIRN_DEVNET_VALIDATORS (default 4), CAIRN_DEVNET_LOAD_ACCOUNTS (default 0) and
-# CAIRN_DEVNET_LOAD_ADMINS (1: they are admins; see `cairn testnet --help`) shape a new
-# one (scripts/bench.sh uses them); CAIRN_BIN
+# CAIRN_DEVNET_VALIDATORS (default 4), CAIRN_DEVNET_LOAD_ACCOUNTS (default 0),
+# CAIRN_DEVNET_LOAD_ADMINS (1: they are admins; see `cairn testnet --help`) and
+# CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS (default: genesis's) shape a new one
+# (scripts/bench.sh uses them); CAIRN_BIN
 # (default build/bin) is where cairn and cairnd are.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,8 @@ validators=${CAIRN_DEVNET_VALIDATORS:-4}
 load_accounts=${CAIRN_DEVNET_LOAD_ACCOUNTS:-0}
 load_admins=()
 if [ "${CAIRN_DEVNET_LOAD_ADMINS:-0}" = 1 ]; then load_admins=(--load-admins); fi
+pacing=()
+if [ -n "${CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS:-}" ]; then pacing=(--min-block-interval-ms "$CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS"); fi
 bin=${CAIRN_BIN:-$root/build/bin}
 
 metrics_port() { echo $((base_port + 4 * $1 + 2)); }
@@ -34,7 +37,7 @@ start() {
   fi
   if [ ! -f "$dir/genesis.json" ]; then
     "$bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" \
-      --load-accounts "$load_accounts" "${load_admins[@]}" >/dev/null
+      --load-accounts "$load_accounts" "${load_admins[@]}" "${pacing[@]}" >/dev/null
     echo "devnet: created a $validators-validator network in $dir"
   fi
   for i in $(seq 0 $((validators - 1))); do

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/bench.sh --mode retention [--keep-blocks N] [--blocks B] [--rate R] [--seconds S]
+#                                   [--min-block-interval-ms MS]
 # Retention under steady load, two runs on fresh 4-validator networks, each cairn load at
 # R tx/s (default 400) for S s (default 150), long enough for the chain to pass B blocks
-# (default 10,000; the JSON line says whether it did):
+# (default 10,000; the JSON line says whether it did), on a genesis pacing blocks at least
+# MS apart when given (fewer, fuller blocks; default: the genesis default):
 #   archive: no pruning;
 #   pruning: every validator keeps the bodies, receipts and indexes of the last N blocks
 #            (default 1,000) and the last N state versions.
@@ -22,13 +24,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-keep_blocks=1000 blocks=10000 rate=400 seconds=150 port=${CAIRN_BENCH_PORT:-27600}
+keep_blocks=1000 blocks=10000 rate=400 seconds=150 pacing="" port=${CAIRN_BENCH_PORT:-27600}
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep-blocks) keep_blocks=$2; shift 2 ;;
     --blocks) blocks=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --min-block-interval-ms) pacing=$2; shift 2 ;;
     *) echo "retention_bench.sh: unknown option $1 (see the top of scripts/retention_bench.sh)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +47,7 @@ dir=""
 network() {  # ACTION [VAR=VALUE...]: the validators get the settings as environment
   local action=$1
   shift
-  env "$@" CAIRN_DEVNET_DIR="$dir" CAIRN_DEVNET_PORT="$port" CAIRN_DEVNET_VALIDATORS=4 CAIRN_DEVNET_LOAD_ACCOUNTS=1000 \
+  env "$@" CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS="$pacing" CAIRN_DEVNET_DIR="$dir" CAIRN_DEVNET_PORT="$port" CAIRN_DEVNET_VALIDATORS=4 CAIRN_DEVNET_LOAD_ACCOUNTS=1000 \
     CAIRN_BIN="$bin" scripts/devnet.sh "$action" >/dev/null
 }
 cleanup() {
@@ -91,9 +94,10 @@ check_reads() {
 run archive
 run pruning CAIRN_RETENTION_KEEP_BLOCKS="$keep_blocks" CAIRN_RETENTION_KEEP_STATE_VERSIONS="$keep_blocks"
 
-$python - "$work" "$keep_blocks" "$blocks" <<'PY'
+$python - "$work" "$keep_blocks" "$blocks" "$pacing" <<'PY'
 import json, sys
 work, keep, blocks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+pacing = int(sys.argv[4]) if sys.argv[4] else None
 archive = json.load(open(f"{work}/archive.json"))
 pruning = json.load(open(f"{work}/pruning.json"))
 reads = json.load(open(f"{work}/reads.json"))
@@ -128,7 +132,7 @@ pruned_rows, archive_rows = samples("pruning"), samples("archive")
 mb = lambda rows: [round(r[2] / 1e6, 1) for r in rows]
 p99a, p99p = archive["latency_ms_p99"], pruning["latency_ms_p99"]
 print(json.dumps({
-    "mode": "retention", "keep_blocks": keep, "rate_tps": archive["offered_tps"],
+    "mode": "retention", "keep_blocks": keep, "rate_tps": archive["offered_tps"], "min_block_interval_ms": pacing,
     "blocks_archive": archive_rows[-1][1] if archive_rows else None,
     "blocks_pruning": pruned_rows[-1][1] if pruned_rows else None,
     "passed_blocks_target": bool(pruned_rows) and pruned_rows[-1][1] >= blocks,

@@ -284,6 +284,7 @@ int RunAccount(const std::vector<std::string>& args) {
   if (!trust.ok()) return PrintError(trust.status().message()), 1;
   auto answer = client.Account(*address);
   if (!answer.ok()) return PrintError(answer.status().message()), 1;
+  if (answer->proof().address() != ByteView(*address)) return PrintError("the node answered about another address"), 1;
   std::optional<node::VerifiedHeader> verified;
   if (*trust) {
     auto checked = (*trust)->light_client().VerifyAccount(*answer, (*trust)->fetcher(), {NowMs(), max_age_s * 1000});

@@ -46,6 +46,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   uint32_t load_accounts = 0;
   uint64_t epoch_length = 0;
   uint32_t admin_threshold = 0;
+  uint64_t min_block_interval_ms = 0;
   bool load_admins = false;
   po::options_description options("testnet options");
   options.add_options()
@@ -60,10 +61,12 @@ int RunTestnet(const std::vector<std::string>& args) {
        "make the benchmark accounts admins, so that they can create accounts (cairn load --mode populate)")
       ("epoch-length", po::value(&epoch_length),
        "validator-set changes apply at heights that are multiples of this (default 100)")
-      ("admin-threshold", po::value(&admin_threshold), "admin approvals a validator-set change needs (default 1)");
+      ("admin-threshold", po::value(&admin_threshold), "admin approvals a validator-set change needs (default 1)")
+      ("min-block-interval-ms", po::value(&min_block_interval_ms),
+       "a leader proposes no sooner than this after the parent block: fewer, fuller blocks (default: the node's, 6)");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A [--load-admins]]\n"
-                    "                     [--epoch-length N] [--admin-threshold N]",
+                    "                     [--epoch-length N] [--admin-threshold N] [--min-block-interval-ms MS]",
                     options, args, &exit_code)) {
     return exit_code;
   }
@@ -84,6 +87,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   genesis.set_chain_id(chain_id);
   if (epoch_length > 0) genesis.mutable_governance()->set_epoch_length(epoch_length);
   if (admin_threshold > 0) genesis.mutable_governance()->set_admin_threshold(admin_threshold);
+  if (min_block_interval_ms > 0) genesis.mutable_consensus()->set_min_block_interval_ms(min_block_interval_ms);
   genesis.set_genesis_time_ms(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
   std::vector<crypto::PublicKey> keys;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "crypto/sha256.h"
 #include "ledger/genesis.h"
 #include "node/cli/args.h"
 #include "node/cli/command.h"
@@ -63,10 +64,15 @@ Result<node::LightClient> FromCheckpoint(const Checkpoint& checkpoint, NodeClien
 
 }  // namespace
 
-std::string DefaultTrustStorePath(const std::string& chain_id) {
+Result<std::string> DefaultTrustStorePath(const std::string& chain_id) {
   std::string dir = Env("CAIRN_TRUST_DIR");
-  if (dir.empty()) dir = Env("HOME").empty() ? ".cairn/trust" : Env("HOME") + "/.cairn/trust";
-  return dir + "/" + chain_id + ".trust";
+  if (dir.empty() && !Env("HOME").empty()) dir = Env("HOME") + "/.cairn/trust";
+  if (dir.empty()) return Status::FailedPrecondition("no place for the trust store: set CAIRN_TRUST_DIR or give --trust-store");
+  // The chain id may come from the node: as a file name only when it is a plain one.
+  const bool plain = !chain_id.empty() && chain_id[0] != '.' && chain_id.size() <= 64 &&
+                     chain_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                         std::string::npos;
+  return dir + "/" + (plain ? chain_id : "chain-" + ToHex(crypto::Sha256Of(chain_id)).substr(0, 16)) + ".trust";
 }
 
 void AddTrustOptions(po::options_description& options, TrustFlags* flags) {
@@ -97,22 +103,28 @@ Result<Trust> Trust::Open(const TrustFlags& flags, NodeClient& client) {
     CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
     chain_id = status.chain_id();
   }
-  const std::string path = !flags.store.empty() ? flags.store : DefaultTrustStorePath(chain_id);
-  // The root asked for on this command line, when one was: a store of another root is
-  // started again from it (the chain was made anew, or the user moved the root).
+  std::string path = flags.store;
+  if (path.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(path, DefaultTrustStorePath(chain_id));
+  }
+  // The root to trust, when one is given or implied: a store of another root is
+  // started again from it (the chain was made anew, or the user moved the root), except
+  // a store of a checkpoint when the genesis is only implied: that was a choice.
   std::optional<std::pair<uint64_t, Hash>> asked;
   if (checkpoint) asked = std::pair{checkpoint->height, checkpoint->hash};
-  if (genesis && (!flags.genesis.empty() || !std::filesystem::exists(path))) {
-    asked = std::pair{uint64_t{0}, node::GenesisEpoch(*genesis).root_hash};
-  }
+  if (genesis) asked = std::pair{uint64_t{0}, node::GenesisEpoch(*genesis).root_hash};
   if (std::filesystem::exists(path)) {
     CAIRN_ASSIGN_OR_RETURN(node::LightClient stored, node::LightClient::Load(path));
     if (stored.chain_id() != chain_id) {
       return Status::InvalidArgument("trust store " + path + " is of chain " + stored.chain_id() + ", not " + chain_id);
     }
-    if (!asked || (stored.root_height() == asked->first && stored.root_hash() == asked->second)) {
-      return Trust(std::move(stored), path, client);
-    }
+    // A store of the genesis root must also hold the genesis file's set (a store is a
+    // file anyone with access may have written).
+    const bool same_root = asked && stored.root_height() == asked->first && stored.root_hash() == asked->second &&
+                           (!genesis || stored.epochs().front().validators.SerializeAsString() ==
+                                            node::GenesisEpoch(*genesis).validators.SerializeAsString());
+    const bool chosen_checkpoint = stored.root_height() > 0 && !checkpoint && flags.genesis.empty();
+    if (!asked || same_root || chosen_checkpoint) return Trust(std::move(stored), path, client);
     PrintError("note: trust store " + path + " trusted another root; starting it again from the one given");
   }
   if (checkpoint) {
@@ -136,11 +148,12 @@ std::string Trust::Describe(const node::VerifiedHeader& verified) const {
                                                      : "checkpoint " + std::to_string(light.root_height()) + ":" +
                                                            ToHex(light.root_hash()).substr(0, 16);
   if (verified.signers == 0) {
-    return "verified: block " + std::to_string(verified.header.height()) + " is the trusted " + root;
+    return "verified: block " + std::to_string(verified.header.height()) + " is the trusted " + root + " of chain " +
+           light.chain_id();
   }
   return "verified: block " + std::to_string(verified.header.height()) + " of epoch " +
          std::to_string(verified.header.epoch()) + " committed, " + std::to_string(verified.signers) + " of " +
-         std::to_string(verified.set_size) + " validators signed (trusting " + root + "...)";
+         std::to_string(verified.set_size) + " validators signed (chain " + light.chain_id() + ", trusting " + root + "...)";
 }
 
 Json Trust::DescribeJson(const node::VerifiedHeader& verified) const {
@@ -149,6 +162,7 @@ Json Trust::DescribeJson(const node::VerifiedHeader& verified) const {
           {"verified_epoch", Integer(verified.header.epoch())},
           {"signers", verified.signers},
           {"validators", verified.set_size},
+          {"chain_id", light_client_.chain_id()},
           {"trust_root_height", Integer(light_client_.root_height())},
           {"trust_root_hash", ToHex(light_client_.root_hash())}};
 }

@@ -1,12 +1,14 @@
 // Reads checked against the validators, not the node (node/light_client.h): the trust
 // options every read command takes, where the trust store lives, and what a read proved.
 //
-// The trust root, in order: --trust-genesis FILE or --trust-checkpoint HEIGHT:HASH; the
-// trust store of the node's chain, if one exists (--trust-store FILE, else
-// $CAIRN_TRUST_DIR/<chain id>.trust, else ~/.cairn/trust/<chain id>.trust); the genesis
-// file $CAIRN_TRUST_GENESIS; for the devnet's node, the devnet's genesis file
-// ($CAIRN_DEVNET_DIR, else ./devnet). With none, a read fails and says how to give one;
-// --no-verify prints the node's answers unchecked and says so.
+// The trust root: --trust-genesis FILE or --trust-checkpoint HEIGHT:HASH; else the
+// genesis file $CAIRN_TRUST_GENESIS, or for the devnet's node the devnet's genesis file
+// ($CAIRN_DEVNET_DIR, else ./devnet); else the root the chain's trust store holds
+// (--trust-store FILE, else $CAIRN_TRUST_DIR/<chain id>.trust, else
+// ~/.cairn/trust/<chain id>.trust). The store keeps what reads proved from its root; a
+// store of another root is started again from the one given (a store of a checkpoint
+// stays, unless a genesis file is named). With no root, a read fails and says how to
+// give one; --no-verify prints the node's answers unchecked and says so.
 #pragma once
 
 #include <optional>
@@ -29,8 +31,10 @@ struct TrustFlags {
 
 void AddTrustOptions(boost::program_options::options_description& options, TrustFlags* flags);
 
-// Where the trust store of `chain_id` is kept unless --trust-store says.
-std::string DefaultTrustStorePath(const std::string& chain_id);
+// Where the trust store of `chain_id` is kept unless --trust-store says: under
+// $CAIRN_TRUST_DIR, else ~/.cairn/trust, named by the chain id when it is a plain file
+// name (else by its hash).
+Result<std::string> DefaultTrustStorePath(const std::string& chain_id);
 
 // The light client of the chain `client` reads from, with its trust store.
 class Trust {

@@ -47,8 +47,10 @@ Result<std::optional<node::LightClient>> OfflineTrust(const TrustFlags& flags, c
     CAIRN_ASSIGN_OR_RETURN(v1::Genesis parsed, ledger::ReadGenesisFile(genesis));
     return std::optional(node::LightClient::FromGenesis(parsed));
   }
-  if (!chain_id.empty() && std::filesystem::exists(DefaultTrustStorePath(chain_id))) {
-    CAIRN_ASSIGN_OR_RETURN(node::LightClient stored, node::LightClient::Load(DefaultTrustStorePath(chain_id)));
+  if (chain_id.empty()) return std::optional<node::LightClient>();
+  CAIRN_ASSIGN_OR_RETURN(std::string path, DefaultTrustStorePath(chain_id));
+  if (std::filesystem::exists(path)) {
+    CAIRN_ASSIGN_OR_RETURN(node::LightClient stored, node::LightClient::Load(path));
     return std::optional(std::move(stored));
   }
   return std::optional<node::LightClient>();
@@ -115,6 +117,9 @@ int RunVerifyProof(const std::vector<std::string>& args) {
   if (checked.ok() && light) {
     auto verified = is_tx ? light->VerifyTransaction(tx, NoNode)
                           : light->VerifyCommitted(account.block_header(), account.commit_proof(), NoNode);
+    if (verified.ok() && !is_tx && verified->header.height() != account.height()) {
+      verified = Status::InvalidArgument("the answer's height is not its header's");
+    }
     if (verified.ok()) {
       against = "; block " + std::to_string(verified->header.height()) + " of epoch " +
                 std::to_string(verified->header.epoch()) + " committed, " + std::to_string(verified->signers) + " of " +

@@ -9,6 +9,7 @@ removed, so the chain is in epoch 1 when the lies are told. Another network of o
 validator with the same chain id is "another chain". The lies:
   balance       an account with a changed balance, a proof and a state root recomputed
                 to match it, in a header whose state root is changed to that root
+  shown-account the account shown changed, its proof (of the true one) left as it was
   other-chain   the other chain's answers (its header, certificate and set changes)
   few-signers   the commit certificate with fewer signatures than a quorum
   forged        one signature of the commit certificate altered
@@ -17,11 +18,11 @@ validator with the same chain id is "another chain". The lies:
                 validator alone, signed with its key in place of a member's
   certified     a block's own certificate (it was voted for) given as the proof that it
                 committed
+  result        a failed transfer's receipt shown as a success
 
 usage: lying_proxy_test.py CAIRN CAIRND PROTO_DIR
 """
 import concurrent.futures
-import copy
 import hashlib
 import json
 import os
@@ -37,8 +38,8 @@ work = support.with_client_package("cairn-lying-proxy-", proto_dir)
 
 import grpc  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cairn.v1 import api_pb2, block_pb2, governance_pb2, p2p_pb2  # noqa: E402
-from cairn_client import Client, Key, LightClient, ProofError  # noqa: E402
+from cairn.v1 import api_pb2, block_pb2, governance_pb2, p2p_pb2, transaction_pb2  # noqa: E402
+from cairn_client import Client, Key, LightClient, ProofError, sign  # noqa: E402
 from cairn_client.light_client import block_hash, governance_hash, vote_message  # noqa: E402
 from cairn_client.signing import domain_hash  # noqa: E402
 
@@ -85,6 +86,10 @@ class Proxy(grpc.GenericRpcHandler):
         if method.endswith("/GetAccount"):
             answer = api_pb2.GetAccountResponse.FromString(raw)
             return self.lie_about_account(answer).SerializeToString()
+        if method.endswith("/GetTransaction") and self.lie == "result":
+            answer = api_pb2.GetTransactionResponse.FromString(raw)
+            answer.receipt.result, answer.receipt.message = transaction_pb2.TX_OK, ""
+            return answer.SerializeToString()
         if method.endswith("/GetBlock") and self.lie == "certified":
             answer = api_pb2.GetBlockResponse.FromString(raw)
             answer.commit_proof.finality.CopyFrom(answer.certificate)
@@ -112,6 +117,8 @@ class Proxy(grpc.GenericRpcHandler):
             answer.proof.other_leaf_key, answer.proof.other_leaf_value_hash = b"", b""
             header.state_root = root
             answer.block_header = header.SerializeToString()
+        elif self.lie == "shown-account":
+            answer.account.balances[0].amount += 1_000_000  # the proof still proves the true one
         elif self.lie == "few-signers":
             del answer.commit_proof.finality.signatures[2:]
         elif self.lie == "forged":
@@ -209,6 +216,7 @@ try:
 
     expected = {
         "balance": "is not proven committed",
+        "shown-account": "the account shown is not the account proven",
         "other-chain": "its commit certificate",
         "few-signers": "a quorum of 3 validators needs 3",
         "forged": "certificate signature of validator 0 is invalid",
@@ -228,6 +236,21 @@ try:
         except ProofError as error:
             assert want in str(error), f"the Python client misnamed the lie {lie}: {error}"
         print(f"lie {lie}: refused by both clients ({want})", flush=True)
+    # A failed transfer (more than the sender has) passed off as a success.
+    poor = Key.generate()
+    body = transaction_pb2.TxBody(chain_id=client.chain_id(), nonce=client.next_nonce(admin.address))
+    body.transfer.to, body.transfer.asset, body.transfer.amount = poor.address, "CAIRN", 1 << 62
+    failed = client.wait_for_commit(client.submit(sign(admin, body)))
+    assert failed.receipt.result != transaction_pb2.TX_OK, failed
+    proxy.lie = "result"
+    code, out = cli("tx", failed.receipt.tx_hash.hex())
+    assert code != 0 and "the result is not proven" in out, out
+    try:
+        python_client().transaction(failed.receipt.tx_hash)
+        raise AssertionError("the Python client believed a failed transaction succeeded")
+    except ProofError as error:
+        assert "the result is not proven" in str(error), error
+    print("lie result: refused by both clients (the result is not proven)", flush=True)
     proxy.lie = "certified"
     code, out = cli("block", "latest")
     assert code != 0 and "is not proven committed" in out, out

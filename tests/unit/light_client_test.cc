@@ -118,6 +118,16 @@ TEST_F(LightClientTest, RefusesAChangedBalanceWithARecomputedProofAndRoot) {
   EXPECT_TRUE(Fresh().VerifyAccount(honest, NoFetch, {}).ok());
 }
 
+TEST_F(LightClientTest, RefusesAnAccountOrAResultShownThatIsNotTheOneProven) {
+  v1::GetAccountResponse account = node_->Account(chain_.user(1));
+  account.mutable_account()->mutable_balances(0)->set_amount(account.account().balances(0).amount() + 1'000'000);
+  ExpectRefused(Fresh().VerifyAccount(account, node_->Fetcher(), {}), "the account shown is not the account proven");
+  v1::GetTransactionResponse tx = node_->Transaction(TxHashOf(chain_, first_tx_));
+  ASSERT_TRUE(Fresh().VerifyTransaction(tx, node_->Fetcher()).ok());
+  tx.mutable_receipt()->set_message("paid in full");
+  ExpectRefused(Fresh().VerifyTransaction(tx, node_->Fetcher()), "the result is not proven");
+}
+
 TEST_F(LightClientTest, RefusesAHeaderOfAnotherChainWithTheSameChainId) {
   test::TestChain other({.validator_key_label = "other-validator-"});
   ASSERT_EQ(other.chain_id(), chain_.chain_id());

@@ -107,7 +107,8 @@ def check_account(answer: api_pb2.GetAccountResponse) -> None:
 
 def check_transaction(answer: api_pb2.GetTransactionResponse) -> None:
     """Raises ProofError unless a committed transaction is proven to be in its block:
-    its hash is the receipt's, and the inclusion proof leads to the header's root."""
+    its hash is the receipt's, the inclusion proof leads to the header's transactions
+    root, and the receipt (its result) is at the same index under the receipts root."""
     if answer.state != api_pb2.GetTransactionResponse.COMMITTED:
         return
     header = block_pb2.BlockHeader()
@@ -120,5 +121,10 @@ def check_transaction(answer: api_pb2.GetTransactionResponse) -> None:
     if not verify_merkle_inclusion(digest, answer.receipt.index, answer.block_tx_count, list(answer.inclusion_proof),
                                    header.tx_root):
         raise ProofError("the inclusion proof does not lead to the header's transactions root")
+    # The receipt (the result) at the same index under the receipts root.
+    receipt = domain_hash(b"receipt", body.chain_id, answer.receipt.SerializeToString(deterministic=True))
+    if not verify_merkle_inclusion(receipt, answer.receipt.index, answer.block_tx_count, list(answer.receipt_proof),
+                                   header.receipts_root):
+        raise ProofError("the receipt proof does not lead to the header's receipts root: the result is not proven")
     if domain_hash(b"block", body.chain_id, answer.block_header) != answer.block_hash:
         raise ProofError("the block hash is not the header's")
