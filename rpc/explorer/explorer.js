@@ -2,8 +2,10 @@
 // gRPC services in protobuf's JSON mapping). Views by URL fragment: #/ (head and latest
 // blocks), #/block/H, #/tx/HASH, #/account/ADDRESS, #/validators, #/consensus. Proofs
 // are checked here, with the browser's SHA-256, by the rules the node and the CLI use
-// (crypto/domain.h, crypto/merkle.h, ledger/state_tree.h). Everything from the node goes
-// into the page as text, never as markup: names and messages can hold anything.
+// (crypto/domain.h, crypto/merkle.h, ledger/state_tree.h), against the header the node
+// sends; whether the validators committed that header is not checked here, and each
+// view says so. Everything from the node goes into the page as text, never as markup:
+// names and messages can hold anything.
 "use strict";
 
 const LATEST_BLOCKS = 12;
@@ -195,6 +197,10 @@ function el(tag, attrs = {}, ...children) {
 const link = (href, text) => el("a", { href }, text);
 const fields = (rows) => el("dl", {}, rows.flatMap(([label, field, value]) => [el("dt", {}, label), el("dd", { field }, value)]));
 const verdict = (ok) => el("span", { class: ok ? "ok" : "bad" }, ok ? "checks" : "FAILS");
+// What this page does not check: whether the validators committed the header it checks
+// against. It says so beside every value rather than claim it (cairn and the Python
+// client verify that: README, "What a wallet trusts").
+const NOT_VERIFIED = "not verified in this page: checked only against the header this node sent";
 const time = (ms) => new Date(Number(ms)).toISOString();
 
 function table(headers, rows) {
@@ -252,6 +258,7 @@ async function viewBlock(height) {
       ["transactions", "transactions", txs.length],
       ["certificate", "signers", signers.length ? `signed by validators ${signers.join(", ")}` : "none"],
       ["finality proof", "finality", b.finality ? `certificate of round ${b.finality.round}, ${b.finality.signatures.length} signatures` : "none yet"],
+      ["committed by the validators", "verified", NOT_VERIFIED],
     ])),
     el("h2", {}, "Transactions"),
     table(["#", "hash", "operation"], txs),
@@ -277,6 +284,7 @@ async function viewTx(hex) {
       ["result", "result", r.result], ["message", "message", r.message || "—"],
       ["block hash", "block_hash", b64hex(answer.blockHash)],
       ["inclusion proof", "inclusion", verdict(await checkTransaction(answer))],
+      ["committed by the validators", "verified", NOT_VERIFIED],
     ])),
   );
 }
@@ -293,6 +301,7 @@ async function viewAccount(hex) {
       ["address", "address", hex], ["exists", "exists", a ? "yes" : "no"], ["role", "role", a ? a.role.replace("ROLE_", "").toLowerCase() : "—"],
       ["nonce", "nonce", a ? a.nonce : "0"], ["at height", "height", answer.height], ["state root", "state_root", b64hex(answer.stateRoot)],
       ["proof", "proof", verdict(proven)],
+      ["committed by the validators", "verified", NOT_VERIFIED],
     ])),
     el("h2", {}, "Balances"),
     table(["asset", "amount"], (a ? a.balances : []).map((b) => el("tr", { "data-asset": b.asset }, el("td", {}, b.asset), el("td", {}, b.amount)))),
