@@ -77,7 +77,7 @@ void BM_LightClientColdStart(benchmark::State& state) {
 }
 BENCHMARK(BM_LightClientColdStart)
     ->ArgNames({"n", "epochs"})
-    ->Args({4, 10})->Args({7, 10})->Args({16, 10})->Args({4, 100})->Args({16, 100})
+    ->Args({4, 10})->Args({7, 10})->Args({16, 10})->Args({4, 100})->Args({7, 100})->Args({16, 100})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
