@@ -13,17 +13,18 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cairn;
-  // The reader takes a file: each input is written to one of this process's own.
+  // The reader takes a file: each input is written to one of this process's own, and
+  // removed after it.
   static const std::string path = "/tmp/cairn-fuzz-archive-" + std::to_string(getpid());
   std::FILE* out = std::fopen(path.c_str(), "wb");
   if (out == nullptr) return 0;
   const bool written = std::fwrite(data, 1, size, out) == size;
   std::fclose(out);
-  if (!written) return 0;
-  if (node::VerifyArchive(fuzz::Chain().genesis(), path).ok()) {
+  if (written && node::VerifyArchive(fuzz::Chain().genesis(), path).ok()) {
     crypto::DirectVerifier verifier;
     auto ledger = fuzz::FreshLedger(&verifier);
     (void)node::ImportArchive(fuzz::Chain().genesis(), path, *ledger);
   }
+  std::remove(path.c_str());  // nothing of it is left in /tmp when the fuzzer stops
   return 0;
 }
