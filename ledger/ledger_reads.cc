@@ -10,6 +10,18 @@
 
 namespace cairn::ledger {
 
+namespace {
+
+// NOT_FOUND for a lookup by hash, naming the heights it covers when the node prunes:
+// the index that would say "pruned" is what pruning deletes.
+Status NotFoundByHash(const std::string& what, uint64_t retained_from) {
+  return Status::NotFound(what + (retained_from > 0 ? " from height " + std::to_string(retained_from) +
+                                                          " on (this node prunes older ones; an archive node serves them)"
+                                                    : ""));
+}
+
+}  // namespace
+
 Result<StoredBlock> Ledger::GetBlock(uint64_t height) const {
   CAIRN_ASSIGN_OR_RETURN(StoredBlock stored, GetBlockHeader(height));
   // Checked after the read: a pruning step raises the mark before it clears a body.
@@ -61,14 +73,7 @@ Result<Hash> Ledger::CommittedBlockHash(uint64_t height) const {
 
 Result<StoredBlock> Ledger::GetBlockByHash(const Hash& block_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto height_bytes, store_->Get(keys::BlockHeight(block_hash)));
-  if (!height_bytes) {
-    // Still NOT_FOUND when pruned: a pruned block's hash index entry is deleted with it.
-    const uint64_t from = retained_from();
-    return Status::NotFound("no block with hash " + ToHex(block_hash) +
-                            (from > 0 ? " from height " + std::to_string(from) +
-                                            " on (this node prunes older ones; read them by height, or from an archive node)"
-                                      : ""));
-  }
+  if (!height_bytes) return NotFoundByHash("no block with hash " + ToHex(block_hash), retained_from());
   if (height_bytes->size() != 8) return Status::Corruption("block index record has a bad length");
   return GetBlock(ReadU64(*height_bytes));
 }
@@ -109,14 +114,7 @@ Result<v1::CommitProof> Ledger::CommitProofOf(uint64_t height) const {
 
 Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   CAIRN_ASSIGN_OR_RETURN(auto location_bytes, store_->Get(keys::TxLocation(tx_hash)));
-  if (!location_bytes) {
-    // Still NOT_FOUND when pruned: the index that would say so is what pruning deletes.
-    const uint64_t from = retained_from();
-    return Status::NotFound("no committed transaction " + ToHex(tx_hash) +
-                            (from > 0 ? " in blocks " + std::to_string(from) +
-                                            " on (this node prunes older ones; an archive node serves them)"
-                                      : ""));
-  }
+  if (!location_bytes) return NotFoundByHash("no committed transaction " + ToHex(tx_hash), retained_from());
   v1::TxLocation location;
   if (!location.ParseFromString(*location_bytes)) return Status::Corruption("transaction index record does not parse");
   CAIRN_ASSIGN_OR_RETURN(StoredBlock stored, GetBlock(location.height()));

@@ -59,12 +59,6 @@ Result<std::optional<Trust>> OpenTrust(const Reading& reading, NodeClient& clien
   return std::optional<Trust>(std::move(trust));
 }
 
-// Keeps what a read proved; a store that cannot be written costs the next read more
-// work, not this one its answer.
-void SaveTrust(const Trust& trust) {
-  if (Status saved = trust.Save(); !saved.ok()) PrintError("warning: " + saved.message());
-}
-
 // The JSON fields saying what was verified, or that nothing was.
 Json VerificationJson(const std::optional<Trust>& trust, const std::optional<node::VerifiedHeader>& verified) {
   if (!trust || !verified) return {{"verified", false}, {"warning", kNotVerified}};
@@ -290,7 +284,7 @@ int RunAccount(const std::vector<std::string>& args) {
     auto checked = (*trust)->light_client().VerifyAccount(*answer, (*trust)->fetcher(), {NowMs(), max_age_s * 1000});
     if (!checked.ok()) return PrintError("the node's answer does not check: " + checked.status().message()), 1;
     verified = std::move(*checked);
-    SaveTrust(**trust);
+    (*trust)->Save();
   }
   if (!proof_file.empty()) WriteProofFile(proof_file, *answer);
   const v1::Account& account = answer->account();
@@ -358,7 +352,7 @@ int RunTx(const std::vector<std::string>& args) {
     auto checked = (*trust)->light_client().VerifyTransaction(*tx, (*trust)->fetcher());
     if (!checked.ok()) return PrintError("the node's answer does not check: " + checked.status().message()), 1;
     verified = std::move(*checked);
-    SaveTrust(**trust);
+    (*trust)->Save();
   }
   if (!proof_file.empty()) WriteProofFile(proof_file, *tx);
   const v1::Receipt& receipt = tx->receipt();
@@ -432,7 +426,7 @@ int RunBlock(const std::vector<std::string>& args) {
   auto block = client.Block(height);
   if (!block.ok()) return PrintError(block.status().message()), 1;
   if (!ShowBlock(*block, *trust, reading.json)) return 1;
-  if (*trust) SaveTrust(**trust);
+  if (*trust) (*trust)->Save();
   return 0;
 }
 
@@ -469,7 +463,7 @@ int RunWatch(const std::vector<std::string>& args) {
       if (!ShowBlock(block, *trust, reading.json)) return 1;
       // The store at most once a second: a busy chain commits hundreds of blocks a second.
       if (*trust && std::chrono::steady_clock::now() - saved > std::chrono::seconds(1)) {
-        SaveTrust(**trust);
+        (*trust)->Save();
         saved = std::chrono::steady_clock::now();
       }
       std::fflush(stdout);

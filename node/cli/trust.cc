@@ -137,6 +137,10 @@ Result<Trust> Trust::Open(const TrustFlags& flags, NodeClient& client) {
                                     "to print it unchecked");
 }
 
+void Trust::Save() const {
+  if (Status saved = light_client_.Save(path_); !saved.ok()) PrintError("warning: " + saved.message());
+}
+
 node::EpochChangeFetcher Trust::fetcher() {
   NodeClient* client = client_;
   return [client](uint64_t from_epoch) { return client->EpochChanges(from_epoch); };

@@ -44,8 +44,9 @@ class Trust {
   node::LightClient& light_client() { return light_client_; }
   // Epoch changes from the node read from.
   node::EpochChangeFetcher fetcher();
-  // Writes what the reads proved to the trust store.
-  Status Save() const { return light_client_.Save(path_); }
+  // Writes what the reads proved to the trust store; a store that cannot be written
+  // costs the next read more work, not this one its answer: a warning, not an error.
+  void Save() const;
   // What a read proved, for people: "block 812 of epoch 2, committed: 3 of 4 validators
   // signed (trusting genesis 1a2b3c4d...)".
   std::string Describe(const node::VerifiedHeader& verified) const;
