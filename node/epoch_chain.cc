@@ -70,14 +70,28 @@ v1::EpochChangeProof ProofOf(const ledger::EpochChange& change) {
   return proof;
 }
 
+Result<v1::EpochChangeProof> GenesisRootOf(const ledger::Ledger& ledger) {
+  CAIRN_ASSIGN_OR_RETURN(ledger::StoredBlock genesis, ledger.GetBlockHeader(0));
+  CAIRN_ASSIGN_OR_RETURN(v1::ValidatorSet set, ledger.ValidatorSet(0));
+  v1::EpochChangeProof root;
+  root.set_header(genesis.block.header());
+  *root.mutable_governance() = ledger::GenesisGovernance(set);
+  return root;
+}
+
 v1::EpochChangesResponse BuildEpochChanges(const ledger::Ledger& ledger, uint64_t from_epoch) {
   v1::EpochChangesResponse response;
   response.set_from_epoch(from_epoch);
   const uint64_t current = ledger.epoch();
   response.set_current_epoch(current);
   if (from_epoch == 0) {
-    response.set_error("epoch 0 starts at genesis: ask from epoch 1");
-    return response;
+    auto root = GenesisRootOf(ledger);
+    if (!root.ok()) {
+      response.set_error("this node cannot give the genesis block: " + root.status().message());
+      return response;
+    }
+    *response.add_changes() = std::move(*root);
+    from_epoch = 1;
   }
   for (uint64_t epoch = from_epoch; epoch <= current && response.changes_size() < static_cast<int>(kMaxEpochChangesPerPage);
        ++epoch) {

@@ -47,8 +47,14 @@ Result<TrustedEpoch> VerifyEpochChange(std::string_view chain_id, const TrustedE
 
 v1::EpochChangeProof ProofOf(const ledger::EpochChange& change);
 
-// The answer to an EpochChangesRequest: the changes into `from_epoch` (at least 1) and
-// on, up to the ledger's current epoch, at most kMaxEpochChangesPerPage.
+// Epoch 0's root: the genesis block's header and the governance state it commits to,
+// with no certificate (genesis is trusted, not proven). What a client that trusts the
+// genesis block by its hash, not by its file, starts from (the explorer).
+Result<v1::EpochChangeProof> GenesisRootOf(const ledger::Ledger& ledger);
+
+// The answer to an EpochChangesRequest: the changes into `from_epoch` and on, up to the
+// ledger's current epoch, at most kMaxEpochChangesPerPage (from epoch 0, the genesis
+// root first).
 v1::EpochChangesResponse BuildEpochChanges(const ledger::Ledger& ledger, uint64_t from_epoch);
 
 }  // namespace cairn::node

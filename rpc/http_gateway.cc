@@ -34,6 +34,9 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
+// A request body in this type is the request message's protobuf bytes, and the answer
+// is the response's (unary methods only); JSON otherwise.
+constexpr std::string_view kProtobufType = "application/x-protobuf";
 // How long a connection may take to send a request (or to start the next one on a
 // kept-alive connection), to complete a TLS handshake, and to take one write.
 constexpr auto kReadTimeout = std::chrono::seconds(30);
@@ -256,6 +259,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (request.method() != http::verb::post) {
       return Reply({grpc::StatusCode::UNIMPLEMENTED, "methods take POST with a JSON body"}, 405);
     }
+    const bool streaming = method->client_streaming() || method->server_streaming();
+    const auto type = request[http::field::content_type];
+    if (std::string_view(type.data(), type.size()).substr(0, type.find(';')) == kProtobufType) {
+      if (streaming) {
+        return Reply({grpc::StatusCode::INVALID_ARGUMENT, std::string(kProtobufType) + " is for unary methods: streams take JSON lines"}, 415);
+      }
+      if (Status valid = CheckRequestBytes(*method, request.body()); !valid.ok()) return Reply(ToGrpc(valid));
+      return StartUnary(*method, target, request.body(), Body::kProtobuf);
+    }
     std::vector<std::string> requests;
     if (method->client_streaming()) {
       const std::vector<std::string> lines = SplitLines(request.body());
@@ -269,8 +281,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (!bytes.ok()) return Reply(ToGrpc(bytes.status()));
       requests.push_back(std::move(*bytes));
     }
-    if (method->client_streaming() || method->server_streaming()) return StartStream(*method, target, std::move(requests));
-    StartUnary(*method, target, std::move(requests[0]));
+    if (streaming) return StartStream(*method, target, std::move(requests));
+    StartUnary(*method, target, std::move(requests[0]), Body::kJson);
   }
 
   // SubmitStream's body: one JSON SubmitRequest a line.
@@ -287,7 +299,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return lines;
   }
 
-  void StartUnary(const google::protobuf::MethodDescriptor& method, const std::string& path, std::string body) {
+  // How a unary call's answer is written: as JSON, or as the service's protobuf bytes
+  // (what a client that checks hashes over them needs: the explorer's light client).
+  enum class Body { kJson, kProtobuf };
+
+  void StartUnary(const google::protobuf::MethodDescriptor& method, const std::string& path, std::string body,
+                  Body answer) {
     auto call = std::make_shared<UnaryCall>();
     call->path = path;
     call->request = ToBuffer(body);
@@ -296,9 +313,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!shared_.calls.Begin(&call->context)) return Reply({grpc::StatusCode::UNAVAILABLE, "the node is stopping"});
     auto self = this->shared_from_this();
     shared_.stub->UnaryCall(&call->context, call->path, grpc::StubOptions(), &call->request, &call->response,
-                            [self, call, &method](grpc::Status status) {
-                              asio::post(self->stream_.get_executor(), [self, call, &method, status] {
+                            [self, call, &method, answer](grpc::Status status) {
+                              asio::post(self->stream_.get_executor(), [self, call, &method, answer, status] {
                                 if (!status.ok()) return self->Reply(status);
+                                if (answer == Body::kProtobuf) return self->Send(200, ToString(call->response), kProtobufType);
                                 auto json = ResponseToJson(method, ToString(call->response));
                                 if (!json.ok()) return self->Reply(ToGrpc(json.status()));
                                 self->Send(200, std::move(*json) + "\n");
@@ -398,11 +416,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Send(http_status ? http_status : HttpStatusOf(status.error_code()), ErrorJson(status) + "\n");
   }
 
-  void Send(unsigned http_status, std::string body) {
+  void Send(unsigned http_status, std::string body, std::string_view content_type = "application/json") {
     auto response = std::make_shared<Response>();
     response->version(11);
     response->result(http_status);
-    response->set(http::field::content_type, "application/json");
+    response->set(http::field::content_type, std::string(content_type));
     response->body() = std::move(body);
     Write(std::move(response));
   }

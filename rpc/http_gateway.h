@@ -4,7 +4,10 @@
 // methods answer newline-delimited JSON, one {"result": ...} a message and an
 // {"error": ...} line if the stream fails; SubmitStream takes a newline-delimited body
 // of SubmitRequests and answers each in order. Errors are grpc-gateway's
-// {"code", "message", "details"} with the HTTP status of the gRPC code.
+// {"code", "message", "details"} with the HTTP status of the gRPC code. A unary call
+// whose body is Content-Type application/x-protobuf is the request's protobuf bytes and
+// is answered with the response's (errors stay JSON): a client that checks hashes and
+// signatures over the answer's messages needs the bytes the node sent, not JSON.
 //
 // The calls go through the gRPC server's in-process channel, so they meet the same
 // services, limits and answers as the gRPC port: request size, concurrency (the

@@ -54,6 +54,13 @@ Result<std::string> RequestFromJson(const pb::MethodDescriptor& method, std::str
   return request->SerializeAsString();
 }
 
+Status CheckRequestBytes(const pb::MethodDescriptor& method, const std::string& bytes) {
+  if (!NewMessage(*method.input_type())->ParseFromString(bytes)) {
+    return Status::InvalidArgument("the body is not a " + method.input_type()->full_name() + " in protobuf");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ResponseToJson(const pb::MethodDescriptor& method, const std::string& bytes) {
   auto response = NewMessage(*method.output_type());
   if (!response->ParseFromString(bytes)) return Status::Internal("the service answered bytes that are no " + method.output_type()->full_name());

@@ -1,4 +1,4 @@
-// The JSON side of the HTTP gateway: which methods it serves, and protobuf's JSON
+// The bodies of the HTTP gateway: which methods it serves, and protobuf's JSON
 // mapping in both directions (the mapping Envoy's gRPC-JSON transcoder and grpc-gateway
 // use without annotations: lowerCamelCase names, either spelling accepted on input,
 // bytes as base64, 64-bit integers as strings, enums by name). Every field is printed,
@@ -22,6 +22,9 @@ const google::protobuf::MethodDescriptor* FindPublicMethod(std::string_view path
 // A JSON request of `method`'s input type as protobuf bytes; an empty body is the empty
 // message. A clear InvalidArgument for JSON that does not fit the type.
 Result<std::string> RequestFromJson(const google::protobuf::MethodDescriptor& method, std::string_view json);
+// Protobuf bytes sent as a request of `method` (application/x-protobuf): OK when they
+// parse as its input type, a clear InvalidArgument otherwise.
+Status CheckRequestBytes(const google::protobuf::MethodDescriptor& method, const std::string& bytes);
 // Protobuf bytes of `method`'s output type as one line of JSON.
 Result<std::string> ResponseToJson(const google::protobuf::MethodDescriptor& method, const std::string& bytes);
 

@@ -226,9 +226,6 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccoun
 
 grpc::Status LedgerService::GetEpochChanges(grpc::ServerContext*, const v1::EpochChangesRequest* request,
                                             v1::EpochChangesResponse* response) {
-  if (request->from_epoch() == 0) {
-    return ToGrpc(Status::InvalidArgument("epoch 0 starts at genesis, whose file holds its set: ask from epoch 1"));
-  }
   *response = node_.EpochChanges(request->from_epoch());
   return grpc::Status::OK;
 }

@@ -1,186 +1,16 @@
-// The Cairn explorer: one page over the node's HTTP/JSON API (POST /cairn.v1.*/*, the
-// gRPC services in protobuf's JSON mapping). Views by URL fragment: #/ (head and latest
-// blocks), #/block/H, #/tx/HASH, #/account/ADDRESS, #/validators, #/consensus. Proofs
-// are checked here, with the browser's SHA-256, by the rules the node and the CLI use
-// (crypto/domain.h, crypto/merkle.h, ledger/state_tree.h), against the header the node
-// sends; whether the validators committed that header is not checked here, and each
-// view says so. Everything from the node goes into the page as text, never as markup:
-// names and messages can hold anything.
+// The Cairn explorer: one page over the node's HTTP API (POST /cairn.v1.*/*, the gRPC
+// services in protobuf's JSON mapping, or as protobuf bytes). Views by URL fragment:
+// #/ (head and latest blocks), #/block/H, #/tx/HASH, #/account/ADDRESS, #/validators,
+// #/consensus, #/trust. A block, a transaction or an account is checked here, in the
+// browser, by the light client (light_client.js): its proofs under its block's header,
+// and, given a checkpoint to trust, that the validators committed that header. Each
+// view says which of the two it checked and never claims more. Everything from the
+// node goes into the page as text, never as markup: names and messages can hold
+// anything.
 "use strict";
 
 const LATEST_BLOCKS = 12;
 const REFRESH_MS = 1000;
-
-// ---- the API ----
-
-async function api(method, body = {}) {
-  const response = await fetch("/" + method, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(`${method}: ${answer.message} (code ${answer.code})`);
-  return answer;
-}
-
-// ---- bytes ----
-
-const fromBase64 = (s) => Uint8Array.from(atob(s || ""), (c) => c.charCodeAt(0));
-const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
-const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const b64hex = (s) => toHex(fromBase64(s));
-function fromHex(hex) {
-  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new Error(`'${hex}' is not hex`);
-  return Uint8Array.from(hex.match(/../g) || [], (h) => parseInt(h, 16));
-}
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-const u32be = (n) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-const utf8 = (s) => new TextEncoder().encode(s);
-const sha256 = async (...parts) => new Uint8Array(await crypto.subtle.digest("SHA-256", concat(...parts)));
-
-// "cairn/<tag>/v1" 0x00 || u32be(len(chain_id)) || chain_id || payload
-const domainHash = (tag, chainId, payload) =>
-  sha256(utf8(`cairn/${tag}/v1`), Uint8Array.of(0), u32be(utf8(chainId).length), utf8(chainId), payload);
-
-// ---- protobuf wire format, for the bytes that travel serialized (headers, bodies) ----
-
-function decodeProto(bytes) {
-  const fields = {};
-  let at = 0;
-  const varint = () => {
-    let value = 0n, shift = 0n;
-    for (;;) {
-      if (at >= bytes.length) throw new Error("truncated protobuf");
-      const b = bytes[at++];
-      value |= BigInt(b & 127) << shift;
-      if (b < 128) return value;
-      shift += 7n;
-    }
-  };
-  while (at < bytes.length) {
-    const key = varint();
-    const number = Number(key >> 3n), wire = Number(key & 7n);
-    let value;
-    if (wire === 0) value = varint();
-    else if (wire === 2) { const n = Number(varint()); value = bytes.subarray(at, at + n); at += n; }
-    else if (wire === 1) { value = bytes.subarray(at, at + 8); at += 8; }
-    else if (wire === 5) { value = bytes.subarray(at, at + 4); at += 4; }
-    else throw new Error(`unknown wire type ${wire}`);
-    (fields[number] = fields[number] || []).push(value);
-  }
-  return fields;
-}
-const num = (f, n) => (f[n] ? f[n][f[n].length - 1] : 0n).toString();
-const byt = (f, n) => (f[n] ? f[n][f[n].length - 1] : new Uint8Array());
-const str = (f, n) => new TextDecoder().decode(byt(f, n));
-function packed(f, n) {
-  const out = [];
-  for (const v of f[n] || []) {
-    if (typeof v === "bigint") { out.push(Number(v)); continue; }
-    let at = 0, value = 0, shift = 0;
-    while (at < v.length) {
-      const b = v[at++];
-      value += (b & 127) * 2 ** shift;
-      if (b < 128) { out.push(value); value = 0; shift = 0; } else shift += 7;
-    }
-  }
-  return out;
-}
-
-function decodeHeader(b64) {
-  const f = decodeProto(fromBase64(b64));
-  return {
-    height: num(f, 1), round: num(f, 2), epoch: num(f, 3), parentHash: toHex(byt(f, 4)), txRoot: byt(f, 5),
-    stateRoot: toHex(byt(f, 6)), receiptsRoot: toHex(byt(f, 7)), proposer: num(f, 8), timestampMs: num(f, 9),
-    failedProposers: packed(f, 12), parentSigners: packed(f, 13),
-  };
-}
-
-const ROLES = ["unspecified", "user", "issuer", "admin"];
-function describeBody(b64) {
-  const f = decodeProto(fromBase64(b64));
-  const op = (n) => (f[n] ? decodeProto(f[n][0]) : null);
-  let operation = "unknown";
-  if (op(10)) operation = `create account ${toHex(byt(op(10), 1))} as ${ROLES[Number(num(op(10), 2))] || "?"}`;
-  else if (op(11)) operation = `transfer ${num(op(11), 3)} ${str(op(11), 2)} to ${toHex(byt(op(11), 1))}`;
-  else if (op(12)) operation = `mint ${num(op(12), 3)} ${str(op(12), 2)} to ${toHex(byt(op(12), 1))}`;
-  else if (op(13)) operation = "set a role";
-  else if (op(14)) operation = "propose a validator-set change";
-  else if (op(15)) operation = "vote on a validator-set change";
-  else if (op(16)) operation = "rotate a validator key";
-  return { chainId: str(f, 1), nonce: num(f, 2), operation };
-}
-
-// ---- proofs ----
-
-// RFC 6962: `leaf` is entry `index` of `size` under `root` (crypto/merkle.h).
-async function verifyInclusion(leaf, index, size, proof, root) {
-  if (index >= size) return false;
-  let fn = index, sn = size - 1;
-  let r = await sha256(Uint8Array.of(0), leaf);
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = await sha256(Uint8Array.of(1), p, r);
-      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-    } else {
-      r = await sha256(Uint8Array.of(1), r, p);
-    }
-    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && equal(r, root);
-}
-
-async function txHash(chainId, tx) {
-  const lp = (b) => concat(u32be(b.length), b);
-  return domainHash("tx", chainId, concat(lp(fromBase64(tx.publicKey)), lp(fromBase64(tx.signature)), lp(fromBase64(tx.body))));
-}
-
-// The committed transaction is in its block: hash, receipt, inclusion, block hash.
-async function checkTransaction(answer) {
-  const body = describeBody(answer.transaction.body);
-  const hash = await txHash(body.chainId, answer.transaction);
-  const header = decodeHeader(answer.blockHeader);
-  return equal(hash, fromBase64(answer.receipt.txHash)) &&
-    await verifyInclusion(hash, answer.receipt.index, answer.blockTxCount, answer.inclusionProof.map(fromBase64), header.txRoot) &&
-    equal(await domainHash("block", body.chainId, fromBase64(answer.blockHeader)), fromBase64(answer.blockHash));
-}
-
-const bit = (key, depth) => (key[depth >> 3] >> (7 - (depth & 7))) & 1;
-
-// The account (or its absence) under the state root of the header sent with it
-// (ledger/state_tree.h: leaf = H(0 || key || value), node = H(1 || left || right)).
-async function checkAccount(answer) {
-  const p = answer.proof;
-  const root = fromBase64(answer.stateRoot);
-  if (decodeHeader(answer.blockHeader).stateRoot !== toHex(root)) return false;
-  const key = await sha256(fromBase64(p.address));
-  const accountBytes = fromBase64(p.account);
-  const siblings = p.siblings.map(fromBase64);
-  let current = new Uint8Array(32);
-  if (accountBytes.length) {
-    if (p.otherLeafKey) return false;
-    current = await sha256(Uint8Array.of(0), key, await domainHash("account", "", accountBytes));
-  } else if (p.otherLeafKey) {
-    const other = fromBase64(p.otherLeafKey);
-    if (equal(other, key)) return false;
-    for (let d = 0; d < siblings.length; d++) if (bit(other, d) !== bit(key, d)) return false;
-    current = await sha256(Uint8Array.of(0), other, fromBase64(p.otherLeafValueHash));
-  }
-  for (let i = 0; i < siblings.length; i++) {
-    const depth = siblings.length - 1 - i;
-    current = bit(key, depth) ? await sha256(Uint8Array.of(1), siblings[i], current)
-                              : await sha256(Uint8Array.of(1), current, siblings[i]);
-  }
-  return equal(current, root);
-}
 
 // ---- the page ----
 
@@ -196,15 +26,48 @@ function el(tag, attrs = {}, ...children) {
 }
 const link = (href, text) => el("a", { href }, text);
 const fields = (rows) => el("dl", {}, rows.flatMap(([label, field, value]) => [el("dt", {}, label), el("dd", { field }, value)]));
-const verdict = (ok) => el("span", { class: ok ? "ok" : "bad" }, ok ? "checks" : "FAILS");
-// What this page does not check: whether the validators committed the header it checks
-// against. It says so beside every value rather than claim it (cairn and the Python
-// client verify that: README, "What a wallet trusts").
-const NOT_VERIFIED = "not verified in this page: checked only against the header this node sent";
 const time = (ms) => new Date(Number(ms)).toISOString();
 
 function table(headers, rows) {
   return el("table", {}, el("tr", {}, headers.map((h) => el("th", {}, h))), rows);
+}
+
+// A check's outcome: "checks", or "FAILS: why".
+async function proofVerdict(check) {
+  try {
+    await check();
+    return el("span", { class: "ok" }, "checks");
+  } catch (error) {
+    return el("span", { class: "bad" }, `FAILS: ${error.message}`);
+  }
+}
+
+// Whether the validators committed what the view shows, as far as this page proved it.
+async function commitVerdict(trust, check) {
+  if (trust.error) return el("span", { class: "bad" }, `FAILS: the trust root: ${trust.error}`);
+  if (!trust.client) {
+    return el("span", { class: "warn" }, `not verified: no checkpoint to trust for chain ${trust.chainId} (give one in Trust); ` +
+      "the proofs above are checked only against the header this node sent");
+  }
+  try {
+    const v = await check(trust.client);
+    const root = `trusting checkpoint ${trust.client.checkpoint.slice(0, trust.client.checkpoint.indexOf(":") + 17)}…`;
+    if (v.root) return el("span", { class: "ok" }, `verified in this page: block ${v.header.height} is the checkpoint trusted (${root})`);
+    return el("span", { class: "ok" },
+      `verified in this page: block ${v.header.height} of epoch ${v.epoch} committed, ${v.signers} of ${v.setSize} validators signed (${root})`);
+  } catch (error) {
+    return el("span", { class: "bad" }, `FAILS: ${error.message}`);
+  }
+}
+
+// The chain's light client, if the page has a checkpoint for it.
+async function trusted() {
+  const status = await api("cairn.v1.Node/GetStatus");
+  try {
+    return { chainId: status.chainId, status, client: await lightClientFor(status.chainId) };
+  } catch (error) {
+    return { chainId: status.chainId, status, error: error.message };
+  }
 }
 
 let refresh = null;
@@ -219,7 +82,7 @@ async function viewHome() {
   const blocks = [];
   for (let h = head; h >= 1 && h > head - LATEST_BLOCKS; h--) blocks.push(api("cairn.v1.Ledger/GetBlock", { height: String(h) }));
   const rows = (await Promise.all(blocks)).map((b) => {
-    const header = decodeHeader(b.block.header);
+    const header = decodeHeader(fromBase64(b.block.header));
     return el("tr", { "data-block-height": b.height },
       el("td", {}, link(`#/block/${b.height}`, b.height)), el("td", {}, b64hex(b.hash)), el("td", {}, header.round),
       el("td", {}, header.proposer), el("td", {}, (b.block.transactions || []).length), el("td", {}, time(header.timestampMs)));
@@ -232,33 +95,34 @@ async function viewHome() {
       ["syncing", "syncing", status.syncing ? "yes" : "no"], ["node", "version", `${status.version} (${status.revision})`],
     ])),
     el("h2", {}, "Latest blocks"),
+    el("p", {}, "As this node reports them; each block's page verifies it."),
     table(["height", "hash", "round", "proposer", "txs", "time"], rows),
   );
   refresh = setTimeout(route, REFRESH_MS);  // new blocks as they commit
 }
 
 async function viewBlock(height) {
-  const b = await api("cairn.v1.Ledger/GetBlock", { height });
-  const header = decodeHeader(b.block.header);
-  const status = await api("cairn.v1.Node/GetStatus");
-  const hashChecks = equal(await domainHash("block", status.chainId, fromBase64(b.block.header)), fromBase64(b.hash));
-  const txs = await Promise.all((b.block.transactions || []).map(async (tx, i) => {
+  const trust = await trusted();
+  const b = decodeBlockAnswer(await apiBytes("cairn.v1.Ledger/GetBlock", encodeVarint(1, height)));
+  const header = decodeHeader(b.header);
+  const txs = await Promise.all(b.transactions.map(async (tx, i) => {
     const body = describeBody(tx.body);
-    const hash = toHex(await txHash(body.chainId, tx));
+    const hash = toHex(await txHash(trust.chainId, tx));
     return el("tr", { "data-tx": hash }, el("td", {}, i), el("td", {}, link(`#/tx/${hash}`, hash)), el("td", {}, body.operation));
   }));
-  const signers = (b.certificate && b.certificate.signatures || []).map((s) => s.validatorIndex);
+  const signers = b.certificate.signatures.map((s) => s.validator);
   show(
     el("h1", {}, `Block ${b.height}`),
     el("section", { class: "card" }, fields([
-      ["height", "height", b.height], ["hash", "hash", b64hex(b.hash)], ["hash of the header", "hash_check", verdict(hashChecks)],
+      ["height", "height", b.height], ["hash", "hash", toHex(b.hash)],
+      ["hash and body", "hash_check", await proofVerdict(() => checkBlockBody(trust.chainId, b))],
       ["round", "round", header.round], ["epoch", "epoch", header.epoch], ["proposer", "proposer", header.proposer],
-      ["time", "timestamp", time(header.timestampMs)], ["parent", "parent_hash", header.parentHash],
-      ["transactions root", "tx_root", toHex(header.txRoot)], ["state root", "state_root", header.stateRoot],
+      ["time", "timestamp", time(header.timestampMs)], ["parent", "parent_hash", toHex(header.parentHash)],
+      ["transactions root", "tx_root", toHex(header.txRoot)], ["state root", "state_root", toHex(header.stateRoot)],
       ["transactions", "transactions", txs.length],
       ["certificate", "signers", signers.length ? `signed by validators ${signers.join(", ")}` : "none"],
-      ["finality proof", "finality", b.finality ? `certificate of round ${b.finality.round}, ${b.finality.signatures.length} signatures` : "none yet"],
-      ["committed by the validators", "verified", NOT_VERIFIED],
+      ["finality proof", "finality", b.finality.present ? `certificate of round ${b.finality.round}, ${b.finality.signatures.length} signatures` : "none yet"],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyBlock(b))],
     ])),
     el("h2", {}, "Transactions"),
     table(["#", "hash", "operation"], txs),
@@ -267,7 +131,8 @@ async function viewBlock(height) {
 }
 
 async function viewTx(hex) {
-  const answer = await api("cairn.v1.Transactions/GetTransaction", { txHash: toBase64(fromHex(hex)) });
+  const trust = await trusted();
+  const answer = decodeTransactionAnswer(await apiBytes("cairn.v1.Transactions/GetTransaction", encodeBytes(1, fromHex(hex))));
   if (answer.state !== "COMMITTED") {
     show(el("h1", {}, "Transaction"), el("section", { class: "card" }, fields([["hash", "tx_hash", hex], ["state", "state", answer.state]])));
     if (answer.state === "PENDING") refresh = setTimeout(route, REFRESH_MS);
@@ -279,35 +144,75 @@ async function viewTx(hex) {
     el("h1", {}, "Transaction"),
     el("section", { class: "card" }, fields([
       ["hash", "tx_hash", hex], ["state", "state", answer.state], ["operation", "operation", body.operation],
-      ["sender key", "sender", b64hex(answer.transaction.publicKey)], ["nonce", "nonce", body.nonce],
+      ["sender key", "sender", toHex(answer.transaction.publicKey)], ["nonce", "nonce", body.nonce],
       ["block", "height", link(`#/block/${r.height}`, r.height)], ["index in block", "index", r.index],
       ["result", "result", r.result], ["message", "message", r.message || "—"],
-      ["block hash", "block_hash", b64hex(answer.blockHash)],
-      ["inclusion proof", "inclusion", verdict(await checkTransaction(answer))],
-      ["committed by the validators", "verified", NOT_VERIFIED],
+      ["block hash", "block_hash", toHex(answer.blockHash)],
+      ["inclusion and result proofs", "inclusion", await proofVerdict(() => checkTransactionProofs(trust.chainId, answer))],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyTransaction(answer))],
     ])),
   );
 }
 
 async function viewAccount(hex) {
+  const trust = await trusted();
   const address = fromHex(hex);
-  const answer = await api("cairn.v1.Ledger/GetAccount", { address: toBase64(address) });
-  const a = answer.account;
-  const proven = await checkAccount(answer);
+  const answer = decodeAccountAnswer(await apiBytes("cairn.v1.Ledger/GetAccount", encodeBytes(1, address)));
+  // What is shown is what the proof covers: the account's bytes under the state root.
+  const a = answer.proof.account.length ? decodeAccount(answer.proof.account) : null;
   const history = await api("cairn.v1.Ledger/GetAccountHistory", { address: toBase64(address), limit: 20 });
   show(
     el("h1", {}, "Account"),
     el("section", { class: "card" }, fields([
-      ["address", "address", hex], ["exists", "exists", a ? "yes" : "no"], ["role", "role", a ? a.role.replace("ROLE_", "").toLowerCase() : "—"],
-      ["nonce", "nonce", a ? a.nonce : "0"], ["at height", "height", answer.height], ["state root", "state_root", b64hex(answer.stateRoot)],
-      ["proof", "proof", verdict(proven)],
-      ["committed by the validators", "verified", NOT_VERIFIED],
+      ["address", "address", hex], ["exists", "exists", a ? "yes" : "no"], ["role", "role", a ? a.role : "—"],
+      ["nonce", "nonce", a ? a.nonce : "0"], ["at height", "height", answer.height], ["state root", "state_root", toHex(answer.stateRoot)],
+      ["proof", "proof", await proofVerdict(() => checkAccountProof(answer, address))],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyAccount(answer, address, Date.now()))],
     ])),
     el("h2", {}, "Balances"),
     table(["asset", "amount"], (a ? a.balances : []).map((b) => el("tr", { "data-asset": b.asset }, el("td", {}, b.asset), el("td", {}, b.amount)))),
     el("h2", {}, "History (oldest first)"),
+    el("p", {}, "As this node's index lists it; each transaction's page verifies it."),
     table(["transaction", "height", "index"], history.entries.map((e) => el("tr", {},
       el("td", {}, link(`#/tx/${b64hex(e.txHash)}`, b64hex(e.txHash))), el("td", {}, link(`#/block/${e.height}`, e.height)), el("td", {}, e.index)))),
+  );
+}
+
+// The checkpoint this page trusts, and every epoch it has proven from it.
+async function viewTrust() {
+  const trust = await trusted();
+  const form = el("form", { id: "trust-form" },
+    el("input", { name: "checkpoint", placeholder: "HEIGHT:HASH", "aria-label": "checkpoint", size: "80" }), el("button", {}, "Trust"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveTrustRoot(trust.chainId, event.target.checkpoint.value.trim());
+    route();
+  });
+  let rows = [], state = trust.error ? `FAILS: ${trust.error}` : "no checkpoint given";
+  if (trust.client) {
+    try {
+      await trust.client.proveEpoch((await epochChanges(trust.client.latestEpoch + 1)).currentEpoch);
+      state = `proven up to epoch ${trust.client.latestEpoch}`;
+    } catch (error) {
+      state = `FAILS: ${error.message}`;
+    }
+    rows = trust.client.epochs.map((e) => el("tr", { "data-epoch": e.epoch },
+      el("td", {}, e.epoch), el("td", {}, e.rootHeight + 1), el("td", {}, e.validators.map((v) => v.name).join(", ")),
+      el("td", {}, `${e.rootHeight}:${e.rootHash}`)));
+  }
+  show(
+    el("h1", {}, `Trust for chain ${trust.chainId}`),
+    el("p", {}, "This page verifies what it shows from one checkpoint you trust: HEIGHT:HASH of the genesis block (0:HASH) " +
+      "or of the last block of an epoch, as `cairn epochs` prints them after checking them against the genesis file. " +
+      "Give it here (kept in this browser) or as ?trust=HEIGHT:HASH in the address. The checks run in this page's script, " +
+      "which this node serves: against a node you do not trust, use cairn or the Python client."),
+    el("section", { class: "card" }, fields([
+      ["checkpoint", "checkpoint", trust.client ? trust.client.checkpoint : trustRootFor(trust.chainId) || "none"],
+      ["epochs", "trust_state", state],
+    ])),
+    form,
+    el("h2", {}, "Proven validator sets"),
+    table(["epoch", "from block", "validators", "checkpoint"], rows),
   );
 }
 
@@ -321,6 +226,7 @@ async function viewValidators() {
       ["quorum", "quorum", v.quorum], ["tolerates", "max_faulty", `${v.maxFaulty} faulty`],
       ["admin approvals needed", "admin_threshold", v.governance.adminThreshold],
     ])),
+    el("p", {}, "As this node reports them; ", link("#/trust", "Trust"), " lists the sets this page has proven."),
     table(["#", "name", "public key", "address"], set.validators.map((x, i) => el("tr", { "data-validator": i },
       el("td", {}, i), el("td", { "data-field": "name" }, x.name), el("td", {}, b64hex(x.publicKey)), el("td", {}, x.address)))),
     el("h2", {}, "Open proposals"),
@@ -359,6 +265,7 @@ async function route() {
     else if (view === "account") await viewAccount(arg);
     else if (view === "validators") await viewValidators();
     else if (view === "consensus") await viewConsensus();
+    else if (view === "trust") await viewTrust();
     else await viewHome();
     document.body.dataset.loaded = location.hash || "#/";
   } catch (error) {

@@ -2,7 +2,7 @@
 """The HTTP/JSON API (rpc/http_gateway.h), driven with curl and checked against the gRPC
 API of the same node: every answer parsed from JSON equals the gRPC answer; streams come
 as newline-delimited JSON; errors in one format with the HTTP status of their gRPC code;
-the gRPC port's limits hold (body size, each client's submit rate shared across both
+application/x-protobuf bodies are the gRPC messages' bytes; the gRPC port's limits hold (body size, each client's submit rate shared across both
 ports but not across addresses, connections per address).
 
 usage: http_api_test.py CAIRN CAIRND PROTO_DIR
@@ -132,6 +132,24 @@ try:
     history.page_token = first.next_page_token
     second = call("/cairn.v1.Ledger/GetAccountHistory", history, api_pb2.GetAccountHistoryResponse)
     assert second == ledger.GetAccountHistory(history, timeout=5) and second.entries, second
+
+    # application/x-protobuf: the request's bytes in, the gRPC answer's bytes out, byte
+    # for byte (what the explorer hashes); errors stay JSON; streams take JSON only.
+    for request in (api_pb2.GetBlockRequest(height=2), api_pb2.GetBlockRequest(height=0)):
+        answer = subprocess.run(["curl", "-sS", "-X", "POST", f"http://{http}/cairn.v1.Ledger/GetBlock", "--data-binary", "@-",
+                                 "-H", "Content-Type: application/x-protobuf", "-D", "-"],
+                                input=request.SerializeToString(), capture_output=True, check=True).stdout
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert b"200 OK" in head and b"content-type: application/x-protobuf" in head.lower(), head
+        assert body == ledger.GetBlock(request, timeout=5).SerializeToString(), "the protobuf answer is not the gRPC answer"
+    bad = subprocess.run(["curl", "-sS", "-X", "POST", f"http://{http}/cairn.v1.Ledger/GetBlock", "--data-binary", "@-",
+                          "-H", "Content-Type: application/x-protobuf", "-w", "\n%{http_code}"],
+                         input=b"\x08\xff", capture_output=True).stdout.decode()  # a varint cut short
+    text, _, code = bad.rpartition("\n")
+    assert code == "400" and "is not a cairn.v1.GetBlockRequest in protobuf" in json.loads(text)["message"], bad
+    streamed = subprocess.run(["curl", "-sS", "-X", "POST", f"http://{http}/cairn.v1.Ledger/StreamBlocks", "--data-binary", "",
+                               "-H", "Content-Type: application/x-protobuf", "-w", "\n%{http_code}"], capture_output=True, text=True).stdout
+    assert streamed.endswith("\n415") and "streams take JSON lines" in streamed, streamed
 
     # StreamBlocks: one {"result": block} a line, from the height asked, each the gRPC block.
     code, text = curl("/cairn.v1.Ledger/StreamBlocks", api_pb2.StreamBlocksRequest(from_height=1), stream_seconds=3)

@@ -213,6 +213,28 @@ try:
     honest = python_client()
     assert honest.balance(admin.address) > 0 and honest.trust.latest_epoch == 1
     honest.block()
+    # The Python client from the same checkpoint, and from the genesis block's (0:HASH),
+    # each set fetched through the proxy and taken only as it hashes to the checkpoint.
+    chain_id = client.chain_id()
+    raw = Client(proxy_address)
+    from_checkpoint = LightClient.from_checkpoint(chain_id, checkpoint, raw, os.path.join(work, "py-checkpoint.trust"))
+    assert Client(proxy_address, trust=from_checkpoint).balance(admin.address) > 0 and from_checkpoint.first_epoch == 1
+    genesis_block = epochs[0]["checkpoint"]
+    from_genesis_block = LightClient.from_checkpoint(chain_id, genesis_block, raw)
+    assert Client(proxy_address, trust=from_genesis_block).balance(admin.address) > 0
+    assert from_genesis_block.first_epoch == 0 and from_genesis_block.latest_epoch == 1
+    for bad, why in ((f"{before}:{before_hash}", "is not the genesis block or the last block of an epoch"),
+                     (genesis_block[:-1] + ("0" if genesis_block[-1] != "0" else "1"), "is not the genesis block")):
+        try:
+            LightClient.from_checkpoint(chain_id, bad, raw)
+            raise AssertionError(f"checkpoint {bad} was taken")
+        except ProofError as e:
+            assert why in str(e), e
+    try:
+        Client(proxy_address, trust=from_checkpoint).block(epochs[1]["root_height"] - 1)
+        raise AssertionError("a block before the checkpoint was taken")
+    except ProofError as e:
+        assert "is before this client's checkpoint" in str(e), e
 
     expected = {
         "balance": "is not proven committed",

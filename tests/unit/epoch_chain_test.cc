@@ -2,7 +2,9 @@
 // through two set changes, proven from genesis alone, and every forged part refused.
 #include <gtest/gtest.h>
 
+#include "crypto/domain.h"
 #include "crypto/verifier.h"
+#include "ledger/governance.h"
 #include "ledger/ledger.h"
 #include "node/epoch_chain.h"
 #include "tests/support/test_chain.h"
@@ -54,7 +56,25 @@ TEST_F(EpochChainTest, TheSetsAreProvenFromGenesisAlone) {
   EXPECT_EQ(trusted.root_height, ledger_->RootOfEpoch(2)->height);
   EXPECT_EQ(trusted.root_hash, ledger_->RootOfEpoch(2)->hash);
   EXPECT_EQ(BuildEpochChanges(*ledger_, 3).changes_size(), 0);
-  EXPECT_FALSE(BuildEpochChanges(*ledger_, 0).error().empty());
+}
+
+// From epoch 0 the page starts with the genesis root: the genesis block's header and the
+// governance state its header commits to, which names the genesis set, with no
+// certificate. A client that trusts the genesis block's hash starts from it.
+TEST_F(EpochChainTest, FromEpochZeroTheGenesisRootComesFirst) {
+  v1::EpochChangesResponse page = BuildEpochChanges(*ledger_, 0);
+  ASSERT_TRUE(page.error().empty()) << page.error();
+  ASSERT_EQ(page.changes_size(), 3);
+  const v1::EpochChangeProof& root = page.changes(0);
+  const TrustedEpoch epoch0 = GenesisEpoch(chain_.genesis());
+  EXPECT_EQ(crypto::BlockHash(chain_.chain_id(), root.header()), epoch0.root_hash);
+  v1::BlockHeader header;
+  ASSERT_TRUE(header.ParseFromString(root.header()));
+  EXPECT_EQ(header.governance_hash(), AsView(ledger::GovernanceHash(chain_.chain_id(), root.governance())));
+  EXPECT_EQ(root.governance().SerializeAsString(), epoch0.governance.SerializeAsString());
+  EXPECT_FALSE(root.has_finality());
+  // The changes after it are the ones a page from epoch 1 holds.
+  EXPECT_EQ(page.changes(1).SerializeAsString(), BuildEpochChanges(*ledger_, 1).changes(0).SerializeAsString());
 }
 
 TEST_F(EpochChainTest, AForgedChangeIsRefused) {

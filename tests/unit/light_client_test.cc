@@ -98,6 +98,10 @@ TEST_F(LightClientTest, ReadsOfEveryEpochPassFromGenesisAndTheStoreSavesTheWalk)
   auto block = reloaded.VerifyBlock(node_->Block(in_epoch1), NoFetch);
   ASSERT_TRUE(block.ok()) << block.status().ToString();
   EXPECT_EQ(block->header.epoch(), 1u);
+  // The genesis block is the root itself (its header has no evidence root).
+  auto genesis = reloaded.VerifyBlock(node_->Block(0), NoFetch);
+  ASSERT_TRUE(genesis.ok()) << genesis.status().ToString();
+  EXPECT_EQ(genesis->hash, reloaded.root_hash());
 }
 
 TEST_F(LightClientTest, RefusesAChangedBalanceWithARecomputedProofAndRoot) {

@@ -1,6 +1,6 @@
 """A client of one node's gRPC API. Every read that comes with a proof is checked before
 it is returned (a ProofError otherwise): with a LightClient (light_client.py), against
-the validator sets proven from the genesis file; without one, only against the header
+the validator sets proven from the genesis file or a checkpoint; without one, only against the header
 the node sends with it. Every call has a deadline."""
 import time
 from typing import Optional

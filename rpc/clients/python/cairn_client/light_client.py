@@ -1,8 +1,9 @@
 """The light client, as `cairn` has it (node/light_client.h), written from the rules: a
 node's answers are checked against the validator sets, not against the node.
 
-It trusts the genesis file (epoch 0's set) and proves each later set by the change that
-installed it: the last block of an epoch, a certificate of the set before whose
+It trusts the genesis file (epoch 0's set), or a checkpoint HEIGHT:HASH (the genesis
+block, or the last block of an epoch, as `cairn epochs` prints them), and proves each
+later set by the change that installed it: the last block of an epoch, a certificate of the set before whose
 commit_hash names it (it is final), and the governance state its header commits to,
 which names the next set. A header is then proven committed by a certificate of its
 epoch's set naming it, or naming a later block of its epoch whose headers chain back to
@@ -101,9 +102,58 @@ def verify_epoch_change(chain_id: str, before: Epoch, change: p2p_pb2.EpochChang
     return Epoch(nxt, [v.public_key for v in change.governance.validators.validators], header.height, digest)
 
 
+def _epoch_of_root(chain_id: str, height: int, digest: bytes, change: p2p_pb2.EpochChangeProof) -> Epoch:
+    """The epoch whose root is the block `height`:`digest`, from `change` (the genesis root
+    or the change that block makes): its header must hash to `digest`, its governance
+    state be the one that header commits to."""
+    what = f"checkpoint {height}:{digest.hex()}"
+    header = block_pb2.BlockHeader()
+    header.ParseFromString(change.header)
+    if header.height != height or block_hash(chain_id, change.header) != digest:
+        raise ProofError(f"{what} is not the genesis block or the last block of an epoch of chain {chain_id} "
+                         "(`cairn epochs` lists the checkpoints)")
+    if header.governance_hash != governance_hash(chain_id, change.governance) or \
+            change.governance.epoch != (0 if height == 0 else header.epoch + 1):
+        raise ProofError(f"{what}: the governance state given with it is not the one its header commits to")
+    return Epoch(change.governance.epoch, [v.public_key for v in change.governance.validators.validators], height, digest)
+
+
 class LightClient:
-    def __init__(self, chain_id: str, epochs: List[Epoch], latest_height: int = 0, path: Optional[str] = None):
+    def __init__(self, chain_id: str, epochs: List[Epoch], latest_height: int = 0, path: Optional[str] = None,
+                 root: str = "genesis"):
         self.chain_id, self.epochs, self.latest_height, self.path = chain_id, epochs, latest_height, path
+        self.root = root  # "genesis" (the file) or the checkpoint trusted
+
+    @classmethod
+    def from_checkpoint(cls, chain_id: str, checkpoint: str, node, store_path: Optional[str] = None) -> "LightClient":
+        """Trusting the block `checkpoint` ("HEIGHT:HASH") of chain `chain_id`: the genesis
+        block (0:HASH) or the last block of an epoch, whose set comes from the change the
+        node `node` (a Client, unverified: only what hashes to HASH is taken) gives for it.
+        A block that ends no epoch is refused, saying so."""
+        height_text, _, hash_text = checkpoint.partition(":")
+        try:
+            height, digest = int(height_text), bytes.fromhex(hash_text)
+        except ValueError:
+            raise ProofError(f"'{checkpoint}' is not a checkpoint HEIGHT:HASH") from None
+        root = f"{height}:{digest.hex()}"
+        if store_path and os.path.exists(store_path):
+            with open(store_path) as f:
+                stored = json.load(f)
+            if stored.get("format") == FORMAT and stored["chain_id"] == chain_id and stored.get("root") == root:
+                epochs = [Epoch.from_json(e) for e in stored["epochs"]]
+                if epochs and [e.epoch for e in epochs] == list(range(epochs[0].epoch, epochs[0].epoch + len(epochs))):
+                    return cls(chain_id, epochs, stored.get("latest_height", 0), store_path, root)
+        # The epoch it starts: 0 for genesis, else the one after its own block's.
+        epoch = 0
+        if height:
+            block = node.ledger.GetBlock(api_pb2.GetBlockRequest(height=height), timeout=node.timeout).block
+            epoch = block_pb2.BlockHeader.FromString(block.header).epoch + 1
+        page = node.epoch_changes(epoch)
+        if not page.changes:
+            raise ProofError(f"checkpoint {root}: the node gives no change to epoch {epoch} {page.error}".rstrip())
+        client = cls(chain_id, [_epoch_of_root(chain_id, height, digest, page.changes[0])], height, store_path, root)
+        client.save()
+        return client
 
     @classmethod
     def from_genesis(cls, genesis_path: str, store_path: Optional[str] = None) -> "LightClient":
@@ -116,18 +166,23 @@ class LightClient:
             with open(store_path) as f:
                 stored = json.load(f)
             if stored.get("format") == FORMAT and stored["chain_id"] == genesis["chain_id"] and \
+                    stored.get("root", "genesis") == "genesis" and \
                     stored["epochs"] and Epoch.from_json(stored["epochs"][0]).keys == keys:
                 epochs = [Epoch.from_json(e) for e in stored["epochs"]]
                 if [e.epoch for e in epochs] == list(range(len(epochs))):
                     return cls(genesis["chain_id"], epochs, stored.get("latest_height", 0), store_path)
         return cls(genesis["chain_id"], [Epoch(0, keys, 0)], 0, store_path)
 
+    @property
+    def first_epoch(self) -> int:
+        return self.epochs[0].epoch
+
     def save(self) -> None:
         if not self.path:
             return
         temporary = self.path + ".tmp"
         with open(temporary, "w") as f:
-            json.dump({"format": FORMAT, "chain_id": self.chain_id, "latest_height": self.latest_height,
+            json.dump({"format": FORMAT, "chain_id": self.chain_id, "root": self.root, "latest_height": self.latest_height,
                        "epochs": [e.to_json() for e in self.epochs]}, f)
         os.replace(temporary, self.path)
 
@@ -151,13 +206,17 @@ class LightClient:
         header = block_pb2.BlockHeader()
         header.ParseFromString(header_bytes)
         what = f"block {header.height}"
-        self.prove_epoch(header.epoch, fetch)
-        epoch = self.epochs[header.epoch]
         digest = block_hash(self.chain_id, header_bytes)
+        if header.height == self.epochs[0].root_height and digest == self.epochs[0].root_hash:
+            return header  # the checkpoint itself
+        if header.epoch < self.first_epoch:
+            raise ProofError(f"epoch {header.epoch} is before this client's checkpoint ({self.root}): it cannot prove it")
+        self.prove_epoch(header.epoch, fetch)
+        epoch = self.epochs[header.epoch - self.first_epoch]
         if header.height <= epoch.root_height:
             raise ProofError(f"{what} is not above the root of its epoch {epoch.epoch}")
         if epoch.epoch < self.latest_epoch:
-            end = self.epochs[epoch.epoch + 1]
+            end = self.epochs[epoch.epoch + 1 - self.first_epoch]
             if header.height > end.root_height or (header.height == end.root_height and digest != end.root_hash):
                 raise ProofError(f"{what} is not a block of epoch {epoch.epoch}, which ended at block {end.root_height}")
         if len(proof.descendant_headers) > MAX_COMMIT_PROOF_HEADERS:
@@ -211,7 +270,8 @@ class LightClient:
         if merkle_root([tx_hash(self.chain_id, tx) for tx in answer.block.transactions]) != header.tx_root:
             raise ProofError(f"block {header.height}: its transactions are not the ones its header commits to")
         evidence = [domain_hash(b"evidence", self.chain_id, e.SerializeToString()) for e in answer.block.evidence]
-        if merkle_root(evidence) != header.evidence_root:
+        # (The genesis header has no evidence root: it commits to no evidence.)
+        if (evidence or header.evidence_root) and merkle_root(evidence) != header.evidence_root:
             raise ProofError(f"block {header.height}: its evidence is not the one its header commits to")
         self.save()
         return header
