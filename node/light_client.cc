@@ -47,11 +47,13 @@ Result<LightClient> LightClient::FromCheckpoint(std::string chain_id, uint64_t h
   v1::BlockHeader header;
   if (!change.has_governance() || !header.ParseFromString(change.header()) || header.height() != height ||
       crypto::BlockHash(chain_id, change.header()) != hash) {
-    return Refuse(what + " is not the last block of an epoch on chain " + chain_id +
+    return Refuse(what + " is not the genesis block or the last block of an epoch on chain " + chain_id +
                   " (a checkpoint names one: `cairn epochs` lists them)");
   }
+  // The genesis block starts epoch 0; an epoch's last block, the next epoch.
+  const uint64_t starts = height == 0 ? 0 : header.epoch() + 1;
   if (header.governance_hash() != AsView(ledger::GovernanceHash(chain_id, change.governance())) ||
-      change.governance().epoch() != header.epoch() + 1) {
+      change.governance().epoch() != starts) {
     return Refuse(what + ": the governance state given with it is not the one its header commits to");
   }
   LightClient client;

@@ -1,9 +1,9 @@
 // A light client: checks a node's answers against the validator sets, not the node.
 //
-// It trusts one thing it is given, the genesis file or a checkpoint (the last block of
-// an epoch, by height and hash), and proves the rest: each later set by the change that
-// installed it (the epoch's last block, a certificate of the set before that proves it
-// final, the governance state its header commits to: epoch_chain.h), then a header by a
+// It trusts one thing it is given, the genesis file or a checkpoint (the genesis block
+// or the last block of an epoch, by height and hash), and proves the rest: each later
+// set by the change that installed it (the epoch's last block, a certificate of the set
+// before that proves it final, the governance state its header commits to: epoch_chain.h), then a header by a
 // certificate of its epoch's set that names it, or names a later block of its epoch
 // whose headers chain back to it, committed (a certificate of the block alone is not
 // enough: a certified block may be abandoned), then the account or transaction under
@@ -55,11 +55,12 @@ class LightClient {
  public:
   // Trusting `genesis` alone: epoch 0's set.
   static LightClient FromGenesis(const v1::Genesis& genesis);
-  // Trusting the block `hash` at `height` of chain `chain_id`, which must be the last
-  // block of an epoch: `change` is the change it makes (GetEpochChanges of the epoch
-  // after the block's), whose header must hash to `hash` and whose governance state,
-  // the one that header commits to, names the next set. Refused, saying so, for a block
-  // that ends no epoch.
+  // Trusting the block `hash` at `height` of chain `chain_id`, which must be the genesis
+  // block or the last block of an epoch: `change` is the change it makes
+  // (GetEpochChanges of the epoch after the block's; of epoch 0 for genesis, the genesis
+  // root), whose header must hash to `hash` and whose governance state, the one that
+  // header commits to, names the set it starts. Refused, saying so, for a block that
+  // ends no epoch.
   static Result<LightClient> FromCheckpoint(std::string chain_id, uint64_t height, const Hash& hash,
                                             const v1::EpochChangeProof& change);
   // A trust store written by Save; refused when damaged.

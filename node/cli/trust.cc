@@ -36,7 +36,7 @@ struct Checkpoint {
 
 Result<Checkpoint> ParseCheckpoint(const std::string& text) {
   const size_t colon = text.find(':');
-  const std::string bad = "--trust-checkpoint '" + text + "' is not HEIGHT:HASH (the last block of an epoch)";
+  const std::string bad = "--trust-checkpoint '" + text + "' is not HEIGHT:HASH (the genesis block or the last block of an epoch)";
   if (colon == std::string::npos || colon == 0) return Status::InvalidArgument(bad);
   char* end = nullptr;
   const std::string height = text.substr(0, colon);
@@ -50,12 +50,17 @@ Result<Checkpoint> ParseCheckpoint(const std::string& text) {
 }
 
 // A light client trusting the checkpoint: the block it names is read from the node
-// and must be the last of its epoch; the change it makes gives the next set.
+// and must be the genesis block or the last of its epoch; the change it makes (the
+// genesis root: epoch 0's) gives the set.
 Result<node::LightClient> FromCheckpoint(const Checkpoint& checkpoint, NodeClient& client) {
-  CAIRN_ASSIGN_OR_RETURN(v1::GetBlockResponse block, client.Block(checkpoint.height));
-  v1::BlockHeader header;
-  if (!header.ParseFromString(block.block().header())) return Status::InvalidArgument("the checkpoint's block header does not parse");
-  CAIRN_ASSIGN_OR_RETURN(v1::EpochChangesResponse changes, client.EpochChanges(header.epoch() + 1));
+  uint64_t epoch = 0;
+  if (checkpoint.height > 0) {
+    CAIRN_ASSIGN_OR_RETURN(v1::GetBlockResponse block, client.Block(checkpoint.height));
+    v1::BlockHeader header;
+    if (!header.ParseFromString(block.block().header())) return Status::InvalidArgument("the checkpoint's block header does not parse");
+    epoch = header.epoch() + 1;
+  }
+  CAIRN_ASSIGN_OR_RETURN(v1::EpochChangesResponse changes, client.EpochChanges(epoch));
   v1::EpochChangeProof change;
   if (!changes.changes().empty()) change = changes.changes(0);
   CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
@@ -79,8 +84,8 @@ void AddTrustOptions(po::options_description& options, TrustFlags* flags) {
   options.add_options()
       ("trust-genesis", po::value(&flags->genesis), "verify against this genesis file (default: the trust store, "
                                                     "$CAIRN_TRUST_GENESIS, or the devnet's)")
-      ("trust-checkpoint", po::value(&flags->checkpoint), "verify from HEIGHT:HASH, the last block of an epoch, "
-                                                          "instead of from genesis")
+      ("trust-checkpoint", po::value(&flags->checkpoint), "verify from HEIGHT:HASH, the genesis block or the last "
+                                                          "block of an epoch (cairn epochs lists them)")
       ("trust-store", po::value(&flags->store), "the trust store file (default: $CAIRN_TRUST_DIR or ~/.cairn/trust, "
                                                 "<chain id>.trust)")
       ("no-verify", po::bool_switch(&flags->no_verify), "print the node's answer without checking it against the validators");

@@ -209,7 +209,9 @@ try:
     before = epochs[1]["root_height"] - 1
     before_hash = client.ledger.GetBlock(api_pb2.GetBlockRequest(height=before), timeout=5).hash.hex()
     code, out = cli("account", address, store="bad.trust", root=["--trust-checkpoint", f"{before}:{before_hash}"])
-    assert code != 0 and "is not the last block of an epoch" in out, out
+    assert code != 0 and "is not the genesis block or the last block of an epoch" in out, out
+    code, out = cli("account", address, store="genesis-block.trust", root=["--trust-checkpoint", epochs[0]["checkpoint"]])
+    assert code == 0 and "of epoch 1 committed" in out, out
     honest = python_client()
     assert honest.balance(admin.address) > 0 and honest.trust.latest_epoch == 1
     honest.block()

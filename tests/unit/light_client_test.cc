@@ -61,7 +61,8 @@ class LightClientTest : public ::testing::Test {
 
   LightClient Fresh() const { return LightClient::FromGenesis(chain_.genesis()); }
 
-  static void ExpectRefused(const Result<VerifiedHeader>& verified, const std::string& want) {
+  template <class T>
+  static void ExpectRefused(const Result<T>& verified, const std::string& want) {
     ASSERT_FALSE(verified.ok()) << "the lie was believed";
     EXPECT_EQ(verified.status().code(), StatusCode::kInvalidArgument) << verified.status().ToString();
     EXPECT_NE(verified.status().message().find(want), std::string::npos) << verified.status().ToString();
@@ -223,7 +224,26 @@ TEST_F(LightClientTest, ACheckpointAtAnEpochsLastBlockStandsForTheWalkBeforeIt) 
   const v1::GetBlockResponse middle = node_->Block(root.height - 1);
   auto refused = LightClient::FromCheckpoint(chain_.chain_id(), root.height - 1, HashFromBytes(middle.hash()).value(), change);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("is not the last block of an epoch"), std::string::npos) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("is not the genesis block or the last block of an epoch"), std::string::npos)
+      << refused.status().ToString();
+}
+
+// The genesis block by its hash (`cairn epochs` prints 0:HASH) is a checkpoint too: its
+// set comes from the genesis root the node gives, taken only as it hashes to HASH.
+TEST_F(LightClientTest, TheGenesisBlockIsACheckpoint) {
+  const v1::EpochChangeProof root = BuildEpochChanges(*ledger_, 0).changes(0);
+  const Hash genesis = GenesisEpoch(chain_.genesis()).root_hash;
+  auto client = LightClient::FromCheckpoint(chain_.chain_id(), 0, genesis, root);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  EXPECT_EQ(client->first_epoch(), 0u);
+  auto account = client->VerifyAccount(node_->Account(chain_.user(1)), node_->Fetcher(), {});
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  EXPECT_EQ(client->latest_epoch(), 3u);
+  // The same root with another set (the first change's) is refused.
+  v1::EpochChangeProof forged = root;
+  *forged.mutable_governance() = BuildEpochChanges(*ledger_, 1).changes(0).governance();
+  forged.mutable_governance()->set_epoch(0);
+  ExpectRefused(LightClient::FromCheckpoint(chain_.chain_id(), 0, genesis, forged), "is not the one its header commits to");
 }
 
 }  // namespace
