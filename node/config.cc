@@ -5,6 +5,7 @@
 #include "crypto/ed25519.h"
 #include "ledger/json_file.h"
 #include "net/transport.h"
+#include "node/epoch_chain.h"
 #include "node/log.h"
 
 namespace cairn::node {
@@ -81,6 +82,12 @@ Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesys
     return Status::InvalidArgument("sync_mode '" + mode + "': say \"blocks\" (replay from genesis) or \"state\" (state sync)");
   }
   if (mode == "state" && config.peers_size() == 0) return Status::InvalidArgument("sync_mode \"state\" needs peers to fetch from");
+  if (!config.state_sync_checkpoint().empty()) {
+    if (mode != "state") return Status::InvalidArgument("state_sync_checkpoint is for sync_mode \"state\"");
+    if (auto checkpoint = ParseCheckpoint(config.state_sync_checkpoint()); !checkpoint.ok()) {
+      return checkpoint.status().Annotate("state_sync_checkpoint");
+    }
+  }
   return config;
 }
 

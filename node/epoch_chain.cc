@@ -34,6 +34,38 @@ TrustedEpoch GenesisEpoch(const v1::Genesis& genesis) {
   return out;
 }
 
+std::string Checkpoint::ToString() const { return std::to_string(height) + ":" + ToHex(hash); }
+
+Result<Checkpoint> ParseCheckpoint(std::string_view text) {
+  const std::string bad = "'" + std::string(text) + "' is not a checkpoint HEIGHT:HASH (the genesis block or the last block "
+                          "of an epoch: `cairn epochs` lists them)";
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0) return Status::InvalidArgument(bad);
+  Checkpoint out;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9' || out.height > (UINT64_MAX - 9) / 10) return Status::InvalidArgument(bad);
+    out.height = out.height * 10 + static_cast<uint64_t>(c - '0');
+  }
+  auto bytes = FromHex(text.substr(colon + 1));
+  if (!bytes.ok() || bytes->size() != 32) return Status::InvalidArgument(bad + ": the hash is not 64 hex characters");
+  out.hash = HashFromBytes(*bytes).value();
+  return out;
+}
+
+Status CheckChangeAgainst(const Checkpoint& checkpoint, const TrustedEpoch& before, const TrustedEpoch& next) {
+  if (next.root_height == checkpoint.height && next.root_hash != checkpoint.hash) {
+    return Status::InvalidArgument("epoch " + std::to_string(before.epoch) + " ends at block " +
+                                   std::to_string(next.root_height) + " " + ToHex(next.root_hash) +
+                                   ", not at the checkpoint " + checkpoint.ToString());
+  }
+  if (before.root_height < checkpoint.height && checkpoint.height < next.root_height) {
+    return Status::InvalidArgument("epoch " + std::to_string(before.epoch) + " runs from block " +
+                                   std::to_string(before.root_height + 1) + " to " + std::to_string(next.root_height) +
+                                   ": the checkpoint " + checkpoint.ToString() + " ends no epoch of this chain");
+  }
+  return Status::Ok();
+}
+
 Result<TrustedEpoch> VerifyEpochChange(std::string_view chain_id, const TrustedEpoch& before,
                                        const v1::EpochChangeProof& proof, crypto::SignatureVerifier& verifier) {
   const uint64_t next = before.epoch + 1;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "cairn/v1/genesis.pb.h"
@@ -31,6 +32,21 @@ struct TrustedEpoch {
 
 // Epoch 0, from the genesis file alone.
 TrustedEpoch GenesisEpoch(const v1::Genesis& genesis);
+
+// A block an operator or a user trusts by height and hash, "HEIGHT:HASH" as `cairn
+// epochs` prints them: the genesis block (0:HASH) or the last block of an epoch.
+struct Checkpoint {
+  uint64_t height = 0;
+  Hash hash{};
+  std::string ToString() const;
+};
+Result<Checkpoint> ParseCheckpoint(std::string_view text);
+
+// Whether the change from `before` to `next` (both proven) agrees with `checkpoint`: a
+// chain whose epoch ending at its height has another hash, or whose epoch spans its
+// height without ending there, is not the chain the checkpoint names. INVALID_ARGUMENT
+// saying which.
+Status CheckChangeAgainst(const Checkpoint& checkpoint, const TrustedEpoch& before, const TrustedEpoch& next);
 
 // Whether `qc` is a certificate of a quorum of `epoch`'s set (not the epoch-start
 // certificate, which has no signatures).

@@ -76,6 +76,8 @@ class StateBootstrap::Impl {
   Status Stopped() const { return Status::Unavailable("state sync stopped"); }
 
   Status ProveEpochs();
+  // After ProveEpochs: OK when the proven sets pass through the checkpoint (if any).
+  Status CheckCheckpointReached() const;
   Status ChooseTarget();
   Status RestoreState();
   Status FetchBlocks();
@@ -98,6 +100,7 @@ class StateBootstrap::Impl {
   std::deque<Event> events_;
   std::map<crypto::PublicKey, uint64_t> heights_;  // connected peers (Run's thread)
   std::set<crypto::PublicKey> liars_;              // for this run
+  uint64_t off_checkpoint_ = 0;                    // epoch changes that conflicted with it
 
   std::vector<TrustedEpoch> epochs_;           // 0, 1, ...: proven
   std::vector<v1::EpochChangeProof> changes_;  // into epochs 1, 2, ...
@@ -195,6 +198,16 @@ Status StateBootstrap::Impl::ProveEpochs() {
           lied = true;
           break;
         }
+        if (options_.checkpoint) {
+          if (Status on_path = CheckChangeAgainst(*options_.checkpoint, epochs_.back(), *next); !on_path.ok()) {
+            LogWarn("state-sync", "peer " + Short(peer) + " gave a chain off the checkpoint: " + on_path.message());
+            liars_.insert(peer);
+            Update([](StateBootstrapReport& r) { ++r.lies; });
+            ++off_checkpoint_;
+            lied = true;
+            break;
+          }
+        }
         epochs_.push_back(std::move(next).value());
         changes_.push_back(change);
       }
@@ -202,6 +215,19 @@ Status StateBootstrap::Impl::ProveEpochs() {
     }
   }
   return Status::Ok();
+}
+
+Status StateBootstrap::Impl::CheckCheckpointReached() const {
+  if (!options_.checkpoint) return Status::Ok();
+  const Checkpoint& checkpoint = *options_.checkpoint;
+  for (const TrustedEpoch& epoch : epochs_) {
+    if (epoch.root_height == checkpoint.height && epoch.root_hash == checkpoint.hash) return Status::Ok();
+  }
+  const std::string why = off_checkpoint_ > 0
+                              ? std::to_string(off_checkpoint_) + " of the peers' epoch changes conflicted with it: is it of this chain?"
+                              : "the sets proven end at block " + std::to_string(epochs_.back().root_height) + ", before it";
+  return Status::FailedPrecondition("no peer gave a chain of validator sets through the checkpoint " + checkpoint.ToString() +
+                                    " (state_sync_checkpoint): " + why);
 }
 
 Status StateBootstrap::Impl::ChooseTarget() {
@@ -438,8 +464,14 @@ Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   // The others a moment longer: the epoch changes are asked of every peer there is.
   const auto settled = Clock::now() + std::chrono::milliseconds(options_.peer_wait_ms);
   while (!stop_ && Clock::now() < settled) Next(settled);
+  if (options_.checkpoint && options_.checkpoint->height == 0 && options_.checkpoint->hash != GenesisEpoch(genesis_).root_hash) {
+    return Status::FailedPrecondition("the checkpoint " + options_.checkpoint->ToString() +
+                                      " (state_sync_checkpoint) is not this genesis file's block");
+  }
   CAIRN_RETURN_IF_ERROR(ProveEpochs());
-  LogInfo("state-sync", "proved " + std::to_string(epochs_.size() - 1) + " epoch changes from genesis");
+  CAIRN_RETURN_IF_ERROR(CheckCheckpointReached());
+  LogInfo("state-sync", "proved " + std::to_string(epochs_.size() - 1) + " epoch changes from genesis" +
+                            (options_.checkpoint ? ", through the checkpoint " + options_.checkpoint->ToString() : ""));
   Phase("target");
   CAIRN_RETURN_IF_ERROR(ChooseTarget());
   Update([&](StateBootstrapReport& r) {
@@ -485,6 +517,10 @@ Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, con
   if (has_ledger) return report;
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   CAIRN_ASSIGN_OR_RETURN(auto genesis, ledger::ReadGenesisFile(config.genesis_file()));
+  StateBootstrapOptions configured = options;
+  if (!config.state_sync_checkpoint().empty()) {
+    CAIRN_ASSIGN_OR_RETURN(configured.checkpoint, ParseCheckpoint(config.state_sync_checkpoint()));
+  }
 
   // The links: a transport of its own that dials the configured peers and admits only
   // them (it does not listen: nothing is served until the node opens).
@@ -501,7 +537,7 @@ Result<StateBootstrapReport> RunStateBootstrap(const v1::NodeConfig& config, con
   std::unique_ptr<net::Transport> transport;
   StateBootstrap bootstrap(
       genesis, *store, [&transport](const crypto::PublicKey& to, const v1::PeerMessage& message) { transport->Send(to, message); },
-      stop, options);
+      stop, configured);
   net::TransportEvents events{
       .on_connected = [&bootstrap](const crypto::PublicKey& peer,
                                    const v1::Hello& hello) { bootstrap.OnConnected(peer, hello.committed_height()); },

@@ -1,9 +1,11 @@
 // Joining by state sync: what cairnd runs before it opens the node when the config says
 // sync_mode "state" and the data directory holds no ledger yet (or an unfinished state
-// sync). It trusts the genesis file alone, and its peers for nothing:
+// sync). It trusts the genesis file alone (and, if the operator gives one, a checkpoint
+// the chain must pass through), and its peers for nothing:
 //
 //   1. epochs  the chain of validator-set changes from genesis (epoch_chain.h), asked
 //              of every peer, so that one that withholds a change cannot hold it back;
+//              through the checkpoint, when one is given;
 //   2. target  the newest head a peer offers that the proven set certified and proved
 //              final (state_target.h); kept in the store (keys.h: W) so that a restart
 //              restores the same version;
@@ -24,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cairn/v1/config.pb.h"
@@ -33,10 +36,15 @@
 #include "crypto/status.h"
 #include "ledger/kv_store.h"
 #include "net/state_sync.h"
+#include "node/epoch_chain.h"
 
 namespace cairn::node {
 
 struct StateBootstrapOptions {
+  // A block the chain of validator sets must pass through (config
+  // state_sync_checkpoint): a change that conflicts with it is a peer's lie, and a run
+  // whose proven sets never reach it fails, saying so.
+  std::optional<Checkpoint> checkpoint;
   net::StateSyncConfig chunks;
   uint32_t chunk_leaves = 4096;         // asked per chunk (ledger::kMaxChunkLeaves)
   uint64_t request_timeout_ms = 3'000;  // for the single requests of phases 1, 2 and 4

@@ -29,30 +29,10 @@ std::string ImpliedGenesis(const NodeClient& client) {
   return std::filesystem::exists(path) ? path : "";
 }
 
-struct Checkpoint {
-  uint64_t height = 0;
-  Hash hash{};
-};
-
-Result<Checkpoint> ParseCheckpoint(const std::string& text) {
-  const size_t colon = text.find(':');
-  const std::string bad = "--trust-checkpoint '" + text + "' is not HEIGHT:HASH (the genesis block or the last block of an epoch)";
-  if (colon == std::string::npos || colon == 0) return Status::InvalidArgument(bad);
-  char* end = nullptr;
-  const std::string height = text.substr(0, colon);
-  Checkpoint out;
-  out.height = std::strtoull(height.c_str(), &end, 10);
-  if (*end != '\0') return Status::InvalidArgument(bad);
-  auto hash = ParseHash(text.substr(colon + 1));
-  if (!hash.ok()) return Status::InvalidArgument(bad + ": " + hash.status().message());
-  out.hash = HashFromBytes(*hash).value();
-  return out;
-}
-
 // A light client trusting the checkpoint: the block it names is read from the node
 // and must be the genesis block or the last of its epoch; the change it makes (the
 // genesis root: epoch 0's) gives the set.
-Result<node::LightClient> FromCheckpoint(const Checkpoint& checkpoint, NodeClient& client) {
+Result<node::LightClient> FromCheckpoint(const node::Checkpoint& checkpoint, NodeClient& client) {
   uint64_t epoch = 0;
   if (checkpoint.height > 0) {
     CAIRN_ASSIGN_OR_RETURN(v1::GetBlockResponse block, client.Block(checkpoint.height));
@@ -94,10 +74,12 @@ void AddTrustOptions(po::options_description& options, TrustFlags* flags) {
 Result<Trust> Trust::Open(const TrustFlags& flags, NodeClient& client) {
   std::optional<v1::Genesis> genesis;
   const std::string genesis_path = !flags.genesis.empty() ? flags.genesis : ImpliedGenesis(client);
-  std::optional<Checkpoint> checkpoint;
+  std::optional<node::Checkpoint> checkpoint;
   if (!flags.checkpoint.empty()) {
     if (!flags.genesis.empty()) return Status::InvalidArgument("give --trust-genesis or --trust-checkpoint, not both");
-    CAIRN_ASSIGN_OR_RETURN(checkpoint, ParseCheckpoint(flags.checkpoint));
+    auto parsed = node::ParseCheckpoint(flags.checkpoint);
+    if (!parsed.ok()) return Status::InvalidArgument("--trust-checkpoint " + parsed.status().message());
+    checkpoint = *parsed;
   } else if (!genesis_path.empty()) {
     CAIRN_ASSIGN_OR_RETURN(genesis, ledger::ReadGenesisFile(genesis_path));
   }

@@ -10,6 +10,7 @@
 #include "crypto/domain.h"
 #include "ledger/audit.h"
 #include "ledger/genesis.h"
+#include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/state_chunk.h"
 #include "node/certificate_check.h"
@@ -87,6 +88,39 @@ TEST_P(StateBootstrapLiarTest, JoinsAtTheHonestStateAndTheBaseLedgerTakesTheNext
   ASSERT_TRUE(executed.ok()) << executed.status().ToString();
   ASSERT_TRUE(ledger.Commit(*executed, *next.certificate).ok());
   EXPECT_EQ(ledger.state_root(), source_->state_root());
+}
+
+// An operator's checkpoint pins the chain of sets: through it (an epoch's last block, or
+// the genesis block) the join goes on; off it (another hash where an epoch ends, a block
+// that ends no epoch, a block past the chain's sets, another genesis) it stops before any
+// state is fetched, saying why, and installs nothing.
+TEST_F(StateBootstrapTest, TheChainOfSetsMustPassThroughTheOperatorsCheckpoint) {
+  const ledger::EpochRoot root = source_->RootOfEpoch(1).value();
+  const Hash genesis = GenesisEpoch(chain_.genesis()).root_hash;
+  for (const Checkpoint& good : {Checkpoint{root.height, root.hash}, Checkpoint{0, genesis}}) {
+    ledger::MemoryStore store;
+    auto report = Join(store, good);
+    ASSERT_TRUE(report.ok()) << good.ToString() << ": " << report.status().ToString();
+    EXPECT_EQ(report->height, source_->height());
+    EXPECT_EQ(report->lies, 0u);
+  }
+  Hash other = root.hash;
+  other[0] ^= 1;
+  const struct {
+    Checkpoint checkpoint;
+    std::string why;
+  } bad[] = {{{root.height, other}, "conflicted with it"},
+             {{root.height - 1, source_->GetBlock(root.height - 1)->hash}, "conflicted with it"},
+             {{source_->height() + 100, root.hash}, "before it"},
+             {{0, other}, "is not this genesis file's block"}};
+  for (const auto& [checkpoint, why] : bad) {
+    ledger::MemoryStore store;
+    auto report = Join(store, checkpoint);
+    ASSERT_FALSE(report.ok()) << checkpoint.ToString() << " was taken";
+    EXPECT_EQ(report.status().code(), StatusCode::kFailedPrecondition) << report.status().ToString();
+    EXPECT_NE(report.status().message().find(why), std::string::npos) << report.status().ToString();
+    EXPECT_FALSE(store.Get(ledger::keys::kGenesisHash).value().has_value()) << "a ledger was installed";
+  }
 }
 
 // The offence the source convicted before the base is in the state the node restored:

@@ -140,7 +140,7 @@ class StateJoinTest : public ::testing::Test {
   }
 
   // Runs a bootstrap into `store` against the four peers; the liar is asked first.
-  Result<StateBootstrapReport> Join(ledger::KvStore& store) {
+  Result<StateBootstrapReport> Join(ledger::KvStore& store, std::optional<Checkpoint> checkpoint = std::nullopt) {
     std::unique_ptr<StateBootstrap> bootstrap;
     bootstrap = std::make_unique<StateBootstrap>(
         chain_.genesis(), store,
@@ -149,7 +149,7 @@ class StateJoinTest : public ::testing::Test {
             if (peers_[i] == to) bootstrap->OnMessage(to, Answer(i, message));
           }
         },
-        stop_, StateBootstrapOptions{.chunk_leaves = 16, .request_timeout_ms = 1'000, .peer_wait_ms = 20});
+        stop_, StateBootstrapOptions{.checkpoint = checkpoint, .chunk_leaves = 16, .request_timeout_ms = 1'000, .peer_wait_ms = 20});
     for (const crypto::PublicKey& peer : peers_) bootstrap->OnConnected(peer, source_->height());
     MetricsRegistry registry;
     AddStateSyncMetrics(registry, *bootstrap);
