@@ -77,6 +77,13 @@ TEST(StateSync, AValidatorAddedByGovernanceJoinsByStateSyncSurvivesAKillAndVotes
   const uint64_t epoch_start = cluster.Height(0);
   ASSERT_TRUE(Cluster::WaitFor([&] { return cluster.Height(0) >= epoch_start + 30; }, 90s));
 
+  // Its operator pins the chain of sets to epoch 1's root (the block that ends epoch 0),
+  // as `cairn epochs` would print it.
+  const uint64_t root = cluster.Validators(0)->first_height() - 1;
+  const std::string checkpoint = std::to_string(root) + ":" + ToHex(cluster.GetBlock(0, root)->hash());
+  config.set_state_sync_checkpoint(checkpoint);
+  std::ofstream(cluster.NodeDir(4) + "/config.json", std::ios::trunc) << ledger::ToJson(config);
+
   // Killed once it has chosen its target, then restarted: it goes on from what it stored.
   cluster.Start(4);
   ASSERT_TRUE(Cluster::WaitFor([&] { return ReadLog(cluster, 4).find("state-sync: target: block") != std::string::npos; },
@@ -91,6 +98,7 @@ TEST(StateSync, AValidatorAddedByGovernanceJoinsByStateSyncSurvivesAKillAndVotes
   if (!joined_before_kill) {
     EXPECT_NE(log.find("resuming the state sync of block"), std::string::npos) << log;
   }
+  EXPECT_NE(log.find("through the checkpoint " + checkpoint), std::string::npos) << log;
   const size_t joined = log.find("joined at block ");
   ASSERT_NE(joined, std::string::npos) << log;
   std::fprintf(stderr, "state sync: node 4 %s; %s\n", joined_before_kill ? "had joined before the kill" : "resumed after the kill",
