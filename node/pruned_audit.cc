@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include "cairn/v1/storage.pb.h"
 #include "crypto/domain.h"
@@ -34,22 +37,34 @@ class PrunedCheck {
   PrunedCheck(const v1::Genesis& genesis, const ledger::KvStore& stored, crypto::SignatureVerifier& verifier)
       : genesis_(genesis), chain_id_(genesis.chain_id()), stored_(stored), verifier_(verifier) {}
 
-  Status Run(uint64_t retained_from, ledger::AuditReport* report) {
+  // `base`: the height a node that joined by state sync joined at (0: it holds the chain
+  // from genesis).
+  Status Run(uint64_t retained_from, uint64_t base, ledger::AuditReport* report) {
     auto head = ledger::ReadRecord<v1::ChainHead>(stored_, keys::kHead, "the head record");
     if (!head.ok()) return AuditFailure(0, "head record", head.status().message());
     CAIRN_ASSIGN_OR_RETURN(const uint64_t last_epoch, LastRecordedEpoch(stored_));
     CAIRN_RETURN_IF_ERROR(ProveStoredEpochs(genesis_, stored_, last_epoch, head->height(), verifier_, &epochs_, nullptr));
-    Hash parent = ledger::BuildGenesisState(genesis_).block_hash;
+    // From genesis's hash; or, on a joined node, from the first block it holds below its
+    // base, whose parent it does not hold (the base is proven by the certified chain
+    // above it, as every header is).
+    std::optional<Hash> parent;
+    uint64_t first = 1;
+    if (base > 0) {
+      CAIRN_ASSIGN_OR_RETURN(first, FirstBlockBelowBase(base));
+    } else {
+      parent = ledger::BuildGenesisState(genesis_).block_hash;
+    }
     v1::BlockHeader header;
-    for (uint64_t height = 1; height <= head->height(); ++height) {
-      CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent, height < retained_from, &header));
+    for (uint64_t height = first; height <= head->height(); ++height) {
+      CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent ? &*parent : nullptr, height < retained_from, &header));
       report->transactions += static_cast<uint64_t>(block_.block().transactions_size());
       ++report->blocks;
-      if (height >= retained_from) CAIRN_RETURN_IF_ERROR(CheckRetainedRecords(height, header));
+      // A joined node holds no receipts of the blocks it did not execute: those to its base.
+      if (height >= retained_from && height > base) CAIRN_RETURN_IF_ERROR(CheckRetainedRecords(height, header));
     }
-    if (head->block_hash() != AsView(parent)) return AuditFailure(head->height(), "head record", "it does not name the last block");
+    if (head->block_hash() != AsView(*parent)) return AuditFailure(head->height(), "head record", "it does not name the last block");
     auto finality = ledger::ReadRecord<v1::QuorumCertificate>(stored_, keys::Finality(head->height()), "");
-    if (finality.ok() && finality->commit_hash() == AsView(parent) && finality->epoch() < epochs_.size()) {
+    if (finality.ok() && finality->commit_hash() == AsView(*parent) && finality->epoch() < epochs_.size()) {
       report->head_proven_final = VerifyCertificateOf(chain_id_, epochs_[finality->epoch()], *finality, verifier_).ok();
     }
     report->epochs = epochs_.size();
@@ -65,14 +80,43 @@ class PrunedCheck {
   // Block `height`, read and checked (audit_parts.h); its hash. Below the mark
   // (`pruned`) its parent certificate may have lost its signatures to pruning: then the
   // parent's own certificate, checked the step before, is what proves the parent.
-  Result<Hash> CheckHeader(uint64_t height, const Hash& parent, bool pruned, v1::BlockHeader* header) {
+  // `parent` is null for the first block held, whose parent is not.
+  Result<Hash> CheckHeader(uint64_t height, const Hash* parent, bool pruned, v1::BlockHeader* header) {
     auto block = ReadCertifiedBlock(stored_, height);
     if (!block.ok()) return AuditFailure(height, "block record", block.status().message());
     v1::QuorumCertificate parent_certificate = block_.certificate();
     block_ = std::move(block).value();
-    const bool have_parent_certificate = height > 1 && pruned;
-    return CheckChainedBlock(chain_id_, epochs_, block_, height, &parent, verifier_, header,
+    const bool have_parent_certificate = height > 1 && pruned && parent != nullptr;
+    return CheckChainedBlock(chain_id_, epochs_, block_, height, parent, verifier_, header,
                              have_parent_certificate ? &parent_certificate : nullptr);
+  }
+
+  // A joined node holds, below its base, the epochs' last blocks (which the epoch
+  // changes proved) and the run of blocks just below the base that leader reputation
+  // reads: the first of that run (or the base when there is none). Any other block
+  // there is an error.
+  Result<uint64_t> FirstBlockBelowBase(uint64_t base) {
+    std::set<uint64_t> roots;
+    for (const TrustedEpoch& epoch : epochs_) roots.insert(epoch.root_height);
+    std::vector<uint64_t> run;
+    Status bad = Status::Ok();
+    CAIRN_RETURN_IF_ERROR(stored_.Scan("b", "b", [&](ByteView key, ByteView) {
+      if (key.size() != 9) {
+        bad = AuditFailure(base, "a block below the base", "a block record's key is damaged");
+        return false;
+      }
+      const uint64_t height = ReadU64(key.substr(1));
+      if (height >= base) return false;
+      if (!roots.contains(height)) run.push_back(height);
+      return true;
+    }));
+    CAIRN_RETURN_IF_ERROR(bad);
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (run[i] + (run.size() - i) != base) {
+        return AuditFailure(run[i], "a block below the base", "it is neither an epoch's root nor one leader reputation reads");
+      }
+    }
+    return run.empty() ? base : run.front();
   }
 
   // In the retained range: the body is held, the receipts are the ones the header's
@@ -119,10 +163,6 @@ Result<ledger::AuditReport> AuditPrunedLedger(const v1::Genesis& genesis, const 
   CAIRN_ASSIGN_OR_RETURN(auto pruned, ledger::ReadU64Record(stored, keys::kPrunedBelow, "the pruned-below record"));
   if (!pruned) return Status::FailedPrecondition("this ledger holds every block's body: audit it from genesis");
   CAIRN_ASSIGN_OR_RETURN(auto base, ledger::ReadBase(stored));
-  if (base) {
-    return Status::FailedPrecondition("this ledger joined by state sync at height " + std::to_string(*base) +
-                                      " and prunes: auditing that is not supported yet (audit an archive node)");
-  }
   CAIRN_ASSIGN_OR_RETURN(auto genesis_hash, stored.Get(keys::kGenesisHash));
   if (!genesis_hash || *genesis_hash != AsView(ledger::GenesisHash(genesis))) {
     return Status::FailedPrecondition("this data directory is of another genesis");
@@ -130,7 +170,8 @@ Result<ledger::AuditReport> AuditPrunedLedger(const v1::Genesis& genesis, const 
   crypto::CachingVerifier signatures(1 << 16);
   ledger::AuditReport report;
   report.retained_from = *pruned;
-  CAIRN_RETURN_IF_ERROR(PrunedCheck(genesis, stored, signatures).Run(*pruned, &report));
+  report.base_height = base.value_or(0);
+  CAIRN_RETURN_IF_ERROR(PrunedCheck(genesis, stored, signatures).Run(*pruned, base.value_or(0), &report));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -27,8 +27,12 @@
 namespace cairn::node {
 
 // Audits `stored`, a ledger that pruned (keys.h P). CORRUPTION "height H: <check>:
-// detail" for the first failure; FAILED_PRECONDITION for one that did not prune, or that
-// also joined by state sync (not supported yet: say so rather than pass it).
+// detail" for the first failure; FAILED_PRECONDITION for one that did not prune.
+// A ledger that also joined by state sync is checked from its base: the epoch changes
+// from genesis, the blocks it holds below the base (the epochs' last blocks, and the run
+// leader reputation reads, chained to the base), then header by header from there as
+// above; the state at the base is not checked (its version may be pruned), the state at
+// the head is.
 Result<ledger::AuditReport> AuditPrunedLedger(const v1::Genesis& genesis, const ledger::KvStore& stored);
 
 }  // namespace cairn::node

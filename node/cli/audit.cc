@@ -65,18 +65,23 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
               genesis.chain_id().c_str(), static_cast<unsigned long long>(report->blocks),
               static_cast<unsigned long long>(report->transactions), report->seconds, tps,
               report->head_proven_final ? "the head is proven final" : "no finality certificate for the head");
-  if (report->base_height > 0) {
+  if (report->base_height > 0 && report->retained_from == 0) {
     std::printf("from its base: block %llu, where it joined by state sync (its %llu accounts checked against the block's "
                 "state root); the blocks below it are not on this node\n",
                 static_cast<unsigned long long>(report->base_height), static_cast<unsigned long long>(report->base_accounts));
   }
+  if (report->base_height > 0 && report->retained_from > 0) {
+    std::printf("from its base: block %llu, where it joined by state sync (the epoch changes from genesis and the blocks "
+                "it holds below the base checked); the other blocks below it are not on this node\n",
+                static_cast<unsigned long long>(report->base_height));
+  }
   if (report->retained_from > 0) {
-    std::printf("the node prunes: headers and certificates checked from genesis; bodies, receipts and indexes from block "
+    std::printf("the node prunes: headers and certificates checked from %s; bodies, receipts and indexes from block "
                 "%llu on; the state at the head (%llu accounts) checked against the head's state root. NOT checked: the "
                 "bodies below block %llu (pruned) and that each state follows from executing the blocks (no replay); "
                 "audit an archive node for those\n",
-                static_cast<unsigned long long>(report->retained_from), static_cast<unsigned long long>(report->state_accounts),
-                static_cast<unsigned long long>(report->retained_from));
+                report->base_height > 0 ? "its base" : "genesis", static_cast<unsigned long long>(report->retained_from),
+                static_cast<unsigned long long>(report->state_accounts), static_cast<unsigned long long>(report->retained_from));
   }
   std::printf("validator sets: %llu epochs; equivocation evidence: %llu pieces, each checked against its epoch's set\n",
               static_cast<unsigned long long>(report->epochs), static_cast<unsigned long long>(report->evidence));

@@ -2,7 +2,7 @@
 // installed, and the blocks it committed after, pass from the genesis file alone; a
 // byte changed in any part the node holds (the state at the base, the governance state
 // after it, an epoch change, a block below the base, a record after it) fails the audit
-// naming that part.
+// naming that part; so does a joined ledger that also prunes, audited header by header.
 #include <gtest/gtest.h>
 
 #include "ledger/keys.h"
@@ -134,6 +134,47 @@ TEST_F(BaseAuditTest, AChangedBlockBelowTheBaseFails) {
 TEST_F(BaseAuditTest, AReceiptChangedAfterTheBaseFails) {
   Tamper(ledger::keys::Receipt(base_ + 1, 0), [](Bytes& b) { b.back() ^= 1; });  // the validator change's
   ExpectFailure("receipt 0");
+}
+
+// A joined node that prunes is audited from its base, header by header: the epoch
+// changes from genesis, the blocks it holds below the base, every header and
+// certificate after it, the bodies from the mark on and the state at the head; the
+// report says from where bodies are checked. A block held below the base, or a header
+// after it, changed: each fails, naming the check.
+TEST_F(BaseAuditTest, AJoinedLedgerThatPrunesPassesFromItsBaseHeaderByHeader) {
+  const uint64_t mark = source_->height() - 1;
+  ASSERT_GT(joined_->PruneBlocks(mark, 1000).value(), 0u);
+  ASSERT_GT(joined_->PruneStateVersions(mark, 1000).value(), 0u);
+  auto report = AuditDataDirectory(chain_.genesis(), *store_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->base_height, base_);
+  EXPECT_EQ(report->retained_from, mark);
+  EXPECT_GT(report->blocks, source_->height() - base_) << "the blocks held below the base are checked too";
+  EXPECT_EQ(report->state_accounts, source_->StateAt(source_->height())->size());
+  EXPECT_EQ(report->epochs, joined_->epoch() + 1);
+
+  Tamper(ledger::keys::Block(base_ + 1), [](Bytes& b) {
+    v1::Block block;
+    ASSERT_TRUE(block.ParseFromString(b));
+    v1::BlockHeader header;
+    ASSERT_TRUE(header.ParseFromString(block.header()));
+    header.set_timestamp_ms(header.timestamp_ms() + 1);
+    block.set_header(header.SerializeAsString());
+    b = block.SerializeAsString();
+  });
+  ExpectFailure("height " + std::to_string(base_ + 1) + ": certificate");
+}
+
+TEST_F(BaseAuditTest, AJoinedLedgerThatPrunesFailsOnAChangedBlockBelowItsBase) {
+  const uint64_t mark = source_->height() - 1;
+  ASSERT_GT(joined_->PruneBlocks(mark, 1000).value(), 0u);
+  Tamper(ledger::keys::Block(base_ - 1), [&](Bytes& b) {
+    v1::Block block;
+    ASSERT_TRUE(block.ParseFromString(b));
+    *block.mutable_transactions() = Transfers(40);
+    b = block.SerializeAsString();
+  });
+  ExpectFailure("height " + std::to_string(base_ - 1) + ": body");
 }
 
 }  // namespace
