@@ -35,11 +35,11 @@ Result<std::unique_ptr<ledger::Ledger>> OpenStoppedLedger(const std::string& dat
 int RunExport(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   std::string data, out;
-  uint64_t from = 1, to = 0;
+  uint64_t from = 0, to = 0;
   po::options_description options("export options");
   options.add_options()
       ("data", po::value(&data)->required(), "a stopped node's data directory")
-      ("from", po::value(&from), "the first block (default 1)")
+      ("from", po::value(&from), "the first block (default the first this node holds: 1, or its base or retained range)")
       ("to", po::value(&to), "the last block (default the head)")
       ("out", po::value(&out)->required(), "the archive to write (never overwritten)");
   int exit_code = 0;
@@ -48,6 +48,8 @@ int RunExport(const std::vector<std::string>& args) {
   }
   auto ledger = OpenStoppedLedger(data);
   if (!ledger.ok()) return PrintError(ledger.status().message()), 1;
+  // A node that joined by state sync, or prunes, holds bodies from a later block on.
+  if (from == 0) from = std::max<uint64_t>((*ledger)->retained_from(), 1);
   if (to == 0) to = (*ledger)->height();
   if (Status exported = node::ExportArchive(**ledger, from, to, out); !exported.ok()) {
     return PrintError(exported.message()), 1;

@@ -7,8 +7,10 @@
 
 #include "ledger/keys.h"
 #include "ledger/tree_node.h"
+#include "node/archive.h"
 #include "node/base_audit.h"
 #include "tests/unit/state_join_fixture.h"
+#include "tests/unit/temp_dir.h"
 
 namespace cairn::node {
 namespace {
@@ -175,6 +177,19 @@ TEST_F(BaseAuditTest, AJoinedLedgerThatPrunesFailsOnAChangedBlockBelowItsBase) {
     b = block.SerializeAsString();
   });
   ExpectFailure("height " + std::to_string(base_ - 1) + ": body");
+}
+
+// What a joined node holds exports from its base: the archive checks from the genesis
+// file alone, header by header (it starts after genesis, so no replay).
+TEST_F(BaseAuditTest, AJoinedLedgerExportsFromItsBase) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/joined.archive";
+  ASSERT_EQ(joined_->retained_from(), base_);
+  ASSERT_TRUE(ExportArchive(*joined_, base_, joined_->height(), path).ok());
+  auto report = VerifyArchive(chain_.genesis(), path);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->from, base_);
+  EXPECT_EQ(report->to, joined_->height());
 }
 
 }  // namespace
