@@ -115,7 +115,7 @@ int Run(const Options& o) {
   }
   cairn::crypto::CachingVerifier verifier(1 << 20);
   const auto start = std::chrono::steady_clock::now();
-  uint64_t blocks = 0, messages = 0, virtual_ms = 0, rejected = 0, violations = 0, evidence = 0, rotations = 0;
+  uint64_t blocks = 0, messages = 0, virtual_ms = 0, rejected = 0, violations = 0, evidence = 0, rotations = 0, lock_tests = 0;
   uint64_t seeds_run = 0;
   for (uint64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     cairn::sim::Scenario scenario = Make(o, seed);
@@ -131,6 +131,7 @@ int Run(const Options& o) {
     virtual_ms += result.virtual_ms;
     rejected += result.rejected_messages;
     evidence += result.evidence_committed;
+    lock_tests += result.lock_tests;
     rotations += result.rotated_key_signed ? 1 : 0;
     if (o.verbose) {
       std::printf("seed %llu: %s height=%llu messages=%llu virtual=%llums %s\n", static_cast<unsigned long long>(seed),
@@ -157,12 +158,12 @@ int Run(const Options& o) {
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("cairn-sim: mode=%s n=%d%s seeds=%llu (from %llu) committed_blocks=%llu messages=%llu "
-              "rejected=%llu evidence=%llu%s violations=%llu wall=%.1fs seeds_per_s=%.1f speedup=%.0fx\n",
+              "rejected=%llu evidence=%llu lock_tests=%llu%s violations=%llu wall=%.1fs seeds_per_s=%.1f speedup=%.0fx\n",
               o.twins ? (o.twins_count > 1 ? "twins-control" : "twins") : o.reconfigure ? "reconfigure" : "random", o.twins ? 4 : o.validators,
               broken ? (" break=" + o.break_rule).c_str() : "", static_cast<unsigned long long>(seeds_run),
               static_cast<unsigned long long>(o.first_seed), static_cast<unsigned long long>(blocks),
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(rejected),
-              static_cast<unsigned long long>(evidence),
+              static_cast<unsigned long long>(evidence), static_cast<unsigned long long>(lock_tests),
               o.reconfigure ? (" key_rotations=" + std::to_string(rotations)).c_str() : "",
               static_cast<unsigned long long>(violations), wall_s, seeds_run / wall_s,
               virtual_ms / 1000.0 / wall_s);

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "consensus/certificates.h"
 #include "crypto/domain.h"
 #include "ledger/genesis.h"
 #include "net/block_sync.h"
@@ -439,7 +440,10 @@ class World {
         const uint32_t from = *sender;
         Trace(std::string(KindOf(*e.message)) + " r=" + std::to_string(RoundOf(*e.message)) + " i" +
               std::to_string(e.from_instance) + "->i" + std::to_string(e.instance));
-        if (e.message->has_proposal()) Remember(e.message->proposal().block());
+        if (e.message->has_proposal()) {
+          Remember(e.message->proposal().block());
+          if (s_.IsHonest(e.instance) && TestsTheLock(e.message->proposal())) ++result_.lock_tests;
+        }
         Apply(e.instance, in.replica->OnMessage(from, *e.message, now_));
         if (!in.up) return;
         if (s_.BehaviourOf(in.validator) == Behaviour::kEquivocator && e.message->has_proposal()) {
@@ -645,6 +649,17 @@ class World {
   // gets the two in a random order, or neither (withheld, so that some replicas learn of
   // a certificate and commit while others do not); an honest replica votes for the first
   // only.
+  // A proposal that only the lock rule (SafetyRules::SafeToVote) refuses: of the round
+  // after a timeout certificate, extending a certificate below the highest one that
+  // certificate's signers reported.
+  static bool TestsTheLock(const v1::Proposal& proposal) {
+    if (!proposal.has_last_round_tc()) return false;
+    v1::BlockHeader header;
+    if (!header.ParseFromString(proposal.block().header())) return false;
+    const v1::TimeoutCertificate& tc = proposal.last_round_tc();
+    return header.round() == tc.round() + 1 && proposal.block().parent_qc().round() < consensus::MaxHighQcRound(tc);
+  }
+
   void Equivocate(int i, const v1::Proposal& proposal) {
     Instance& in = instances_[i];
     v1::BlockHeader header;

@@ -28,6 +28,10 @@ struct RunResult {
   uint64_t virtual_ms = 0;
   uint64_t rejected_messages = 0;  // dropped by replicas' checks (Byzantine input)
   uint64_t evidence_committed = 0;  // equivocation evidence in honest instances' commits
+  // Proposals delivered to honest instances that the lock rule exists to refuse (after a
+  // timeout certificate, a parent certificate below the highest one its signers
+  // reported): a run with none cannot show that rule broken, whatever it checks.
+  uint64_t lock_tests = 0;
   bool rotated_key_signed = false;  // a validator's rotated key took its place in a set
   // For a run of fixed length: the highest committed height at measure_from_ms and at
   // the end.
