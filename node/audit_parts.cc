@@ -77,6 +77,24 @@ Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stor
   return Status::Ok();
 }
 
+Result<std::vector<uint64_t>> BlocksHeldBelowBase(const ledger::KvStore& stored, uint64_t base,
+                                                  const std::set<uint64_t>& roots) {
+  std::vector<uint64_t> heights;
+  Status bad = Status::Ok();
+  CAIRN_RETURN_IF_ERROR(stored.Scan("b", "b", [&](ByteView key, ByteView) {
+    if (key.size() != 9) {
+      bad = AuditFailure(base, "a block below the base", "a block record's key is damaged");
+      return false;
+    }
+    const uint64_t height = ReadU64(key.substr(1));
+    if (height >= base) return false;
+    if (height != 0 && !roots.contains(height)) heights.push_back(height);
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(bad);
+  return heights;
+}
+
 Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<TrustedEpoch>& epochs,
                                const v1::CertifiedBlock& block, uint64_t height, const Hash* parent,
                                crypto::SignatureVerifier& verifier, v1::BlockHeader* header,

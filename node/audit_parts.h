@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,12 @@ struct StoredEpochChange {
 Status ProveStoredEpochs(const v1::Genesis& genesis, const ledger::KvStore& stored, uint64_t last,
                          uint64_t audit_height, crypto::SignatureVerifier& verifier, std::vector<TrustedEpoch>* epochs,
                          std::vector<StoredEpochChange>* changes);
+
+// The heights of the blocks a ledger that joined by state sync holds below its `base`,
+// other than genesis's and `roots` (the epochs' last blocks): the run leader reputation
+// reads, as the caller checks it. In height order; an audit failure for a damaged key.
+Result<std::vector<uint64_t>> BlocksHeldBelowBase(const ledger::KvStore& stored, uint64_t base,
+                                                  const std::set<uint64_t>& roots);
 
 // Block `height` (`block`, as stored or archived) as the header chain checks it: its
 // header at that height and chained to `parent` (not checked when null: the first block

@@ -92,26 +92,13 @@ class BaseCheck {
   // Every block held below the base is an epoch's root (checked already) or one of the
   // run leader reputation reads, chained to the base.
   Status CheckBlocksBelow() {
-    std::set<uint64_t> roots(base_.epoch_roots.begin(), base_.epoch_roots.end());
-    std::vector<uint64_t> run;
-    Status bad = Status::Ok();
-    CAIRN_RETURN_IF_ERROR(stored_.Scan("b", "b", [&](ByteView key, ByteView) {
-      if (key.size() != 9) {
-        bad = AuditFailure(base_.height, "a block below the base", "a block record's key is damaged");
-        return false;
-      }
-      const uint64_t height = ReadU64(key.substr(1));
-      if (height == 0) return true;  // genesis's, which the genesis hash record names
-      if (height >= base_.height) return false;
-      if (roots.count(height)) return true;
+    const std::set<uint64_t> roots(base_.epoch_roots.begin(), base_.epoch_roots.end());
+    CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> run, BlocksHeldBelowBase(stored_, base_.height, roots));
+    for (uint64_t height : run) {
       if (height <= epochs_[epoch_].root_height) {
-        bad = AuditFailure(height, "a block below the base", "it is neither an epoch's root nor one leader reputation reads");
-        return false;
+        return AuditFailure(height, "a block below the base", "it is neither an epoch's root nor one leader reputation reads");
       }
-      run.push_back(height);
-      return true;
-    }));
-    CAIRN_RETURN_IF_ERROR(bad);
+    }
     std::vector<v1::CertifiedBlock> blocks;
     for (uint64_t height : run) {
       auto block = ReadCertifiedBlock(stored_, height);

@@ -62,7 +62,9 @@ class PrunedCheck {
       // A joined node holds no receipts of the blocks it did not execute: those to its base.
       if (height >= retained_from && height > base) CAIRN_RETURN_IF_ERROR(CheckRetainedRecords(height, header));
     }
-    if (head->block_hash() != AsView(*parent)) return AuditFailure(head->height(), "head record", "it does not name the last block");
+    if (!parent || head->block_hash() != AsView(*parent)) {
+      return AuditFailure(head->height(), "head record", "it does not name the last block");
+    }
     auto finality = ledger::ReadRecord<v1::QuorumCertificate>(stored_, keys::Finality(head->height()), "");
     if (finality.ok() && finality->commit_hash() == AsView(*parent) && finality->epoch() < epochs_.size()) {
       report->head_proven_final = VerifyCertificateOf(chain_id_, epochs_[finality->epoch()], *finality, verifier_).ok();
@@ -98,19 +100,7 @@ class PrunedCheck {
   Result<uint64_t> FirstBlockBelowBase(uint64_t base) {
     std::set<uint64_t> roots;
     for (const TrustedEpoch& epoch : epochs_) roots.insert(epoch.root_height);
-    std::vector<uint64_t> run;
-    Status bad = Status::Ok();
-    CAIRN_RETURN_IF_ERROR(stored_.Scan("b", "b", [&](ByteView key, ByteView) {
-      if (key.size() != 9) {
-        bad = AuditFailure(base, "a block below the base", "a block record's key is damaged");
-        return false;
-      }
-      const uint64_t height = ReadU64(key.substr(1));
-      if (height >= base) return false;
-      if (!roots.contains(height)) run.push_back(height);
-      return true;
-    }));
-    CAIRN_RETURN_IF_ERROR(bad);
+    CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> run, BlocksHeldBelowBase(stored_, base, roots));
     for (size_t i = 0; i < run.size(); ++i) {
       if (run[i] + (run.size() - i) != base) {
         return AuditFailure(run[i], "a block below the base", "it is neither an epoch's root nor one leader reputation reads");

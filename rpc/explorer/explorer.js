@@ -51,7 +51,7 @@ async function commitVerdict(trust, check) {
   }
   try {
     const v = await check(trust.client);
-    const root = `trusting checkpoint ${trust.client.checkpoint.slice(0, trust.client.checkpoint.indexOf(":") + 17)}…`;
+    const root = `trusting checkpoint ${trust.client.checkpoint}, ${trustRootSource()}`;
     if (v.root) return el("span", { class: "ok" }, `verified in this page: block ${v.header.height} is the checkpoint trusted (${root})`);
     return el("span", { class: "ok" },
       `verified in this page: block ${v.header.height} of epoch ${v.epoch} committed, ${v.signers} of ${v.setSize} validators signed (${root})`);
@@ -105,6 +105,8 @@ async function viewBlock(height) {
   const trust = await trusted();
   const b = decodeBlockAnswer(await apiBytes("cairn.v1.Ledger/GetBlock", encodeVarint(1, height)));
   const header = decodeHeader(b.header);
+  // The block asked for: a block of another height in its place fails, however well it checks.
+  const asked = () => { if (header.height !== String(BigInt(height))) refuse(`the node answered with block ${header.height}, not ${height}`); };
   const txs = await Promise.all(b.transactions.map(async (tx, i) => {
     const body = describeBody(tx.body);
     const hash = toHex(await txHash(trust.chainId, tx));
@@ -115,14 +117,14 @@ async function viewBlock(height) {
     el("h1", {}, `Block ${b.height}`),
     el("section", { class: "card" }, fields([
       ["height", "height", b.height], ["hash", "hash", toHex(b.hash)],
-      ["hash and body", "hash_check", await proofVerdict(() => checkBlockBody(trust.chainId, b))],
+      ["hash and body", "hash_check", await proofVerdict(async () => { asked(); await checkBlockBody(trust.chainId, b); })],
       ["round", "round", header.round], ["epoch", "epoch", header.epoch], ["proposer", "proposer", header.proposer],
       ["time", "timestamp", time(header.timestampMs)], ["parent", "parent_hash", toHex(header.parentHash)],
       ["transactions root", "tx_root", toHex(header.txRoot)], ["state root", "state_root", toHex(header.stateRoot)],
       ["transactions", "transactions", txs.length],
-      ["certificate", "signers", signers.length ? `signed by validators ${signers.join(", ")}` : "none"],
-      ["finality proof", "finality", b.finality.present ? `certificate of round ${b.finality.round}, ${b.finality.signatures.length} signatures` : "none yet"],
-      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyBlock(b))],
+      ["certificate", "signers", signers.length ? `signed by validators ${signers.join(", ")} (as this node reports)` : "none"],
+      ["finality proof", "finality", b.finality.present ? `certificate of round ${b.finality.round}, ${b.finality.signatures.length} signatures (as this node reports)` : "none yet"],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => { asked(); return client.verifyBlock(b); })],
     ])),
     el("h2", {}, "Transactions"),
     table(["#", "hash", "operation"], txs),
@@ -140,6 +142,8 @@ async function viewTx(hex) {
   }
   const body = describeBody(answer.transaction.body);
   const r = answer.receipt;
+  // The transaction asked for: another one in its place fails, however well it checks.
+  const asked = () => { if (toHex(r.txHash) !== hex.toLowerCase()) refuse("the node answered about another transaction"); };
   show(
     el("h1", {}, "Transaction"),
     el("section", { class: "card" }, fields([
@@ -148,8 +152,8 @@ async function viewTx(hex) {
       ["block", "height", link(`#/block/${r.height}`, r.height)], ["index in block", "index", r.index],
       ["result", "result", r.result], ["message", "message", r.message || "—"],
       ["block hash", "block_hash", toHex(answer.blockHash)],
-      ["inclusion and result proofs", "inclusion", await proofVerdict(() => checkTransactionProofs(trust.chainId, answer))],
-      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyTransaction(answer))],
+      ["inclusion and result proofs", "inclusion", await proofVerdict(async () => { asked(); await checkTransactionProofs(trust.chainId, answer); })],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => { asked(); return client.verifyTransaction(answer); })],
     ])),
   );
 }

@@ -17,6 +17,8 @@ const refuse = (what) => { throw new Refusal(what); };
 
 // The most headers a commit proof may carry (ledger::kMaxCommitProofHeaders).
 const MAX_COMMIT_PROOF_HEADERS = 64;
+// The state tree's depth: its keys are SHA-256 hashes (ledger::kMaxDepth).
+const MAX_TREE_DEPTH = 256;
 // An account answer older than this is refused as stale (the CLI's --max-age default).
 const MAX_ACCOUNT_AGE_MS = 300 * 1000;
 
@@ -92,6 +94,11 @@ class LightClient {
     const what = `checkpoint ${height}:${toHex(hash)}`;
     if (!change || !equal(await blockHash(chainId, change.header), hash) || decodeHeader(change.header).height !== String(height)) {
       refuse(`${what} is not the root of an epoch of chain ${chainId} (a checkpoint names the genesis block or the last block of an epoch: cairn epochs lists them)`);
+    }
+    // The epoch it starts, from its own (now hash-checked) header: 0 for genesis, else
+    // the one after the block's.
+    if (height > 0 && Number(decodeHeader(change.header).epoch) + 1 !== epoch) {
+      refuse(`${what} is not the last block of an epoch (cairn epochs lists the checkpoints)`);
     }
     const proven = await epochFrom(chainId, change, hash);
     if (proven.epoch !== epoch) refuse(`${what}: the governance state given with it does not start epoch ${epoch}`);
@@ -190,6 +197,7 @@ class LightClient {
 
   // A committed GetTransaction answer: its block committed, and its proofs under it.
   async verifyTransaction(answer) {
+    if (answer.state !== "COMMITTED") refuse("the transaction is not committed");
     const verified = await this.verifyCommitted(answer.header, answer.commitProof);
     await checkTransactionProofs(this.chainId, answer);
     return verified;
@@ -220,11 +228,13 @@ class LightClient {
 // the header commits to.
 async function checkBlockBody(chainId, answer) {
   const header = decodeHeader(answer.header);
-  if (!equal(await blockHash(chainId, answer.header), answer.hash)) refuse("the answer's block hash is not its header's");
+  if (!equal(await blockHash(chainId, answer.header), answer.hash) || answer.height !== header.height) {
+    refuse("the answer's block hash or height is not its header's");
+  }
   const txRoot = await merkleRoot(await Promise.all(answer.transactions.map((tx) => txHash(chainId, tx))));
   if (!equal(txRoot, header.txRoot)) refuse(`block ${header.height}: its transactions are not the ones its header commits to`);
   // (The genesis header has no evidence root: it holds no evidence.)
-  if (answer.evidence.length || header.evidenceRoot.length) {
+  if (header.height !== "0" || answer.evidence.length || header.evidenceRoot.length) {
     const evidenceRoot = await merkleRoot(await Promise.all(answer.evidence.map((e) => domainHash("evidence", chainId, e))));
     if (!equal(evidenceRoot, header.evidenceRoot)) refuse(`block ${header.height}: its evidence is not the one its header commits to`);
   }
@@ -254,6 +264,12 @@ async function checkAccountProof(answer, address) {
   const p = answer.proof;
   if (!equal(decodeHeader(answer.header).stateRoot, answer.stateRoot)) refuse("the state root is not the block header's");
   if (!equal(p.address, address)) refuse("the proof is for another address");
+  // Every hash is 32 bytes (ledger/state_tree.h): a longer "key" glued to a shorter value
+  // hash could otherwise hash to the account's own leaf and pass as another key's.
+  if (p.siblings.length > MAX_TREE_DEPTH || p.siblings.some((s) => s.length !== 32)) refuse("the proof's siblings are malformed");
+  if (p.otherLeafKey.length && (p.otherLeafKey.length !== 32 || p.otherLeafValueHash.length !== 32)) {
+    refuse("the proof's other leaf is malformed");
+  }
   const key = await sha256(address);
   const bit = (k, depth) => (k[depth >> 3] >> (7 - (depth & 7))) & 1;
   let current = new Uint8Array(32);
@@ -305,10 +321,13 @@ function decodeAccountAnswer(bytes) {
 // ---- the trust root and what has been proven from it ----
 
 // The checkpoint the page trusts for `chainId`: ?trust=HEIGHT:HASH in the address (a
-// link can carry it), else the one saved in this browser from the Trust view.
+// link can carry it), else the one saved in this browser from the Trust view. Every
+// verified mark names it whole, and where it came from: a link can carry any root.
 function trustRootFor(chainId) {
-  return new URLSearchParams(location.search).get("trust") || localStorage.getItem(`cairn-trust-root/${chainId}`);
+  const linked = new URLSearchParams(location.search).get("trust");
+  return linked || localStorage.getItem(`cairn-trust-root/${chainId}`);
 }
+const trustRootSource = () => (new URLSearchParams(location.search).get("trust") ? "given in this page's address" : "saved in this browser");
 const saveTrustRoot = (chainId, checkpoint) => localStorage.setItem(`cairn-trust-root/${chainId}`, checkpoint);
 
 // The light client for the chain, or null when no checkpoint is given. What it has

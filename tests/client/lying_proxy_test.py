@@ -10,6 +10,8 @@ validator with the same chain id is "another chain". The lies:
   balance       an account with a changed balance, a proof and a state root recomputed
                 to match it, in a header whose state root is changed to that root
   shown-account the account shown changed, its proof (of the true one) left as it was
+  absent        the account proven absent by another leaf whose key is the account's key
+                and a byte of its value hash, and whose value is the rest of that hash
   other-chain   the other chain's answers (its header, certificate and set changes)
   few-signers   the commit certificate with fewer signatures than a quorum
   forged        one signature of the commit certificate altered
@@ -117,6 +119,14 @@ class Proxy(grpc.GenericRpcHandler):
             answer.proof.other_leaf_key, answer.proof.other_leaf_value_hash = b"", b""
             header.state_root = root
             answer.block_header = header.SerializeToString()
+        elif self.lie == "absent":
+            # Proven absent by "another leaf": the account's own key and a byte of its
+            # value hash, then the rest of that hash. Glued, they hash to the true leaf.
+            value_hash = domain_hash(b"account", "", answer.proof.account)
+            answer.proof.other_leaf_key = hashlib.sha256(answer.proof.address).digest() + value_hash[:1]
+            answer.proof.other_leaf_value_hash = value_hash[1:]
+            answer.proof.account = b""
+            answer.ClearField("account")
         elif self.lie == "shown-account":
             answer.account.balances[0].amount += 1_000_000  # the proof still proves the true one
         elif self.lie == "few-signers":
@@ -241,6 +251,7 @@ try:
     expected = {
         "balance": "is not proven committed",
         "shown-account": "the account shown is not the account proven",
+        "absent": "the account proof does not lead to the state root",
         "other-chain": "its commit certificate",
         "few-signers": "a quorum of 3 validators needs 3",
         "forged": "certificate signature of validator 0 is invalid",

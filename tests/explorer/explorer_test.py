@@ -7,8 +7,9 @@ and marks each block, transaction and account it shows as committed by the valid
 with how many of how many signed; without a checkpoint it says the value is not
 verified; from a checkpoint it cannot prove (a wrong one, or one after the block) it
 says so. An HTTP proxy in front of the node then lies (a balance with a proof and root
-recomputed to match, a forged certificate signature, a forged set change) and the page
-marks each FAILS, naming what failed. A validator name and a receipt message holding
+recomputed to match, a forged certificate signature, a forged set change, an account
+proven absent by a leaf key glued to its value hash, another transaction or block than
+the one asked for) and the page marks each FAILS, naming what failed. A validator name and a receipt message holding
 markup show up as text, never as markup. Screenshots of every view go to SCREENSHOT_DIR.
 
 usage: explorer_test.py CAIRN CAIRND PROTO_DIR SCREENSHOT_DIR
@@ -118,6 +119,7 @@ class LyingGateway(http.server.BaseHTTPRequestHandler):
     answers that lie is about (the bytes the page verifies)."""
     protocol_version = "HTTP/1.1"
     lie = None
+    swap_to = b""  # "swap": the transaction hash asked for in place of any other
 
     def do_GET(self):
         self.forward(None)
@@ -126,6 +128,12 @@ class LyingGateway(http.server.BaseHTTPRequestHandler):
         self.forward(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
     def forward(self, body):
+        protobuf = self.headers["Content-Type"] == "application/x-protobuf"
+        if protobuf and self.lie == "swap" and self.path.endswith("/GetTransaction"):
+            body = api_pb2.GetTransactionRequest(tx_hash=self.swap_to).SerializeToString()
+        if protobuf and self.lie == "other-block" and self.path.endswith("/GetBlock"):
+            asked = api_pb2.GetBlockRequest.FromString(body)
+            body = api_pb2.GetBlockRequest(height=asked.height - 1).SerializeToString()
         upstream = http.client.HTTPConnection(node_http, timeout=30)
         headers = {"Content-Type": self.headers["Content-Type"]} if self.headers["Content-Type"] else {}
         upstream.request(self.command, self.path, body=body, headers=headers)
@@ -156,6 +164,17 @@ class LyingGateway(http.server.BaseHTTPRequestHandler):
             header = block_pb2.BlockHeader.FromString(answer.block_header)
             header.state_root = root
             answer.block_header = header.SerializeToString()
+            return answer.SerializeToString()
+        if self.lie == "absent" and path.endswith("/GetAccount"):
+            # The account proven absent: "another leaf" whose key is the account's own
+            # key and a byte of its value hash, and whose value is the rest of that hash,
+            # hashes to the account's true leaf, under the true root and header.
+            answer = api_pb2.GetAccountResponse.FromString(data)
+            value_hash = domain_hash(b"account", "", answer.proof.account)
+            answer.proof.other_leaf_key = hashlib.sha256(answer.proof.address).digest() + value_hash[:1]
+            answer.proof.other_leaf_value_hash = value_hash[1:]
+            answer.proof.account = b""
+            answer.ClearField("account")
             return answer.SerializeToString()
         if self.lie == "forged" and path.endswith("/GetBlock"):
             answer = api_pb2.GetBlockResponse.FromString(data)
@@ -282,6 +301,16 @@ try:
     page = view(f"#/block/{sent['height']}", trust=genesis, host=liar).fields
     assert page["verified"].startswith("FAILS: the governance state given with block ") and \
         "is not the one its header commits to" in page["verified"], page
+    LyingGateway.lie = "absent"
+    page = view(f"#/account/{alice['address']}", trust=genesis, host=liar).fields
+    assert page["exists"] == "no" and page["proof"] == "FAILS: the proof's other leaf is malformed", page
+    assert page["verified"] == "FAILS: the proof's other leaf is malformed", page
+    LyingGateway.lie, LyingGateway.swap_to = "swap", bytes.fromhex(sent["tx_hash"])
+    page = view(f"#/tx/{refused['tx_hash']}", trust=genesis, host=liar).fields
+    assert page["inclusion"] == page["verified"] == "FAILS: the node answered about another transaction", page
+    LyingGateway.lie = "other-block"
+    page = view(f"#/block/{sent['height']}", trust=genesis, host=liar).fields
+    assert page["verified"] == f"FAILS: the node answered with block {sent['height'] - 1}, not {sent['height']}", page
     LyingGateway.lie = None
 
     validators = cli("validators", "--json")

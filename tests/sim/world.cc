@@ -645,10 +645,6 @@ class World {
     proposed_.emplace(crypto::BlockHash(context_.chain_id, block.header()), block);
   }
 
-  // An equivocating leader: a second, different block for the same round. Each replica
-  // gets the two in a random order, or neither (withheld, so that some replicas learn of
-  // a certificate and commit while others do not); an honest replica votes for the first
-  // only.
   // A proposal that only the lock rule (SafetyRules::SafeToVote) refuses: of the round
   // after a timeout certificate, extending a certificate below the highest one that
   // certificate's signers reported.
@@ -660,6 +656,10 @@ class World {
     return header.round() == tc.round() + 1 && proposal.block().parent_qc().round() < consensus::MaxHighQcRound(tc);
   }
 
+  // An equivocating leader: a second, different block for the same round. Each replica
+  // gets the two in a random order, or neither (withheld, so that some replicas learn of
+  // a certificate and commit while others do not); an honest replica votes for the first
+  // only.
   void Equivocate(int i, const v1::Proposal& proposal) {
     Instance& in = instances_[i];
     v1::BlockHeader header;

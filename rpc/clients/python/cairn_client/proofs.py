@@ -61,7 +61,11 @@ def _bit(key: bytes, depth: int) -> int:
 def verify_state_proof(root: bytes, key: bytes, value_hash, siblings, leaf) -> bool:
     """`key` maps to `value_hash` (or, with None, to nothing) under `root`. `leaf` is the
     (key, value_hash) the path ends in, or None for an empty subtree."""
-    if len(siblings) > MAX_DEPTH:
+    # Every hash is 32 bytes: a longer "key" glued to a shorter value hash could
+    # otherwise hash to an existing leaf and pass as another key's.
+    if len(siblings) > MAX_DEPTH or any(len(s) != 32 for s in siblings):
+        return False
+    if leaf is not None and (len(leaf[0]) != 32 or len(leaf[1]) != 32):
         return False
     current = EMPTY
     if value_hash is not None:
