@@ -456,6 +456,11 @@ Status StateBootstrap::Impl::Install() {
 Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   const auto started = Clock::now();
   Update([](StateBootstrapReport& r) { r.ran = true; });
+  // A checkpoint at height 0 is the genesis file's own block, known before any peer.
+  if (options_.checkpoint && options_.checkpoint->height == 0 && options_.checkpoint->hash != GenesisEpoch(genesis_).root_hash) {
+    return Status::FailedPrecondition("the checkpoint " + options_.checkpoint->ToString() +
+                                      " (state_sync_checkpoint) is not this genesis file's block");
+  }
   LogInfo("state-sync", "joining by state sync: proving the validator sets from genesis");
   while (Peers().empty()) {
     if (stop_) return Stopped();
@@ -464,10 +469,6 @@ Result<StateBootstrapReport> StateBootstrap::Impl::Run() {
   // The others a moment longer: the epoch changes are asked of every peer there is.
   const auto settled = Clock::now() + std::chrono::milliseconds(options_.peer_wait_ms);
   while (!stop_ && Clock::now() < settled) Next(settled);
-  if (options_.checkpoint && options_.checkpoint->height == 0 && options_.checkpoint->hash != GenesisEpoch(genesis_).root_hash) {
-    return Status::FailedPrecondition("the checkpoint " + options_.checkpoint->ToString() +
-                                      " (state_sync_checkpoint) is not this genesis file's block");
-  }
   CAIRN_RETURN_IF_ERROR(ProveEpochs());
   CAIRN_RETURN_IF_ERROR(CheckCheckpointReached());
   LogInfo("state-sync", "proved " + std::to_string(epochs_.size() - 1) + " epoch changes from genesis" +

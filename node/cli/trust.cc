@@ -5,7 +5,6 @@
 
 #include "crypto/sha256.h"
 #include "ledger/genesis.h"
-#include "node/cli/args.h"
 #include "node/cli/command.h"
 
 namespace cairn::cli {
