@@ -1,7 +1,8 @@
-// The invariants, checked on every commit of every honest instance:
-//  - agreement: no two honest instances commit different blocks at one height;
-//  - prefix: each honest chain grows by exactly one height at a time from genesis, so
-//    with agreement each is a prefix of the longest;
+// The invariants, checked on every commit of every instance that runs the replica's own
+// code (Scenario::ChecksCommits: honest instances and twins):
+//  - agreement: no two of them commit different blocks at one height;
+//  - prefix: each chain grows by exactly one height at a time from genesis, so with
+//    agreement each is a prefix of the longest;
 //  - certificates: every committed block comes with a valid certificate for it, and
 //    every commit with a valid certificate whose commit_hash names its last block;
 // and, after stabilisation, liveness: every honest instance keeps committing.
@@ -20,16 +21,17 @@ namespace cairn::sim {
 
 class Checker {
  public:
-  Checker(std::string chain_id, crypto::SignatureVerifier& verifier, int instances);
+  // `names[i]` says who instance i is, for the violations' messages.
+  Checker(std::string chain_id, crypto::SignatureVerifier& verifier, std::vector<std::string> names);
 
-  // Records a commit by `instance` at `now_ms`; commits of faulty instances are ignored.
+  // Records a commit by `instance` at `now_ms`; unless `checked`, it is ignored.
   // `epoch` is the context of the block's epoch (its validator set). Returns the
   // violation, if any.
-  std::optional<std::string> OnCommit(int instance, bool honest, const v1::Block& block,
+  std::optional<std::string> OnCommit(int instance, bool checked, const v1::Block& block,
                                       const v1::QuorumCertificate& certificate, uint64_t now_ms,
                                       const consensus::Context& epoch);
 
-  // Checks the certificate that committed blocks up to `last` (by an honest instance).
+  // Checks the certificate that committed blocks up to `last`.
   std::optional<std::string> OnFinality(int instance, const v1::Block& last, const v1::QuorumCertificate& finality,
                                         const consensus::Context& epoch);
 
@@ -41,7 +43,12 @@ class Checker {
  private:
   std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
-  std::map<uint64_t, Hash> canonical_;  // height -> the hash the first honest commit chose
+  std::vector<std::string> names_;
+  struct FirstCommit {
+    Hash hash;
+    int instance;
+  };
+  std::map<uint64_t, FirstCommit> canonical_;  // height -> the first commit of it
   std::vector<uint64_t> height_;
   std::vector<uint64_t> last_commit_ms_;
   uint64_t max_height_ = 0;

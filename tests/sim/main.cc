@@ -33,6 +33,7 @@ struct Options {
   bool twins = false;
   int twins_count = 1;
   int twins_rounds = 8;
+  int twins_partitions = 2;
   std::string break_rule;
   bool expect_violation = false;
   bool verbose = false;
@@ -46,7 +47,7 @@ struct Options {
 };
 
 cairn::sim::Scenario Make(const Options& o, uint64_t seed) {
-  if (o.twins) return cairn::sim::TwinsScenario(seed, o.twins_count, o.twins_rounds);
+  if (o.twins) return cairn::sim::TwinsScenario(seed, o.twins_count, o.twins_rounds, o.twins_partitions);
   int byzantine = o.byzantine >= 0 ? o.byzantine : (o.validators - 1) / 3;
   return cairn::sim::RandomScenario(seed, o.validators, byzantine, o.reconfigure);
 }
@@ -147,8 +148,8 @@ int Run(const Options& o) {
     }
     if (!result.ok) {
       ++violations;
-      std::printf("VIOLATION at seed %llu (%s): %s\n", static_cast<unsigned long long>(seed),
-                  scenario.Describe().c_str(), result.violation.c_str());
+      std::printf("VIOLATION at seed %llu (%s): %s\n%s", static_cast<unsigned long long>(seed),
+                  scenario.Describe().c_str(), result.violation.c_str(), scenario.DescribeRounds().c_str());
       if (!o.expect_violation) {
         std::printf("trace of the last events before it:\n");
         for (const std::string& line : result.trace) std::printf("  %s\n", line.c_str());
@@ -190,6 +191,7 @@ int main(int argc, char** argv) {
       ("twins", po::bool_switch(&o.twins), "twins scenarios (n = 4) instead of random faults")
       ("twins-count", po::value(&o.twins_count), "twinned validators; 2 is the control that must fail")
       ("twins-rounds", po::value(&o.twins_rounds), "rounds with scenario leaders and partitions (default 8)")
+      ("twins-partitions", po::value(&o.twins_partitions), "twins: at most this many groups a round (default 2)")
       ("reconfigure", po::bool_switch(&o.reconfigure),
        "random faults while a spare validator joins, a current leader leaves and a validator rotates its key")
       ("liveness", po::bool_switch(&o.liveness),
@@ -219,6 +221,10 @@ int main(int argc, char** argv) {
   if (list_breaks) {
     for (const auto& b : kBreaks) std::printf("%s\n", b.name);
     return 0;
+  }
+  if (o.twins_partitions < 1 || o.twins_partitions > 5) {
+    std::fprintf(stderr, "cairn-sim: --twins-partitions is 1 to 5 (the instances of n = 4 and one twin)\n");
+    return 2;
   }
   if (o.validators < 4 || o.seeds == 0) {
     std::fprintf(stderr, "cairn-sim: need --validators >= 4 and --seeds >= 1\n");

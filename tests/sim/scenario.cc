@@ -4,6 +4,8 @@
 #include <random>
 #include <sstream>
 
+#include "tests/sim/twins_space.h"
+
 namespace cairn::sim {
 
 const char* BehaviourName(Behaviour b) {
@@ -19,6 +21,10 @@ bool Scenario::IsHonest(int instance) const {
   uint32_t v = ValidatorOf(instance);
   if (BehaviourOf(v) != Behaviour::kHonest) return false;
   return std::find(twins.begin(), twins.end(), v) == twins.end();
+}
+
+bool Scenario::ChecksCommits(int instance) const {
+  return BehaviourOf(ValidatorOf(instance)) != Behaviour::kEquivocator;
 }
 
 std::string Scenario::Describe() const {
@@ -43,6 +49,14 @@ std::string Scenario::Describe() const {
   }
   if (!set_changes.empty()) out << " epoch-length=" << epoch_length;
   return out.str();
+}
+
+std::string Scenario::DescribeRounds() const {
+  std::string out;
+  for (size_t r = 0; r < twins_rounds.size(); ++r) {
+    out += "  round " + std::to_string(r + 1) + ": " + TwinsSpace::Describe(twins_rounds[r]) + "\n";
+  }
+  return out;
 }
 
 namespace {
@@ -155,49 +169,14 @@ Scenario LivenessScenario(uint64_t seed, int validators, int down, DownMode mode
   return s;
 }
 
-Scenario TwinsScenario(uint64_t index, int twin_count, int rounds) {
+Scenario TwinsScenario(uint64_t index, int twin_count, int rounds, int max_parts) {
   Scenario s;
   s.seed = index;
   s.name = twin_count > 1 ? "twins-control" : "twins";
   s.validators = 4;
   s.behaviour.assign(4, Behaviour::kHonest);
   for (int t = 0; t < twin_count; ++t) s.twins.push_back(static_cast<uint32_t>(t));
-  const int instances = s.instances();
-  // Two-way partitions of the instances: instance 0 always in group 0, the rest by the
-  // bits of a mask, so each partition appears once (2^(instances-1) of them).
-  const uint64_t partitions = 1ull << (instances - 1);
-  const uint64_t choices = partitions * 4;
-  std::mt19937_64 rng(index * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(twin_count));
-  uint64_t enumerated = index;
-  uint64_t held_mask = 0;
-  int hold_rounds = 0;
-  for (int r = 0; r < rounds; ++r) {
-    uint32_t leader;
-    uint64_t mask;
-    if (enumerated > 0 || r == 0) {
-      // Early rounds take successive digits of the index: exhaustive, in order.
-      uint64_t choice = enumerated % choices;
-      enumerated /= choices;
-      leader = static_cast<uint32_t>(choice % 4);
-      mask = choice / 4;
-    } else {
-      // Beyond, sampled from the index. Half the partitions last 1 to 4 rounds, as real
-      // ones do, which is what lets both sides of a split finish a 2-chain; the others
-      // change every round, which is what exposes double votes.
-      leader = static_cast<uint32_t>(rng() % 4);
-      if (hold_rounds == 0) {
-        held_mask = rng() % partitions;
-        hold_rounds = rng() % 2 == 0 ? 1 : 1 + static_cast<int>(rng() % 4);
-      }
-      --hold_rounds;
-      mask = held_mask;
-    }
-    TwinsRound round;
-    round.leader = leader;
-    round.group_of_instance.push_back(0);
-    for (int i = 1; i < instances; ++i) round.group_of_instance.push_back(static_cast<int>((mask >> (i - 1)) & 1));
-    s.twins_rounds.push_back(std::move(round));
-  }
+  s.twins_rounds = TwinsSpace(s.validators, s.instances(), max_parts).Schedule(index, rounds);
   s.gst_ms = 15'000;
   s.max_delay_before_gst_ms = 20;
   s.max_delay_after_gst_ms = 20;

@@ -29,11 +29,16 @@ struct Crash {
   uint64_t at_ms = 0, restart_ms = 0;
 };
 
-// Twins: in round r (1-based, up to rounds.size()), the leader is `leader` and, until
-// GST, messages of that round cross only within the groups of `group_of_instance`.
+// Twins (tests/sim/twins_space.h): in round r (1-based, up to rounds.size()), the
+// leader is `leader` and, until GST, messages of that round cross only within the groups
+// of `group_of_instance`; block requests and answers follow the round their sender is in.
 struct TwinsRound {
   uint32_t leader = 0;
   std::vector<int> group_of_instance;
+  int votes_only_to = -1;  // the one instance that receives the round's votes (-1: the group)
+  // A twin instance that leads this round after a timeout certificate proposes a block
+  // below the certificate the TC requires it to extend, and votes for it.
+  bool stale = false;
 };
 
 // A validator-set change at `at_ms`, applied at the next epoch boundary after it is
@@ -113,9 +118,16 @@ struct Scenario {
   }
   // The behaviour of the validator key `v` (spares are honest).
   Behaviour BehaviourOf(uint32_t v) const { return v < behaviour.size() ? behaviour[v] : Behaviour::kHonest; }
-  // Honest instances are the ones whose commits the invariants constrain.
+  // Honest instances: neither faulty nor twinned. Liveness is required of them.
   bool IsHonest(int instance) const;
+  // The instances whose commits the safety invariants constrain: every one that runs the
+  // replica's own code and commits only what certificates prove, twins included. A
+  // twin's commit rests on a finality certificate like anyone's, so a twin and an honest
+  // instance committing different blocks at one height is a fork, not a twin's mishap.
+  // Equivocators keep every branch open and commit nothing.
+  bool ChecksCommits(int instance) const;
   std::string Describe() const;
+  std::string DescribeRounds() const;  // a twins scenario's rounds, one line each
 };
 
 constexpr int kLivenessBlocks = 3;
@@ -127,10 +139,10 @@ constexpr int kLivenessBlocks = 3;
 Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool reconfigure = false);
 
 // Twins scenario number `index` for n = 4 with `twin_count` twinned validators (1 is
-// within f; 2 is the control that must break safety): for each of `rounds` rounds a
-// leader and a two-way partition of the instances. The first rounds are enumerated in
-// order of `index` (all 4 x 16 choices per round), the rest sampled from `index`.
-Scenario TwinsScenario(uint64_t index, int twin_count, int rounds);
+// within f; 2 is the control that must break safety): `rounds` rounds of the alphabet of
+// tests/sim/twins_space.h with partitions of at most `max_parts` groups, enumerated in
+// order of `index` in the first rounds and sampled from it beyond.
+Scenario TwinsScenario(uint64_t index, int twin_count, int rounds, int max_parts);
 
 // What a validator down costs: a synchronous network (delays up to 40 ms, no drops)
 // with a steady trickle of transactions for 120 s, blocks counted from 20 s on. `down`

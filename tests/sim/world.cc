@@ -68,6 +68,18 @@ const char* KindOf(const v1::ConsensusMessage& m) {
   }
 }
 
+// Who each instance is, for the checker's messages.
+std::vector<std::string> InstanceNames(const Scenario& s) {
+  std::vector<std::string> names;
+  for (int i = 0; i < s.instances(); ++i) {
+    const uint32_t v = s.ValidatorOf(i);
+    std::string kind = BehaviourName(s.BehaviourOf(v));
+    if (std::find(s.twins.begin(), s.twins.end(), v) != s.twins.end()) kind = "twin";
+    names.push_back("instance " + std::to_string(i) + " (" + kind + ", validator " + std::to_string(v) + ")");
+  }
+  return names;
+}
+
 class World {
  public:
   World(const Scenario& scenario, crypto::SignatureVerifier& verifier)
@@ -80,7 +92,7 @@ class World {
         instances_(scenario.instances()),
         next_nonce_(kUsers, 1),
         rng_(scenario.seed ^ 0x5eed5eed5eedull),
-        checker_(chain_.chain_id(), verifier, scenario.instances()) {
+        checker_(chain_.chain_id(), verifier, InstanceNames(scenario)) {
     for (int i = 0; i < s_.instances(); ++i) instances_[i].validator = s_.ValidatorOf(i);
     stable_from_ms_ = s_.gst_ms;
     for (const Crash& c : s_.crashes) stable_from_ms_ = std::max(stable_from_ms_, c.restart_ms);
@@ -287,7 +299,7 @@ class World {
         v1::BlockHeader header;
         header.ParseFromString(block.header());
         const v1::QuorumCertificate certificate = *in.ledger->GetBlock(header.height()).value().certificate;
-        if (auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_, context)) {
+        if (auto violation = checker_.OnCommit(i, s_.ChecksCommits(i), block, certificate, now_, context)) {
           result_.safety_violation = true;
           Violation(*violation);
           return false;
@@ -506,29 +518,22 @@ class World {
           Equivocate(i, broadcast->message.proposal());
           continue;
         }
-        auto message = std::make_shared<const v1::ConsensusMessage>(std::move(broadcast->message));
-        const std::optional<uint32_t> only_to = VoteCollectorBeforeGst(in, *message);
-        for (int j = 0; j < s_.instances(); ++j) {
-          if (j == i) continue;
-          if (only_to) {
-            const crypto::PrivateKey* key = KeyIn(j, in.context->committee);
-            if (key == nullptr || !(key->public_key() == in.context->committee.key(*only_to))) continue;
-          }
-          Deliver(i, j, message);
-        }
+        if (broadcast->message.has_proposal() && ProposeStale(i, broadcast->message.proposal())) continue;
+        if (broadcast->message.has_vote() && withheld_votes_.count({i, broadcast->message.vote().block_hash()})) continue;
+        Broadcast(i, std::make_shared<const v1::ConsensusMessage>(std::move(broadcast->message)));
       } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
         Status saved = in.ledger->SaveSafetyRecord(persist->record);
         if (!saved.ok()) return Violation("instance " + std::to_string(i) + " could not persist: " + saved.ToString());
       } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
         const uint64_t max_height_before = checker_.max_height();
         for (const auto& [block, certificate] : commit->blocks) {
-          auto violation = checker_.OnCommit(i, s_.IsHonest(i), block, certificate, now_, *in.context);
+          auto violation = checker_.OnCommit(i, s_.ChecksCommits(i), block, certificate, now_, *in.context);
           if (violation) {
             result_.safety_violation = true;
             return Violation(*violation);
           }
         }
-        if (s_.IsHonest(i) && !commit->blocks.empty()) {
+        if (s_.ChecksCommits(i) && !commit->blocks.empty()) {
           auto violation = checker_.OnFinality(i, commit->blocks.back().first, commit->finality, *in.context);
           if (violation) {
             result_.safety_violation = true;
@@ -543,7 +548,7 @@ class World {
         // A Byzantine equivocator keeps every branch open to build on (see Equivocate).
         if (behaviour == Behaviour::kEquivocator) continue;
         Status committed = in.engine->Commit(*commit);
-        if (!committed.ok() && s_.IsHonest(i)) {
+        if (!committed.ok() && s_.ChecksCommits(i)) {
           return Violation("instance " + std::to_string(i) + " failed to commit: " + committed.ToString());
         }
         if (s_.IsHonest(i)) {
@@ -605,11 +610,13 @@ class World {
     if (!s_.twins_rounds.empty()) {
       // The round partitions hold until GST; a replica stuck in a partitioned round would
       // otherwise stay cut off for ever, and liveness could not be checked.
-      if (now_ >= s_.gst_ms) return true;
+      // Block requests and answers belong to no round: they follow the round their
+      // sender is in (as the Twins paper's network does), or they would carry
+      // certificates across a partition.
       uint64_t round = RoundOf(m);
-      if (round == 0 || round > s_.twins_rounds.size()) return true;
-      const auto& groups = s_.twins_rounds[round - 1].group_of_instance;
-      return groups[a] == groups[b];
+      if (round == 0 && instances_[a].replica) round = instances_[a].replica->current_round();
+      const TwinsRound* twins_round = TwinsRoundOf(round);
+      return twins_round == nullptr || twins_round->group_of_instance[a] == twins_round->group_of_instance[b];
     }
     for (const Partition& p : s_.partitions) {
       if (now_ >= p.start_ms && now_ < p.end_ms && p.group_of_instance[a] != p.group_of_instance[b]) return false;
@@ -629,6 +636,35 @@ class World {
       Push({.time_ms = now_ + Uniform(1, max_delay), .kind = Event::Kind::kDeliver, .instance = to,
             .from_instance = from, .message = message});
     }
+  }
+
+  // A message to every other instance, as far as the network lets it go.
+  void Broadcast(int i, const std::shared_ptr<const v1::ConsensusMessage>& message) {
+    const Instance& in = instances_[i];
+    const std::optional<uint32_t> only_to = VoteCollectorBeforeGst(in, *message);
+    const std::optional<int> only_instance = TwinsVoteReceiver(*message);
+    for (int j = 0; j < s_.instances(); ++j) {
+      if (j == i || (only_instance && j != *only_instance)) continue;
+      if (only_to) {
+        const crypto::PrivateKey* key = KeyIn(j, in.context->committee);
+        if (key == nullptr || !(key->public_key() == in.context->committee.key(*only_to))) continue;
+      }
+      Deliver(i, j, message);
+    }
+  }
+
+  // The twins round a message belongs to before GST, if the scenario names it.
+  const TwinsRound* TwinsRoundOf(uint64_t round) const {
+    if (now_ >= s_.gst_ms || round == 0 || round > s_.twins_rounds.size()) return nullptr;
+    return &s_.twins_rounds[round - 1];
+  }
+
+  // TwinsRound::votes_only_to: the one instance a vote of that round reaches.
+  std::optional<int> TwinsVoteReceiver(const v1::ConsensusMessage& m) const {
+    if (!m.has_vote()) return std::nullopt;
+    const TwinsRound* round = TwinsRoundOf(m.vote().round());
+    if (round == nullptr || round->votes_only_to < 0) return std::nullopt;
+    return round->votes_only_to;
   }
 
   // Scenario::votes_only_to_next_leader: the one validator (of `in`'s set) a vote may
@@ -685,32 +721,12 @@ class World {
     // before: extend a block below the parent instead, which only the lock stops. One
     // level below is the dangerous case (the parent may have committed somewhere while
     // its own parent is still what the others hold); up to 3 levels below in a third of
-    // the cases. (The equivocator never commits its own ledger, so it can still build on
-    // blocks the others have moved past.)
+    // the cases.
     std::optional<v1::Block> alternative;
     bool older_branch = false;
     if (proposal.has_last_round_tc()) {
-      // Leaders depend on the chain: the older branch must be one on which this
-      // validator leads the round too (searched 1 to 3 levels below the parent, from a
-      // random depth), naming the rounds that branch skipped.
-      consensus::BlockEngine::ProposalRequest older = request;
-      const uint64_t first_depth = Uniform(0, 2) == 0 ? Uniform(2, 3) : 1;
-      Result<v1::Block> block = Status::NotFound("no older branch on which it leads");
-      for (uint64_t depth = 1; depth <= 3; ++depth) {
-        auto child = proposed_.find(older.parent_hash);
-        if (child == proposed_.end()) break;
-        older.parent_qc = child->second.parent_qc();
-        older.parent_hash = HashFromBytes(older.parent_qc.block_hash()).value();
-        const auto election = in.replica->ElectionOn(older.parent_hash, older.round);
-        if (depth < first_depth || !election || election->leader != header.proposer()) continue;
-        older.failed_proposers = election->failed_proposers;
-        block = in.engine->Propose(older);
-        break;
-      }
-      if (block.ok()) {
-        alternative = *block;
-        older_branch = older.parent_hash != request.parent_hash;
-      }
+      alternative = OlderBranch(i, request, Uniform(0, 2) == 0 ? Uniform(2, 3) : 1);
+      older_branch = alternative.has_value();
     }
     if (!alternative) {
       auto block = in.engine->Propose(request);
@@ -742,26 +758,90 @@ class World {
     }
   }
 
+  // A block for `request`'s round on a branch below its parent, the first one from
+  // `first_depth` to 3 levels down on which this validator leads the round too (leaders
+  // depend on the chain), naming the rounds that branch skipped. Of a round entered by a
+  // timeout certificate, only the lock rule stops replicas voting for it. (The
+  // equivocator never commits its own ledger, so it can still build on blocks the others
+  // have moved past.)
+  std::optional<v1::Block> OlderBranch(int i, consensus::BlockEngine::ProposalRequest older, uint64_t first_depth) {
+    Instance& in = instances_[i];
+    for (uint64_t depth = 1; depth <= 3; ++depth) {
+      auto child = proposed_.find(older.parent_hash);
+      if (child == proposed_.end()) return std::nullopt;
+      older.parent_qc = child->second.parent_qc();
+      older.parent_hash = HashFromBytes(older.parent_qc.block_hash()).value();
+      const auto election = in.replica->ElectionOn(older.parent_hash, older.round);
+      if (depth < first_depth || !election || election->leader != older.proposer) continue;
+      older.failed_proposers = election->failed_proposers;
+      auto block = in.engine->Propose(older);
+      if (!block.ok()) return std::nullopt;
+      return *block;
+    }
+    return std::nullopt;
+  }
+
+  // TwinsRound::stale: a twin instance leading a round it entered by a timeout
+  // certificate sends, instead of its proposal, a block one level below the certificate
+  // that the TC requires it to extend, and its vote for that block instead of its vote
+  // for the one it built. Returns whether it did.
+  bool ProposeStale(int i, const v1::Proposal& proposal) {
+    const uint32_t validator = instances_[i].validator;
+    if (std::find(s_.twins.begin(), s_.twins.end(), validator) == s_.twins.end()) return false;
+    v1::BlockHeader header;
+    header.ParseFromString(proposal.block().header());
+    const TwinsRound* round = TwinsRoundOf(header.round());
+    if (round == nullptr || !round->stale || !proposal.has_last_round_tc()) return false;
+    const consensus::BlockEngine::ProposalRequest request{
+        .parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
+        .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
+        .timestamp_ms = header.timestamp_ms() + 1};
+    std::optional<v1::Block> stale = OlderBranch(i, request, 1);
+    if (!stale) return false;
+    Remember(*stale);
+    const Hash hash = crypto::BlockHash(context_.chain_id, stale->header());
+    auto message = std::make_shared<v1::ConsensusMessage>();
+    *message->mutable_proposal() = proposal;
+    *message->mutable_proposal()->mutable_block() = *stale;
+    message->mutable_proposal()->set_signature(chain_.validator(validator).Sign(consensus::ProposalMessage(context_, hash)));
+    Trace("twin instance " + std::to_string(i) + " proposes a stale block in round " + std::to_string(header.round()));
+    Broadcast(i, message);
+    withheld_votes_.insert({i, ToBytes(crypto::BlockHash(context_.chain_id, proposal.block().header()))});
+    auto vote = std::make_shared<v1::ConsensusMessage>();
+    *vote->mutable_vote() = SignedVote(validator, *stale);
+    Broadcast(i, vote);
+    return true;
+  }
+
+  // `validator`'s vote for `block`, as a replica signs it.
+  v1::Vote SignedVote(uint32_t validator, const v1::Block& block) const {
+    v1::BlockHeader header;
+    header.ParseFromString(block.header());
+    const v1::QuorumCertificate& qc = block.parent_qc();
+    v1::Vote vote;
+    vote.set_epoch(header.epoch());
+    vote.set_round(header.round());
+    vote.set_height(header.height());
+    vote.set_block_hash(ToBytes(crypto::BlockHash(context_.chain_id, block.header())));
+    if (header.round() == qc.round() + 1 && qc.round() > 0) vote.set_commit_hash(qc.block_hash());
+    vote.set_voter(validator);
+    vote.set_signature(chain_.validator(validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(vote))));
+    return vote;
+  }
+
   // A Byzantine voter: votes for every proposal it sees, whatever the rules say, and for
   // a block that does not exist.
   void ByzantineVotes(int i, const v1::Proposal& proposal) {
     Instance& in = instances_[i];
     v1::BlockHeader header;
     if (!header.ParseFromString(proposal.block().header())) return;
-    const v1::QuorumCertificate& qc = proposal.block().parent_qc();
-    v1::Vote vote;
-    vote.set_epoch(header.epoch());
-    vote.set_round(header.round());
-    vote.set_height(header.height());
-    vote.set_block_hash(ToBytes(crypto::BlockHash(context_.chain_id, proposal.block().header())));
-    if (header.round() == qc.round() + 1 && qc.round() > 0) vote.set_commit_hash(qc.block_hash());
-    vote.set_voter(in.validator);
+    v1::Vote vote = SignedVote(in.validator, proposal.block());
     v1::Vote unknown = vote;
     Bytes random_hash(32, '\0');
     for (char& c : random_hash) c = static_cast<char>(rng_());
     unknown.set_block_hash(random_hash);
-    for (v1::Vote* v : {&vote, &unknown}) {
-      v->set_signature(chain_.validator(in.validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(*v))));
+    unknown.set_signature(chain_.validator(in.validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(unknown))));
+    for (const v1::Vote* v : {&vote, &unknown}) {
       auto message = std::make_shared<v1::ConsensusMessage>();
       *message->mutable_vote() = *v;
       for (int j = 0; j < s_.instances(); ++j) {
@@ -778,6 +858,7 @@ class World {
   std::vector<SubmittedTx> submitted_;
   std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator
   std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
+  std::set<std::pair<int, Bytes>> withheld_votes_;  // (instance, block hash): a stale twin's own block
   std::vector<uint64_t> next_nonce_;
   uint64_t transfers_ = 0;
   std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
