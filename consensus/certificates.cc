@@ -4,6 +4,16 @@
 
 namespace cairn::consensus {
 
+#ifdef CAIRN_SIM_BREAKS
+namespace {
+CertificateCheck broken_check = CertificateCheck::kNone;
+}  // namespace
+void TEST_BreakCertificateCheck(CertificateCheck check) { broken_check = check; }
+#define CAIRN_CHECK_IS_BROKEN(check) (broken_check == CertificateCheck::check)
+#else
+#define CAIRN_CHECK_IS_BROKEN(check) false
+#endif
+
 crypto::VoteStatement StatementOf(const v1::QuorumCertificate& qc) {
   return {.epoch = qc.epoch(), .round = qc.round(), .height = qc.height(),
           .block_hash = qc.block_hash(), .commit_hash = qc.commit_hash()};
@@ -33,6 +43,30 @@ bool IsEpochStartQc(const Context& context, const v1::QuorumCertificate& qc) {
          qc.signatures().empty() && qc.commit_hash().empty() && qc.block_hash() == AsView(context.root_hash);
 }
 
+#ifdef CAIRN_SIM_BREAKS
+namespace {
+// VerifyQc with one of its checks missing: signers distinct members of the set, and then
+// either no count (kQcQuorum) or no signature verification (kQcSignatures).
+Status BrokenQuorumCheck(const Context& context, const v1::QuorumCertificate& qc, crypto::SignatureVerifier& verifier) {
+  if (!CAIRN_CHECK_IS_BROKEN(kQcQuorum) && static_cast<size_t>(qc.signatures_size()) < context.committee.quorum()) {
+    return Status::InvalidArgument("certificate has fewer signatures than a quorum");
+  }
+  int64_t previous = -1;
+  for (const auto& s : qc.signatures()) {
+    if (!context.committee.Contains(s.validator_index()) || static_cast<int64_t>(s.validator_index()) <= previous) {
+      return Status::InvalidArgument("certificate signers are unknown, repeated or unordered");
+    }
+    previous = s.validator_index();
+    if (!CAIRN_CHECK_IS_BROKEN(kQcSignatures) &&
+        !verifier.Verify(context.committee.key(s.validator_index()), VoteMessage(context, StatementOf(qc)), s.signature())) {
+      return Status::InvalidArgument("certificate signature is invalid");
+    }
+  }
+  return Status::Ok();
+}
+}  // namespace
+#endif
+
 Status VerifyQc(const Context& context, const v1::QuorumCertificate& qc,
                 crypto::SignatureVerifier& verifier) {
   if (IsEpochStartQc(context, qc)) return Status::Ok();
@@ -46,6 +80,9 @@ Status VerifyQc(const Context& context, const v1::QuorumCertificate& qc,
   std::vector<crypto::SignerSignature> signatures;
   signatures.reserve(qc.signatures_size());
   for (const auto& s : qc.signatures()) signatures.push_back({s.validator_index(), s.signature()});
+#ifdef CAIRN_SIM_BREAKS
+  if (CAIRN_CHECK_IS_BROKEN(kQcQuorum) || CAIRN_CHECK_IS_BROKEN(kQcSignatures)) return BrokenQuorumCheck(context, qc, verifier);
+#endif
   return crypto::VerifyQuorum(VoteMessage(context, StatementOf(qc)), signatures,
                               context.committee.keys(), verifier);
 }
@@ -56,7 +93,7 @@ Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
   if (tc.epoch() != committee.epoch()) {
     return Status::InvalidArgument("timeout certificate of epoch " + std::to_string(tc.epoch()));
   }
-  if (static_cast<size_t>(tc.signatures_size()) < committee.quorum() ||
+  if ((static_cast<size_t>(tc.signatures_size()) < committee.quorum() && !CAIRN_CHECK_IS_BROKEN(kTcQuorum)) ||
       static_cast<size_t>(tc.signatures_size()) > committee.size()) {
     return Status::InvalidArgument("timeout certificate has " + std::to_string(tc.signatures_size()) +
                                    " signatures, a quorum is " + std::to_string(committee.quorum()));
@@ -71,7 +108,8 @@ Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
     if (s.high_qc_round() >= tc.round()) {
       return Status::InvalidArgument("timeout certificate names a high_qc_round not below its round");
     }
-    if (!verifier.Verify(committee.key(s.validator_index()), TimeoutMessage(context, tc.round(), s.high_qc_round()),
+    if (!CAIRN_CHECK_IS_BROKEN(kTcSignatures) &&
+        !verifier.Verify(committee.key(s.validator_index()), TimeoutMessage(context, tc.round(), s.high_qc_round()),
                          s.signature())) {
       return Status::InvalidArgument("timeout certificate signature of validator " +
                                      std::to_string(s.validator_index()) + " is invalid");

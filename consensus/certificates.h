@@ -43,6 +43,20 @@ Status VerifyTc(const Context& context, const v1::TimeoutCertificate& tc,
                 crypto::SignatureVerifier& verifier);
 uint64_t MaxHighQcRound(const v1::TimeoutCertificate& tc);
 
+#ifdef CAIRN_SIM_BREAKS
+// Checks the simulator can turn off, to prove that it catches what forged certificates
+// then do. Process-wide (the simulator runs one scenario at a time); only a build with
+// CAIRN_SIM_BREAKS has this.
+enum class CertificateCheck {
+  kNone,
+  kQcQuorum,      // a certificate with fewer signers than a quorum is taken
+  kQcSignatures,  // a certificate's signatures are not verified
+  kTcQuorum,
+  kTcSignatures,
+};
+void TEST_BreakCertificateCheck(CertificateCheck check);
+#endif
+
 // The epoch a consensus message claims (0 for block requests and responses), read
 // before any check: only to notice that the sender has moved to a later epoch.
 uint64_t ClaimedEpoch(const v1::ConsensusMessage& message);

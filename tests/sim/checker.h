@@ -4,7 +4,9 @@
 //  - prefix: each chain grows by exactly one height at a time from genesis, so with
 //    agreement each is a prefix of the longest;
 //  - certificates: every committed block comes with a valid certificate for it, and
-//    every commit with a valid certificate whose commit_hash names its last block;
+//    every commit with a valid certificate whose commit_hash names its last block. The
+//    checker reads certificates with its own code, not the replica's, so that a bug in
+//    one cannot blind the other;
 // and, after stabilisation, liveness: every honest instance keeps committing.
 #pragma once
 
@@ -41,6 +43,11 @@ class Checker {
   uint64_t commits() const { return commits_; }
 
  private:
+  // What makes `qc` a certificate of `epoch`'s set, checked apart from
+  // consensus::VerifyQc: its epoch is the set's; its signers are distinct members, more
+  // than two thirds of the set; each signed the vote statement (crypto/domain.h).
+  std::optional<std::string> CheckQuorum(const consensus::Context& epoch, const v1::QuorumCertificate& qc) const;
+
   std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
   std::vector<std::string> names_;

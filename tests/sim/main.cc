@@ -15,14 +15,22 @@
 
 namespace {
 
+using cairn::consensus::CertificateCheck;
 using cairn::consensus::SafetyRules;
 
+// What --break turns off: a safety rule of the replica, or a check of certificates
+// (consensus/certificates.h), which forgers' certificates then pass.
 constexpr struct {
   const char* name;
-  SafetyRules::Rule rule;
+  std::optional<SafetyRules::Rule> rule;
+  CertificateCheck check;
 } kBreaks[] = {
-    {"vote-once-per-round", SafetyRules::Rule::kVoteOncePerRound},
-    {"lock", SafetyRules::Rule::kLock},
+    {"vote-once-per-round", SafetyRules::Rule::kVoteOncePerRound, CertificateCheck::kNone},
+    {"lock", SafetyRules::Rule::kLock, CertificateCheck::kNone},
+    {"qc-quorum", std::nullopt, CertificateCheck::kQcQuorum},
+    {"qc-signatures", std::nullopt, CertificateCheck::kQcSignatures},
+    {"tc-quorum", std::nullopt, CertificateCheck::kTcQuorum},
+    {"tc-signatures", std::nullopt, CertificateCheck::kTcSignatures},
 };
 
 struct Options {
@@ -105,11 +113,15 @@ int RunLiveness(const Options& o) {
 
 int Run(const Options& o) {
   std::optional<SafetyRules::Rule> broken;
+  CertificateCheck broken_check = CertificateCheck::kNone;
   if (!o.break_rule.empty()) {
     for (const auto& b : kBreaks) {
-      if (o.break_rule == b.name) broken = b.rule;
+      if (o.break_rule == b.name) {
+        broken = b.rule;
+        broken_check = b.check;
+      }
     }
-    if (!broken) {
+    if (!broken && broken_check == CertificateCheck::kNone) {
       std::fprintf(stderr, "cairn-sim: unknown rule '%s'; see --list-breaks\n", o.break_rule.c_str());
       return 2;
     }
@@ -117,10 +129,12 @@ int Run(const Options& o) {
   cairn::crypto::CachingVerifier verifier(1 << 20);
   const auto start = std::chrono::steady_clock::now();
   uint64_t blocks = 0, messages = 0, virtual_ms = 0, rejected = 0, violations = 0, evidence = 0, rotations = 0, lock_tests = 0;
+  uint64_t forgeries = 0, forgeries_refused_in_sync = 0;
   uint64_t seeds_run = 0;
   for (uint64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     cairn::sim::Scenario scenario = Make(o, seed);
     scenario.broken_rule = broken;
+    scenario.broken_check = broken_check;
     scenario.adversarial_leaders = o.adversarial_leaders;
     // An adversary that leads every other round can stop a 2-chain protocol from
     // committing (no two consecutive honest rounds): only safety is checked then.
@@ -133,6 +147,8 @@ int Run(const Options& o) {
     rejected += result.rejected_messages;
     evidence += result.evidence_committed;
     lock_tests += result.lock_tests;
+    forgeries += result.forgeries;
+    forgeries_refused_in_sync += result.forgeries_refused_in_sync;
     rotations += result.rotated_key_signed ? 1 : 0;
     if (o.verbose) {
       std::printf("seed %llu: %s height=%llu messages=%llu virtual=%llums %s\n", static_cast<unsigned long long>(seed),
@@ -159,12 +175,14 @@ int Run(const Options& o) {
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("cairn-sim: mode=%s n=%d%s seeds=%llu (from %llu) committed_blocks=%llu messages=%llu "
-              "rejected=%llu evidence=%llu lock_tests=%llu%s violations=%llu wall=%.1fs seeds_per_s=%.1f speedup=%.0fx\n",
+              "rejected=%llu evidence=%llu lock_tests=%llu forged=%llu forged_sync_refused=%llu%s violations=%llu wall=%.1fs "
+              "seeds_per_s=%.1f speedup=%.0fx\n",
               o.twins ? (o.twins_count > 1 ? "twins-control" : "twins") : o.reconfigure ? "reconfigure" : "random", o.twins ? 4 : o.validators,
-              broken ? (" break=" + o.break_rule).c_str() : "", static_cast<unsigned long long>(seeds_run),
+              o.break_rule.empty() ? "" : (" break=" + o.break_rule).c_str(), static_cast<unsigned long long>(seeds_run),
               static_cast<unsigned long long>(o.first_seed), static_cast<unsigned long long>(blocks),
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(rejected),
               static_cast<unsigned long long>(evidence), static_cast<unsigned long long>(lock_tests),
+              static_cast<unsigned long long>(forgeries), static_cast<unsigned long long>(forgeries_refused_in_sync),
               o.reconfigure ? (" key_rotations=" + std::to_string(rotations)).c_str() : "",
               static_cast<unsigned long long>(violations), wall_s, seeds_run / wall_s,
               virtual_ms / 1000.0 / wall_s);

@@ -13,6 +13,7 @@ const char* BehaviourName(Behaviour b) {
     case Behaviour::kHonest: return "honest";
     case Behaviour::kSilent: return "silent";
     case Behaviour::kEquivocator: return "equivocator";
+    case Behaviour::kForger: return "forger";
   }
   return "?";
 }
@@ -24,7 +25,8 @@ bool Scenario::IsHonest(int instance) const {
 }
 
 bool Scenario::ChecksCommits(int instance) const {
-  return BehaviourOf(ValidatorOf(instance)) != Behaviour::kEquivocator;
+  const Behaviour b = BehaviourOf(ValidatorOf(instance));
+  return b != Behaviour::kEquivocator && b != Behaviour::kForger;
 }
 
 std::string Scenario::Describe() const {
@@ -76,11 +78,11 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
   for (int i = 0; i < validators; ++i) order[i] = i;
   for (int i = validators - 1; i > 0; --i) std::swap(order[i], order[Uniform(rng, 0, i)]);
   for (int b = 0; b < byzantine; ++b) {
-    uint64_t kind = Uniform(rng, 0, 2);
+    const uint64_t kind = Uniform(rng, 0, 3);
     if (kind == 2) {
       s.twins.push_back(order[b]);
     } else {
-      s.behaviour[order[b]] = kind == 0 ? Behaviour::kSilent : Behaviour::kEquivocator;
+      s.behaviour[order[b]] = kind == 0 ? Behaviour::kSilent : kind == 1 ? Behaviour::kEquivocator : Behaviour::kForger;
     }
   }
   s.gst_ms = Uniform(rng, 3'000, 20'000);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/certificates.h"
 #include "consensus/safety_rules.h"
 
 namespace cairn::sim {
@@ -16,6 +17,10 @@ enum class Behaviour {
   kSilent,       // runs the protocol but never sends anything
   kEquivocator,  // as leader proposes two different blocks to two halves; votes for
                  // every proposal it sees and for blocks that do not exist
+  kForger,       // sends forged certificates: undersized, badly signed, of another epoch
+                 // or another block, in its proposals (a block on an older branch under a
+                 // forged timeout certificate), its timeouts and its block-sync answers;
+                 // votes for every proposal it sees
 };
 const char* BehaviourName(Behaviour b);
 
@@ -70,6 +75,7 @@ struct Scenario {
   std::vector<Crash> crashes;
   std::vector<TwinsRound> twins_rounds;
   std::optional<consensus::SafetyRules::Rule> broken_rule;
+  consensus::CertificateCheck broken_check = consensus::CertificateCheck::kNone;
   // The adversary chooses the leaders: the first faulty validator leads every even round
   // (round-robin otherwise). Safety may not depend on who leads, so this is fair game,
   // and it gives an attacker the consecutive chances that some attacks need.
@@ -124,7 +130,7 @@ struct Scenario {
   // replica's own code and commits only what certificates prove, twins included. A
   // twin's commit rests on a finality certificate like anyone's, so a twin and an honest
   // instance committing different blocks at one height is a fork, not a twin's mishap.
-  // Equivocators keep every branch open and commit nothing.
+  // Equivocators and forgers keep every branch open and commit nothing.
   bool ChecksCommits(int instance) const;
   std::string Describe() const;
   std::string DescribeRounds() const;  // a twins scenario's rounds, one line each

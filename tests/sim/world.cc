@@ -13,6 +13,7 @@
 #include "node/certificate_check.h"
 #include "node/leader_history.h"
 #include "node/sync_apply.h"
+#include "tests/sim/forgery.h"
 #include "tests/sim/instance.h"
 #include "tests/sim/scheduled_leaders.h"
 #include "tests/support/test_chain.h"
@@ -284,18 +285,11 @@ class World {
     }
     if (source < 0) return false;
     const ledger::Ledger& from = *instances_[source].ledger;
+    const int forger = ForgerUp();
     bool moved = false;
-    while (in.ledger->height() < from.height()) {
-      v1::SyncResponse response = node::BuildSyncResponse(from, in.ledger->height() + 1, 64, 8u << 20);
-      const consensus::Context context = node::CurrentEpochContext(*in.ledger).value();
-      node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, std::move(response));
-      if (outcome.lied || !outcome.why.empty()) {
-        Violation("instance " + std::to_string(i) + " could not sync from instance " + std::to_string(source) + ": " +
-                  outcome.why);
-        return false;
-      }
-      if (outcome.committed.empty()) break;
-      for (const v1::Block& block : outcome.committed) {
+    // What the instance committed from a sync answer, through the checker.
+    auto check = [&](const std::vector<v1::Block>& committed, const consensus::Context& context) {
+      for (const v1::Block& block : committed) {
         v1::BlockHeader header;
         header.ParseFromString(block.header());
         const v1::QuorumCertificate certificate = *in.ledger->GetBlock(header.height()).value().certificate;
@@ -305,6 +299,32 @@ class World {
           return false;
         }
       }
+      return true;
+    };
+    while (in.ledger->height() < from.height()) {
+      v1::SyncResponse response = node::BuildSyncResponse(from, in.ledger->height() + 1, 64, 8u << 20);
+      const consensus::Context context = node::CurrentEpochContext(*in.ledger).value();
+      // A forger that is up answers first, with one certificate forged: the node must
+      // refuse the answer (and ask elsewhere, as it does).
+      if (forger >= 0 && Uniform(0, 1) == 0) {
+        if (std::optional<v1::SyncResponse> forged = ForgeSyncAnswer(forger, context, response)) {
+          node::SyncOutcome taken = node::ApplySyncResponse(*in.ledger, verifier_, std::move(*forged));
+          if (taken.lied) ++result_.forgeries_refused_in_sync;
+          if (!check(taken.committed, context)) return false;
+          if (!taken.committed.empty()) {
+            moved = true;
+            continue;
+          }
+        }
+      }
+      node::SyncOutcome outcome = node::ApplySyncResponse(*in.ledger, verifier_, std::move(response));
+      if (outcome.lied || !outcome.why.empty()) {
+        Violation("instance " + std::to_string(i) + " could not sync from instance " + std::to_string(source) + ": " +
+                  outcome.why);
+        return false;
+      }
+      if (outcome.committed.empty()) break;
+      if (!check(outcome.committed, context)) return false;
       moved = true;
     }
     if (!moved) return false;
@@ -312,6 +332,31 @@ class World {
           std::to_string(source));
     StartReplica(i);
     return true;
+  }
+
+  // A forger instance that is up, or -1.
+  int ForgerUp() const {
+    for (int j = 0; j < s_.instances(); ++j) {
+      if (instances_[j].up && s_.BehaviourOf(instances_[j].validator) == Behaviour::kForger) return j;
+    }
+    return -1;
+  }
+
+  // `answer` as forger `f` would send it: one block's certificate forged (of a kind
+  // chosen by the seed), if `f` is in the answer's epoch's set.
+  std::optional<v1::SyncResponse> ForgeSyncAnswer(int f, const consensus::Context& context, v1::SyncResponse answer) {
+    if (answer.blocks_size() == 0) return std::nullopt;
+    const crypto::PrivateKey& key = chain_.validator(instances_[f].validator);
+    const auto self = context.committee.IndexOf(key.public_key());
+    if (!self) return std::nullopt;
+    const Forgery kind = static_cast<Forgery>(Uniform(0, kForgeryKinds - 1));
+    v1::CertifiedBlock& target = *answer.mutable_blocks(static_cast<int>(Uniform(0, answer.blocks_size() - 1)));
+    v1::BlockHeader header;
+    header.ParseFromString(target.block().header());
+    *target.mutable_certificate() = ForgeQc(context, key, *self, target.block(), seen_[f], kind, header.parent_hash());
+    ++result_.forgeries;
+    Trace("instance " + std::to_string(f) + " answers block sync with a " + ForgeryName(kind) + " certificate");
+    return answer;
   }
 
   // The key instance `i` signs with under `committee`: its own, or its rotated key once
@@ -456,9 +501,11 @@ class World {
           Remember(e.message->proposal().block());
           if (s_.IsHonest(e.instance) && TestsTheLock(e.message->proposal())) ++result_.lock_tests;
         }
+        const Behaviour behaviour = s_.BehaviourOf(in.validator);
+        if (behaviour == Behaviour::kForger) seen_[e.instance].Record(*e.message);
         Apply(e.instance, in.replica->OnMessage(from, *e.message, now_));
         if (!in.up) return;
-        if (s_.BehaviourOf(in.validator) == Behaviour::kEquivocator && e.message->has_proposal()) {
+        if ((behaviour == Behaviour::kEquivocator || behaviour == Behaviour::kForger) && e.message->has_proposal()) {
           ByzantineVotes(e.instance, e.message->proposal());
         }
         return;
@@ -518,6 +565,7 @@ class World {
           Equivocate(i, broadcast->message.proposal());
           continue;
         }
+        if (behaviour == Behaviour::kForger && Forge(i, broadcast->message)) continue;
         if (broadcast->message.has_proposal() && ProposeStale(i, broadcast->message.proposal())) continue;
         if (broadcast->message.has_vote() && withheld_votes_.count({i, broadcast->message.vote().block_hash()})) continue;
         Broadcast(i, std::make_shared<const v1::ConsensusMessage>(std::move(broadcast->message)));
@@ -545,8 +593,9 @@ class World {
           in.isolated_until_ms = std::min(s_.gst_ms, now_ + s_.isolate_first_committer_ms);
           Trace("instance " + std::to_string(i) + " is cut off until " + std::to_string(in.isolated_until_ms));
         }
-        // A Byzantine equivocator keeps every branch open to build on (see Equivocate).
-        if (behaviour == Behaviour::kEquivocator) continue;
+        // A Byzantine equivocator or forger keeps every branch open to build on (see
+        // OlderBranch).
+        if (behaviour == Behaviour::kEquivocator || behaviour == Behaviour::kForger) continue;
         Status committed = in.engine->Commit(*commit);
         if (!committed.ok() && s_.ChecksCommits(i)) {
           return Violation("instance " + std::to_string(i) + " failed to commit: " + committed.ToString());
@@ -781,6 +830,120 @@ class World {
     return std::nullopt;
   }
 
+  // A request for another block of `proposal`'s round, on its parent.
+  static consensus::BlockEngine::ProposalRequest RequestLike(const v1::Proposal& proposal) {
+    v1::BlockHeader header;
+    header.ParseFromString(proposal.block().header());
+    return {.parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
+            .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
+            .timestamp_ms = header.timestamp_ms() + 1};
+  }
+
+  // The latest block proposed in `epoch` below `round`, if any.
+  const v1::Block* LatestProposalBelow(uint64_t epoch, uint64_t round) const {
+    const v1::Block* latest = nullptr;
+    uint64_t latest_round = 0;
+    for (const auto& [hash, block] : proposed_) {
+      v1::BlockHeader header;
+      header.ParseFromString(block.header());
+      if (header.epoch() == epoch && header.round() < round && header.round() >= latest_round) {
+        latest = &block;
+        latest_round = header.round();
+      }
+    }
+    return latest;
+  }
+
+  // Behaviour::kForger: each forged message goes out once for every kind of forgery
+  // (forgery.h), so that each certificate check meets every attack. Its timeouts go out
+  // as they are and again with a forged certificate of the latest block it saw (which,
+  // taken, would commit that block's parent). Its proposal goes to one instance; the
+  // others get forgeries instead: a block on a branch 1 or 2 levels below, entered by a
+  // forged timeout certificate (with its vote: the lock attack, when it alone holds the
+  // certificate of the round before), or, without such a branch or half the time, its
+  // block with the parent's certificate forged. Returns whether it replaced `message`.
+  bool Forge(int i, const v1::ConsensusMessage& message) {
+    Instance& in = instances_[i];
+    const crypto::PrivateKey& key = chain_.validator(in.validator);
+    const consensus::Context& context = *in.context;
+    const auto self = context.committee.IndexOf(key.public_key());
+    if (!self || context.committee.epoch() != context_.committee.epoch()) return false;  // forges in epoch 0 only
+    std::vector<std::shared_ptr<const v1::ConsensusMessage>> forgeries;
+    if (message.has_timeout()) {
+      const v1::Block* latest = LatestProposalBelow(message.timeout().epoch(), message.timeout().round());
+      if (latest == nullptr) return false;
+      v1::BlockHeader header;
+      header.ParseFromString(latest->header());
+      for (int kind = 0; kind < kForgeryKinds; ++kind) {
+        auto forged = std::make_shared<v1::ConsensusMessage>(message);
+        v1::Timeout* timeout = forged->mutable_timeout();
+        *timeout->mutable_high_qc() =
+            ForgeQc(context, key, *self, *latest, seen_[i], static_cast<Forgery>(kind), header.parent_hash());
+        timeout->set_signature(key.Sign(consensus::TimeoutMessage(context, timeout->round(), timeout->high_qc().round())));
+        Broadcast(i, forged);
+      }
+      result_.forgeries += kForgeryKinds;
+      Trace("instance " + std::to_string(i) + " forges certificates in its timeout");
+      return false;
+    }
+    if (!message.has_proposal()) return false;
+    const v1::Proposal& proposal = message.proposal();
+    v1::BlockHeader header;
+    header.ParseFromString(proposal.block().header());
+    // The lock attack needs the certificate of the round before, which its proposal
+    // then extends, and which a network that sends votes to the next leader gives it
+    // alone: the one instance that gets its proposal commits the block two below, the
+    // others get a block conflicting with that one.
+    std::optional<v1::Block> older;
+    if (proposal.block().parent_qc().round() + 1 == header.round()) older = OlderBranch(i, RequestLike(proposal), 2);
+    std::optional<v1::Block> parent;
+    if (auto it = proposed_.find(HashFromBytes(header.parent_hash()).value()); it != proposed_.end()) parent = it->second;
+    if (older) Remember(*older);
+    for (int kind = 0; kind < kForgeryKinds && (older || parent); ++kind) {
+      auto forged = std::make_shared<v1::ConsensusMessage>(message);
+      v1::Proposal* out = forged->mutable_proposal();
+      if (older) {
+        *out->mutable_block() = *older;
+        *out->mutable_last_round_tc() = ForgeTc(context, key, *self, header.round() - 1, seen_[i], static_cast<Forgery>(kind));
+        out->set_signature(key.Sign(consensus::ProposalMessage(context, crypto::BlockHash(context.chain_id, older->header()))));
+      } else {
+        v1::BlockHeader parent_header;
+        parent_header.ParseFromString(parent->header());
+        *out->mutable_block()->mutable_parent_qc() =
+            ForgeQc(context, key, *self, *parent, seen_[i], static_cast<Forgery>(kind), parent_header.parent_hash());
+      }
+      forgeries.push_back(std::move(forged));
+    }
+    result_.forgeries += forgeries.size();
+    const auto honest = std::make_shared<const v1::ConsensusMessage>(message);
+    if (!older) {
+      // Its block to everyone, each time after the same block under forged parent
+      // certificates.
+      Trace("instance " + std::to_string(i) + " forges parent certificates in round " + std::to_string(header.round()));
+      for (int j = 0; j < s_.instances(); ++j) {
+        if (j == i) continue;
+        for (const auto& forged : forgeries) Deliver(i, j, forged);
+        Deliver(i, j, honest);
+      }
+      return true;
+    }
+    Trace("instance " + std::to_string(i) + " forges timeout certificates for an older branch in round " +
+          std::to_string(header.round()));
+    const int favoured = static_cast<int>(Uniform(0, s_.instances() - 2));
+    for (int j = 0, k = 0; j < s_.instances(); ++j) {
+      if (j == i) continue;
+      if (k++ == favoured) {
+        Deliver(i, j, honest);
+        continue;
+      }
+      for (const auto& forged : forgeries) Deliver(i, j, forged);
+    }
+    auto vote = std::make_shared<v1::ConsensusMessage>();
+    *vote->mutable_vote() = SignedVote(context, key, *self, *older);
+    Broadcast(i, vote);
+    return true;
+  }
+
   // TwinsRound::stale: a twin instance leading a round it entered by a timeout
   // certificate sends, instead of its proposal, a block one level below the certificate
   // that the TC requires it to extend, and its vote for that block instead of its vote
@@ -792,11 +955,7 @@ class World {
     header.ParseFromString(proposal.block().header());
     const TwinsRound* round = TwinsRoundOf(header.round());
     if (round == nullptr || !round->stale || !proposal.has_last_round_tc()) return false;
-    const consensus::BlockEngine::ProposalRequest request{
-        .parent_hash = HashFromBytes(header.parent_hash()).value(), .parent_qc = proposal.block().parent_qc(),
-        .round = header.round(), .epoch = header.epoch(), .proposer = header.proposer(),
-        .timestamp_ms = header.timestamp_ms() + 1};
-    std::optional<v1::Block> stale = OlderBranch(i, request, 1);
+    std::optional<v1::Block> stale = OlderBranch(i, RequestLike(proposal), 1);
     if (!stale) return false;
     Remember(*stale);
     const Hash hash = crypto::BlockHash(context_.chain_id, stale->header());
@@ -808,25 +967,9 @@ class World {
     Broadcast(i, message);
     withheld_votes_.insert({i, ToBytes(crypto::BlockHash(context_.chain_id, proposal.block().header()))});
     auto vote = std::make_shared<v1::ConsensusMessage>();
-    *vote->mutable_vote() = SignedVote(validator, *stale);
+    *vote->mutable_vote() = SignedVote(context_, chain_.validator(validator), validator, *stale);
     Broadcast(i, vote);
     return true;
-  }
-
-  // `validator`'s vote for `block`, as a replica signs it.
-  v1::Vote SignedVote(uint32_t validator, const v1::Block& block) const {
-    v1::BlockHeader header;
-    header.ParseFromString(block.header());
-    const v1::QuorumCertificate& qc = block.parent_qc();
-    v1::Vote vote;
-    vote.set_epoch(header.epoch());
-    vote.set_round(header.round());
-    vote.set_height(header.height());
-    vote.set_block_hash(ToBytes(crypto::BlockHash(context_.chain_id, block.header())));
-    if (header.round() == qc.round() + 1 && qc.round() > 0) vote.set_commit_hash(qc.block_hash());
-    vote.set_voter(validator);
-    vote.set_signature(chain_.validator(validator).Sign(consensus::VoteMessage(context_, consensus::StatementOf(vote))));
-    return vote;
   }
 
   // A Byzantine voter: votes for every proposal it sees, whatever the rules say, and for
@@ -835,7 +978,7 @@ class World {
     Instance& in = instances_[i];
     v1::BlockHeader header;
     if (!header.ParseFromString(proposal.block().header())) return;
-    v1::Vote vote = SignedVote(in.validator, proposal.block());
+    v1::Vote vote = SignedVote(context_, chain_.validator(in.validator), in.validator, proposal.block());
     v1::Vote unknown = vote;
     Bytes random_hash(32, '\0');
     for (char& c : random_hash) c = static_cast<char>(rng_());
@@ -859,6 +1002,7 @@ class World {
   std::map<Hash, v1::Block> proposed_;  // every proposed block, for the equivocator
   std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
   std::set<std::pair<int, Bytes>> withheld_votes_;  // (instance, block hash): a stale twin's own block
+  std::map<int, SeenSignatures> seen_;               // what each forger has received
   std::vector<uint64_t> next_nonce_;
   uint64_t transfers_ = 0;
   std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
@@ -879,8 +1023,11 @@ class World {
 }  // namespace
 
 RunResult RunScenario(const Scenario& scenario, crypto::SignatureVerifier& verifier) {
+  consensus::TEST_BreakCertificateCheck(scenario.broken_check);
   World world(scenario, verifier);
-  return world.Run();
+  RunResult result = world.Run();
+  consensus::TEST_BreakCertificateCheck(consensus::CertificateCheck::kNone);
+  return result;
 }
 
 }  // namespace cairn::sim

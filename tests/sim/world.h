@@ -32,6 +32,8 @@ struct RunResult {
   // timeout certificate, a parent certificate below the highest one its signers
   // reported): a run with none cannot show that rule broken, whatever it checks.
   uint64_t lock_tests = 0;
+  uint64_t forgeries = 0;                   // forged certificates sent (Behaviour::kForger)
+  uint64_t forgeries_refused_in_sync = 0;   // forged block-sync answers refused
   bool rotated_key_signed = false;  // a validator's rotated key took its place in a set
   // For a run of fixed length: the highest committed height at measure_from_ms and at
   // the end.
