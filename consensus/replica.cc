@@ -229,12 +229,24 @@ void Replica::CommitFrom(const v1::QuorumCertificate& qc) {
 }
 
 void Replica::RequestBlock(const Hash& hash, uint32_t from) {
+  const uint32_t n = static_cast<uint32_t>(config_.context.committee.size());
+  auto next_peer = [&](uint32_t v) {
+    v = (v + 1) % n;
+    return config_.self && v == *config_.self ? (v + 1) % n : v;
+  };
   if (config_.self && from == *config_.self) from = high_qc_from_;
-  if (config_.self && from == *config_.self) return;  // nobody else to ask yet
-  auto it = requested_at_ms_.find(hash);
-  if (it != requested_at_ms_.end() && now_ms_ < it->second + kRequestRetryMs) return;
-  if (requested_at_ms_.size() >= kMaxOutstandingRequests) requested_at_ms_.clear();
-  requested_at_ms_[hash] = now_ms_;
+  auto it = requested_.find(hash);
+  if (it != requested_.end()) {
+    if (now_ms_ < it->second.at_ms + kRequestRetryMs) return;
+    // The peer asked last did not answer in time: ask the next one. Whoever suggests a
+    // peer (the sender of a certificate, or of the proposal, or no one since a restart)
+    // may keep naming one that is down or faulty, and the block must still come.
+    if (from == it->second.peer) from = next_peer(from);
+  }
+  if (config_.self && from == *config_.self) from = next_peer(from);
+  if (config_.self && from == *config_.self) return;  // a set of one: nobody to ask
+  if (requested_.size() >= kMaxOutstandingRequests) requested_.clear();
+  requested_[hash] = {now_ms_, from};
   v1::ConsensusMessage message;
   message.mutable_block_request()->set_block_hash(ToBytes(hash));
   out_->push_back(SendAction{from, std::move(message)});
@@ -273,7 +285,7 @@ void Replica::HandleBlock(Waiting item) {
     Status inserted = tree_.Insert({item.block, header, hash, *parent_hash});
     if (!inserted.ok()) return Reject(inserted);
     tree_records_.emplace(hash, ChainRecord::Of(header, item.block.parent_qc()));
-    requested_at_ms_.erase(hash);
+    requested_.erase(hash);
     // The block's own certificate of its parent may commit, and the highest certificate
     // may certify this block, now that it is here.
     ProcessQc(item.block.parent_qc(), item.from);
@@ -380,7 +392,9 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
                                           " ms ahead of this validator's clock"));
   }
   safety_.RecordVote(round, parent_qc.round());
-  Persist();
+  // Persisted before the vote leaves: after a crash the replica must remember it voted.
+  const bool persist_first = safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst);
+  if (persist_first) Persist();
 
   v1::Vote vote;
   vote.set_epoch(config_.context.committee.epoch());
@@ -401,6 +415,7 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   v1::ConsensusMessage message;
   *message.mutable_vote() = vote;
   out_->push_back(BroadcastAction{std::move(message)});
+  if (!persist_first) Persist();
   ProcessVote(vote);
 }
 

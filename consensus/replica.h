@@ -207,7 +207,11 @@ class Replica {
   EquivocationDetector equivocations_;
   std::map<Hash, std::vector<Waiting>> waiting_for_parent_;
   size_t waiting_count_ = 0;
-  std::map<Hash, uint64_t> requested_at_ms_;  // outstanding block requests
+  struct BlockRequested {
+    uint64_t at_ms = 0;
+    uint32_t peer = 0;  // who was asked
+  };
+  std::map<Hash, BlockRequested> requested_;  // outstanding block requests
   // Leader election's records: of the tree's blocks above the root, and of committed
   // blocks of this epoch up to the root (oldest first, at most window_blocks()).
   std::map<Hash, ChainRecord> tree_records_;

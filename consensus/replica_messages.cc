@@ -143,7 +143,7 @@ void Replica::ProcessBlockResponse(uint32_t from, const v1::BlockResponse& respo
   const v1::Block& block = response.block();
   const Hash hash = crypto::BlockHash(config_.context.chain_id, block.header());
   // Only blocks we asked for: an unsolicited block costs us nothing but this lookup.
-  if (requested_at_ms_.count(hash) == 0) return;
+  if (requested_.count(hash) == 0) return;
   v1::BlockHeader header;
   if (!header.ParseFromString(block.header())) return Reject(Status::InvalidArgument("fetched block header does not parse"));
   Status qc_ok = VerifyQc(config_.context, block.parent_qc(), verifier_);

@@ -22,7 +22,9 @@ class SafetyRules {
  public:
   // Rules the simulator can turn off, one at a time, to prove that it catches the
   // resulting forks. Only a build with CAIRN_SIM_BREAKS can turn them off.
-  enum class Rule { kVoteOncePerRound, kLock };
+  // kPersistVoteFirst is the replica's (Replica::MaybeVote): the record of a vote is
+  // persisted before the vote leaves, so that a crash cannot make it vote twice.
+  enum class Rule { kVoteOncePerRound, kLock, kPersistVoteFirst };
 
   explicit SafetyRules(v1::SafetyRecord record) : record_(std::move(record)) {}
   const v1::SafetyRecord& record() const { return record_; }
@@ -43,6 +45,7 @@ class SafetyRules {
   bool HasProposedIn(uint64_t round) const { return record_.highest_proposed_round() >= round; }
   void RecordHighQc(const v1::QuorumCertificate& qc);
   void RecordHighestTc(const v1::TimeoutCertificate& tc);
+  bool Enforces(Rule rule) const { return !IsBroken(rule); }
 
 #ifdef CAIRN_SIM_BREAKS
   void TEST_Break(Rule rule) { broken_ = rule; broken_set_ = true; }

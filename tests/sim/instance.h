@@ -76,6 +76,11 @@ struct Instance {
   bool epoch_ended = false;  // a commit ended the epoch: the next replica takes over after the batch
   uint64_t height_at_stabilisation = 0;
   uint64_t isolated_until_ms = 0;  // the network adversary cuts it off until then
+  int crash_inside_event = -1;      // a pending Crash::inside_event
+  bool crash_when_voting_for_equivocator = false;
+  v1::SafetyRecord persisted;  // the record a crash now would leave
+  // Messages that arrived while it was down, which the network delivers after it restarts.
+  std::vector<std::pair<int, std::shared_ptr<const v1::ConsensusMessage>>> held;
 };
 
 }  // namespace cairn::sim

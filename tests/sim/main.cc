@@ -27,6 +27,7 @@ constexpr struct {
 } kBreaks[] = {
     {"vote-once-per-round", SafetyRules::Rule::kVoteOncePerRound, CertificateCheck::kNone},
     {"lock", SafetyRules::Rule::kLock, CertificateCheck::kNone},
+    {"vote-before-persist", SafetyRules::Rule::kPersistVoteFirst, CertificateCheck::kNone},
     {"qc-quorum", std::nullopt, CertificateCheck::kQcQuorum},
     {"qc-signatures", std::nullopt, CertificateCheck::kQcSignatures},
     {"tc-quorum", std::nullopt, CertificateCheck::kTcQuorum},

@@ -140,6 +140,8 @@ Scenario RandomScenario(uint64_t seed, int validators, int byzantine, bool recon
     c.instance = static_cast<uint32_t>(Uniform(rng, 0, s.instances() - 1));
     c.at_ms = Uniform(rng, 0, s.gst_ms);
     c.restart_ms = c.at_ms + Uniform(rng, 100, 10'000);
+    c.inside_event = Uniform(rng, 0, 1) == 0 ? -1 : static_cast<int>(Uniform(rng, 0, 2));
+    c.when_voting_for_equivocator = c.inside_event >= 0 && Uniform(rng, 0, 1) == 0;
     s.crashes.push_back(c);
   }
   return s;

@@ -32,6 +32,15 @@ struct Partition {
 struct Crash {
   uint32_t instance = 0;
   uint64_t at_ms = 0, restart_ms = 0;
+  // -1: the crash falls between two inputs. k >= 0: inside the first input after at_ms
+  // that signs something (a vote, a timeout, a proposal) and has more than k actions
+  // that leave a trace (persist, send, commit), after k of them; the rest are lost, as a
+  // process killed there loses them.
+  int inside_event = -1;
+  // An adversary's crash: inside an input in which it votes for a block of an
+  // equivocating proposer (an equivocator, a twin), just after the vote leaves (a power
+  // cut at the worst moment), with the power back 20-500 ms later.
+  bool when_voting_for_equivocator = false;
 };
 
 // Twins (tests/sim/twins_space.h): in round r (1-based, up to rounds.size()), the

@@ -26,6 +26,7 @@ constexpr size_t kTraceLength = 80;
 constexpr int kUsers = 8;
 constexpr uint64_t kGossipDelayMaxMs = 300;
 constexpr uint64_t kRotationRecheckMs = 1'000;  // how often the "operator" reads the rotation's receipt
+constexpr size_t kHeldMessagesMax = 256;        // messages held for a crashed instance
 
 struct Event {
   enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible, kSetChange };
@@ -102,8 +103,9 @@ class World {
 
   RunResult Run() {
     for (int i = 0; i < s_.instances(); ++i) Boot(i);
-    for (const Crash& c : s_.crashes) {
-      Push({.time_ms = c.at_ms, .kind = Event::Kind::kCrash, .instance = static_cast<int>(c.instance)});
+    for (size_t k = 0; k < s_.crashes.size(); ++k) {
+      const Crash& c = s_.crashes[k];
+      Push({.time_ms = c.at_ms, .kind = Event::Kind::kCrash, .instance = static_cast<int>(c.instance), .round = k});
       Push({.time_ms = c.restart_ms, .kind = Event::Kind::kRestart, .instance = static_cast<int>(c.instance)});
     }
     Push({.time_ms = s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
@@ -222,6 +224,11 @@ class World {
     in.up = true;
     Trace("boot instance " + std::to_string(i) + " at height " + std::to_string(in.ledger->height()));
     StartReplica(i);
+    for (auto& [from, message] : in.held) {
+      Push({.time_ms = now_ + Uniform(1, s_.max_delay_before_gst_ms), .kind = Event::Kind::kDeliver, .instance = i,
+            .from_instance = from, .message = std::move(message)});
+    }
+    in.held.clear();
   }
 
   // A fresh speculator, engine and replica for the ledger's current epoch: at boot, when
@@ -244,6 +251,7 @@ class World {
     std::vector<consensus::ChainRecord> history =
         node::CommittedChainRecords(*in.ledger, start, in.leaders->window_blocks()).value();
     v1::SafetyRecord record = in.ledger->LoadSafetyRecord().value().value_or(v1::SafetyRecord());
+    in.persisted = record;
     if (record.epoch() > epoch) self.reset();  // signed in a later epoch: only follow
     if (record.epoch() != epoch) {
       record.Clear();
@@ -471,6 +479,7 @@ class World {
     Instance& in = instances_[i];
     if (!in.up) return;
     in.up = false;
+    in.crash_inside_event = -1;
     in.replica.reset();
     in.engine.reset();
     in.evidence.reset();
@@ -484,7 +493,14 @@ class World {
     switch (e.kind) {
       case Event::Kind::kDeliver: {
         Instance& in = instances_[e.instance];
-        if (!in.up) return;
+        if (!in.up) {
+          // Before GST the network may hold a message for a crashed instance and deliver
+          // it once the instance is back (a message in flight for a while): the
+          // adversary's way to show it a block it missed, such as an equivocator's
+          // second one, after a crash.
+          if (now_ < s_.gst_ms && in.held.size() < kHeldMessagesMax) in.held.push_back({e.from_instance, e.message});
+          return;
+        }
         // The sender's place in this instance's set; a later epoch means this one is
         // behind (node.cc: OnPeerMessage).
         if (consensus::ClaimedEpoch(*e.message) > in.context->committee.epoch()) {
@@ -532,8 +548,20 @@ class World {
         if (in.up) Apply(e.instance, in.replica->OnTransactionsAvailable(now_));
         return;
       }
-      case Event::Kind::kCrash: return CrashInstance(e.instance);
-      case Event::Kind::kRestart: return Boot(e.instance);
+      case Event::Kind::kCrash: {
+        const int inside = s_.crashes[e.round].inside_event;
+        if (inside < 0) return CrashInstance(e.instance);
+        instances_[e.instance].crash_inside_event = inside;  // Apply crashes it
+        instances_[e.instance].crash_when_voting_for_equivocator = s_.crashes[e.round].when_voting_for_equivocator;
+        return;
+      }
+      case Event::Kind::kRestart: {
+        Instance& in = instances_[e.instance];
+        if (in.up && in.crash_inside_event < 0) return;  // restarted already (an adversary's crash)
+        // A crash inside an input that never came: it falls now, between inputs.
+        if (in.up) CrashInstance(e.instance);
+        return Boot(e.instance);
+      }
       case Event::Kind::kSetChange:
         if (s_.set_changes[e.round].kind == SetChange::Kind::kRotateKey) return RotateKey(e.round);
         return ProposeSetChange(s_.set_changes[e.round]);
@@ -546,11 +574,70 @@ class World {
     }
   }
 
+  // Actions that leave a trace outside the replica: where a crash inside an input may fall.
+  static bool LeavesATrace(const consensus::Action& action) {
+    return std::holds_alternative<consensus::SendAction>(action) ||
+           std::holds_alternative<consensus::BroadcastAction>(action) ||
+           std::holds_alternative<consensus::PersistSafetyAction>(action) ||
+           std::holds_alternative<consensus::CommitAction>(action);
+  }
+
+  // Sends a vote for a block whose proposer may have proposed another one in its round:
+  // an equivocator, or a twinned validator.
+  bool VotesForEquivocator(const consensus::Action& action) const {
+    auto* broadcast = std::get_if<consensus::BroadcastAction>(&action);
+    if (broadcast == nullptr || !broadcast->message.has_vote()) return false;
+    auto hash = HashFromBytes(broadcast->message.vote().block_hash());
+    if (!hash.ok()) return false;
+    auto block = proposed_.find(*hash);
+    if (block == proposed_.end()) return false;
+    v1::BlockHeader header;
+    header.ParseFromString(block->second.header());
+    const uint32_t proposer = header.proposer();
+    return s_.BehaviourOf(proposer) == Behaviour::kEquivocator ||
+           std::find(s_.twins.begin(), s_.twins.end(), proposer) != s_.twins.end();
+  }
+
+  // Sends a vote, a timeout or a proposal: the inputs whose interruption the safety
+  // record exists for.
+  static bool Signs(const consensus::Action& action) {
+    const v1::ConsensusMessage* m = nullptr;
+    if (auto* send = std::get_if<consensus::SendAction>(&action)) m = &send->message;
+    if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) m = &broadcast->message;
+    return m != nullptr && (m->has_vote() || m->has_timeout() || m->has_proposal());
+  }
+
   void Apply(int i, consensus::Actions actions) {
     Instance& in = instances_[i];
     const Behaviour behaviour = s_.BehaviourOf(in.validator);
+    // Crash::inside_event: this input is the one if it signs something and has more
+    // traced actions than the crash lets through.
+    int let_through = -1;
+    if (in.crash_inside_event >= 0 && std::any_of(actions.begin(), actions.end(), Signs) &&
+        std::count_if(actions.begin(), actions.end(), LeavesATrace) > in.crash_inside_event &&
+        (!in.crash_when_voting_for_equivocator || std::any_of(actions.begin(), actions.end(), [&](const consensus::Action& a) {
+          return VotesForEquivocator(a);
+        }))) {
+      let_through = in.crash_inside_event;
+    }
+    bool cut_after_vote = false;
     for (consensus::Action& action : actions) {
       if (!in.up) return;
+      // The adversary's crash falls just after the vote leaves; the others after
+      // `let_through` traced actions.
+      const bool crash_now = in.crash_when_voting_for_equivocator ? let_through >= 0 && cut_after_vote
+                                                             : let_through >= 0 && LeavesATrace(action) && let_through-- == 0;
+      if (crash_now && in.crash_when_voting_for_equivocator) {
+        // The power comes back soon, while the round it voted in may still be open.
+        Push({.time_ms = now_ + Uniform(20, 500), .kind = Event::Kind::kRestart, .instance = i});
+      }
+      if (crash_now) {
+        Trace("instance " + std::to_string(i) + " crashes inside an input");
+        return CrashInstance(i);
+      }
+      cut_after_vote = VotesForEquivocator(action);
+      if (s_.IsHonest(i) && !VotingRuleBroken()) CheckSignsNoConflict(i, action);
+      if (!result_.ok) return;
       if (auto* send = std::get_if<consensus::SendAction>(&action)) {
         if (behaviour == Behaviour::kSilent) continue;
         auto message = std::make_shared<const v1::ConsensusMessage>(std::move(send->message));
@@ -572,6 +659,7 @@ class World {
       } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
         Status saved = in.ledger->SaveSafetyRecord(persist->record);
         if (!saved.ok()) return Violation("instance " + std::to_string(i) + " could not persist: " + saved.ToString());
+        in.persisted = persist->record;
       } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
         const uint64_t max_height_before = checker_.max_height();
         for (const auto& [block, certificate] : commit->blocks) {
@@ -623,6 +711,51 @@ class World {
     if (in.up && in.epoch_ended) StartReplica(i);
   }
 
+  // With a voting rule turned off, honest replicas do equivocate: what those runs must
+  // show is the fork that follows.
+  bool VotingRuleBroken() const {
+    return s_.broken_rule == consensus::SafetyRules::Rule::kVoteOncePerRound ||
+           s_.broken_rule == consensus::SafetyRules::Rule::kLock;
+  }
+
+  // What an honest validator signs never conflicts, whatever crashes it went through: its
+  // safety record covers every vote, timeout and proposal before it leaves; at most one
+  // vote a round; none in a round after its timeout there.
+  void CheckSignsNoConflict(int i, const consensus::Action& action) {
+    const v1::ConsensusMessage* m = nullptr;
+    if (auto* send = std::get_if<consensus::SendAction>(&action)) m = &send->message;
+    if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) m = &broadcast->message;
+    if (m == nullptr) return;
+    const uint32_t v = instances_[i].validator;
+    const std::string who = "honest validator " + std::to_string(v) + " (instance " + std::to_string(i) + ")";
+    // Durable before visible: the record that a crash leaves must already cover it.
+    const v1::SafetyRecord& durable = instances_[i].persisted;
+    const bool covered = m->has_vote()      ? durable.highest_voted_round() >= m->vote().round()
+                         : m->has_timeout() ? durable.highest_timeout_round() >= m->timeout().round()
+                         : m->has_proposal() ? durable.highest_proposed_round() >= RoundOf(*m)
+                                            : true;
+    if (!covered) {
+      result_.safety_violation = true;
+      return Violation(who + " sent a " + KindOf(*m) + " of round " + std::to_string(RoundOf(*m)) +
+                       " that its persisted safety record does not cover: a crash now would forget it");
+    }
+    if (m->has_timeout()) {
+      timed_out_.insert({v, m->timeout().epoch(), m->timeout().round()});
+      return;
+    }
+    if (!m->has_vote()) return;
+    const v1::Vote& vote = m->vote();
+    if (timed_out_.count({v, vote.epoch(), vote.round()})) {
+      result_.safety_violation = true;
+      return Violation(who + " voted in round " + std::to_string(vote.round()) + " after timing out in it");
+    }
+    auto [it, first] = voted_.emplace(std::tuple{v, vote.epoch(), vote.round()}, vote.block_hash());
+    if (!first && it->second != vote.block_hash()) {
+      result_.safety_violation = true;
+      Violation(who + " voted for two blocks in round " + std::to_string(vote.round()));
+    }
+  }
+
   // Evidence may convict only a faulty validator: an equivocator, or a twinned key.
   void CheckEvidenceConvictsTheFaulty(const ledger::Ledger& ledger, const v1::Block& block) {
     v1::BlockHeader header;
@@ -639,9 +772,7 @@ class World {
       for (int v = 0; v < s_.validators + s_.spares; ++v) {
         if (!SignsAs(static_cast<uint32_t>(v), offence->signer_key)) continue;
         const bool twinned = std::find(s_.twins.begin(), s_.twins.end(), static_cast<uint32_t>(v)) != s_.twins.end();
-        // (With a safety rule turned off, honest replicas do equivocate: what that run
-        // must show is the fork that follows.)
-        if (s_.BehaviourOf(static_cast<uint32_t>(v)) == Behaviour::kHonest && !twinned && !s_.broken_rule) {
+        if (s_.BehaviourOf(static_cast<uint32_t>(v)) == Behaviour::kHonest && !twinned && !VotingRuleBroken()) {
           result_.safety_violation = true;
           Violation("EVIDENCE against honest validator " + std::to_string(v) + " was committed");
         }
@@ -1003,6 +1134,8 @@ class World {
   std::set<Hash> older_branches_;       // the equivocator's blocks below the highest certificate
   std::set<std::pair<int, Bytes>> withheld_votes_;  // (instance, block hash): a stale twin's own block
   std::map<int, SeenSignatures> seen_;               // what each forger has received
+  std::map<std::tuple<uint32_t, uint64_t, uint64_t>, Bytes> voted_;  // (validator, epoch, round) -> block voted
+  std::set<std::tuple<uint32_t, uint64_t, uint64_t>> timed_out_;     // (validator, epoch, round)
   std::vector<uint64_t> next_nonce_;
   uint64_t transfers_ = 0;
   std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
