@@ -49,7 +49,8 @@ struct Crash {
 struct TwinsRound {
   uint32_t leader = 0;
   std::vector<int> group_of_instance;
-  int votes_only_to = -1;  // the one instance that receives the round's votes (-1: the group)
+  int votes_only_to = -1;     // the one instance that receives the round's votes (-1: the group)
+  int timeouts_only_to = -1;  // the same for the round's timeouts
   // A twin instance that leads this round after a timeout certificate proposes a block
   // below the certificate the TC requires it to extend, and votes for it.
   bool stale = false;

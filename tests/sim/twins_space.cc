@@ -31,7 +31,7 @@ TwinsSpace::TwinsSpace(int validators, int instances, int max_parts)
     : validators_(validators),
       instances_(instances),
       partitions_(Partitions(instances, max_parts)),
-      letters_(static_cast<uint64_t>(validators) * partitions_.size() * (instances + 1) * 2) {}
+      letters_(static_cast<uint64_t>(validators) * partitions_.size() * (instances + 1) * (instances + 1) * 2) {}
 
 TwinsRound TwinsSpace::Letter(uint64_t letter) const {
   TwinsRound round;
@@ -40,6 +40,8 @@ TwinsRound TwinsSpace::Letter(uint64_t letter) const {
   round.group_of_instance = partitions_[letter % partitions_.size()];
   letter /= partitions_.size();
   round.votes_only_to = static_cast<int>(letter % (instances_ + 1)) - 1;
+  letter /= instances_ + 1;
+  round.timeouts_only_to = static_cast<int>(letter % (instances_ + 1)) - 1;
   letter /= instances_ + 1;
   round.stale = letter % 2 == 1;
   return round;
@@ -61,7 +63,7 @@ std::vector<TwinsRound> TwinsSpace::Schedule(uint64_t index, int rounds) const {
     // Beyond the digits, sampled with the shape real faults have: half the rounds fully
     // connected; a partition that lasts 1 to 4 rounds (what lets both sides of a split
     // finish a 2-chain) or changes every round (what exposes double votes); half the
-    // rounds' votes reaching one instance only.
+    // rounds' votes and a quarter of their timeouts reaching one instance only.
     TwinsRound round;
     round.leader = static_cast<uint32_t>(below(validators_));
     if (hold_rounds == 0) {
@@ -71,6 +73,7 @@ std::vector<TwinsRound> TwinsSpace::Schedule(uint64_t index, int rounds) const {
     --hold_rounds;
     round.group_of_instance = partitions_[held];
     round.votes_only_to = below(2) == 0 ? -1 : static_cast<int>(below(instances_));
+    round.timeouts_only_to = below(4) != 0 ? -1 : static_cast<int>(below(instances_));
     round.stale = below(2) == 0;
     schedule.push_back(std::move(round));
   }
@@ -92,6 +95,7 @@ std::string TwinsSpace::Describe(const TwinsRound& round) {
   }
   std::string out = "leader v" + std::to_string(round.leader) + " " + groups;
   out += round.votes_only_to < 0 ? " votes to group" : " votes only to i" + std::to_string(round.votes_only_to);
+  if (round.timeouts_only_to >= 0) out += ", timeouts only to i" + std::to_string(round.timeouts_only_to);
   if (round.stale) out += " stale";
   return out;
 }

@@ -3,9 +3,10 @@
 // is a list of rounds; each round is one letter of an alphabet:
 //   - who leads (a validator: both instances of a twinned one lead);
 //   - a partition of the instances (messages of the round cross only within a group);
-//   - who receives the round's votes: the whole group of the voter, or one instance
-//     (the paper's generator lets the network choose this per message; one receiver per
-//     round is what a schedule needs to give one replica a certificate the others lack);
+//   - who receives the round's votes, and who its timeouts: the whole group of the
+//     sender, or one instance (the paper's generator lets the network choose this per
+//     message; one receiver per round is what a schedule needs to give one replica a
+//     certificate the others lack);
 //   - whether a twin that leads the round after a timeout certificate proposes on a
 //     stale certificate (below the highest its signers reported). Beyond the paper: its
 //     twins run unmodified code, and in a Jolteon-style protocol such as Cairn's an
@@ -35,7 +36,7 @@ class TwinsSpace {
   TwinsSpace(int validators, int instances, int max_parts);
 
   // Letters of the alphabet: leader × partition × vote receiver (the group or one of the
-  // instances) × stale.
+  // instances) × timeout receiver × stale.
   uint64_t letters() const { return letters_; }
   TwinsRound Letter(uint64_t letter) const;
 

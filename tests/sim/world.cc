@@ -822,7 +822,7 @@ class World {
   void Broadcast(int i, const std::shared_ptr<const v1::ConsensusMessage>& message) {
     const Instance& in = instances_[i];
     const std::optional<uint32_t> only_to = VoteCollectorBeforeGst(in, *message);
-    const std::optional<int> only_instance = TwinsVoteReceiver(*message);
+    const std::optional<int> only_instance = TwinsReceiver(*message);
     for (int j = 0; j < s_.instances(); ++j) {
       if (j == i || (only_instance && j != *only_instance)) continue;
       if (only_to) {
@@ -839,12 +839,14 @@ class World {
     return &s_.twins_rounds[round - 1];
   }
 
-  // TwinsRound::votes_only_to: the one instance a vote of that round reaches.
-  std::optional<int> TwinsVoteReceiver(const v1::ConsensusMessage& m) const {
-    if (!m.has_vote()) return std::nullopt;
-    const TwinsRound* round = TwinsRoundOf(m.vote().round());
-    if (round == nullptr || round->votes_only_to < 0) return std::nullopt;
-    return round->votes_only_to;
+  // TwinsRound::votes_only_to and timeouts_only_to: the one instance a vote or a timeout
+  // of that round reaches.
+  std::optional<int> TwinsReceiver(const v1::ConsensusMessage& m) const {
+    if (!m.has_vote() && !m.has_timeout()) return std::nullopt;
+    const TwinsRound* round = TwinsRoundOf(RoundOf(m));
+    if (round == nullptr) return std::nullopt;
+    const int only_to = m.has_vote() ? round->votes_only_to : round->timeouts_only_to;
+    return only_to < 0 ? std::nullopt : std::optional(only_to);
   }
 
   // Scenario::votes_only_to_next_leader: the one validator (of `in`'s set) a vote may

@@ -8,8 +8,8 @@
 namespace cairn::sim {
 namespace {
 
-using Key = std::tuple<uint32_t, std::vector<int>, int, bool>;
-Key KeyOf(const TwinsRound& r) { return {r.leader, r.group_of_instance, r.votes_only_to, r.stale}; }
+using Key = std::tuple<uint32_t, std::vector<int>, int, int, bool>;
+Key KeyOf(const TwinsRound& r) { return {r.leader, r.group_of_instance, r.votes_only_to, r.timeouts_only_to, r.stale}; }
 
 TEST(TwinsSpaceTest, PartitionsAreEachSetPartitionOnce) {
   // Stirling numbers of the second kind summed: S(5,1) + S(5,2) = 16, + S(5,3) = 41, Bell(5) = 52.
@@ -37,13 +37,15 @@ TEST(TwinsSpaceTest, PartitionsAreEachSetPartitionOnce) {
 
 TEST(TwinsSpaceTest, EveryLetterIsADistinctRound) {
   const TwinsSpace space(4, 5, 2);
-  ASSERT_EQ(space.letters(), 4u * 16 * 6 * 2);
+  ASSERT_EQ(space.letters(), 4u * 16 * 6 * 6 * 2);
   std::set<Key> seen;
   for (uint64_t letter = 0; letter < space.letters(); ++letter) {
     const TwinsRound r = space.Letter(letter);
     EXPECT_LT(r.leader, 4u);
     EXPECT_GE(r.votes_only_to, -1);
     EXPECT_LT(r.votes_only_to, 5);
+    EXPECT_GE(r.timeouts_only_to, -1);
+    EXPECT_LT(r.timeouts_only_to, 5);
     EXPECT_TRUE(seen.insert(KeyOf(r)).second) << "letter " << letter;
   }
 }
