@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ledger/kv_store.h"
+#include "ledger/leveldb_env_for_tests.h"
 #include "ledger/split_store.h"
 
 namespace cairn::ledger {
@@ -70,13 +71,15 @@ class PreadEnv : public leveldb::EnvWrapper {
 // The two databases of the store (split_store.h).
 enum class Part { kLedger, kTree };
 
+leveldb::Env* env_for_tests = nullptr;  // SetLevelDbEnvForTests
+
 leveldb::Options StoreOptions(Part part, const leveldb::FilterPolicy* filter) {
   static PreadEnv* const env = new PreadEnv();  // lives as long as any database
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.filter_policy = filter;
-  options.env = env;
+  options.env = env_for_tests != nullptr ? env_for_tests : env;
   // Each open table file holds a descriptor (LevelDB's default is 1,000 a database):
   // keep room for the node's sockets.
   options.max_open_files = 256;
@@ -210,6 +213,8 @@ Result<std::unique_ptr<KvStore>> OpenOne(Part part, const std::string& path, OnC
 }
 
 }  // namespace
+
+void SetLevelDbEnvForTests(leveldb::Env* env) { env_for_tests = env; }
 
 Result<std::unique_ptr<KvStore>> OpenLevelDbStore(const std::string& path, OnCorruption on_corruption,
                                                   std::string* repair_report) {

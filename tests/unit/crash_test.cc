@@ -30,30 +30,19 @@
 #include "ledger/ledger.h"
 #include "tests/support/seed.h"
 #include "tests/support/test_chain.h"
+#include "tests/unit/recovery_check.h"
 #include "tests/unit/temp_dir.h"
 
 namespace cairn::ledger {
 namespace {
 
-constexpr int kUsers = 16;
+using recovery::BlockTransactions;
+using recovery::Chain;
+using recovery::kUsers;
+
 constexpr uint64_t kMaxChildBlocks = 1'000'000;
 // The child keeps the bodies and state versions of its last few blocks.
 constexpr uint64_t kKeep = 4;
-
-test::TestChain& Chain() {
-  static test::TestChain chain({.users = kUsers});
-  return chain;
-}
-
-// Block h: every user sends 1 + h % 7 to the next user, with nonce h. The same height
-// always gets the same transactions, so the parent can tell what was committed.
-google::protobuf::RepeatedPtrField<v1::Transaction> BlockTransactions(uint64_t height) {
-  google::protobuf::RepeatedPtrField<v1::Transaction> txs;
-  for (int i = 0; i < kUsers; ++i) {
-    *txs.Add() = Chain().Transfer(Chain().user(i), height, Chain().user((i + 1) % kUsers), 1 + height % 7);
-  }
-  return txs;
-}
 
 // The child's pruner: below the head less kKeep, never at or above `prune_below` (the
 // parent's reference has executed the blocks below it and needs no body of them again).
@@ -97,34 +86,6 @@ uint64_t WaitForFirstReport(int fd) {
   uint64_t height = 0;
   if (poll(&p, 1, 10'000) == 1 && read(fd, &height, sizeof(height)) == sizeof(height)) return height;
   return 0;
-}
-
-// (4): what `ledger` retains after a kill is whole, checked against `reference` (which
-// holds every block and version).
-void CheckRetained(const Ledger& ledger, const Ledger& reference, int kill) {
-  const uint64_t head = ledger.height();
-  ASSERT_LE(ledger.retained_from(), head) << "kill " << kill;
-  for (uint64_t h = 1; h <= head; ++h) {
-    auto block = ledger.GetBlock(h);
-    if (h < ledger.retained_from()) {
-      ASSERT_EQ(block.status().code(), StatusCode::kFailedPrecondition) << "kill " << kill << ", block " << h;
-      auto header = ledger.GetBlockHeader(h);
-      ASSERT_TRUE(header.ok()) << "kill " << kill << ", block " << h << ": " << header.status().ToString();
-      ASSERT_TRUE(header->certificate.has_value()) << "kill " << kill << ", block " << h;
-      ASSERT_EQ(header->hash, reference.CommittedBlockHash(h).value()) << "kill " << kill << ", block " << h;
-    } else {
-      ASSERT_TRUE(block.ok()) << "kill " << kill << ", block " << h << ": " << block.status().ToString();
-      ASSERT_EQ(block->block.transactions_size(), kUsers) << "kill " << kill << ", block " << h;
-    }
-  }
-  for (uint64_t v = ledger.oldest_state_version(); v <= head; ++v) {
-    auto tree = ledger.StateAt(v);
-    ASSERT_TRUE(tree.ok()) << "kill " << kill << ", version " << v << ": " << tree.status().ToString();
-    ASSERT_EQ(tree->root(), reference.StateAt(v).value().root()) << "kill " << kill << ", version " << v;
-    auto leaves = tree->Leaves(Hash{}, 1000);
-    ASSERT_TRUE(leaves.ok()) << "kill " << kill << ", version " << v << ": " << leaves.status().ToString();
-    ASSERT_EQ(leaves->size(), tree->size()) << "kill " << kill << ", version " << v;
-  }
 }
 
 TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
@@ -178,27 +139,9 @@ TEST(LedgerCrash, SigkillAtRandomPointsLosesNothingCommitted) {
     // Atomicity: nothing of a later block is there.
     EXPECT_EQ((*reopened)->GetBlock(height + 1).status().code(), StatusCode::kNotFound);
 
-    // Re-execute the new blocks from the store on the reference, with their certificates.
-    for (uint64_t h = reference->height() + 1; h <= height; ++h) {
-      auto stored = (*reopened)->GetBlock(h);
-      ASSERT_TRUE(stored.ok()) << stored.status().ToString();
-      ASSERT_TRUE(stored->certificate.has_value());
-      auto executed = reference->Execute(stored->block);
-      ASSERT_TRUE(executed.ok()) << "block " << h << ": " << executed.status().ToString();
-      ASSERT_TRUE(reference->Commit(*executed, *stored->certificate).ok());
-    }
-    ASSERT_EQ(reference->state_root(), (*reopened)->state_root()) << "kill " << k;
-    ASSERT_EQ(reference->head_hash(), (*reopened)->head_hash()) << "kill " << k;
-    // The state tree on disk: every account is read from its nodes (a node the commit
-    // did not write would be missing here) and proves its re-executed value.
-    for (int i = 0; i < kUsers; ++i) {
-      const Bytes address = test::TestChain::AddressOf(Chain().user(i));
-      auto mine = (*reopened)->GetAccount(address);
-      ASSERT_TRUE(mine.ok()) << "kill " << k << ": " << mine.status().ToString();
-      ASSERT_EQ(mine->account_bytes, reference->GetAccount(address)->account_bytes) << "kill " << k;
-      ASSERT_TRUE(VerifyAccountProof(mine->state_root, address, mine->account_bytes, mine->proof)) << "kill " << k;
-    }
-    ASSERT_NO_FATAL_FAILURE(CheckRetained(**reopened, *reference, k));
+    const std::string where = "kill " + std::to_string(k);
+    ASSERT_NO_FATAL_FAILURE(recovery::CatchUpAndCompare(**reopened, *reference, where));
+    ASSERT_NO_FATAL_FAILURE(recovery::CheckRetained(**reopened, *reference, where));
     pruned = std::max(pruned, (*reopened)->retained_from());
     durable = height;
   }
