@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "crypto/domain.h"
@@ -110,6 +111,107 @@ Status CompareStateTree(const KvStore& stored, const KvStore& replayed, uint64_t
   }
 }
 
+// The parent certificate a block carries is served with it (a light client reads who
+// signed the parent from it): it must certify the parent. The first block of an epoch
+// (block 1 included) carries the epoch-start certificate of its root instead, with no
+// signatures; any other, a quorum of the parent's epoch.
+Status CheckParentCertificate(const Ledger& replay, const v1::Block& block, const v1::BlockHeader& header,
+                              const CertificateCheck& check) {
+  const uint64_t height = header.height();
+  const v1::QuorumCertificate& qc = block.parent_qc();
+  auto parent = replay.GetBlockHeader(height - 1);
+  if (!parent.ok()) return AuditFailure(height, "parent certificate", parent.status().message());
+  if (qc.block_hash() != header.parent_hash() || qc.height() != height - 1) {
+    return AuditFailure(height, "parent certificate", "it is not for the parent block");
+  }
+  const bool starts_epoch = height == 1 || parent->header.epoch() != header.epoch();
+  if (starts_epoch) {
+    if (qc.round() != 0 || qc.epoch() != header.epoch() || qc.signatures_size() != 0 || !qc.commit_hash().empty()) {
+      return AuditFailure(height, "parent certificate", "the first block of an epoch must carry its root's epoch-start certificate");
+    }
+    return Status::Ok();
+  }
+  if (qc.round() != parent->header.round() || qc.epoch() != parent->header.epoch()) {
+    return AuditFailure(height, "parent certificate", "it is not for the parent block");
+  }
+  auto validators = replay.ValidatorSet(qc.epoch());
+  if (!validators.ok()) return AuditFailure(height, "parent certificate", validators.status().message());
+  if (Status valid = check(qc, *validators); !valid.ok()) return AuditFailure(height, "parent certificate", valid.message());
+  return Status::Ok();
+}
+
+// Every record of the node's store must be the replay's, byte for byte, none more and
+// none missing: indexes, history, governance and validator-set records, the state tree's
+// nodes, stale lists and roots are all derived from the chain, and so re-derived here.
+// Not derived: the consensus safety record (this validator's own state, never served);
+// finality proofs (certificates the node chose to keep, checked as certificates: each
+// must prove final the block it is stored under); and the mark of the oldest state
+// version kept (keys.h Q), below which the records pruning deleted (roots, stale lists
+// and the nodes only older versions read) may be missing.
+Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const Ledger& replay,
+                         const CertificateCheck& check) {
+  const uint64_t head = replay.height();
+  const Bytes finality_prefix = keys::Finality(0).substr(0, 1);
+  auto is_finality = [&](ByteView key) { return key.size() == keys::Finality(0).size() && key.starts_with(finality_prefix); };
+  auto is_own = [&](ByteView key) {
+    return key == keys::kSafetyRecord || key == keys::kOldestStateVersion || is_finality(key);
+  };
+  std::set<Bytes> pruned_away;
+  CAIRN_ASSIGN_OR_RETURN(auto oldest, ReadU64Record(stored, keys::kOldestStateVersion, "the oldest state version record"));
+  if (oldest) {
+    // The mark is where the stored roots start: the root of the version it names is
+    // kept, the one below is gone.
+    CAIRN_ASSIGN_OR_RETURN(auto kept, stored.Get(keys::StateRoot(*oldest)));
+    std::optional<Bytes> below;
+    if (*oldest > 0) {
+      CAIRN_ASSIGN_OR_RETURN(below, stored.Get(keys::StateRoot(*oldest - 1)));
+    }
+    if (*oldest > head || !kept || below) {
+      return AuditFailure(head, "oldest state version record",
+                          "it names version " + std::to_string(*oldest) + ", which is not where the kept roots start");
+    }
+  }
+  TreeStore replayed_nodes(replayed, 0);
+  for (uint64_t v = 0; oldest && v < *oldest; ++v) {
+    pruned_away.insert(keys::StateRoot(v));
+    pruned_away.insert(keys::StaleNodes(v + 1));
+    CAIRN_ASSIGN_OR_RETURN(std::vector<Bytes> stale, replayed_nodes.StaleNodes(v + 1));
+    pruned_away.insert(stale.begin(), stale.end());
+  }
+  // Streamed, record by record: a store can be larger than memory.
+  Status failure;
+  CAIRN_RETURN_IF_ERROR(stored.Scan("", "", [&](ByteView key, ByteView value) {
+    if (is_finality(key)) {
+      const uint64_t height = ReadU64(key.substr(1));
+      v1::QuorumCertificate qc;
+      auto hash = replay.CommittedBlockHash(height);
+      auto validators = replay.ValidatorSet(qc.ParseFromString(Bytes(value)) ? qc.epoch() : 0);
+      if (!hash.ok() || qc.commit_hash() != AsView(*hash) || !validators.ok() || !check(qc, *validators).ok()) {
+        failure = AuditFailure(height, "finality record", "it does not prove this block final");
+      }
+      return failure.ok();
+    }
+    if (is_own(key)) return true;
+    auto theirs = replayed.Get(key);
+    if (!theirs.ok() || !*theirs) {
+      failure = AuditFailure(head, "store", "the record " + ToHex(key) + " is not derived from the chain");
+    } else if (**theirs != value) {
+      failure = AuditFailure(head, "store", "the record " + ToHex(key) + " differs from re-execution");
+    }
+    return failure.ok();
+  }));
+  if (!failure.ok()) return failure;
+  CAIRN_RETURN_IF_ERROR(replayed.Scan("", "", [&](ByteView key, ByteView) {
+    if (is_own(key)) return true;
+    auto mine = stored.Get(key);
+    if ((!mine.ok() || !*mine) && !pruned_away.contains(Bytes(key))) {
+      failure = AuditFailure(head, "store", "the record " + ToHex(key) + " that re-execution writes is missing");
+    }
+    return failure.ok();
+  }));
+  return failure;
+}
+
 // Checks the block's transaction signatures on every core before the replay executes
 // it; the replay then finds each answer in the cache. (Signatures are most of an
 // audit's time.)
@@ -188,6 +290,7 @@ Status ReplayBlocks(const v1::Genesis& genesis, Ledger& replay, const KvStore& r
     auto validators = replay.ValidatorSet(header.epoch());
     if (!validators.ok()) return AuditFailure(height, "certificate", "no validator set for epoch " + std::to_string(header.epoch()));
     if (Status valid = check(qc, *validators); !valid.ok()) return AuditFailure(height, "certificate", valid.message());
+    CAIRN_RETURN_IF_ERROR(CheckParentCertificate(replay, block, header, check));
     PreverifySignatures(block, genesis.chain_id(), signatures);
     auto executed = replay.Execute(block);
     if (!executed.ok()) return AuditFailure(height, "execution", executed.status().message());
@@ -245,6 +348,7 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
   CAIRN_ASSIGN_OR_RETURN(auto replay, Ledger::Open(std::move(replay_store), genesis, &signatures));
   AuditReport report;
   CAIRN_RETURN_IF_ERROR(ReplayBlocks(genesis, *replay, *replayed, source, check, signatures, stored, &report));
+  if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareWholeStore(*stored, *replayed, *replay, check));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
