@@ -238,10 +238,11 @@ void Replica::RequestBlock(const Hash& hash, uint32_t from) {
   auto it = requested_.find(hash);
   if (it != requested_.end()) {
     if (now_ms_ < it->second.at_ms + kRequestRetryMs) return;
-    // The peer asked last did not answer in time: ask the next one. Whoever suggests a
-    // peer (the sender of a certificate, or of the proposal, or no one since a restart)
-    // may keep naming one that is down or faulty, and the block must still come.
-    if (from == it->second.peer) from = next_peer(from);
+    // The peer asked last did not answer in time: ask the next one, round the set.
+    // Whoever suggests a peer (the sender of a certificate, or of the proposal, or no one
+    // since a restart) may keep naming one that is down or faulty, and the block must
+    // still come.
+    from = next_peer(it->second.peer);
   }
   if (config_.self && from == *config_.self) from = next_peer(from);
   if (config_.self && from == *config_.self) return;  // a set of one: nobody to ask

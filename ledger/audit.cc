@@ -143,42 +143,62 @@ Status CheckParentCertificate(const Ledger& replay, const v1::Block& block, cons
 // Every record of the node's store must be the replay's, byte for byte, none more and
 // none missing: indexes, history, governance and validator-set records, the state tree's
 // nodes, stale lists and roots are all derived from the chain, and so re-derived here.
-// Not derived: the consensus safety record (this validator's own state, never served);
-// finality proofs (certificates the node chose to keep, checked as certificates: each
-// must prove final the block it is stored under); and the mark of the oldest state
-// version kept (keys.h Q), below which the records pruning deleted (roots, stale lists
-// and the nodes only older versions read) may be missing.
+// Not derived, and so not compared: the consensus safety record (this validator's own
+// state, never served); finality proofs (certificates the node chose to keep, checked as
+// certificates: each must prove final the block it is stored under); state sync's
+// progress records; and the mark of the oldest state version kept (keys.h Q), which
+// must name a kept root at or below the head (it may lawfully sit above records a crash
+// kept from deletion, so it is not pinned further; a higher one only makes the node
+// refuse reads). A ledger that prunes state versions deleted the tree records only
+// versions below the mark read: exactly those may be missing. One converted from store format 1 built its tree whole at the
+// conversion height (and lacks the epoch-start records written before they existed): its
+// tree is checked from the head's root (CompareStateTree) only. Tree records above the
+// head are a commit cut between the two databases (split_store.h), written again when
+// that block commits.
 Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const Ledger& replay,
                          const CertificateCheck& check) {
   const uint64_t head = replay.height();
   const Bytes finality_prefix = keys::Finality(0).substr(0, 1);
   auto is_finality = [&](ByteView key) { return key.size() == keys::Finality(0).size() && key.starts_with(finality_prefix); };
   auto is_own = [&](ByteView key) {
-    return key == keys::kSafetyRecord || key == keys::kOldestStateVersion || is_finality(key);
+    return key == keys::kSafetyRecord || key == keys::kOldestStateVersion || key == keys::kStateSyncTarget ||
+           key.starts_with(keys::kRestoredSubtreePrefix) || is_finality(key);
   };
-  std::set<Bytes> pruned_away;
   CAIRN_ASSIGN_OR_RETURN(auto oldest, ReadU64Record(stored, keys::kOldestStateVersion, "the oldest state version record"));
   if (oldest) {
-    // The mark is where the stored roots start: the root of the version it names is
-    // kept, the one below is gone.
     CAIRN_ASSIGN_OR_RETURN(auto kept, stored.Get(keys::StateRoot(*oldest)));
-    std::optional<Bytes> below;
-    if (*oldest > 0) {
-      CAIRN_ASSIGN_OR_RETURN(below, stored.Get(keys::StateRoot(*oldest - 1)));
-    }
-    if (*oldest > head || !kept || below) {
-      return AuditFailure(head, "oldest state version record",
-                          "it names version " + std::to_string(*oldest) + ", which is not where the kept roots start");
+    if (*oldest > head || !kept) {
+      return AuditFailure(head, "oldest state version record", "it names version " + std::to_string(*oldest) + ", whose root is not kept");
     }
   }
+  // Converted from format 1: no tree record below the conversion height. (A native
+  // ledger keeps genesis's nodes until it prunes; one both converted and pruned is taken
+  // for pruned, and its conversion-height nodes then fail the comparison.)
+  std::optional<uint64_t> lowest_version;
+  CAIRN_RETURN_IF_ERROR(stored.Scan(keys::kNodePrefix, keys::kNodePrefix, [&](ByteView key, ByteView) {
+    if (key.size() >= 9) lowest_version = ReadU64(key.substr(1, 8));
+    return false;
+  }));
+  const bool converted = !oldest && lowest_version.value_or(0) > 0;
+  // What pruning below the mark deleted, by the replay's own stale lists: each version's
+  // root, the list of nodes the next version replaced, and those nodes. (Memory: a part
+  // of the replay's store, which holds every version.)
+  std::set<Bytes> pruned_away;
   TreeStore replayed_nodes(replayed, 0);
   for (uint64_t v = 0; oldest && v < *oldest; ++v) {
     pruned_away.insert(keys::StateRoot(v));
     pruned_away.insert(keys::StaleNodes(v + 1));
     CAIRN_ASSIGN_OR_RETURN(std::vector<Bytes> stale, replayed_nodes.StaleNodes(v + 1));
-    pruned_away.insert(stale.begin(), stale.end());
+    pruned_away.insert(std::make_move_iterator(stale.begin()), std::make_move_iterator(stale.end()));
   }
-  // Streamed, record by record: a store can be larger than memory.
+  const Bytes epoch_start_prefix = keys::EpochGovernance(0).substr(0, 1);
+  // Tree records are compared unless converted; those pruning deleted may be missing.
+  auto compared = [&](ByteView key, bool missing_side) {
+    if (is_own(key)) return false;
+    if (!key.starts_with(keys::kNodePrefix)) return !(missing_side && converted && key.starts_with(epoch_start_prefix));
+    if (converted || (missing_side && pruned_away.contains(Bytes(key)))) return false;
+    return key.size() >= 9 && ReadU64(key.substr(1, 8)) <= head;
+  };
   Status failure;
   CAIRN_RETURN_IF_ERROR(stored.Scan("", "", [&](ByteView key, ByteView value) {
     if (is_finality(key)) {
@@ -191,7 +211,7 @@ Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const L
       }
       return failure.ok();
     }
-    if (is_own(key)) return true;
+    if (!compared(key, false)) return true;
     auto theirs = replayed.Get(key);
     if (!theirs.ok() || !*theirs) {
       failure = AuditFailure(head, "store", "the record " + ToHex(key) + " is not derived from the chain");
@@ -202,11 +222,9 @@ Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const L
   }));
   if (!failure.ok()) return failure;
   CAIRN_RETURN_IF_ERROR(replayed.Scan("", "", [&](ByteView key, ByteView) {
-    if (is_own(key)) return true;
+    if (!compared(key, true)) return true;
     auto mine = stored.Get(key);
-    if ((!mine.ok() || !*mine) && !pruned_away.contains(Bytes(key))) {
-      failure = AuditFailure(head, "store", "the record " + ToHex(key) + " that re-execution writes is missing");
-    }
+    if (!mine.ok() || !*mine) failure = AuditFailure(head, "store", "the record " + ToHex(key) + " that re-execution writes is missing");
     return failure.ok();
   }));
   return failure;

@@ -110,6 +110,16 @@ SyncOutcome ApplySyncResponse(ledger::Ledger& ledger, crypto::SignatureVerifier&
       return Lied(where + "certificate is for another block");
     }
     if (Status valid = consensus::VerifyQc(context, qc, verifier); !valid.ok()) return Lied(where + valid.ToString());
+    // The parent certificate the block carries is stored and served with it, and not
+    // covered by the block's hash: one of a parent of this epoch must be a quorum's (the
+    // first block of an epoch carries its root's epoch-start certificate, round 0).
+    const v1::QuorumCertificate& parent_qc = certified.block().parent_qc();
+    if (parent_qc.block_hash() != header.parent_hash()) return Lied(where + "parent certificate is for another block");
+    if (parent_qc.round() > 0) {
+      if (Status valid = consensus::VerifyQc(context, parent_qc, verifier); !valid.ok()) {
+        return Lied(where + "parent certificate: " + valid.ToString());
+      }
+    }
     chain.push_back({&certified, hash});
     previous = hash;
   }

@@ -241,8 +241,8 @@ int main(int argc, char** argv) {
     for (const auto& b : kBreaks) std::printf("%s\n", b.name);
     return 0;
   }
-  if (o.twins_partitions < 1 || o.twins_partitions > 5) {
-    std::fprintf(stderr, "cairn-sim: --twins-partitions is 1 to 5 (the instances of n = 4 and one twin)\n");
+  if (o.twins_partitions < 2 || o.twins_partitions > 5) {
+    std::fprintf(stderr, "cairn-sim: --twins-partitions is 2 to 5 (the instances of n = 4 and one twin)\n");
     return 2;
   }
   if (o.validators < 4 || o.seeds == 0) {

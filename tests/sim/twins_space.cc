@@ -67,7 +67,7 @@ std::vector<TwinsRound> TwinsSpace::Schedule(uint64_t index, int rounds) const {
     TwinsRound round;
     round.leader = static_cast<uint32_t>(below(validators_));
     if (hold_rounds == 0) {
-      held = below(2) == 0 ? 0 : 1 + below(partitions_.size() - 1);
+      held = below(2) == 0 || partitions_.size() == 1 ? 0 : 1 + below(partitions_.size() - 1);
       hold_rounds = below(2) == 0 ? 1 : 1 + static_cast<int>(below(4));
     }
     --hold_rounds;

@@ -725,15 +725,15 @@ class World {
     const v1::ConsensusMessage* m = nullptr;
     if (auto* send = std::get_if<consensus::SendAction>(&action)) m = &send->message;
     if (auto* broadcast = std::get_if<consensus::BroadcastAction>(&action)) m = &broadcast->message;
-    if (m == nullptr) return;
+    if (m == nullptr || !(m->has_vote() || m->has_timeout() || m->has_proposal())) return;
     const uint32_t v = instances_[i].validator;
     const std::string who = "honest validator " + std::to_string(v) + " (instance " + std::to_string(i) + ")";
     // Durable before visible: the record that a crash leaves must already cover it.
     const v1::SafetyRecord& durable = instances_[i].persisted;
-    const bool covered = m->has_vote()      ? durable.highest_voted_round() >= m->vote().round()
-                         : m->has_timeout() ? durable.highest_timeout_round() >= m->timeout().round()
-                         : m->has_proposal() ? durable.highest_proposed_round() >= RoundOf(*m)
-                                            : true;
+    const bool same_epoch = durable.epoch() == instances_[i].context->committee.epoch();
+    const bool covered = same_epoch && (m->has_vote()      ? durable.highest_voted_round() >= m->vote().round()
+                                        : m->has_timeout() ? durable.highest_timeout_round() >= m->timeout().round()
+                                                           : durable.highest_proposed_round() >= RoundOf(*m));
     if (!covered) {
       result_.safety_violation = true;
       return Violation(who + " sent a " + KindOf(*m) + " of round " + std::to_string(RoundOf(*m)) +
