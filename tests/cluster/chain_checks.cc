@@ -61,6 +61,17 @@ size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_
   return missing;
 }
 
+size_t CountNotAsAcknowledged(Cluster& cluster, int i, const std::vector<std::pair<std::string, std::string>>& acknowledged) {
+  size_t differing = 0;
+  for (const auto& [hash, receipt] : acknowledged) {
+    auto tx = cluster.GetTransaction(i, hash);
+    if (!tx || tx->state() != v1::GetTransactionResponse::COMMITTED || tx->receipt().SerializeAsString() != receipt) {
+      ++differing;
+    }
+  }
+  return differing;
+}
+
 namespace {
 
 std::string ReadText(const std::string& path) {

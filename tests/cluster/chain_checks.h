@@ -30,6 +30,9 @@ ChainComparison CompareChains(Cluster& cluster, uint64_t height);
 
 // How many of `tx_hashes` node `i` does not report as COMMITTED.
 size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_hashes);
+// Read-your-writes across nodes: of the (hash, receipt) pairs a node acknowledged, how
+// many node i does not hold committed with that same receipt.
+size_t CountNotAsAcknowledged(Cluster& cluster, int i, const std::vector<std::pair<std::string, std::string>>& acknowledged);
 
 // How many of the validators' logs hold any validator's private key material (the PEM
 // body of its key file, or the 32-byte seed in hex): must be none.

@@ -44,6 +44,13 @@ void SteadyLoad::Stop() {
 
 std::vector<std::string> SteadyLoad::Acknowledged() const {
   std::lock_guard lock(mu_);
+  std::vector<std::string> hashes;
+  for (const auto& [hash, receipt] : acknowledged_) hashes.push_back(hash);
+  return hashes;
+}
+
+std::vector<std::pair<std::string, std::string>> SteadyLoad::AcknowledgedReceipts() const {
+  std::lock_guard lock(mu_);
   return acknowledged_;
 }
 
@@ -99,7 +106,7 @@ void SteadyLoad::Run(int thread_index) {
       if (answer && answer->state() == v1::GetTransactionResponse::COMMITTED) {
         {
           std::lock_guard lock(mu_);
-          acknowledged_.push_back(f.hash);
+          acknowledged_.emplace_back(f.hash, answer->receipt().SerializeAsString());
         }
         sign_next(f);
       }

@@ -34,6 +34,8 @@ class SteadyLoad {
 
   // Hashes of every transfer a node answered COMMITTED for, in no particular order.
   std::vector<std::string> Acknowledged() const;
+  // The same, each with the receipt (serialized) of the answer that acknowledged it.
+  std::vector<std::pair<std::string, std::string>> AcknowledgedReceipts() const;
   size_t acknowledged() const;
   size_t submit_failures() const { return submit_failures_.load(); }
   size_t resubmissions() const { return resubmissions_.load(); }
@@ -48,7 +50,7 @@ class SteadyLoad {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> workers_;
   mutable std::mutex mu_;
-  std::vector<std::string> acknowledged_;  // guarded by mu_
+  std::vector<std::pair<std::string, std::string>> acknowledged_;  // (hash, receipt), guarded by mu_
   std::atomic<size_t> submit_failures_{0};
   std::atomic<size_t> resubmissions_{0};
 };
