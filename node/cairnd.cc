@@ -20,6 +20,7 @@
 
 #include "node/config.h"
 #include "node/log.h"
+#include "node/memory_trim.h"
 #include "node/node.h"
 #include "node/state_bootstrap.h"
 #include "node/version.h"
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
                                            std::to_string(joined->lies) + " bad answers); opening the node");
   }
 
+  // Bursts of abuse on the client port leave freed memory behind (memory_trim.h).
+  cairn::node::MemoryTrimmer trimmer(std::chrono::seconds(2), 32 << 20);
   auto node = cairn::node::Node::Open(*config);
   if (!node.ok()) return Fail(node.status().ToString());
   cairn::Status started = (*node)->Start();

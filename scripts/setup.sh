@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   prometheus systemd
   chromium fonts-dejavu-core
+  nghttp2-client iproute2
   python3-grpcio python3-protobuf python3-cryptography python3-venv python3-pip python3-setuptools
 )
 

@@ -1,6 +1,7 @@
 #include "tests/cluster/cluster.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 
 #include "crypto/check.h"
 #include "ledger/json_file.h"
+#include "tests/cluster/netns.h"
 
 namespace cairn::cluster {
 
@@ -52,11 +54,17 @@ int PickBasePort(int validators) {
   return 0;
 }
 
-// `env` holds NAME=VALUE settings added to the child's environment.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, const std::vector<std::string>& env = {}) {
+// `env` holds NAME=VALUE settings added to the child's environment; `netns`, when not
+// empty, the network namespace (a path under /var/run/netns) the child runs in.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, const std::vector<std::string>& env = {},
+            const std::string& netns = "") {
   const pid_t pid = ::fork();
   CAIRN_CHECK(pid >= 0);
   if (pid == 0) {
+    if (!netns.empty()) {
+      const int fd = ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
+    }
     for (const auto& setting : env) ::putenv(const_cast<char*>(setting.c_str()));
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
@@ -107,6 +115,14 @@ Cluster::Cluster(int validators, int observers, int load_accounts, const std::ve
   CAIRN_CHECK(RunProgram(argv, dir() + "/testnet.log") == 0);
   client_ = std::make_unique<crypto::PrivateKey>(crypto::PrivateKey::ReadFile(out + "/client.key").value());
   AddObservers(out);
+  ConnectClients();
+}
+
+void Cluster::ConnectClients() {
+  node_stubs_.clear();
+  tx_stubs_.clear();
+  ledger_stubs_.clear();
+  health_stubs_.clear();
   // Nodes are killed and restarted: a channel must try again within a second, not
   // after gRPC's default back-off of up to two minutes.
   grpc::ChannelArguments args;
@@ -114,7 +130,7 @@ Cluster::Cluster(int validators, int observers, int load_accounts, const std::ve
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   for (int i = 0; i < nodes(); ++i) {
-    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(GrpcPort(i)),
+    auto channel = grpc::CreateCustomChannel(Host(i) + ":" + std::to_string(GrpcPort(i)),
                                              grpc::InsecureChannelCredentials(), args);
     node_stubs_.push_back(v1::Node::NewStub(channel));
     tx_stubs_.push_back(v1::Transactions::NewStub(channel));
@@ -154,22 +170,52 @@ void Cluster::AddObservers(const std::string& out) {
   }
 }
 
-void Cluster::RoutePeers(const std::function<int(int from, int to)>& port) {
-  const std::string out = dir() + "/net";
+std::vector<std::string> Cluster::LinkKeys() const {
   std::vector<std::string> keys(validators_);
   for (int j = 0; j < validators_; ++j) {
-    keys[j] = crypto::PrivateKey::ReadFile(out + "/node" + std::to_string(j) + "/node.key")->public_key().hex();
+    keys[j] = crypto::PrivateKey::ReadFile(NodeDir(j) + "/node.key")->public_key().hex();
   }
+  return keys;
+}
+
+std::string Cluster::Host(int i) const { return net_ != nullptr ? net_->Address(i) : "127.0.0.1"; }
+
+void Cluster::EditValidatorConfigs(const std::function<void(int i, v1::NodeConfig& config)>& edit) {
   for (int i = 0; i < validators_; ++i) {
-    const std::string file = out + "/node" + std::to_string(i) + "/config.json";
+    const std::string file = NodeDir(i) + "/config.json";
     v1::NodeConfig config;
     CAIRN_CHECK(ledger::ReadJsonFile(file, &config).ok());
+    edit(i, config);
+    std::ofstream(file, std::ios::trunc) << ledger::ToJson(config);
+  }
+}
+
+void Cluster::UseNamespaces(const NamespaceNet& net) {
+  CAIRN_CHECK(observers_ == 0 && net.nodes() == validators_);
+  net_ = &net;
+  const std::vector<std::string> keys = LinkKeys();
+  EditValidatorConfigs([&](int i, v1::NodeConfig& config) {
+    config.set_p2p_listen(Host(i) + ":" + std::to_string(P2pPort(i)));
+    config.set_grpc_listen(Host(i) + ":" + std::to_string(GrpcPort(i)));
+    config.set_metrics_listen(Host(i) + ":" + std::to_string(MetricsPort(i)));
+    config.set_http_listen(Host(i) + ":" + std::to_string(HttpPort(i)));
+    for (v1::PeerConfig& peer : *config.mutable_peers()) {
+      const int j = static_cast<int>(std::find(keys.begin(), keys.end(), peer.public_key()) - keys.begin());
+      CAIRN_CHECK(j < validators_);
+      peer.set_address(Host(j) + ":" + std::to_string(P2pPort(j)));
+    }
+  });
+  ConnectClients();
+}
+
+void Cluster::RoutePeers(const std::function<int(int from, int to)>& port) {
+  const std::vector<std::string> keys = LinkKeys();
+  EditValidatorConfigs([&](int i, v1::NodeConfig& config) {
     for (v1::PeerConfig& peer : *config.mutable_peers()) {
       const int j = static_cast<int>(std::find(keys.begin(), keys.end(), peer.public_key()) - keys.begin());
       if (j < validators_) peer.set_address("127.0.0.1:" + std::to_string(port(i, j)));
     }
-    std::ofstream(file, std::ios::trunc) << ledger::ToJson(config);
-  }
+  });
 }
 
 Cluster::~Cluster() {
@@ -190,6 +236,7 @@ Cluster::~Cluster() {
 }
 
 void Cluster::StartTwin(int of) {
+  CAIRN_CHECK(net_ == nullptr);  // the twin would need a namespace and cables of its own
   const std::string original = NodeDir(of);
   const std::string twin = dir() + "/net/twin" + std::to_string(twin_pids_.size());
   std::filesystem::create_directories(twin);
@@ -214,7 +261,8 @@ void Cluster::StartTwin(int of) {
 
 void Cluster::Start(int i, const std::vector<std::string>& env) {
   CAIRN_CHECK(pids_[i] <= 0);
-  pids_[i] = Spawn({CAIRND_PATH, "--config", NodeDir(i) + "/config.json"}, NodeDir(i) + "/cairnd.log", env);
+  pids_[i] = Spawn({CAIRND_PATH, "--config", NodeDir(i) + "/config.json"}, NodeDir(i) + "/cairnd.log", env,
+                   net_ != nullptr ? net_->NamespacePath(i) : "");
 }
 
 void Cluster::StartAll() {
@@ -288,6 +336,16 @@ std::optional<v1::GetBlockResponse> Cluster::GetBlock(int i, uint64_t height) {
   return response;
 }
 
+std::optional<v1::GetAccountResponse> Cluster::Account(int i, const std::string& address) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  v1::GetAccountRequest request;
+  request.set_address(address);
+  v1::GetAccountResponse response;
+  if (!ledger_stubs_[i]->GetAccount(&context, request, &response).ok()) return std::nullopt;
+  return response;
+}
+
 std::optional<v1::GetValidatorsResponse> Cluster::Validators(int i) {
   grpc::ClientContext context;
   WithDeadline(&context);
@@ -323,7 +381,7 @@ int Cluster::HttpGet(int i, const std::string& path, std::string* body) {
   std::remove(code.c_str());  // RunProgram appends
   // curl prints the status code on stdout (-w) and writes the body to `out`.
   if (RunProgram({"/usr/bin/curl", "-s", "--max-time", "2", "-o", out, "-w", "%{http_code}",
-                  "http://127.0.0.1:" + std::to_string(MetricsPort(i)) + path},
+                  "http://" + Host(i) + ":" + std::to_string(MetricsPort(i)) + path},
                  code) != 0) {
     return 0;
   }

@@ -1,5 +1,6 @@
 // A local network of real cairnd processes for cluster tests: created with
-// `cairn testnet` in a temporary folder, on 127.0.0.1 ports that were free, each node
+// `cairn testnet` in a temporary folder, on 127.0.0.1 ports that were free (or on
+// addresses of their own in network namespaces: netns.h), each node
 // a child process that the test can kill, pause and restart. Everything it starts it
 // stops (SIGTERM, then SIGKILL) when it goes out of scope.
 #pragma once
@@ -20,6 +21,8 @@
 #include "tests/unit/temp_dir.h"
 
 namespace cairn::cluster {
+
+class NamespaceNet;
 
 class Cluster {
  public:
@@ -44,6 +47,13 @@ class Cluster {
   int GrpcPort(int i) const { return base_port_ + 4 * i + 1; }
   int MetricsPort(int i) const { return base_port_ + 4 * i + 2; }
   int HttpPort(int i) const { return base_port_ + 4 * i + 3; }
+
+  // Before the first start: each validator in its network namespace of `net`, on its
+  // address there, dialing the others' addresses; clients (the stubs here) reach them
+  // over their cables to the host. `net` must outlive the cluster's nodes.
+  void UseNamespaces(const NamespaceNet& net);
+  // The address node i listens on: 127.0.0.1, or its namespace's.
+  std::string Host(int i) const;
 
   // Before the first start: validator i reaches validator j at 127.0.0.1:port(i, j)
   // instead of j's own port (a proxy the test controls; tests/cluster/link_proxy.h).
@@ -72,6 +82,7 @@ class Cluster {
   v1::Transactions::Stub& transactions(int i) { return *tx_stubs_.at(i); }
   std::optional<v1::GetTransactionResponse> GetTransaction(int i, const std::string& tx_hash);
   std::optional<v1::GetBlockResponse> GetBlock(int i, uint64_t height);
+  std::optional<v1::GetAccountResponse> Account(int i, const std::string& address);
   // The current validator set as node i sees it, with the open proposals.
   std::optional<v1::GetValidatorsResponse> Validators(int i);
   // The equivocation evidence node i's chain recorded.
@@ -100,6 +111,10 @@ class Cluster {
 
  private:
   void AddObservers(const std::string& out);
+  void ConnectClients();  // the stubs, to Host(i)
+  std::vector<std::string> LinkKeys() const;  // each validator's node key, in hex
+  // Reads each validator's config.json, lets `edit` change it, writes it back.
+  void EditValidatorConfigs(const std::function<void(int i, v1::NodeConfig& config)>& edit);
 
   int validators_;
   int observers_;
@@ -108,6 +123,7 @@ class Cluster {
   std::vector<pid_t> pids_;
   std::vector<pid_t> twin_pids_;
   std::unique_ptr<crypto::PrivateKey> client_;
+  const NamespaceNet* net_ = nullptr;
   std::vector<std::unique_ptr<v1::Node::Stub>> node_stubs_;
   std::vector<std::unique_ptr<v1::Transactions::Stub>> tx_stubs_;
   std::vector<std::unique_ptr<v1::Ledger::Stub>> ledger_stubs_;

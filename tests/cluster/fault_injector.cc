@@ -23,14 +23,14 @@ const char* FaultName(Fault fault) {
   return "?";
 }
 
-FaultInjector::FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed, uint64_t round_timeout_ms)
+FaultInjector::FaultInjector(Cluster& cluster, Links& links, uint64_t seed, uint64_t round_timeout_ms)
     : cluster_(cluster), links_(links), rng_(seed), round_timeout_ms_(round_timeout_ms) {}
 
 Fault FaultInjector::Next() {
   if (draws_++ % 2 == 0) return Fault::kKill;
   if (bag_.empty()) {
-    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kDelay, Fault::kTruncate,
-            Fault::kClock};
+    bag_ = {Fault::kPause, Fault::kIsolate, Fault::kIsolateLeader, Fault::kSplit, Fault::kTruncate, Fault::kClock};
+    if (links_.CanDelay()) bag_.push_back(Fault::kDelay);
     std::shuffle(bag_.begin(), bag_.end(), rng_);
   }
   const Fault next = bag_.back();
@@ -90,10 +90,24 @@ std::string FaultInjector::Pause() {
   return "SIGSTOP node " + std::to_string(victim) + " for " + std::to_string(hold_ms) + " ms, SIGCONT";
 }
 
+void FaultInjector::HoldStalled(const std::vector<int>& stalled, const std::string& what) {
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::vector<uint64_t> before;
+  for (int i : stalled) before.push_back(cluster_.Height(i));
+  Hold(2000, 5000);
+  for (size_t k = 0; k < stalled.size(); ++k) {
+    const uint64_t after = cluster_.Height(stalled[k]);
+    if (after > before[k] && failure_.empty()) {
+      failure_ = "node " + std::to_string(stalled[k]) + " committed from height " + std::to_string(before[k]) + " to " +
+                 std::to_string(after) + " while " + what;
+    }
+  }
+}
+
 std::string FaultInjector::Isolate(int victim) {
   const bool cut = rng_() % 2 == 0;
   links_.Partition({victim}, cut ? LinkCondition::kCut : LinkCondition::kDropped);
-  Hold(3000, 6000);
+  HoldStalled({victim}, "cut off from every other validator");
   links_.HealAll();
   return std::string(cut ? "cut" : "black-holed") + " every link of node " + std::to_string(victim) + ", healed";
 }
@@ -109,7 +123,11 @@ std::string FaultInjector::Split() {
   const int side_size = n == 4 ? 2 : f + static_cast<int>(rng_() % 2);
   std::vector<int> side(order.begin(), order.begin() + side_size);
   links_.Partition(side, LinkCondition::kCut);
-  Hold(3000, 6000);
+  // A side smaller than a quorum (n - f) cannot commit: for n = 4 neither side.
+  std::vector<int> stalled;
+  if (side_size < n - f) stalled = side;
+  if (n - side_size < n - f) stalled.insert(stalled.end(), order.begin() + side_size, order.end());
+  HoldStalled(stalled, "split from the others without a quorum");
   links_.HealAll();
   std::string names;
   for (int i : side) names += (names.empty() ? "" : ",") + std::to_string(i);
@@ -131,6 +149,7 @@ std::string FaultInjector::Truncate() {
   namespace fs = std::filesystem;
   const int victim = AnyValidator();
   cluster_.Signal(victim, SIGKILL);
+  if (on_disk_damage_) on_disk_damage_(victim);
   // LevelDB's own files, of either database (the ledger's, and the state tree's in
   // tree/): the write-ahead log (*.log), tables (*.ldb) and MANIFEST-*; not the text
   // LOG, which is not data.

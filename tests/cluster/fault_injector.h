@@ -7,12 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "tests/cluster/cluster.h"
-#include "tests/cluster/link_proxy.h"
+#include "tests/cluster/links.h"
 
 namespace cairn::cluster {
 
@@ -31,14 +32,22 @@ const char* FaultName(Fault fault);
 class FaultInjector {
  public:
   // `round_timeout_ms` sets how long a pause lasts (1.5 to 3 round timeouts).
-  FaultInjector(Cluster& cluster, LinkProxies& links, uint64_t seed, uint64_t round_timeout_ms);
+  FaultInjector(Cluster& cluster, Links& links, uint64_t seed, uint64_t round_timeout_ms);
 
   // Every other fault is a kill, since restarts (recovery from disk, catch-up by sync)
   // are what most often goes wrong; the rest come from a shuffled bag of the other
-  // kinds, so that every 2 x 7 faults hold each kind at least once.
+  // kinds, so that every 2 x 7 faults hold each kind at least once (delays only where
+  // the links can delay).
   Fault Next();
   // Injects, holds and heals `fault`; a line saying what was done.
   std::string Inject(Fault fault);
+  // What a fault showed while it was held that it should not have ("" when nothing):
+  // a validator cut off from every other one that still commits, or a side of a split
+  // without a quorum that does, means the network was not broken as claimed.
+  const std::string& failure() const { return failure_; }
+  // Called with a node whose files a fault damaged on purpose, after it is killed and
+  // before it restarts: it may come back at a lower height (read_watch.h).
+  void OnDiskDamage(std::function<void(int node)> callback) { on_disk_damage_ = std::move(callback); }
 
  private:
   int AnyValidator();
@@ -50,13 +59,18 @@ class FaultInjector {
   std::string Truncate();
   std::string ClockStep();
   void Hold(uint64_t min_ms, uint64_t max_ms);
+  // Holds a partition in which none of `stalled` can commit, and records a failure if
+  // one does after the first second (what was in flight when it began).
+  void HoldStalled(const std::vector<int>& stalled, const std::string& what);
 
   Cluster& cluster_;
-  LinkProxies& links_;
+  Links& links_;
   std::mt19937_64 rng_;
   const uint64_t round_timeout_ms_;
   uint64_t draws_ = 0;
   std::vector<Fault> bag_;  // the other kinds still to draw
+  std::function<void(int)> on_disk_damage_;
+  std::string failure_;
 };
 
 }  // namespace cairn::cluster

@@ -5,15 +5,21 @@
 // each fault is healed no node may have exited and the cluster must commit again within
 // --recover-s; at the end every node must catch up, the chains must agree at every
 // height, block times must not go back or run ahead, every transaction acknowledged as
-// committed must be in every node's ledger, `cairn audit` must pass on every node's data
+// committed must be in every node's ledger with the receipt it was acknowledged with,
+// reads made throughout must never go back in height on a node nor differ between nodes
+// at one height (tests/cluster/read_watch.h), `cairn audit` must pass on every node's data
 // and no log may hold key material. With --twin the last validator is Byzantine
 // throughout: a second process signs with its key, and the chain may hold evidence
-// against it (against no one else). Prints one line per fault and a
-// one-line summary; exits 1 (saying why) when any of that fails.
+// against it (against no one else). With --netns each validator runs in a network
+// namespace of its own on its own address, and links are cut by bringing cables down
+// (tests/cluster/netns.h; no delays there); where namespaces cannot be made the run says
+// why and exits 77 (skipped). Prints one line per fault and a one-line summary; exits 1
+// (saying why) when any of that fails.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <boost/program_options.hpp>
@@ -22,6 +28,8 @@
 #include "tests/cluster/cluster.h"
 #include "tests/cluster/fault_injector.h"
 #include "tests/cluster/link_proxy.h"
+#include "tests/cluster/netns.h"
+#include "tests/cluster/read_watch.h"
 #include "tests/cluster/steady_load.h"
 #include "tests/support/seed.h"
 
@@ -50,6 +58,7 @@ struct Options {
   int recover_s = 30;
   int catch_up_s = 120;
   bool twin = false;
+  bool netns = false;
   bool keep = false;
 };
 
@@ -64,13 +73,30 @@ int Fail(Cluster& cluster, const std::string& why, uint64_t seed) {
   return 1;
 }
 
+constexpr int kSkipped = 77;  // CTest's SKIP_RETURN_CODE
+
 int Run(const Options& o, uint64_t seed) {
   Cluster cluster(o.validators, 0, o.accounts);
   if (o.keep) cluster.KeepDir();
-  std::vector<int> ports;
-  for (int i = 0; i < o.validators; ++i) ports.push_back(cluster.P2pPort(i));
-  LinkProxies links(ports);
-  cluster.RoutePeers([&](int from, int to) { return links.Port(from, to); });
+  // Declared before the links, so that the nodes stop before their network goes.
+  std::unique_ptr<Links> links;
+  if (o.netns) {
+    auto net = NamespaceNet::Create(o.validators, cluster.dir() + "/netns.log");
+    if (!net.ok()) {
+      std::printf("cairn-faults: SKIP: cannot run validators in network namespaces here: %s\n",
+                  net.status().ToString().c_str());
+      return kSkipped;
+    }
+    cluster.UseNamespaces(**net);
+    std::printf("cairn-faults: validators in network namespaces, node 0 at %s\n", (*net)->Address(0).c_str());
+    links = std::move(*net);
+  } else {
+    std::vector<int> ports;
+    for (int i = 0; i < o.validators; ++i) ports.push_back(cluster.P2pPort(i));
+    auto proxies = std::make_unique<LinkProxies>(ports);
+    cluster.RoutePeers([&](int from, int to) { return proxies->Port(from, to); });
+    links = std::move(proxies);
+  }
   cluster.StartAll();
   // The twin makes validator n-1 Byzantine for the whole run. Every other fault is
   // healed before liveness is checked, so at most f validators are faulty then.
@@ -80,7 +106,10 @@ int Run(const Options& o, uint64_t seed) {
   }
   SteadyLoad load(cluster, o.accounts, 4, seed);
   load.Start();
-  FaultInjector injector(cluster, links, seed, kRoundTimeoutMs);
+  ReadWatch reads(cluster, o.accounts, seed);
+  reads.Start();
+  FaultInjector injector(cluster, *links, seed, kRoundTimeoutMs);
+  injector.OnDiskDamage([&](int node) { reads.Forget(node); });
   std::map<std::string, int> injected;
   double recover_max_s = 0, recover_last_s = 0;
   const auto run_start = Clock::now();
@@ -88,6 +117,7 @@ int Run(const Options& o, uint64_t seed) {
     const Fault fault = injector.Next();
     const std::string what = injector.Inject(fault);
     ++injected[FaultName(fault)];
+    if (!injector.failure().empty()) return Fail(cluster, "fault " + std::to_string(k) + ": " + injector.failure(), seed);
     // Healed: a block committed after this point shows the cluster is live again.
     const auto healed = Clock::now();
     const uint64_t before = MaxHeight(cluster);
@@ -113,6 +143,7 @@ int Run(const Options& o, uint64_t seed) {
     std::fflush(stdout);
   }
   load.Stop();
+  reads.Stop();
   const auto acknowledged = load.AcknowledgedReceipts();
 
   // Every node catches up with the highest, then the chains and the ledgers are compared.
@@ -149,11 +180,12 @@ int Run(const Options& o, uint64_t seed) {
   for (const auto& [name, count] : injected) kinds += (kinds.empty() ? "" : ", ") + name + " " + std::to_string(count);
   std::printf(
       "cairn-faults: seed %llu, %d validators%s, %d faults in %.0f s (%s); %zu txs acknowledged, %zu missing from a "
-      "node or with another receipt; %llu forks over %llu heights; block times: %llu regressions, at most %.1f s ahead; audit passed on "
+      "node or with another receipt; %zu reads, %zu went back in height, %zu disagreed; %llu forks over %llu heights; block times: %llu regressions, at most %.1f s ahead; audit passed on "
       "%d/%d; %d pieces of equivocation evidence; recovery max %.1f s, after the last heal %.1f s, "
       "catch-up %.1f s; %zu submit failures, %zu resubmissions\n",
       static_cast<unsigned long long>(seed), o.validators, o.twin ? " (the last one twinned)" : "", o.faults, SecondsSince(run_start), kinds.c_str(),
-      acknowledged.size(), missing, static_cast<unsigned long long>(chains.forks),
+      acknowledged.size(), missing, reads.reads(), reads.regressions(), reads.disagreements(),
+      static_cast<unsigned long long>(chains.forks),
       static_cast<unsigned long long>(chains.heights), static_cast<unsigned long long>(chains.timestamp_regressions),
       static_cast<double>(chains.max_ahead_ms) / 1000, audited, o.validators, evidence->records_size(), recover_max_s,
       recover_last_s,
@@ -167,6 +199,8 @@ int Run(const Options& o, uint64_t seed) {
   if (missing > 0) {
     return Fail(cluster, std::to_string(missing) + " acknowledged transactions missing or with another receipt (counted per node)", seed);
   }
+  if (reads.regressions() + reads.disagreements() > 0) return Fail(cluster, "reads: " + reads.first_violation(), seed);
+  if (reads.reads() == 0) return Fail(cluster, "no read was answered: the reads did not run", seed);
   if (leaking_logs > 0) return Fail(cluster, std::to_string(leaking_logs) + " node logs hold private key material", seed);
   if (audited != o.validators) return Fail(cluster, "cairn audit failed on a node (see audit-node*.log in the cluster dir)", seed);
   if (acknowledged.empty()) return Fail(cluster, "no transaction was acknowledged: the load did not run", seed);
@@ -189,6 +223,7 @@ int main(int argc, char** argv) {
       ("recover-s", po::value(&o.recover_s)->default_value(30), "bound on the time to commit again after a heal")
       ("catch-up-s", po::value(&o.catch_up_s)->default_value(120), "bound on every node reaching the highest height")
       ("twin", po::bool_switch(&o.twin), "also run a second process with the last validator's key (equivocation)")
+      ("netns", po::bool_switch(&o.netns), "each validator in a network namespace of its own (root; no delays)")
       ("keep", po::bool_switch(&o.keep), "keep the cluster's folder (logs, data) after a passing run too")
       ("seed", po::value(&seed), "replay a run (default: CAIRN_TEST_SEED, else random)");
   po::variables_map vm;
@@ -205,6 +240,10 @@ int main(int argc, char** argv) {
   }
   if (o.validators < 4 || o.validators > 10 || o.faults < 1 || o.accounts < 1) {
     std::fprintf(stderr, "cairn-faults: --validators 4..10, --faults and --accounts at least 1\n");
+    return 2;
+  }
+  if (o.twin && o.netns) {
+    std::fprintf(stderr, "cairn-faults: --twin runs on loopback only (the twin has no namespace of its own)\n");
     return 2;
   }
   if (!vm.count("seed")) seed = cairn::test::TestSeed("cairn-faults");

@@ -2,13 +2,9 @@
 // network between chosen validators without root: each directed link "i dials j" goes
 // through its own proxy port, and the harness sets each link's condition.
 //
-// The proxies forward bytes; they do not know TLS. Conditions:
-//  - open: bytes pass as they come;
-//  - delayed: each chunk waits `delay_ms` before it is forwarded (order is kept);
-//  - dropped: bytes are read and thrown away, and a close does not pass either (a black
-//    hole, or a cut cable: a node behind it that dies leaves a half-open link, and
-//    after a heal the TLS stream has lost bytes; either way the nodes must notice);
-//  - cut: every connection is closed and new ones are closed on accept.
+// The proxies forward bytes; they do not know TLS. They give every condition of
+// links.h; a dropped link reads its bytes and throws them away, a cut one closes every
+// connection and new ones on accept.
 // One thread runs all proxies; the setters are thread-safe and take effect on the
 // next chunk (cut at once).
 #pragma once
@@ -20,12 +16,11 @@
 #include <vector>
 
 #include "net/asio.h"
+#include "tests/cluster/links.h"
 
 namespace cairn::cluster {
 
-enum class LinkCondition { kOpen, kDelayed, kDropped, kCut };
-
-class LinkProxies {
+class LinkProxies final : public Links {
  public:
   // Proxies for every ordered pair (i, j), i != j, of `nodes` nodes, each forwarding to
   // 127.0.0.1:target_ports[j]. Each listens on a port the kernel picks.
@@ -34,12 +29,10 @@ class LinkProxies {
 
   // The port node i dials to reach node j.
   int Port(int from, int to) const;
-  // Sets both directions between a and b.
-  void Set(int a, int b, LinkCondition condition, uint64_t delay_ms = 0);
-  // Sets every link that crosses between `side` and the other nodes.
-  void Partition(const std::vector<int>& side, LinkCondition condition);
-  // Every link open again.
-  void HealAll();
+  void Set(int a, int b, LinkCondition condition, uint64_t delay_ms = 0) override;
+  void Partition(const std::vector<int>& side, LinkCondition condition) override;
+  void HealAll() override;
+  bool CanDelay() const override { return true; }
   // Bytes a black hole has thrown away so far.
   uint64_t bytes_dropped() const;
 
