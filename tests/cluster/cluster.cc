@@ -247,6 +247,7 @@ void Cluster::StartTwin(int of) {
   config.set_p2p_listen("127.0.0.1:0");  // nobody dials the twin; it dials them
   config.clear_grpc_listen();
   config.clear_metrics_listen();
+  config.clear_http_listen();
   for (v1::PeerConfig& peer : *config.mutable_peers()) {
     for (int j = 0; j < validators_; ++j) {
       const std::string key_file = dir() + "/net/node" + std::to_string(j) + "/node.key";
@@ -279,6 +280,14 @@ void Cluster::Signal(int i, int signal) {
     }
     pids_[i] = 0;
   }
+}
+
+bool Cluster::TwinsAlive() {
+  for (pid_t pid : twin_pids_) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+  }
+  return true;
 }
 
 bool Cluster::Alive(int i) {

@@ -73,6 +73,9 @@ class Cluster {
   pid_t Pid(int i) const { return pids_[i]; }
   // False when node i was never started or stopped, or has exited by itself (reaped).
   bool Alive(int i);
+  // False when a twin has exited (a config it refused, a crash): a Byzantine test
+  // without its Byzantine validator would test nothing.
+  bool TwinsAlive();
 
   // gRPC, bounded by a 2-second deadline per call; nullopt when the node does not answer.
   std::optional<v1::GetStatusResponse> Status(int i);

@@ -126,6 +126,9 @@ int Run(const Options& o, uint64_t seed) {
                       what + "); stuck at height " + std::to_string(before),
                   seed);
     }
+    if (o.twin && !cluster.TwinsAlive()) {
+      return Fail(cluster, "the twin exited (see " + cluster.dir() + "/net/twin0/cairnd.log)", seed);
+    }
     // No node may have exited meanwhile (a restart into damage must not crash-loop).
     for (int i = 0; i < o.validators; ++i) {
       if (!cluster.Alive(i)) {
