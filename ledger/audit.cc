@@ -140,6 +140,8 @@ Status CheckParentCertificate(const Ledger& replay, const v1::Block& block, cons
   return Status::Ok();
 }
 
+}  // namespace
+
 // Every record of the node's store must be the replay's, byte for byte, none more and
 // none missing: indexes, history, governance and validator-set records, the state tree's
 // nodes, stale lists and roots are all derived from the chain, and so re-derived here.
@@ -156,7 +158,7 @@ Status CheckParentCertificate(const Ledger& replay, const v1::Block& block, cons
 // head are a commit cut between the two databases (split_store.h), written again when
 // that block commits.
 Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const Ledger& replay,
-                         const CertificateCheck& check) {
+                         const CertificateCheck& check, bool joined) {
   const uint64_t head = replay.height();
   const Bytes finality_prefix = keys::Finality(0).substr(0, 1);
   auto is_finality = [&](ByteView key) { return key.size() == keys::Finality(0).size() && key.starts_with(finality_prefix); };
@@ -179,7 +181,7 @@ Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const L
     if (key.size() >= 9) lowest_version = ReadU64(key.substr(1, 8));
     return false;
   }));
-  const bool converted = !oldest && lowest_version.value_or(0) > 0;
+  const bool converted = !joined && !oldest && lowest_version.value_or(0) > 0;
   // What pruning below the mark deleted, by the replay's own stale lists: each version's
   // root, the list of nodes the next version replaced, and those nodes. (Memory: a part
   // of the replay's store, which holds every version.)
@@ -232,6 +234,8 @@ Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const L
   }));
   return failure;
 }
+
+namespace {
 
 // Checks the block's transaction signatures on every core before the replay executes
 // it; the replay then finds each answer in the cache. (Signatures are most of an
@@ -369,7 +373,7 @@ Result<AuditReport> AuditChain(const v1::Genesis& genesis, AuditSource& source, 
   CAIRN_ASSIGN_OR_RETURN(auto replay, Ledger::Open(std::move(replay_store), genesis, &signatures));
   AuditReport report;
   CAIRN_RETURN_IF_ERROR(ReplayBlocks(genesis, *replay, *replayed, source, check, signatures, stored, &report));
-  if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareWholeStore(*stored, *replayed, *replay, check));
+  if (stored != nullptr) CAIRN_RETURN_IF_ERROR(CompareWholeStore(*stored, *replayed, *replay, check, /*joined=*/false));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -88,4 +88,11 @@ Status ReplayBlocks(const v1::Genesis& genesis, Ledger& replay, const KvStore& r
                     const CertificateCheck& check, crypto::CachingVerifier& signatures, const KvStore* stored,
                     AuditReport* report);
 
+// Every record of `stored` against the replay's (`replayed`, by `replay`), byte for
+// byte, but those a node keeps for itself (audit.cc says which). `joined`: the ledger
+// joined by state sync, so its tree begins at its base (not a store converted from
+// format 1, whose tree begins at the conversion).
+Status CompareWholeStore(const KvStore& stored, const KvStore& replayed, const Ledger& replay,
+                         const CertificateCheck& check, bool joined);
+
 }  // namespace cairn::ledger

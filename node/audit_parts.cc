@@ -123,9 +123,11 @@ Result<Hash> CheckChainedBlock(std::string_view chain_id, const std::vector<Trus
   const bool signatures_pruned = pruned_parent_certificate != nullptr && parent_qc.signatures_size() == 0 &&
                                  parent_qc.height() != epoch.root_height;  // an epoch-start certificate has none
   if (signatures_pruned) {
-    const v1::QuorumCertificate& kept = *pruned_parent_certificate;
-    if (parent_qc.block_hash() != header->parent_hash() || parent_qc.block_hash() != kept.block_hash() ||
-        parent_qc.height() != kept.height() || parent_qc.round() != kept.round() || parent_qc.epoch() != kept.epoch()) {
+    // Every field but the signatures, byte for byte: any quorum's certificate of a block
+    // makes the same statement.
+    v1::QuorumCertificate statement = *pruned_parent_certificate;
+    statement.clear_signatures();
+    if (parent_qc.block_hash() != header->parent_hash() || parent_qc.SerializeAsString() != statement.SerializeAsString()) {
       return AuditFailure(height, "parent certificate",
                           "its signatures are pruned and it is not the statement the parent's own certificate makes");
     }

@@ -152,6 +152,7 @@ Result<ledger::AuditReport> AuditBaseLedger(const v1::Genesis& genesis, const le
   ledger::StoreAuditSource source(stored);
   const auto check = MakeCertificateCheck(genesis.chain_id(), ledger::BuildGenesisState(genesis).block_hash, signatures);
   CAIRN_RETURN_IF_ERROR(ledger::ReplayBlocks(genesis, *replay, *replayed, source, check, signatures, &stored, &report));
+  CAIRN_RETURN_IF_ERROR(ledger::CompareWholeStore(stored, *replayed, *replay, check, /*joined=*/true));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

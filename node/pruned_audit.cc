@@ -1,6 +1,7 @@
 #include "node/pruned_audit.h"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -14,6 +15,8 @@
 #include "ledger/records.h"
 #include "ledger/state_base.h"
 #include "node/audit_parts.h"
+#include "node/pruned_records_check.h"
+#include "node/tree_versions_check.h"
 
 namespace cairn::node {
 
@@ -44,6 +47,13 @@ class PrunedCheck {
     if (!head.ok()) return AuditFailure(0, "head record", head.status().message());
     CAIRN_ASSIGN_OR_RETURN(const uint64_t last_epoch, LastRecordedEpoch(stored_));
     CAIRN_RETURN_IF_ERROR(ProveStoredEpochs(genesis_, stored_, last_epoch, head->height(), verifier_, &epochs_, nullptr));
+    PrunedRecordsCheck records(genesis_, stored_, verifier_);
+    CAIRN_RETURN_IF_ERROR(records.CheckGenesisRecords());
+    // The state versions the node keeps, whose roots the headers name.
+    CAIRN_ASSIGN_OR_RETURN(auto oldest_kept, ledger::ReadU64Record(stored_, keys::kOldestStateVersion, "the oldest state version record"));
+    const uint64_t oldest_version = std::max(oldest_kept.value_or(0), base);
+    std::map<uint64_t, Hash> state_roots;
+    if (oldest_version == 0) state_roots[0] = ledger::BuildGenesisState(genesis_).tree.root();
     // From genesis's hash; or, on a joined node, from the first block it holds below its
     // base, whose parent it does not hold (the base is proven by the certified chain
     // above it, as every header is).
@@ -51,12 +61,34 @@ class PrunedCheck {
     uint64_t first = 1;
     if (base > 0) {
       CAIRN_ASSIGN_OR_RETURN(first, FirstBlockBelowBase(base));
+      for (const TrustedEpoch& epoch : epochs_) {
+        if (epoch.root_height > 0 && epoch.root_height < first) {
+          CAIRN_RETURN_IF_ERROR(records.CheckBlockIndex(epoch.root_height, epoch.root_hash, PrunedRecordsCheck::Indexed::kRequired));
+        }
+      }
     } else {
       parent = ledger::BuildGenesisState(genesis_).block_hash;
     }
+    std::set<uint64_t> epoch_roots;
+    for (const TrustedEpoch& epoch : epochs_) epoch_roots.insert(epoch.root_height);
     v1::BlockHeader header;
     for (uint64_t height = first; height <= head->height(); ++height) {
       CAIRN_ASSIGN_OR_RETURN(parent, CheckHeader(height, parent ? &*parent : nullptr, height < retained_from, &header));
+      // Pruning keeps the epochs' last blocks whole; a joined node holds no receipts or
+      // indexes of the blocks to its base, which it did not execute.
+      using Held = PrunedRecordsCheck::Held;
+      // (A joined node's base block itself is pruned like any other once the mark
+      // passes it.)
+      const Held held = height < base || (height == base && base >= retained_from) ? Held::kToBase
+                        : height >= retained_from || epoch_roots.contains(height)   ? Held::kWhole
+                                                                                     : Held::kPruned;
+      CAIRN_RETURN_IF_ERROR(records.CheckBlock(height, *parent, header, block_.block(), held, epochs_));
+      if (base > 0 && height == base) CAIRN_RETURN_IF_ERROR(records.CheckBaseGovernance(header));
+      if (height >= oldest_version) {
+        auto root = HashFromBytes(header.state_root());
+        if (!root.ok()) return AuditFailure(height, "state root", root.status().message());
+        state_roots[height] = *root;
+      }
       report->transactions += static_cast<uint64_t>(block_.block().transactions_size());
       ++report->blocks;
       // A joined node holds no receipts of the blocks it did not execute: those to its base.
@@ -70,12 +102,20 @@ class PrunedCheck {
       report->head_proven_final = VerifyCertificateOf(chain_id_, epochs_[finality->epoch()], *finality, verifier_).ok();
     }
     report->epochs = epochs_.size();
+    CAIRN_RETURN_IF_ERROR(records.Finish(header));
+
     auto root = HashFromBytes(header.state_root());
     if (!root.ok()) return AuditFailure(head->height(), "the state at the head", root.status().message());
     ledger::MemoryStore restored;
     CAIRN_ASSIGN_OR_RETURN(report->state_accounts,
                            RestoreStoredState(stored_, head->height(), *root, restored, "the state at the head"));
-    return Status::Ok();
+    // Then every version kept, record by record (after the head's, whose failure names
+    // the state a reader gets).
+    return CheckStoredTreeVersions(stored_, oldest_version, head->height(), [&](uint64_t version) -> Result<Hash> {
+      auto kept = state_roots.find(version);
+      if (kept == state_roots.end()) return AuditFailure(version, "state tree", "a version the node keeps has no header");
+      return kept->second;
+    });
   }
 
  private:

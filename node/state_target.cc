@@ -116,7 +116,9 @@ Status CheckEpochRoot(std::string_view chain_id, const TrustedEpoch& before, con
   if (block.certificate().block_hash() != AsView(epoch.root_hash)) {
     return Status::InvalidArgument(what + ": its certificate is for another block");
   }
-  return VerifyCertificateOf(chain_id, before, block.certificate(), verifier).Annotate(what + ": its certificate");
+  CAIRN_RETURN_IF_ERROR(VerifyCertificateOf(chain_id, before, block.certificate(), verifier).Annotate(what + ": its certificate"));
+  // Its parent certificate too: the block is kept and served whole, every byte of it.
+  return CheckParentQc(chain_id, before, block.block(), header, verifier);
 }
 
 Status CheckChainBelow(std::string_view chain_id, const TrustedEpoch& epoch, std::string_view parent_hash,

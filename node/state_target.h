@@ -42,7 +42,8 @@ Status CheckParentQc(std::string_view chain_id, const TrustedEpoch& epoch, const
                      const v1::BlockHeader& header, crypto::SignatureVerifier& verifier);
 
 // The root block of `epoch` (the last block of `before`) as a base ledger holds it: the
-// block whose hash `epoch`'s change proved, with its body, certified by `before`'s set.
+// block whose hash `epoch`'s change proved, with its body and its parent certificate,
+// certified by `before`'s set.
 Status CheckEpochRoot(std::string_view chain_id, const TrustedEpoch& before, const TrustedEpoch& epoch,
                       const v1::CertifiedBlock& block, crypto::SignatureVerifier& verifier);
 

@@ -248,14 +248,8 @@ void Cluster::StartTwin(int of) {
   config.clear_grpc_listen();
   config.clear_metrics_listen();
   config.clear_http_listen();
-  for (v1::PeerConfig& peer : *config.mutable_peers()) {
-    for (int j = 0; j < validators_; ++j) {
-      const std::string key_file = dir() + "/net/node" + std::to_string(j) + "/node.key";
-      if (crypto::PrivateKey::ReadFile(key_file)->public_key().hex() == peer.public_key()) {
-        peer.set_address("127.0.0.1:" + std::to_string(P2pPort(j)));
-      }
-    }
-  }
+  // Its peers are its original's, through the same links: a partition that cuts the
+  // original off cuts the twin off too (else the twin would relay around it).
   std::ofstream(twin + "/config.json") << ledger::ToJson(config);
   twin_pids_.push_back(Spawn({CAIRND_PATH, "--config", twin + "/config.json"}, twin + "/cairnd.log"));
 }

@@ -62,7 +62,8 @@ class Cluster {
   // `env`: NAME=VALUE settings for the process (e.g. CAIRN_TEST_CLOCK_OFFSET_MS).
   void Start(int i, const std::vector<std::string>& env = {});
   // Starts a second process holding validator `of`'s key, with its own empty data
-  // directory and no client ports, dialing the other validators directly: a Byzantine
+  // directory and no client ports, dialing the other validators as `of` does (through
+  // its link proxies, when RoutePeers set them): a Byzantine
   // validator whose two halves sign conflicting proposals and votes. Stopped with the
   // cluster.
   void StartTwin(int of);
