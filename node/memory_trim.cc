@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <string>
 
 #include "node/log.h"
@@ -23,11 +24,17 @@ MemoryTrimmer::~MemoryTrimmer() {
 void MemoryTrimmer::Run() {
   std::unique_lock lock(mu_);
   while (!wake_.wait_for(lock, period_, [&] { return stop_; })) {
+    // Free chunks stay in the allocator's bins after a trim (only their pages go), so
+    // what counts is how much more lies free than at the last trim.
     const size_t free_bytes = mallinfo2().fordblks;
-    if (free_bytes < min_free_bytes_) continue;
+    if (free_bytes < trimmed_at_ + min_free_bytes_) {
+      trimmed_at_ = std::min(trimmed_at_, free_bytes);
+      continue;
+    }
     malloc_trim(0);
-    LogInfo("memory", "returned the pages of " + std::to_string(free_bytes >> 20) +
+    LogInfo("memory", "returned the pages of up to " + std::to_string((free_bytes - trimmed_at_) >> 20) +
                           " MiB of freed memory to the system");
+    trimmed_at_ = free_bytes;
   }
 }
 

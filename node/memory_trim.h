@@ -15,8 +15,8 @@ namespace cairn::node {
 
 class MemoryTrimmer {
  public:
-  // Every `period`, trims when the arenas hold at least `min_free_bytes` free: a trim
-  // walks every arena under its lock, which a steady node with little free memory
+  // Every `period`, trims when the arenas hold at least `min_free_bytes` more free than
+  // after the last trim: a trim walks every arena under its lock, which a steady node
   // should not pay for.
   MemoryTrimmer(std::chrono::milliseconds period, size_t min_free_bytes);
   ~MemoryTrimmer();
@@ -31,6 +31,7 @@ class MemoryTrimmer {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;  // guarded by mu_
+  size_t trimmed_at_ = 0;  // free bytes in the allocator after the last trim; Run only
   std::thread thread_;
 };
 

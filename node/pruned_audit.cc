@@ -78,10 +78,11 @@ class PrunedCheck {
       // indexes of the blocks to its base, which it did not execute.
       using Held = PrunedRecordsCheck::Held;
       // (A joined node's base block itself is pruned like any other once the mark
-      // passes it.)
-      const Held held = height < base || (height == base && base >= retained_from) ? Held::kToBase
-                        : height >= retained_from || epoch_roots.contains(height)   ? Held::kWhole
-                                                                                     : Held::kPruned;
+      // passes it, unless it is an epoch's root; either way it was never executed here.)
+      const bool pruned = height < retained_from && !epoch_roots.contains(height);
+      const Held held = height < base || (height == base && !pruned) ? Held::kToBase
+                        : pruned                                     ? Held::kPruned
+                                                                     : Held::kWhole;
       CAIRN_RETURN_IF_ERROR(records.CheckBlock(height, *parent, header, block_.block(), held, epochs_));
       if (base > 0 && height == base) CAIRN_RETURN_IF_ERROR(records.CheckBaseGovernance(header));
       if (height >= oldest_version) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cairn/v1/storage.pb.h"
+#include "cairn/v1/transaction.pb.h"
 #include "crypto/domain.h"
 #include "ledger/audit.h"
 #include "ledger/executor.h"
@@ -99,16 +100,30 @@ Status PrunedRecordsCheck::CheckBlockIndex(uint64_t height, const Hash& hash, In
   return Status::Ok();
 }
 
-// Each transaction's entries: under its sender and every account its body names (the
-// accounts the executor records it touched: ledger/executor.h).
+// Each transaction's entries: under its sender, and the account its body names when it
+// succeeded (what the executor records it touched: ledger/executor.h).
 Status PrunedRecordsCheck::CheckHistory(uint64_t height, const v1::Block& block) {
   for (int i = 0; i < block.transactions_size(); ++i) {
     const v1::Transaction& tx = block.transactions(i);
     const auto index = static_cast<uint32_t>(i);
     v1::TxBody body;
     if (!body.ParseFromString(tx.body())) return AuditFailure(height, "transaction " + std::to_string(i), "its body does not parse");
-    std::set<Bytes> accounts = {crypto::AddressOf(tx.public_key())};
-    for (Bytes& address : ledger::AccountsNamedBy(body)) accounts.insert(std::move(address));
+    // The executor records the account an operation names only when it succeeded.
+    CAIRN_ASSIGN_OR_RETURN(auto receipt_bytes, stored_.Get(keys::Receipt(height, index)));
+    v1::Receipt receipt;
+    if (!receipt_bytes || !receipt.ParseFromString(*receipt_bytes)) {
+      return AuditFailure(height, "receipt " + std::to_string(i), "missing or does not parse");
+    }
+    const Bytes sender = crypto::AddressOf(tx.public_key());
+    std::set<Bytes> accounts = {sender};
+    for (Bytes& address : ledger::AccountsNamedBy(body)) {
+      if (receipt.result() == v1::TX_OK) {
+        accounts.insert(std::move(address));
+      } else if (address != sender) {
+        CAIRN_ASSIGN_OR_RETURN(auto stray, stored_.Get(keys::History(address, height, index)));
+        if (stray) return AuditFailure(height, "account history of transaction " + std::to_string(i), "an entry for an account a failed transaction named");
+      }
+    }
     v1::HistoryEntry entry;
     entry.set_tx_hash(ToBytes(crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body())));
     entry.set_height(height);

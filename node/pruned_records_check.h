@@ -6,7 +6,7 @@
 //  - the block-hash index: each entry names a block that hashes to it, and every
 //    retained block has its entry;
 //  - the account history index: each entry is a retained transaction's, under its
-//    sender or an account it names, and each of those has its entry;
+//    sender or the account it names when it succeeded, and each of those has its entry;
 //  - every finality record: a certificate of its block's epoch naming the block.
 // Not covered, and the audit's header says so: closed governance proposals (keys.h p),
 // which only a replay from genesis derives.

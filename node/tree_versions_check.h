@@ -3,7 +3,9 @@
 // that prunes: node/pruned_audit.h). Each version's tree is re-derived from the version
 // before by the leaves it wrote, and its records (nodes, stale list, root) must be
 // those, byte for byte; the oldest version's tree is walked whole, every node by the
-// hash its parent names; and every stored node must be one those reach. What this
+// hash its parent names, and it must hold no node its tree does not read (older
+// versions' leftovers of an interrupted pruning step are allowed, as reads below the
+// mark are refused). What this
 // leaves to the header chain: that each version's leaves are what executing its block
 // writes (that needs the replay), and that the roots are the headers' (the caller's
 // `state_root_of`).

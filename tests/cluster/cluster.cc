@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -61,6 +62,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, const 
   const pid_t pid = ::fork();
   CAIRN_CHECK(pid >= 0);
   if (pid == 0) {
+    // A harness that is killed takes its nodes with it (and so their namespaces).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!netns.empty()) {
       const int fd = ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);

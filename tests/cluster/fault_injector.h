@@ -59,8 +59,9 @@ class FaultInjector {
   std::string Truncate();
   std::string ClockStep();
   void Hold(uint64_t min_ms, uint64_t max_ms);
-  // Holds a partition in which none of `stalled` can commit, and records a failure if
-  // one does after the first second (what was in flight when it began).
+  // Holds a partition in which none of `stalled` can commit a new block, and records a
+  // failure if one goes above the highest height of the cluster one second in (what was
+  // in flight when the cut began).
   void HoldStalled(const std::vector<int>& stalled, const std::string& what);
 
   Cluster& cluster_;

@@ -82,11 +82,14 @@ bool NamespaceNet::Ip(const std::vector<std::string>& args) const {
 
 Status NamespaceNet::Build() {
   const std::string net = "10." + std::to_string(subnet_) + ".";
-  auto fail = [&](const std::string& what) {
-    return Status::FailedPrecondition("cannot " + what + " (see " + log_ + ")");
-  };
+  auto fail = [&](const std::string& what) { return Status::FailedPrecondition("cannot " + what + " (see " + log_ + ")"); };
+  auto broken = [&](const std::string& what) { return Status::Internal("cannot " + what + " (see " + log_ + ")"); };
   for (int i = 0; i < nodes_; ++i) {
-    if (!Ip({"netns", "add", Name(i)})) return fail("create network namespace " + Name(i));
+    // Refused namespaces are this machine's limit (skipped); a failure after the first
+    // one was made is a bug to report (fails).
+    if (!Ip({"netns", "add", Name(i)})) {
+      return i == 0 ? fail("create network namespace " + Name(i)) : Status::Internal("cannot create " + Name(i));
+    }
     made_.push_back(Name(i));
     const std::string ns = Name(i);
     if (!Ip({"-n", ns, "link", "set", "lo", "up"}) || !Ip({"-n", ns, "addr", "add", Address(i) + "/32", "dev", "lo"}) ||
@@ -94,7 +97,7 @@ Status NamespaceNet::Build() {
         // address, no forwarding); without ARP nothing waits on an answer either.
         !Ip({"-n", ns, "link", "add", "void", "type", "veth", "peer", "name", "void-end"}) ||
         !Ip({"-n", ns, "link", "set", "void", "arp", "off", "up"}) || !Ip({"-n", ns, "link", "set", "void-end", "up"})) {
-      return fail("set up the loopback and black-hole interfaces in " + ns);
+      return broken("set up the loopback and black-hole interfaces in " + ns);
     }
     // The cable to the host: a /30 of its own, and the node's address routed over it.
     const std::string host_end = "c" + std::to_string(::getpid()) + "h" + std::to_string(i);
@@ -103,7 +106,7 @@ Status NamespaceNet::Build() {
         !Ip({"addr", "add", link_net + "1/30", "dev", host_end}) || !Ip({"link", "set", host_end, "up"}) ||
         !Ip({"-n", ns, "addr", "add", link_net + "2/30", "dev", "host"}) || !Ip({"-n", ns, "link", "set", "host", "up"}) ||
         !Ip({"route", "add", Address(i) + "/32", "dev", host_end})) {
-      return fail("cable node " + std::to_string(i) + " to the host");
+      return broken("cable node " + std::to_string(i) + " to the host");
     }
   }
   for (int a = 0; a < nodes_; ++a) {
@@ -111,7 +114,7 @@ Status NamespaceNet::Build() {
       // In a's namespace the cable to b is p<b>, in b's the cable to a is p<a>.
       if (!Ip({"link", "add", "p" + std::to_string(b), "netns", Name(a), "type", "veth", "peer", "name",
                "p" + std::to_string(a), "netns", Name(b)})) {
-        return fail("cable nodes " + std::to_string(a) + " and " + std::to_string(b));
+        return broken("cable nodes " + std::to_string(a) + " and " + std::to_string(b));
       }
       Cable(a, b, LinkCondition::kOpen);
     }
@@ -125,7 +128,11 @@ void NamespaceNet::Cable(int a, int b, LinkCondition condition) {
   for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
     const std::string cable = "p" + std::to_string(to);
     Ip({"-n", Name(from), "link", "set", cable, state});
-    if (condition == LinkCondition::kCut) continue;  // the routes over a cable that is down are gone
+    if (condition == LinkCondition::kCut) {
+      // The route over the cable went with it; one into the black hole would stay.
+      Ip({"-n", Name(from), "route", "del", Address(to) + "/32", "dev", "void"});
+      continue;
+    }
     const std::string device = condition == LinkCondition::kDropped ? "void" : cable;
     Ip({"-n", Name(from), "route", "replace", Address(to) + "/32", "dev", device, "src", Address(from)});
   }

@@ -329,6 +329,19 @@ TEST_F(PrunedAuditTest, EveryByteButClosedProposalsIsCovered) {
   ASSERT_TRUE(node::AuditDataDirectory(chain_.genesis(), *store_).ok()) << "the store was not put back";
 }
 
+// A failed transaction names an account the executor does not record it under (no
+// history entry there): the pruned audit expects exactly that.
+TEST_F(PrunedAuditTest, AFailedTransactionInTheRetainedRangePasses) {
+  Txs txs;
+  *txs.Add() = chain_.Transfer(chain_.user(2), 5, crypto::PrivateKey::Generate(), 1);  // no such account
+  ASSERT_TRUE(chain_.CommitBlock(*ledger_, txs, /*with_finality=*/true).ok());
+  v1::Receipt receipt;
+  ASSERT_TRUE(receipt.ParseFromString(store_->Get(keys::Receipt(14, 0)).value().value()));
+  ASSERT_NE(receipt.result(), v1::TX_OK);
+  auto report = node::AuditDataDirectory(chain_.genesis(), *store_);
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+}
+
 TEST_F(PrunedAuditTest, APrunedLedgerPassesHeaderByHeaderAndBodyByBodyFromItsRetainedRange) {
   ASSERT_EQ(ledger_->GetBlock(5).status().code(), StatusCode::kFailedPrecondition) << "block 5 should be pruned";
   auto report = node::AuditDataDirectory(chain_.genesis(), *store_);
