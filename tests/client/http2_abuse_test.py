@@ -15,6 +15,7 @@ usage: http2_abuse_test.py CAIRN CAIRND
 """
 import os
 import random
+import shutil
 import socket
 import struct
 import subprocess
@@ -360,6 +361,7 @@ def main():
         print("http2 abuse test: PASS", flush=True)
     finally:
         network.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 main()
