@@ -74,7 +74,7 @@ class TreeVersionsCheck {
     auto node = trees_.Read(tree::NodeKey(ref.version, path), ref.hash);
     if (!node.ok()) return AuditFailure(version, "state tree node", node.status().message());
     if ((*node)->is_leaf != ref.is_leaf) return AuditFailure(version, "state tree node", "a leaf where its parent names an inner node, or the reverse");
-    ++reached_[ref.version];
+    if (!written && ref.version == version) ++reached_in_oldest_;
     if ((*node)->is_leaf) {
       if (leaves) ++*leaves;
       if (written) written->emplace_back((*node)->key, (*node)->value);
@@ -132,9 +132,9 @@ class TreeVersionsCheck {
       if (keys::IsNodeKey(key)) ++stored_nodes;
       return true;
     }));
-    if (reached_[oldest] != stored_nodes) {
+    if (reached_in_oldest_ != stored_nodes) {
       return AuditFailure(oldest, "state tree nodes", "the version holds " + std::to_string(stored_nodes) +
-                                                         " nodes and its tree reads " + std::to_string(reached_[oldest]));
+                                                         " nodes and its tree reads " + std::to_string(reached_in_oldest_));
     }
     return Status::Ok();
   }
@@ -142,7 +142,7 @@ class TreeVersionsCheck {
   const ledger::KvStore& stored_;
   const std::function<Result<Hash>(uint64_t)>& state_root_of_;
   ledger::TreeStore trees_;
-  std::map<uint64_t, uint64_t> reached_;  // nodes read, by the version that wrote them
+  uint64_t reached_in_oldest_ = 0;  // nodes the oldest version wrote that its walk read
 };
 
 }  // namespace
