@@ -76,11 +76,26 @@ struct SetTimerAction {  // call OnTimer (or OnProposalTimer) after delay_ms
   // leader's wait before an empty proposal (independent of the round timer).
   enum class Kind { kRound, kProposal } kind = Kind::kRound;
 };
+// Sign this vote, timeout or proposal (its signature field empty) over `statement`, then
+// hand it back with Replica::OnSigned, or report Replica::OnSignFailed. Only a replica
+// whose key is outside it (ReplicaConfig::driver_signs: a token) asks, and always after
+// the PersistSafetyAction that records what the message commits this validator to.
+struct SignAction {
+  v1::ConsensusMessage message;
+  Bytes statement;
+};
+// Puts a SignAction's signature into its message.
+inline void SetSignature(v1::ConsensusMessage* message, Bytes signature) {
+  if (message->has_vote()) message->mutable_vote()->set_signature(std::move(signature));
+  if (message->has_timeout()) message->mutable_timeout()->set_signature(std::move(signature));
+  if (message->has_proposal()) message->mutable_proposal()->set_signature(std::move(signature));
+}
 struct EvidenceAction {  // a validator signed two conflicting messages: spread the proof
   v1::Evidence evidence;
 };
 using Action =
-    std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction, EvidenceAction>;
+    std::variant<SendAction, BroadcastAction, PersistSafetyAction, CommitAction, SetTimerAction, EvidenceAction,
+                 SignAction>;
 using Actions = std::vector<Action>;
 
 }  // namespace cairn::consensus

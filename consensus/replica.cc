@@ -13,6 +13,16 @@ namespace {
 // peer, or the same one if the answer was lost).
 constexpr uint64_t kRequestRetryMs = 500;
 constexpr size_t kMaxOutstandingRequests = 256;
+// Messages awaiting the driver's signature: a vote, a timeout and a proposal of the
+// current round, and a few of rounds the replica has left while its signer was slow.
+constexpr size_t kMaxAwaitingSignature = 8;
+
+uint64_t RoundOf(const v1::ConsensusMessage& message) {
+  if (message.has_vote()) return message.vote().round();
+  if (message.has_timeout()) return message.timeout().round();
+  v1::BlockHeader header;  // a proposal's header travels as bytes (architecture rule 1)
+  return header.ParseFromString(message.proposal().block().header()) ? header.round() : 0;
+}
 }  // namespace
 
 Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
@@ -28,8 +38,8 @@ Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngin
       tree_(std::move(recovered.head), recovered.head_qc, config_.max_tree_blocks),
       history_(std::make_move_iterator(recovered.history.begin()), std::make_move_iterator(recovered.history.end())) {
   while (history_.size() > leaders_.window_blocks()) history_.pop_front();
-  CAIRN_CHECK(config_.self.has_value() == (key_ != nullptr));
-  CAIRN_CHECK(!config_.self || config_.context.committee.key(*config_.self) == key_->public_key());
+  CAIRN_CHECK((config_.self.has_value() && !config_.driver_signs) == (key_ != nullptr));
+  CAIRN_CHECK(key_ == nullptr || config_.context.committee.key(*config_.self) == key_->public_key());
   // The persisted high_qc may be above the committed head's certificate.
   if (safety_.record().has_high_qc() && safety_.record().high_qc().round() > high_qc_.round()) {
     high_qc_ = safety_.record().high_qc();
@@ -377,9 +387,7 @@ void Replica::MaybePropose() {
   *proposal->mutable_block() = *block;
   if (tc != nullptr) *proposal->mutable_last_round_tc() = *tc;
   Hash hash = crypto::BlockHash(config_.context.chain_id, block->header());
-  proposal->set_signature(key_->Sign(ProposalMessage(config_.context, hash)));
-  out_->push_back(BroadcastAction{message});
-  HandleBlock({*block, tc ? std::optional(*tc) : std::nullopt, true, *config_.self});
+  Sign(std::move(message), ProposalMessage(config_.context, hash));
 }
 
 void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc) {
@@ -406,18 +414,10 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   // are consecutive. Voters say so, so that one certificate proves finality.
   if (round == parent_qc.round() + 1 && parent_qc.round() > 0) vote.set_commit_hash(LastToCommit(parent_qc.block_hash()));
   vote.set_voter(*config_.self);
-  vote.set_signature(key_->Sign(VoteMessage(config_.context, StatementOf(vote))));
-
-  // To every validator, not only the next leader: each forms the certificate itself, so
-  // a next leader that is down cannot take the round's block with it, and the round
-  // that fails is then the one the down validator leads, which the next block charges
-  // to it (leader_election.h). n is small in a permissioned network; n^2 votes a round
-  // cost each validator n - 1 signature checks.
+  Bytes statement = VoteMessage(config_.context, StatementOf(vote));
   v1::ConsensusMessage message;
-  *message.mutable_vote() = vote;
-  out_->push_back(BroadcastAction{std::move(message)});
-  if (!persist_first) Persist();
-  ProcessVote(vote);
+  *message.mutable_vote() = std::move(vote);
+  Sign(std::move(message), std::move(statement));
 }
 
 bool Replica::EndsThisEpoch(const TreeBlock& block) {
@@ -448,6 +448,12 @@ void Replica::LocalTimeout() {
     out_->push_back(BroadcastAction{std::move(message)});
     return;
   }
+  // Its timeout is with the signer already (driver_signs): one is enough.
+  if (std::any_of(awaiting_signature_.begin(), awaiting_signature_.end(), [&](const Awaited& a) {
+        return a.kind == v1::ConsensusMessage::kTimeout && a.round == current_round_;
+      })) {
+    return;
+  }
   const v1::TimeoutCertificate* tc = TcForCurrentRound();
   if (!safety_.SafeToTimeout(current_round_, high_qc_.round(), tc)) return;
   safety_.RecordTimeout(current_round_);
@@ -458,12 +464,67 @@ void Replica::LocalTimeout() {
   timeout.set_round(current_round_);
   *timeout.mutable_high_qc() = high_qc_;
   timeout.set_sender(*config_.self);
-  timeout.set_signature(key_->Sign(TimeoutMessage(config_.context, current_round_, high_qc_.round())));
   if (tc != nullptr) *timeout.mutable_last_round_tc() = *tc;
-  my_timeout_ = timeout;
-  *message.mutable_timeout() = timeout;
-  out_->push_back(BroadcastAction{std::move(message)});
-  ProcessTimeout(*config_.self, timeout);
+  *message.mutable_timeout() = std::move(timeout);
+  Sign(std::move(message), TimeoutMessage(config_.context, current_round_, high_qc_.round()));
+}
+
+void Replica::Sign(v1::ConsensusMessage message, Bytes statement) {
+  if (key_ != nullptr) {
+    SetSignature(&message, key_->Sign(statement));
+    return SendOwn(std::move(message));
+  }
+  if (awaiting_signature_.size() >= kMaxAwaitingSignature) {
+    return Reject(Status::ResourceExhausted("not signing round " + std::to_string(RoundOf(message)) + ": " +
+                                            std::to_string(kMaxAwaitingSignature) +
+                                            " messages already wait for the signer"));
+  }
+  awaiting_signature_.push_back({message.kind_case(), RoundOf(message)});
+  out_->push_back(SignAction{std::move(message), std::move(statement)});
+}
+
+void Replica::SendOwn(v1::ConsensusMessage message) {
+  // To every validator, not only the next leader: each forms the certificate itself, so
+  // a next leader that is down cannot take the round's block with it, and the round
+  // that fails is then the one the down validator leads, which the next block charges
+  // to it (leader_election.h). n is small in a permissioned network; n^2 votes a round
+  // cost each validator n - 1 signature checks.
+  out_->push_back(BroadcastAction{message});
+  if (message.has_vote()) {
+    if (!safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst)) Persist();
+    ProcessVote(message.vote());
+  } else if (message.has_timeout()) {
+    my_timeout_ = message.timeout();
+    ProcessTimeout(*config_.self, message.timeout());
+  } else if (message.has_proposal()) {
+    v1::Proposal& proposal = *message.mutable_proposal();
+    std::optional<v1::TimeoutCertificate> tc;
+    if (proposal.has_last_round_tc()) tc = std::move(*proposal.mutable_last_round_tc());
+    HandleBlock({std::move(*proposal.mutable_block()), std::move(tc), true, *config_.self});
+  }
+}
+
+bool Replica::TakeAwaited(const v1::ConsensusMessage& message) {
+  const uint64_t round = RoundOf(message);
+  auto it = std::find_if(awaiting_signature_.begin(), awaiting_signature_.end(), [&](const Awaited& a) {
+    return a.kind == message.kind_case() && a.round == round;
+  });
+  if (it == awaiting_signature_.end()) return false;
+  awaiting_signature_.erase(it);
+  return true;
+}
+
+Actions Replica::OnSigned(v1::ConsensusMessage message, uint64_t now_ms) {
+  return Run(now_ms, [&] {
+    if (!TakeAwaited(message)) {
+      return Reject(Status::InvalidArgument("a signed message this replica did not ask to sign"));
+    }
+    SendOwn(std::move(message));
+  });
+}
+
+Actions Replica::OnSignFailed(const v1::ConsensusMessage& message, uint64_t now_ms) {
+  return Run(now_ms, [&] { (void)TakeAwaited(message); });
 }
 
 }  // namespace cairn::consensus

@@ -66,6 +66,10 @@ struct ReplicaConfig {
   size_t max_waiting_blocks = 512;
   // Messages for rounds further ahead of the current round are dropped unchecked.
   uint64_t round_window = 10'000;
+  // This validator's key is outside the replica (a PKCS#11 token, which may take longer
+  // than a round's work to sign): its votes, timeouts and proposals go out as
+  // SignActions, and each is sent and acted on only when OnSigned brings it back.
+  bool driver_signs = false;
 };
 
 // What a restarted replica recovers from its ledger and safety record.
@@ -80,8 +84,9 @@ struct RecoveredState {
 
 class Replica {
  public:
-  // `key` must be the key of `config.self` (null for an observer). `engine`, `verifier`
-  // and `leaders` must outlive the replica; `leaders` is this replica's alone.
+  // `key` must be the key of `config.self` (null for an observer, or when
+  // `config.driver_signs`). `engine`, `verifier` and `leaders` must outlive the replica;
+  // `leaders` is this replica's alone.
   Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngine& engine,
           crypto::SignatureVerifier& verifier, LeaderElection& leaders, RecoveredState recovered);
 
@@ -92,6 +97,13 @@ class Replica {
   Actions OnProposalTimer(uint64_t round, uint64_t now_ms);
   // New transactions arrived: a leader waiting for work proposes now.
   Actions OnTransactionsAvailable(uint64_t now_ms);
+  // A SignAction's message, now signed (the driver checked the signature against this
+  // validator's key): it is sent and this replica acts on it as on its own message.
+  Actions OnSigned(v1::ConsensusMessage message, uint64_t now_ms);
+  // A SignAction's message could not be signed: this validator stays silent where it
+  // would have sent it (a missing vote or timeout is a crash fault, which the protocol
+  // tolerates; what the safety record holds stays recorded).
+  Actions OnSignFailed(const v1::ConsensusMessage& message, uint64_t now_ms);
 
   uint64_t current_round() const { return current_round_; }
   // What an operator needs to see why a round does not end: who leads, whose votes and
@@ -172,6 +184,13 @@ class Replica {
   void MaybePropose();
   void MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc);
   void LocalTimeout();
+  // Signs `message` over `statement` with the key, or asks the driver (driver_signs);
+  // SendOwn follows once it is signed.
+  void Sign(v1::ConsensusMessage message, Bytes statement);
+  // Sends a signed message of this replica's and acts on it as a peer's would be.
+  void SendOwn(v1::ConsensusMessage message);
+  // Takes `message` off awaiting_signature_; false if it was not there.
+  bool TakeAwaited(const v1::ConsensusMessage& message);
   // The block a vote names as committed when its certificate finalises `finalised`.
   Bytes LastToCommit(const std::string& finalised);
   bool EndsThisEpoch(const TreeBlock& block);
@@ -200,6 +219,14 @@ class Replica {
   uint64_t pace_wait_round_ = 0;  // the round whose pacing wait is running or over
   bool pace_wait_over_ = false;
   std::optional<v1::Timeout> my_timeout_;  // signed for current_round_, re-sent on each timer
+  // Messages handed to the driver to sign (driver_signs), by kind and round: at most one
+  // of each kind a round, as the safety rules allow; bounded, so a signer that never
+  // answers only silences this validator.
+  struct Awaited {
+    v1::ConsensusMessage::KindCase kind;
+    uint64_t round = 0;
+  };
+  std::vector<Awaited> awaiting_signature_;
   SafetyRules safety_;
   BlockTree tree_;
   VoteCollector votes_;

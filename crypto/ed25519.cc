@@ -4,16 +4,15 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <sodium.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "crypto/check.h"
+#include "crypto/secret_file.h"
 
 namespace cairn::crypto {
 
@@ -209,20 +208,7 @@ Status PrivateKey::WriteFile(const std::string& path) const {
 }
 
 Result<PrivateKey> PrivateKey::ReadFile(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return Status::NotFound("cannot read key file " + path + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 0777));
-    return Status::FailedPrecondition("key file " + path + " is readable by others (mode " +
-                                      mode + "); run: chmod 600 " + path);
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  std::string pem = contents.str();
+  CAIRN_ASSIGN_OR_RETURN(std::string pem, ReadSecretFile(path, "key file"));
   std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   CAIRN_CHECK(bio != nullptr);
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);

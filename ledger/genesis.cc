@@ -50,6 +50,11 @@ Status ValidateValidators(const v1::Genesis& genesis) {
     auto key = crypto::ParseNewKeyHex(v.public_key());
     if (!key.ok()) return key.status().Annotate(where + ".public_key");
     if (!keys.insert(*key).second) return Status::InvalidArgument(where + ": the key is used twice");
+    if (!v.network_key().empty()) {
+      auto link = crypto::ParseNewKeyHex(v.network_key());
+      if (!link.ok()) return link.status().Annotate(where + ".network_key");
+      if (!keys.insert(*link).second) return Status::InvalidArgument(where + ": the network key is used twice");
+    }
   }
   return Status::Ok();
 }
@@ -142,6 +147,7 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
     auto* info = state.validators.add_validators();
     info->set_name(v.name());
     info->set_public_key(FromHex(v.public_key()).value());
+    if (!v.network_key().empty()) info->set_network_key(FromHex(v.network_key()).value());
     info->set_address(v.address());
   }
   state.governance = GenesisGovernance(state.validators);

@@ -88,6 +88,20 @@ Result<v1::NodeConfig> CheckNodeConfig(v1::NodeConfig config, const std::filesys
       return checkpoint.status().Annotate("state_sync_checkpoint");
     }
   }
+  if (config.has_consensus_token()) {
+    v1::Pkcs11Config& token = *config.mutable_consensus_token();
+    for (auto [field, value] : {std::pair{"module", token.mutable_module()},
+                                std::pair{"token_label", token.mutable_token_label()},
+                                std::pair{"pin_file", token.mutable_pin_file()}}) {
+      if (value->empty()) return Status::InvalidArgument(std::string("consensus_token.") + field + " is required");
+    }
+    if (token.key_label().empty() == token.key_id().empty()) {
+      return Status::InvalidArgument("consensus_token: name the key by key_label or by key_id, one of the two");
+    }
+    // A bare name ("libsofthsm2.so") is for the loader's search path.
+    if (token.module().find('/') != std::string::npos) token.set_module(Resolve(folder, token.module()));
+    token.set_pin_file(Resolve(folder, token.pin_file()));
+  }
   return config;
 }
 

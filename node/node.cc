@@ -82,6 +82,13 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
       .validator = config.validator()});
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
+  CAIRN_ASSIGN_OR_RETURN(node->consensus_keys_, ConsensusKeys::Open(config, *node->key_));
+  if (TokenSigner* token = node->consensus_keys_->token()) {
+    Node* self = node.get();
+    node->consensus_signer_ = std::make_unique<ConsensusSigner>(*token, [self](ConsensusSigner::Signed signed_message) {
+      asio::post(self->core_io_, [self, s = std::move(signed_message)]() mutable { self->OnSigned(std::move(s)); });
+    });
+  }
   CAIRN_ASSIGN_OR_RETURN(node->genesis_, ledger::ReadGenesisFile(config.genesis_file()));
   ledger::LedgerOptions ledger_options;
   if (config.state_cache_mb() > 0) ledger_options.state_cache_bytes = size_t{config.state_cache_mb()} << 20;
@@ -235,8 +242,8 @@ Status Node::MakeConsensus() {
     validator_names_.push_back(v.name());
   }
   self_ = ValidatorIndexOf(key_->public_key());
-  const crypto::PrivateKey* signing_key = self_ ? SigningKeyFor(committee_->key(*self_)) : nullptr;
-  if (self_ && signing_key == nullptr) self_.reset();
+  const ConsensusKeys::Choice signing = self_ ? consensus_keys_->For(committee_->key(*self_)) : ConsensusKeys::Choice{};
+  if (self_ && signing.key == nullptr && signing.token == nullptr) self_.reset();
   health_->SetCurrentSet(self_.has_value(), static_cast<uint32_t>(start.validators.validators_size()));
   UpdateAllowedPeers();
   if (transport_) transport_->SetDialTargets(DialTargets());
@@ -280,9 +287,11 @@ Status Node::MakeConsensus() {
                                   .max_timeout_ms = std::max(round_timeout_ms_, kMaxRoundTimeoutMs),
                                   .idle_proposal_delay_ms = round_timeout_ms_ / 2,
                                   .min_block_interval_ms = min_block_interval_ms_,
-                                  .max_future_timestamp_ms = kMaxFutureTimestampMs};
-  replica_ = std::make_unique<consensus::Replica>(config, self_ ? signing_key : nullptr, *engine_, verifier_, *leaders_,
+                                  .max_future_timestamp_ms = kMaxFutureTimestampMs,
+                                  .driver_signs = self_ && signing.token != nullptr};
+  replica_ = std::make_unique<consensus::Replica>(config, self_ ? signing.key : nullptr, *engine_, verifier_, *leaders_,
                                                   std::move(recovered));
+  ++replica_generation_;
   return Status::Ok();
 }
 
@@ -291,25 +300,6 @@ std::optional<uint32_t> Node::ValidatorIndexOf(const crypto::PublicKey& link_key
     if (link_keys_[i] == link_key) return i;
   }
   return std::nullopt;
-}
-
-const crypto::PrivateKey* Node::SigningKeyFor(const crypto::PublicKey& consensus_key) {
-  if (key_->public_key() == consensus_key) return key_.get();
-  if (consensus_key_ && consensus_key_->public_key() == consensus_key) return consensus_key_.get();
-  // The set names a rotated key for this validator: it takes effect now, from the file
-  // the operator put next to the node key (no restart).
-  const std::string next = config_.key_file() + ".next";
-  auto loaded = crypto::PrivateKey::ReadFile(next);
-  if (loaded.ok() && loaded->public_key() == consensus_key) {
-    consensus_key_ = std::make_unique<crypto::PrivateKey>(std::move(loaded).value());
-    LogInfo("consensus", "signing with the rotated consensus key " + Short(consensus_key) + " from " + next);
-    return consensus_key_.get();
-  }
-  LogError("consensus", "the validator set names consensus key " + consensus_key.hex() + " for this node, and neither " +
-                            config_.key_file() + " nor " + next + " holds it" +
-                            (loaded.ok() ? "" : " (" + loaded.status().ToString() + ")") +
-                            ": following without voting");
-  return nullptr;
 }
 
 void Node::UpdateAllowedPeers() {
@@ -394,6 +384,20 @@ void Node::RegisterMetrics() {
   m_.commit_latency = &metrics_.AddHistogram("cairn_commit_latency_seconds",
                                              "From a block's proposal timestamp to its commit here.",
                                              {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  m_.token_signatures = &metrics_.AddCounter("cairn_token_signatures_total",
+                                             "Consensus messages the PKCS#11 token signed and the node checked.");
+  m_.token_failures = &metrics_.AddCounter(
+      "cairn_token_failures_total",
+      "Consensus messages left unsent because the token failed or its signature did not verify.");
+  m_.token_sign_latency = &metrics_.AddHistogram(
+      "cairn_token_sign_seconds", "From the safety record's sync to the token's checked signature, per message.",
+      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+  if (TokenSigner* token = consensus_keys_->token()) {
+    metrics_.AddCollector("cairn_token_reopen_attempts_total", "counter",
+                          "Attempts to open the token's session again after an error.", [token](std::string* out) {
+                            *out += "cairn_token_reopen_attempts_total " + std::to_string(token->reopen_attempts()) + "\n";
+                          });
+  }
   AddStateTreeMetrics(metrics_, *ledger_);
   AddStateServingMetrics(metrics_, *state_server_);
   AddRetentionMetrics(metrics_, *pruner_);
@@ -513,6 +517,7 @@ void Node::Stop() {
     });
     state_server_->Stop();
     pruner_->Stop();
+    consensus_signer_.reset();  // its thread posts to the core thread
     net_work_.reset();
     core_work_.reset();
     verify_work_.reset();
@@ -564,6 +569,9 @@ void Node::Apply(consensus::Actions actions) {
       if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
       commits.push_back(commit);
+    } else if (auto* sign = std::get_if<consensus::SignAction>(&action)) {
+      // After the PersistSafetyAction before it: what the message commits to is on disk.
+      consensus_signer_->Submit(replica_generation_, std::move(*sign), committee_->key(*self_));
     } else if (auto* evidence = std::get_if<consensus::EvidenceAction>(&action)) {
       OnEvidence(evidence->evidence, nullptr);
     } else if (auto* timer = std::get_if<consensus::SetTimerAction>(&action)) {
@@ -590,6 +598,22 @@ void Node::Apply(consensus::Actions actions) {
   }
   m_.round->Set(static_cast<int64_t>(replica_->current_round()));
   RefreshConsensusView();
+}
+
+void Node::OnSigned(ConsensusSigner::Signed result) {
+  // A replica of an earlier epoch (or before sync moved the head) asked: its message is
+  // of no use now, and what it committed to is in the safety record either way.
+  if (halted_ || result.generation != replica_generation_) return;
+  const bool ok = result.status.ok();
+  (ok ? m_.token_signatures : m_.token_failures)->Add();
+  if (ok) {
+    m_.token_sign_latency->Observe(static_cast<double>(result.took.count()) / 1e6);
+    return Apply(replica_->OnSigned(std::move(result.message), NowMs()));
+  }
+  LogWarn("consensus", "no signature from the token for this validator's " +
+                           std::string(result.message.has_vote() ? "vote" : result.message.has_timeout() ? "timeout" : "proposal") +
+                           ", so it stays silent there: " + result.status.ToString());
+  Apply(replica_->OnSignFailed(result.message, NowMs()));
 }
 
 void Node::RefreshConsensusView() {

@@ -24,6 +24,8 @@
 #include "net/seen_cache.h"
 #include "net/transport.h"
 #include "node/admission_budget.h"
+#include "node/consensus_keys.h"
+#include "node/consensus_signer.h"
 #include "node/evidence_pool.h"
 #include "node/health.h"
 #include "node/leader_failures.h"
@@ -89,9 +91,6 @@ class Node : public rpc::NodeApi {
   bool IsValidatorLink(const crypto::PublicKey& key) const;
   // The current validator whose links present `link_key` (core thread).
   std::optional<uint32_t> ValidatorIndexOf(const crypto::PublicKey& link_key) const;
-  // The private key for `consensus_key`: the node key, or a rotated key loaded from
-  // KEY_FILE.next once the set names it; null (logged) when the node has neither.
-  const crypto::PrivateKey* SigningKeyFor(const crypto::PublicKey& consensus_key);
   // Block sync (core thread): a tick every kSyncTickMs, responses as they come.
   void SyncTick();
   void OnSyncResponse(const crypto::PublicKey& from, v1::SyncResponse response);
@@ -101,6 +100,8 @@ class Node : public rpc::NodeApi {
   void CountLeaderFailures(const v1::Block& block);
   // Core thread.
   void Apply(consensus::Actions actions);
+  // A token's answer to a SignAction of the replica of `generation` (core thread).
+  void OnSigned(ConsensusSigner::Signed result);
   void OnCommitted(const consensus::CommitAction& action);
   void OnPeerMessage(const crypto::PublicKey& from, v1::PeerMessage message);
   // A peer's committed height, epoch and the lowest height it serves blocks from, from
@@ -121,7 +122,7 @@ class Node : public rpc::NodeApi {
 
   v1::NodeConfig config_;
   std::unique_ptr<crypto::PrivateKey> key_;            // the node key: its links' identity
-  std::unique_ptr<crypto::PrivateKey> consensus_key_;  // a rotated consensus key, once in effect
+  std::unique_ptr<ConsensusKeys> consensus_keys_;     // what signs consensus messages
   std::vector<crypto::PublicKey> link_keys_;           // by validator index, current epoch
   std::vector<std::string> validator_names_;           // by validator index, current epoch
   LeaderFailures leader_failures_;
@@ -148,6 +149,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<EvidencePool> evidence_pool_;
   std::unique_ptr<LedgerEngine> engine_;
   std::unique_ptr<consensus::Replica> replica_;
+  uint64_t replica_generation_ = 0;  // counts MakeConsensus: a signature for an older replica is dropped
 
   boost::asio::io_context net_io_;
   boost::asio::io_context core_io_;
@@ -172,6 +174,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<StateServer> state_server_;  // answers peers that state-sync
   std::unique_ptr<Pruner> pruner_;             // retention, on a thread of its own
+  std::unique_ptr<ConsensusSigner> consensus_signer_;  // a token's signatures, on a thread of its own
   MetricsRegistry metrics_;
   std::unique_ptr<Health> health_;  // what probes and GetStatus read off the core thread
   std::unique_ptr<MetricsServer> metrics_server_;
@@ -200,6 +203,9 @@ class Node : public rpc::NodeApi {
     Gauge* syncing;
     Gauge* halted;
     Histogram* commit_latency;
+    Counter* token_signatures;
+    Counter* token_failures;
+    Histogram* token_sign_latency;
   } m_{};
 };
 

@@ -16,6 +16,7 @@ packages=(
   prometheus systemd
   chromium fonts-dejavu-core
   nghttp2-client iproute2
+  softhsm2 opensc libp11-kit-dev
   python3-grpcio python3-protobuf python3-cryptography python3-venv python3-pip python3-setuptools
 )
 

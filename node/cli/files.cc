@@ -8,8 +8,8 @@
 
 namespace cairn::cli {
 
-Status WriteNewFile(const std::filesystem::path& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+Status WriteNewFile(const std::filesystem::path& path, const std::string& text, unsigned mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
     return errno == EEXIST ? Status::AlreadyExists(path.string() + " exists; it is never overwritten")
                            : Status::IoError("cannot create " + path.string() + ": " + std::strerror(errno));

@@ -9,7 +9,8 @@
 
 namespace cairn::cli {
 
-// Creates `path` with `text`; an error if it exists or cannot be written.
-Status WriteNewFile(const std::filesystem::path& path, const std::string& text);
+// Creates `path` with `text` and `mode` (0600 for a secret); an error if it exists or
+// cannot be written.
+Status WriteNewFile(const std::filesystem::path& path, const std::string& text, unsigned mode = 0644);
 
 }  // namespace cairn::cli

@@ -7,6 +7,13 @@
 // Node I listens on 127.0.0.1: p2p on P+4I, gRPC on P+4I+1, metrics on P+4I+2, HTTP on P+4I+3.
 // --load-accounts funds the load generator's accounts (node/load/load_accounts.h),
 // whose keys are public: for benchmarks only.
+// --pkcs11-validators K makes a token "cairn-nodeI" for each of the first K validators
+// in the PKCS#11 module (SoftHSM2's by default, whose token folder SOFTHSM2_CONF names:
+// the nodes must run with the same environment), generates the consensus key in it,
+// and writes DIR/nodeI/token.pin (mode 0600) and the config's consensus_token; node.key
+// stays the node's link key (genesis network_key).
+#include <openssl/rand.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +21,7 @@
 
 #include "cairn/v1/config.pb.h"
 #include "cairn/v1/genesis.pb.h"
+#include "crypto/check.h"
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
 #include "ledger/genesis.h"
@@ -22,6 +30,7 @@
 #include "node/cli/files.h"
 #include "node/cli/options.h"
 #include "node/load/load_accounts.h"
+#include "node/pkcs11_token.h"
 
 namespace cairn::cli {
 
@@ -33,6 +42,28 @@ constexpr uint64_t kClientFunds = 1'000'000'000'000;
 constexpr int kPortsPerNode = 4;
 
 std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+// A devnet token's PIN: random, in a file only its node reads.
+std::string NewPin() {
+  unsigned char bytes[12];
+  CAIRN_CHECK(RAND_bytes(bytes, sizeof(bytes)) == 1);
+  return ToHex(ByteView(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+// Makes token "cairn-NAME" with a consensus key in it; its config goes in `config`.
+Result<crypto::PublicKey> ConsensusKeyInToken(const std::string& module, const std::string& name,
+                                              const std::filesystem::path& node_dir, v1::Pkcs11Config* config) {
+  const node::TokenAddress address{.module = module, .token_label = "cairn-" + name, .pin = NewPin()};
+  CAIRN_RETURN_IF_ERROR(WriteNewFile(node_dir / "token.pin", address.pin + "\n", 0600));
+  CAIRN_RETURN_IF_ERROR(node::Pkcs11Token::InitToken(address, NewPin()));
+  CAIRN_ASSIGN_OR_RETURN(auto token, node::Pkcs11Token::Open(address));
+  CAIRN_ASSIGN_OR_RETURN(node::TokenKey key, token->GenerateKey("consensus", ByteView("\x01", 1)));
+  config->set_module(module);
+  config->set_token_label(address.token_label);
+  config->set_key_label("consensus");
+  config->set_pin_file("token.pin");
+  return key.public_key;
+}
 int P2pPort(int base_port, int i) { return base_port + kPortsPerNode * i; }
 
 }  // namespace
@@ -48,6 +79,8 @@ int RunTestnet(const std::vector<std::string>& args) {
   uint32_t admin_threshold = 0;
   uint64_t min_block_interval_ms = 0;
   bool load_admins = false;
+  int pkcs11_validators = 0;
+  std::string pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
   po::options_description options("testnet options");
   options.add_options()
       ("validators", po::value(&validators), "number of validators (default 4; n = 3f + 1 tolerates f faults)")
@@ -63,14 +96,22 @@ int RunTestnet(const std::vector<std::string>& args) {
        "validator-set changes apply at heights that are multiples of this (default 100)")
       ("admin-threshold", po::value(&admin_threshold), "admin approvals a validator-set change needs (default 1)")
       ("min-block-interval-ms", po::value(&min_block_interval_ms),
-       "a leader proposes no sooner than this after the parent block: fewer, fuller blocks (default: the node's, 6)");
+       "a leader proposes no sooner than this after the parent block: fewer, fuller blocks (default: the node's, 6)")
+      ("pkcs11-validators", po::value(&pkcs11_validators),
+       "the first K validators keep their consensus keys in a PKCS#11 token each (SoftHSM2 for a devnet; run the "
+       "nodes with the same SOFTHSM2_CONF)")
+      ("pkcs11-module", po::value(&pkcs11_module), "the PKCS#11 module for --pkcs11-validators (default SoftHSM2's)");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn testnet --validators N --out DIR [--base-port P] [--chain-id ID] [--load-accounts A [--load-admins]]\n"
-                    "                     [--epoch-length N] [--admin-threshold N] [--min-block-interval-ms MS]",
+                    "                     [--epoch-length N] [--admin-threshold N] [--min-block-interval-ms MS]\n"
+                    "                     [--pkcs11-validators K [--pkcs11-module SO]]",
                     options, args, &exit_code)) {
     return exit_code;
   }
   if (validators < 1 || validators > 100) return PrintError("--validators must be 1 to 100"), 2;
+  if (pkcs11_validators < 0 || pkcs11_validators > validators) {
+    return PrintError("--pkcs11-validators must be 0 to the number of validators"), 2;
+  }
   if (load_accounts > 1'000'000) return PrintError("--load-accounts must be at most 1000000"), 2;
   if (base_port < 1024 || base_port + kPortsPerNode * validators > 65535) return PrintError("--base-port out of range"), 2;
   namespace fs = std::filesystem;
@@ -91,6 +132,7 @@ int RunTestnet(const std::vector<std::string>& args) {
   genesis.set_genesis_time_ms(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()));
   std::vector<crypto::PublicKey> keys;
+  std::vector<v1::Pkcs11Config> tokens(validators);
   for (int i = 0; i < validators; ++i) {
     const fs::path node_dir = dir / ("node" + std::to_string(i));
     fs::create_directories(node_dir, ec);
@@ -102,6 +144,12 @@ int RunTestnet(const std::vector<std::string>& args) {
     v->set_name("node" + std::to_string(i));
     v->set_public_key(key.public_key().hex());
     v->set_address(Address(P2pPort(base_port, i)));
+    if (i < pkcs11_validators) {
+      auto in_token = ConsensusKeyInToken(pkcs11_module, v->name(), node_dir, &tokens[i]);
+      if (!in_token.ok()) return PrintError(in_token.status().Annotate(v->name() + "'s token").message()), 1;
+      v->set_public_key(in_token->hex());
+      v->set_network_key(key.public_key().hex());
+    }
   }
   crypto::PrivateKey client = crypto::PrivateKey::Generate();
   if (Status s = client.WriteFile((dir / "client.key").string()); !s.ok()) return PrintError(s.message()), 1;
@@ -133,6 +181,7 @@ int RunTestnet(const std::vector<std::string>& args) {
     config.set_http_listen(Address(P2pPort(base_port, i) + 3));
     config.set_log_level("info");
     config.set_validator(true);
+    if (i < pkcs11_validators) *config.mutable_consensus_token() = tokens[i];
     for (int j = 0; j < validators; ++j) {
       if (j == i) continue;
       v1::PeerConfig* peer = config.add_peers();
@@ -150,6 +199,11 @@ int RunTestnet(const std::vector<std::string>& args) {
   }
   std::printf("client key: %s/client.key (address %s, %llu CAIRN)\n", out.c_str(),
               ToHex(crypto::AddressOf(client.public_key().bytes())).c_str(), static_cast<unsigned long long>(kClientFunds));
+  if (pkcs11_validators > 0) {
+    std::printf("consensus keys of node0..node%d are in tokens of %s: start those nodes with the same environment%s\n",
+                pkcs11_validators - 1, pkcs11_module.c_str(),
+                std::getenv("SOFTHSM2_CONF") ? (" (SOFTHSM2_CONF=" + std::string(std::getenv("SOFTHSM2_CONF")) + ")").c_str() : "");
+  }
   std::printf("start a node: build/bin/cairnd --config %s/node0/config.json\n", out.c_str());
   return 0;
 }

@@ -14,6 +14,8 @@
 #include "node/cli/command.h"
 #include "node/cli/json_output.h"
 #include "node/cli/options.h"
+#include "node/config.h"
+#include "node/token_signer.h"
 
 namespace cairn::cli {
 
@@ -234,32 +236,63 @@ int RunVote(const std::vector<std::string>& args) {
                        });
 }
 
+namespace {
+
+// What signs a key rotation for one of its two keys: a key file, or the token a node
+// config's consensus_token names.
+using SignWith = std::function<Result<Bytes>(ByteView)>;
+Result<std::pair<crypto::PublicKey, SignWith>> RotationKey(const std::string& key_file, const std::string& token_config,
+                                                           const std::string& which) {
+  if (key_file.empty() == token_config.empty()) {
+    return Status::InvalidArgument("give one of --" + which + "-key FILE and --" + which + "-token NODE_CONFIG");
+  }
+  if (!key_file.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::ReadFile(key_file));
+    auto shared = std::make_shared<crypto::PrivateKey>(std::move(key));
+    return std::pair{shared->public_key(), SignWith([shared](ByteView m) -> Result<Bytes> { return shared->Sign(m); })};
+  }
+  CAIRN_ASSIGN_OR_RETURN(v1::NodeConfig config, node::LoadNodeConfig(token_config));
+  if (!config.has_consensus_token()) return Status::InvalidArgument(token_config + " has no consensus_token");
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<node::TokenSigner> token, node::TokenSigner::Open(config.consensus_token()));
+  std::shared_ptr<node::TokenSigner> shared = std::move(token);
+  return std::pair{shared->public_key(), SignWith([shared](ByteView m) { return shared->Sign(m); })};
+}
+
+}  // namespace
+
 int RunRotateKey(const std::vector<std::string>& args) {
   Common common;
-  std::string name, old_key_file, new_key_file;
+  std::string name, old_key_file, new_key_file, old_token, new_token;
   po::options_description options("rotate-key options");
   options.add_options()
       ("name", po::value(&name)->required(), "the validator's name in the set")
-      ("old-key", po::value(&old_key_file)->required(), "its current consensus key file (the node key, before a first rotation)")
-      ("new-key", po::value(&new_key_file)->required(),
-       "the new key file; put it next to the node key as KEY_FILE.next, where the node loads it when the rotation takes effect");
+      ("old-key", po::value(&old_key_file), "its current consensus key file (the node key, before a first rotation)")
+      ("old-token", po::value(&old_token), "or: the node config whose consensus_token holds its current key")
+      ("new-key", po::value(&new_key_file),
+       "the new key file; put it next to the node key as KEY_FILE.next, where the node loads it when the rotation takes effect")
+      ("new-token", po::value(&new_token),
+       "or: the node config whose consensus_token names the new key (made with cairn keygen --pkcs11); the node "
+       "signs with the token once the rotation takes effect");
   AddCommon(options, &common);
   return SignAndSubmit(
-      "usage: cairn rotate-key --key ACCOUNT_KEY --name NAME --old-key FILE --new-key FILE [--wait]\n"
+      "usage: cairn rotate-key --key ACCOUNT_KEY --name NAME (--old-key FILE | --old-token CONFIG)\n"
+      "                        (--new-key FILE | --new-token CONFIG) [--wait]\n"
       "Both keys sign the rotation; it takes effect at the next epoch boundary, without a restart.",
       options, common, args, [&](v1::TxBody* body) -> Status {
-        CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey old_key, crypto::PrivateKey::ReadFile(old_key_file));
-        CAIRN_ASSIGN_OR_RETURN(crypto::PrivateKey new_key, crypto::PrivateKey::ReadFile(new_key_file));
+        CAIRN_ASSIGN_OR_RETURN(auto old_key, RotationKey(old_key_file, old_token, "old"));
+        CAIRN_ASSIGN_OR_RETURN(auto new_key, RotationKey(new_key_file, new_token, "new"));
         NodeClient client(common.node);
         CAIRN_ASSIGN_OR_RETURN(v1::GetValidatorsResponse set, client.Validators(v1::GetValidatorsRequest()));
         CAIRN_ASSIGN_OR_RETURN(v1::GetStatusResponse status, client.Status());
-        const Bytes new_public = Bytes(new_key.public_key().bytes());
+        const Bytes new_public = Bytes(new_key.first.bytes());
         const Bytes message = ledger::KeyRotationMessage(status.chain_id(), name, set.validators().epoch(), new_public);
+        CAIRN_ASSIGN_OR_RETURN(Bytes old_signature, old_key.second(message));
+        CAIRN_ASSIGN_OR_RETURN(Bytes new_signature, new_key.second(message));
         v1::RotateValidatorKey* op = body->mutable_rotate_validator_key();
         op->set_name(name);
         op->set_new_public_key(new_public);
-        op->set_old_key_signature(old_key.Sign(message));
-        op->set_new_key_signature(new_key.Sign(message));
+        op->set_old_key_signature(std::move(old_signature));
+        op->set_new_key_signature(std::move(new_signature));
         return Status::Ok();
       });
 }

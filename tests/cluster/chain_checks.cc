@@ -125,4 +125,9 @@ bool AuditPasses(Cluster& cluster, int i) {
                     cluster.dir() + "/audit-node" + std::to_string(i) + ".log") == 0;
 }
 
+bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int i) {
+  const uint64_t from = cluster.Height(i);
+  return Cluster::WaitFor([&] { return cluster.Height(i) >= from + blocks; }, limit);
+}
+
 }  // namespace cairn::cluster

@@ -4,6 +4,7 @@
 // and every node's data passes `cairn audit`.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ ChainComparison CompareChains(Cluster& cluster, uint64_t height);
 
 // How many of `tx_hashes` node `i` does not report as COMMITTED.
 size_t CountMissing(Cluster& cluster, int i, const std::vector<std::string>& tx_hashes);
+
+// Node i's height grows by `blocks` within `limit`.
+bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int i = 0);
 // Read-your-writes across nodes: of the (hash, receipt) pairs a node acknowledged, how
 // many node i does not hold committed with that same receipt.
 size_t CountNotAsAcknowledged(Cluster& cluster, int i, const std::vector<std::pair<std::string, std::string>>& acknowledged);

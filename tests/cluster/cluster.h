@@ -112,13 +112,14 @@ class Cluster {
   // The admin account funded in genesis (DIR/client.key), and the chain id.
   const crypto::PrivateKey& client() const { return *client_; }
   std::string chain_id() const { return "cairn-devnet"; }
+  // Reads each validator's config.json, lets `edit` change it, writes it back (read
+  // again at the node's next start).
+  void EditValidatorConfigs(const std::function<void(int i, v1::NodeConfig& config)>& edit);
 
  private:
   void AddObservers(const std::string& out);
   void ConnectClients();  // the stubs, to Host(i)
   std::vector<std::string> LinkKeys() const;  // each validator's node key, in hex
-  // Reads each validator's config.json, lets `edit` change it, writes it back.
-  void EditValidatorConfigs(const std::function<void(int i, v1::NodeConfig& config)>& edit);
 
   int validators_;
   int observers_;

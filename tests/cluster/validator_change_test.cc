@@ -67,12 +67,6 @@ bool IsValidator(Cluster& cluster, int i) {
   return status && status->validator();
 }
 
-// Node i's height grows by `blocks` within `limit`.
-bool Advances(Cluster& cluster, uint64_t blocks, std::chrono::seconds limit, int i = 0) {
-  const uint64_t from = cluster.Height(i);
-  return Cluster::WaitFor([&] { return cluster.Height(i) >= from + blocks; }, limit);
-}
-
 TEST(ValidatorChange, AFreshValidatorJoinsUnderLoadVotesAndLeavesAgain) {
   // Node 4 starts as an allowed observer's slot with its own key and an empty disk, and
   // no peers in its config: it is reached only by the validators dialing the address

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "consensus/certificates.h"
 #include "consensus/replica.h"
 #include "ledger/genesis.h"
 #include "ledger/kv_store.h"
@@ -29,7 +30,8 @@ inline consensus::Context ContextOf(const TestChain& chain) {
 }
 
 struct ReplicaRig {
-  // `config.context` and `config.self` are filled in here.
+  // `config.context` and `config.self` are filled in here; with `config.driver_signs` the
+  // test signs (SignAction, Replica::OnSigned).
   ReplicaRig(const TestChain& chain, uint32_t self, crypto::SignatureVerifier& verifier,
              consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {})
       : ledger(ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis(), &verifier).value()),
@@ -41,8 +43,8 @@ struct ReplicaRig {
         .head_qc = ledger::GenesisCertificate(head.hash)};
     config.context = ContextOf(chain);
     config.self = self;
-    replica = std::make_unique<consensus::Replica>(config, &chain.validator(static_cast<int>(self)), engine, verifier,
-                                                   leaders, std::move(recovered));
+    const crypto::PrivateKey* key = config.driver_signs ? nullptr : &chain.validator(static_cast<int>(self));
+    replica = std::make_unique<consensus::Replica>(config, key, engine, verifier, leaders, std::move(recovered));
   }
   std::unique_ptr<ledger::Ledger> ledger;
   ledger::Speculator speculator;
@@ -50,6 +52,21 @@ struct ReplicaRig {
   node::LedgerEngine engine;
   std::unique_ptr<consensus::Replica> replica;
 };
+
+// A timeout of `round` by validator `sender` of `chain`, with the genesis certificate
+// (of `ledger`, at genesis) as its highest.
+inline v1::ConsensusMessage GenesisTimeout(const TestChain& chain, const ledger::Ledger& ledger, uint32_t sender,
+                                           uint64_t round) {
+  v1::Timeout timeout;
+  timeout.set_epoch(0);
+  timeout.set_round(round);
+  *timeout.mutable_high_qc() = ledger::GenesisCertificate(ledger.GetBlock(0).value().hash);
+  timeout.set_sender(sender);
+  timeout.set_signature(chain.validator(static_cast<int>(sender)).Sign(consensus::TimeoutMessage(ContextOf(chain), round, 0)));
+  v1::ConsensusMessage message;
+  *message.mutable_timeout() = std::move(timeout);
+  return message;
+}
 
 // The consensus messages among `actions` (broadcast or sent), in order.
 inline std::vector<v1::ConsensusMessage> MessagesOf(const consensus::Actions& actions) {

@@ -18,18 +18,8 @@ class ReplicaRoundsTest : public ::testing::Test {
     now_ms_ = chain_.genesis().genesis_time_ms() + 60'000;
   }
 
-  // A timeout of `round` by `sender`, with the genesis certificate as its highest.
   v1::ConsensusMessage TimeoutOf(uint32_t sender, uint64_t round) {
-    v1::Timeout timeout;
-    timeout.set_epoch(0);
-    timeout.set_round(round);
-    *timeout.mutable_high_qc() = ledger::GenesisCertificate(replica_.ledger->GetBlock(0).value().hash);
-    timeout.set_sender(sender);
-    timeout.set_signature(chain_.validator(static_cast<int>(sender))
-                              .Sign(consensus::TimeoutMessage(test::ContextOf(chain_), round, 0)));
-    v1::ConsensusMessage message;
-    *message.mutable_timeout() = timeout;
-    return message;
+    return test::GenesisTimeout(chain_, *replica_.ledger, sender, round);
   }
 
   static std::optional<uint64_t> RoundTimerMs(const consensus::Actions& actions) {

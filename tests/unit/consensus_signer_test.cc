@@ -1,0 +1,154 @@
+// The signer's thread (node/consensus_signer.h): it signs, checks each signature against
+// the key the validator set names before the message may leave, and never queues more
+// than its bound when the token stops answering.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "node/consensus_signer.h"
+#include "node/token_signer.h"
+#include "tests/support/softhsm.h"
+
+namespace cairn::node {
+namespace {
+
+// A token that signs with a key in memory once `release` is called.
+class HeldSigner : public crypto::Signer {
+ public:
+  explicit HeldSigner(const crypto::PrivateKey& key) : key_(key) {}
+  const crypto::PublicKey& public_key() const override { return key_.public_key(); }
+  Result<Bytes> Sign(ByteView message) override {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    released_.notify_all();
+    released_.wait(lock, [&] { return released; });
+    return key_.Sign(message);
+  }
+  // Waits until the signer's thread is inside Sign.
+  bool WaitUntilEntered() {
+    std::unique_lock lock(mu_);
+    return released_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_ > 0; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released = true;
+    released_.notify_all();
+  }
+
+ private:
+  const crypto::PrivateKey& key_;
+  std::mutex mu_;
+  std::condition_variable released_;
+  bool released = false;
+  int entered_ = 0;
+};
+
+// Collects what the signer reports.
+struct Results {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<ConsensusSigner::Signed> signed_messages;
+  ConsensusSigner::Done Callback() {
+    return [this](ConsensusSigner::Signed s) {
+      std::lock_guard lock(mu);
+      signed_messages.push_back(std::move(s));
+      cv.notify_all();
+    };
+  }
+  bool WaitFor(size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return signed_messages.size() >= n; });
+  }
+};
+
+consensus::SignAction VoteToSign(uint64_t round) {
+  consensus::SignAction action;
+  action.message.mutable_vote()->set_round(round);
+  action.statement = "vote statement of round " + std::to_string(round);
+  return action;
+}
+
+TEST(ConsensusSignerTest, SignsInOrderAndPutsTheCheckedSignatureInTheMessage) {
+  const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
+  HeldSigner token(key);
+  Results results;
+  ConsensusSigner signer(token, results.Callback());
+  for (uint64_t round = 1; round <= 3; ++round) signer.Submit(7, VoteToSign(round), key.public_key());
+  token.Release();
+  ASSERT_TRUE(results.WaitFor(3));
+  for (uint64_t i = 0; i < 3; ++i) {
+    const ConsensusSigner::Signed& s = results.signed_messages[i];
+    ASSERT_TRUE(s.status.ok()) << s.status.ToString();
+    EXPECT_EQ(s.generation, 7u);
+    EXPECT_EQ(s.message.vote().round(), i + 1);
+    EXPECT_TRUE(key.public_key().Verify(VoteToSign(i + 1).statement, s.message.vote().signature()));
+  }
+}
+
+TEST(ConsensusSignerTest, AStuckTokenFillsTheQueueOnlyToItsBound) {
+  const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
+  HeldSigner token(key);
+  Results results;
+  ConsensusSigner signer(token, results.Callback());
+  // One in the token's hands, kMaxQueued waiting: the next ones fail at once.
+  signer.Submit(1, VoteToSign(1), key.public_key());
+  ASSERT_TRUE(token.WaitUntilEntered());
+  for (uint64_t round = 2; round <= ConsensusSigner::kMaxQueued + 3; ++round) {
+    signer.Submit(1, VoteToSign(round), key.public_key());
+  }
+  ASSERT_TRUE(results.WaitFor(2));
+  {
+    std::lock_guard lock(results.mu);
+    for (const auto& s : results.signed_messages) EXPECT_EQ(s.status.code(), StatusCode::kResourceExhausted);
+  }
+  token.Release();
+  ASSERT_TRUE(results.WaitFor(ConsensusSigner::kMaxQueued + 3));
+  std::lock_guard lock(results.mu);
+  EXPECT_EQ(std::count_if(results.signed_messages.begin(), results.signed_messages.end(),
+                          [](const auto& s) { return s.status.ok(); }),
+            static_cast<long>(ConsensusSigner::kMaxQueued + 1));
+}
+
+TEST(ConsensusSignerTest, ASignatureUnderAnotherKeyNeverReachesTheMessage) {
+  const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
+  const crypto::PrivateKey named = crypto::PrivateKey::FromSeed(std::string(32, 'n')).value();
+  HeldSigner token(key);
+  token.Release();
+  Results results;
+  ConsensusSigner signer(token, results.Callback());
+  signer.Submit(1, VoteToSign(1), named.public_key());
+  ASSERT_TRUE(results.WaitFor(1));
+  EXPECT_EQ(results.signed_messages[0].status.code(), StatusCode::kInternal);
+  EXPECT_TRUE(results.signed_messages[0].message.vote().signature().empty());
+}
+
+TEST(ConsensusSignerTest, ATokenThatCorruptsItsSignatureIsCaught) {
+  test::SoftHsm hsm;
+  ASSERT_TRUE(hsm.MakeToken("validator", "4321").ok());
+  v1::Pkcs11Config config;
+  config.set_module(CAIRN_FAULTY_PKCS11);
+  config.set_token_label("validator");
+  config.set_key_label("consensus");
+  config.set_pin_file(hsm.WritePinFile("pin", "4321"));
+  {
+    auto token = Pkcs11Token::Open({.module = test::kSoftHsmModule, .token_label = "validator", .pin = "4321"});
+    ASSERT_TRUE(token.ok());
+    ASSERT_TRUE((*token)->GenerateKey("consensus", "\x01").ok());
+  }
+  auto token = TokenSigner::Open(config);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  Results results;
+  ConsensusSigner signer(**token, results.Callback());
+  signer.Submit(1, VoteToSign(1), (*token)->public_key());
+  ASSERT_TRUE(results.WaitFor(1));
+  EXPECT_TRUE(results.signed_messages[0].status.ok()) << results.signed_messages[0].status.ToString();
+  hsm.SetMode("validator", "corrupt");
+  signer.Submit(1, VoteToSign(2), (*token)->public_key());
+  ASSERT_TRUE(results.WaitFor(2));
+  EXPECT_EQ(results.signed_messages[1].status.code(), StatusCode::kInternal);
+  EXPECT_NE(results.signed_messages[1].status.message().find("does not verify"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::node
