@@ -80,6 +80,9 @@ struct SetTimerAction {  // call OnTimer (or OnProposalTimer) after delay_ms
 // hand it back with Replica::OnSigned, or report Replica::OnSignFailed. Only a replica
 // whose key is outside it (ReplicaConfig::driver_signs: a token) asks, and always after
 // the PersistSafetyAction that records what the message commits this validator to.
+// Signed messages must come back in the order they were asked for: a vote asked for
+// before a timeout of its round may not leave after it, which would be a vote after a
+// timeout (the simulator's checker catches a driver that reorders them).
 struct SignAction {
   v1::ConsensusMessage message;
   Bytes statement;

@@ -7,6 +7,9 @@
 #                         audit's transaction count must equal the benchmark's
 #     --down K [--down-at S]  SIGKILL K validators before the warm-up (or S s into the
 #                         window) and submit only to the others
+#     --pkcs11-validators K  the first K validators sign with keys in SoftHSM2 tokens;
+#                         the JSON line then adds the token's signatures and their
+#                         latency (cairn_token_sign_seconds, summed over the K)
 #   scripts/bench.sh report          the README's table: saturation, fixed rate at 25% of
 #                                    the ceiling, idle, each healthy and with 1 of 4 down;
 #                                    fixed rates at 5% of the ceiling and at twice the
@@ -121,13 +124,14 @@ if [ "${1:-}" = --mode ] && [ "${2:-}" = retention ]; then
   exec "$root/scripts/retention_bench.sh" "$@"
 fi
 
-validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600}
+validators=4 accounts=1000 keep="" port=${CAIRN_BENCH_PORT:-27600} pkcs11_validators=0
 load_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --validators) validators=$2; shift 2 ;;
     --accounts) accounts=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --pkcs11-validators) pkcs11_validators=$2; shift 2 ;;
     --mode | --inflight | --rate | --rate-of-ceiling | --seconds | --warmup | --drain | --down | --down-at)
       load_args+=("$1" "$2"); shift 2 ;;
     *) echo "bench.sh: unknown option $1 (see the top of scripts/bench.sh)" >&2; exit 2 ;;
@@ -148,17 +152,41 @@ else
 fi
 network() {
   CAIRN_DEVNET_DIR=$dir CAIRN_DEVNET_PORT=$port CAIRN_DEVNET_VALIDATORS=$validators \
-    CAIRN_DEVNET_LOAD_ACCOUNTS=$accounts CAIRN_BIN=$bin scripts/devnet.sh "$1" >/dev/null
+    CAIRN_DEVNET_LOAD_ACCOUNTS=$accounts CAIRN_DEVNET_PKCS11_VALIDATORS=$pkcs11_validators CAIRN_BIN=$bin \
+    scripts/devnet.sh "$1" >/dev/null
 }
 cleanup() {
   network stop || true
-  if [ -z "$keep" ]; then rm -rf "$dir"; fi
+  if [ -z "$keep" ]; then rm -rf "$dir" "$dir.tokens"; fi
 }
 trap cleanup EXIT
 network start
 
 status=0
 "$bin/cairn" load --network "$dir" "${load_args[@]}" | tee "$dir/bench.out" || status=$?
+if [ "$pkcs11_validators" -gt 0 ]; then
+  # The token's share, from the validators that sign with one: how many messages it
+  # signed and how long each took from the synced safety record to the checked
+  # signature (the latency the token adds to this validator's part of a round).
+  for i in $(seq 0 $((pkcs11_validators - 1))); do
+    curl -s --max-time 2 "http://127.0.0.1:$((port + 4 * i + 2))/metrics"
+  done | python3 -c '
+import json, re, sys
+metrics = sys.stdin.read()
+def total(name):
+    return sum(float(v) for v in re.findall(r"^" + name + r"(?:\{[^}]*\})? ([0-9.e+-]+)$", metrics, re.M))
+line = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+count = total("cairn_token_signatures_total")
+buckets = {}
+for le, n in re.findall(r"^cairn_token_sign_seconds_bucket\{le=\"([^\"]+)\"\} ([0-9.e+-]+)$", metrics, re.M):
+    buckets[float(le)] = buckets.get(float(le), 0) + float(n)
+median_bound = next((le for le, n in sorted(buckets.items()) if n >= count / 2), None)
+line.update(pkcs11_validators=int(sys.argv[2]), token_signatures=int(count),
+            token_failures=int(total("cairn_token_failures_total")),
+            token_sign_ms_mean=round(1000 * total("cairn_token_sign_seconds_sum") / max(count, 1), 3),
+            token_sign_ms_median_at_most=None if median_bound is None else 1000 * median_bound)
+print(json.dumps(line, separators=(",", ":")))' "$dir/bench.out" "$pkcs11_validators" | tee -a "$dir/bench.out"
+fi
 network stop
 if [ -n "$keep" ]; then
   chain_txs=$(tail -n 1 "$dir/bench.out" | sed -n 's/.*"chain_txs":\([0-9]*\).*/\1/p')

@@ -8,7 +8,9 @@
 # CAIRN_DEVNET_VALIDATORS (default 4), CAIRN_DEVNET_LOAD_ACCOUNTS (default 0),
 # CAIRN_DEVNET_LOAD_ADMINS (1: they are admins; see `cairn testnet --help`) and
 # CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS (default: genesis's) shape a new one
-# (scripts/bench.sh uses them); CAIRN_BIN
+# (scripts/bench.sh uses them); CAIRN_DEVNET_PKCS11_VALIDATORS=K puts the first K
+# validators' consensus keys in SoftHSM2 tokens, in a token store of the network's own
+# beside it (DIR.tokens/, whose softhsm2.conf the nodes are started with); CAIRN_BIN
 # (default build/bin) is where cairn and cairnd are.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +23,12 @@ if [ "${CAIRN_DEVNET_LOAD_ADMINS:-0}" = 1 ]; then load_admins=(--load-admins); f
 pacing=()
 if [ -n "${CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS:-}" ]; then pacing=(--min-block-interval-ms "$CAIRN_DEVNET_MIN_BLOCK_INTERVAL_MS"); fi
 bin=${CAIRN_BIN:-$root/build/bin}
+pkcs11_validators=${CAIRN_DEVNET_PKCS11_VALIDATORS:-0}
+tokens=()
+if [ "$pkcs11_validators" -gt 0 ] || [ -f "$dir.tokens/softhsm2.conf" ]; then
+  export SOFTHSM2_CONF=$dir.tokens/softhsm2.conf
+  tokens=(--pkcs11-validators "$pkcs11_validators")
+fi
 
 metrics_port() { echo $((base_port + 4 * $1 + 2)); }
 pid_of() { [ -f "$dir/node$1/cairnd.pid" ] && cat "$dir/node$1/cairnd.pid" || true; }
@@ -36,8 +44,12 @@ start() {
     "$root/scripts/build.sh" cairnd cairn
   fi
   if [ ! -f "$dir/genesis.json" ]; then
+    if [ "$pkcs11_validators" -gt 0 ]; then
+      mkdir -p "$dir.tokens/store"
+      printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$dir.tokens/store" >"$SOFTHSM2_CONF"
+    fi
     "$bin/cairn" testnet --validators "$validators" --out "$dir" --base-port "$base_port" \
-      --load-accounts "$load_accounts" "${load_admins[@]}" "${pacing[@]}" >/dev/null
+      --load-accounts "$load_accounts" "${load_admins[@]}" "${pacing[@]}" "${tokens[@]}" >/dev/null
     echo "devnet: created a $validators-validator network in $dir"
   fi
   for i in $(seq 0 $((validators - 1))); do

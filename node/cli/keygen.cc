@@ -3,6 +3,7 @@
 // `cairn keygen --pkcs11 --module M --token LABEL --label KEY --pin-file F [--id HEX]`:
 // a new Ed25519 key pair made inside a PKCS#11 token (its private key never leaves it),
 // its public key, and the consensus_token section of a node config that signs with it.
+// With --existing, the key pair already there (made by the token's own tools) instead.
 #include <cstdio>
 
 #include "cairn/v1/config.pb.h"
@@ -19,14 +20,14 @@ namespace cairn::cli {
 
 namespace {
 
-int KeygenInToken(const v1::Pkcs11Config& config, bool json) {
+int KeygenInToken(const v1::Pkcs11Config& config, bool existing, bool json) {
   auto address = node::TokenAddressOf(config);
   if (!address.ok()) return PrintError(address.status().message()), 1;
   auto token = node::Pkcs11Token::Open(*address);
   if (!token.ok()) return PrintError(token.status().message()), 1;
   auto id = FromHex(config.key_id());
   if (!id.ok()) return PrintError("--id: " + id.status().message()), 2;
-  auto key = (*token)->GenerateKey(config.key_label(), *id);
+  auto key = existing ? (*token)->FindKey(config.key_label(), {}) : (*token)->GenerateKey(config.key_label(), *id);
   if (!key.ok()) return PrintError(key.status().message()), 1;
   const std::string public_key = key->public_key.hex();
   if (json) {
@@ -35,9 +36,10 @@ int KeygenInToken(const v1::Pkcs11Config& config, bool json) {
     v1::NodeConfig snippet;
     *snippet.mutable_consensus_token() = config;
     snippet.mutable_consensus_token()->clear_key_id();  // the config names the key one way
-    std::printf("key pair:   '%s' in token '%s' (private key sensitive, never extractable)\npublic key: %s\n"
+    std::printf("key pair:   '%s' in token '%s'%s\npublic key: %s\n"
                 "node config to sign consensus messages with it:\n%s",
-                config.key_label().c_str(), config.token_label().c_str(), public_key.c_str(),
+                config.key_label().c_str(), config.token_label().c_str(),
+                existing ? "" : " (private key sensitive, never extractable)", public_key.c_str(),
                 ledger::ToJson(snippet).c_str());
   }
   return 0;
@@ -50,6 +52,7 @@ int RunKeygen(const std::vector<std::string>& args) {
   std::string out;
   bool json = false;
   bool pkcs11 = false;
+  bool existing = false;
   v1::Pkcs11Config token;
   std::string module = "/usr/lib/softhsm/libsofthsm2.so", token_label, key_label, key_id, pin_file;
   po::options_description options("keygen options");
@@ -61,10 +64,13 @@ int RunKeygen(const std::vector<std::string>& args) {
       ("token", po::value(&token_label), "with --pkcs11: the token's label")
       ("label", po::value(&key_label), "with --pkcs11: the new key pair's label (refuses one in use)")
       ("id", po::value(&key_id), "with --pkcs11: its CKA_ID in hex (default none)")
-      ("pin-file", po::value(&pin_file), "with --pkcs11: a file of mode 0600 holding the user PIN");
+      ("pin-file", po::value(&pin_file), "with --pkcs11: a file of mode 0600 holding the user PIN")
+      ("existing", po::bool_switch(&existing),
+       "with --pkcs11: make nothing; print the key pair already labelled --label (made by the token's own tools)");
   int exit_code = 0;
   if (!ParseOptions("usage: cairn keygen --out FILE [--json]\n"
-                    "       cairn keygen --pkcs11 --token LABEL --label KEY --pin-file FILE [--module SO] [--id HEX] [--json]",
+                    "       cairn keygen --pkcs11 --token LABEL --label KEY --pin-file FILE [--module SO] [--id HEX]\n"
+                    "                    [--existing] [--json]",
                     options, args, &exit_code)) {
     return exit_code;
   }
@@ -78,7 +84,7 @@ int RunKeygen(const std::vector<std::string>& args) {
     token.set_key_label(key_label);
     token.set_key_id(key_id);
     token.set_pin_file(pin_file);
-    return KeygenInToken(token, json);
+    return KeygenInToken(token, existing, json);
   }
   if (out.empty()) return PrintError("give --out FILE (or --pkcs11 for a key in a token)"), 2;
 

@@ -62,6 +62,9 @@ struct Instance {
   // names it.
   std::optional<crypto::PrivateKey> next_key;
   bool up = false;
+  // Scenario::token_signers: when the token is done with the last signature asked of it
+  // (it signs one at a time, in order, as node/consensus_signer.h does).
+  uint64_t token_free_at_ms = 0;
   uint64_t generation = 0;  // bumped at every restart: timers of an earlier life are void
   std::shared_ptr<ledger::MemoryStore> store = std::make_shared<ledger::MemoryStore>();
   std::unique_ptr<ledger::Ledger> ledger;

@@ -53,6 +53,7 @@ struct Options {
   bool flapping = false;
   bool round_robin = false;
   double min_ratio = 0;
+  int token_signers = 0;
 };
 
 cairn::sim::Scenario Make(const Options& o, uint64_t seed) {
@@ -137,6 +138,7 @@ int Run(const Options& o) {
     scenario.broken_rule = broken;
     scenario.broken_check = broken_check;
     scenario.adversarial_leaders = o.adversarial_leaders;
+    scenario.token_signers = o.token_signers;
     // An adversary that leads every other round can stop a 2-chain protocol from
     // committing (no two consecutive honest rounds): only safety is checked then.
     if (o.adversarial_leaders) scenario.check_liveness = false;
@@ -224,6 +226,8 @@ int main(int argc, char** argv) {
       ("break", po::value(&o.break_rule), "turn off one safety rule (see --list-breaks)")
       ("list-breaks", po::bool_switch(&list_breaks), "print the rules --break accepts")
       ("expect-violation", po::bool_switch(&o.expect_violation), "succeed only if some seed violates a safety invariant")
+      ("token-signers", po::value(&o.token_signers),
+       "the first K validators sign through a token: late (0-40 ms) and failing one time in ten")
       ("verbose", po::bool_switch(&o.verbose), "one line per seed");
   po::variables_map vm;
   try {

@@ -37,6 +37,7 @@ std::string Scenario::Describe() const {
   }
   for (uint32_t t : twins) out << " twin(v" << t << ")";
   if (adversarial_leaders) out << " adversarial-leaders";
+  if (token_signers) out << " token-signers=" << token_signers;
   if (isolate_first_committer_ms) out << " isolate-committer=" << isolate_first_committer_ms << "ms";
   if (votes_only_to_next_leader) out << " votes-to-next-leader";
   out << " partitions=" << partitions.size() << " crashes=" << crashes.size();

@@ -107,6 +107,11 @@ struct Scenario {
   uint64_t measure_from_ms = 0;
   // Plain rotation instead of leader reputation (the baseline it is measured against).
   bool round_robin_leaders = false;
+  // Validators 0 .. token_signers-1 keep their keys in a token
+  // (ReplicaConfig::driver_signs): the token signs one message at a time, in the order
+  // asked, each taking 0-40 ms, and one in ten is a failure (the validator stays silent
+  // there). A crash drops the signatures in flight.
+  int token_signers = 0;
   // After stabilisation (GST, last restart, last twins round) every honest instance
   // must commit kLivenessBlocks new blocks within this bound.
   uint64_t liveness_bound_ms = 90'000;

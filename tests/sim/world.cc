@@ -29,7 +29,9 @@ constexpr uint64_t kRotationRecheckMs = 1'000;  // how often the "operator" read
 constexpr size_t kHeldMessagesMax = 256;        // messages held for a crashed instance
 
 struct Event {
-  enum class Kind { kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible, kSetChange };
+  enum class Kind {
+    kDeliver, kTimer, kProposalTimer, kCrash, kRestart, kSubmit, kTxVisible, kSetChange, kSigned, kSignFailed
+  };
   uint64_t time_ms = 0;
   uint64_t seq = 0;
   Kind kind = Kind::kDeliver;
@@ -263,12 +265,14 @@ class World {
         .head_qc = start.head_qc,
         .safety = std::move(record),
         .history = std::move(history)};
+    const bool token = self && static_cast<int>(in.validator) < s_.token_signers;
     consensus::ReplicaConfig config{.context = *in.context, .self = self,
                                     .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
                                     .idle_proposal_delay_ms = s_.idle_proposal_delay_ms,
-                                    .min_block_interval_ms = s_.min_block_interval_ms};
+                                    .min_block_interval_ms = s_.min_block_interval_ms,
+                                    .driver_signs = token};
     in.replica = std::make_unique<consensus::Replica>(
-        config, self ? key : nullptr, *in.engine, verifier_, *in.leaders,
+        config, self && !token ? key : nullptr, *in.engine, verifier_, *in.leaders,
         std::move(recovered));
     if (s_.broken_rule && s_.IsHonest(i)) in.replica->TEST_BreakSafetyRule(*s_.broken_rule);
     in.epoch_ended = false;
@@ -543,6 +547,14 @@ class World {
         Apply(e.instance, in.replica->OnProposalTimer(e.round, now_));
         return;
       }
+      case Event::Kind::kSigned:
+      case Event::Kind::kSignFailed: {
+        Instance& in = instances_[e.instance];
+        if (!in.up || in.generation != e.generation) return;  // the signer went down with it
+        Apply(e.instance, e.kind == Event::Kind::kSigned ? in.replica->OnSigned(*e.message, now_)
+                                                         : in.replica->OnSignFailed(*e.message, now_));
+        return;
+      }
       case Event::Kind::kTxVisible: {
         Instance& in = instances_[e.instance];
         if (in.up) Apply(e.instance, in.replica->OnTransactionsAvailable(now_));
@@ -694,6 +706,14 @@ class World {
         in.evidence->Prune();
         Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
         if (in.ledger->Governance().epoch() != in.context->committee.epoch()) in.epoch_ended = true;
+      } else if (auto* sign = std::get_if<consensus::SignAction>(&action)) {
+        // The token (Scenario::token_signers) answers later, in the order asked, or fails.
+        const bool fails = Uniform(0, 9) == 0;
+        if (!fails) consensus::SetSignature(&sign->message, KeyIn(i, in.context->committee)->Sign(sign->statement));
+        in.token_free_at_ms = std::max(in.token_free_at_ms, now_) + Uniform(0, 40);
+        Push({.time_ms = in.token_free_at_ms, .kind = fails ? Event::Kind::kSignFailed : Event::Kind::kSigned,
+              .instance = i, .generation = in.generation,
+              .message = std::make_shared<const v1::ConsensusMessage>(std::move(sign->message))});
       } else if (auto* evidence = std::get_if<consensus::EvidenceAction>(&action)) {
         // Gossip of evidence is not what the simulator tests: every instance that is up
         // has it at once, and whoever leads next includes it.
