@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 namespace cairn::test {
@@ -68,39 +70,75 @@ bool PowerLossEnv::Operate() {
 
 void PowerLossEnv::Synced(const std::string& name, uint64_t size) {
   std::lock_guard lock(mu_);
-  files_[name].synced = size;
-  // LevelDB's Env syncs the directory when it syncs a MANIFEST: every name created in
-  // that directory so far is durable from now on.
-  if (!IsManifest(name)) return;
-  const auto dir = std::filesystem::path(name).parent_path();
-  for (auto& [other, tracked] : files_) {
-    if (std::filesystem::path(other).parent_path() == dir) tracked.name_durable = true;
+  synced_[name] = size;
+  // LevelDB's Env syncs the directory when it syncs a MANIFEST: every directory
+  // operation so far is durable from now on.
+  if (IsManifest(name)) journal_.clear();
+}
+
+std::optional<std::string> PowerLossEnv::DurableBytes(const std::string& name) const {
+  std::ifstream in(name, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (auto it = synced_.find(name); it != synced_.end() && it->second < bytes.size()) bytes.resize(it->second);
+  return bytes;
+}
+
+void PowerLossEnv::Undo(const DirOp& op) {
+  std::error_code ignored;
+  auto put_back = [&](const std::string& name) {
+    synced_.erase(name);  // what is put back was durable, all of it
+    if (op.replaced) std::ofstream(name, std::ios::binary | std::ios::trunc) << *op.replaced;
+  };
+  switch (op.kind) {
+    case DirOp::Kind::kCreate:
+      std::filesystem::remove(op.name, ignored);
+      put_back(op.name);
+      return;
+    case DirOp::Kind::kRemove:
+      put_back(op.name);
+      return;
+    case DirOp::Kind::kRename:
+      std::filesystem::rename(op.name, op.from, ignored);
+      if (auto it = synced_.find(op.name); it != synced_.end()) {
+        synced_[op.from] = it->second;
+        synced_.erase(it);
+      }
+      put_back(op.name);
+      return;
   }
 }
 
-void PowerLossEnv::PowerLoss() {
+size_t PowerLossEnv::PowerLoss(uint64_t choice) {
   std::lock_guard lock(mu_);
-  for (const auto& [name, tracked] : files_) {
+  const size_t survive = static_cast<size_t>(choice % (journal_.size() + 1));
+  const size_t undone = journal_.size() - survive;
+  for (size_t i = journal_.size(); i > survive; --i) Undo(journal_[i - 1]);
+  for (const auto& [name, synced] : synced_) {
     std::error_code ignored;
-    if (!tracked.name_durable) {
-      std::filesystem::remove(name, ignored);
-    } else if (std::filesystem::exists(name, ignored)) {
-      std::filesystem::resize_file(name, tracked.synced, ignored);
-    }
+    if (std::filesystem::exists(name, ignored)) std::filesystem::resize_file(name, synced, ignored);
   }
-  files_.clear();
+  synced_.clear();
+  journal_.clear();
   cut_at_ = UINT64_MAX;
+  return undone;
 }
 
 leveldb::Status PowerLossEnv::NewWritableFile(const std::string& name, leveldb::WritableFile** result) {
   *result = nullptr;
   if (!Operate()) return PowerCut(name);
+  std::optional<std::string> before;
+  {
+    std::lock_guard lock(mu_);
+    before = DurableBytes(name);
+  }
   leveldb::WritableFile* file = nullptr;
   leveldb::Status s = target()->NewWritableFile(name, &file);
   if (!s.ok()) return s;
   {
     std::lock_guard lock(mu_);
-    files_[name] = Tracked{};  // created (or truncated) now: nothing of it is durable yet
+    journal_.push_back({.kind = DirOp::Kind::kCreate, .name = name, .replaced = std::move(before)});
+    synced_[name] = 0;  // created (or truncated) now: nothing of it is durable yet
   }
   *result = new TrackedFile(*this, name, file, 0);
   return s;
@@ -116,7 +154,8 @@ leveldb::Status PowerLossEnv::NewAppendableFile(const std::string& name, leveldb
   if (!s.ok()) return s;
   {
     std::lock_guard lock(mu_);
-    files_.try_emplace(name, Tracked{.synced = existed ? size : 0, .name_durable = existed});
+    if (!existed) journal_.push_back({.kind = DirOp::Kind::kCreate, .name = name});
+    synced_.try_emplace(name, existed ? size : 0);
   }
   *result = new TrackedFile(*this, name, file, size);
   return s;
@@ -124,25 +163,26 @@ leveldb::Status PowerLossEnv::NewAppendableFile(const std::string& name, leveldb
 
 leveldb::Status PowerLossEnv::RemoveFile(const std::string& name) {
   if (!Operate()) return PowerCut(name);
-  leveldb::Status s = target()->RemoveFile(name);
   std::lock_guard lock(mu_);
-  files_.erase(name);
+  std::optional<std::string> before = DurableBytes(name);
+  leveldb::Status s = target()->RemoveFile(name);
+  if (!s.ok()) return s;
+  journal_.push_back({.kind = DirOp::Kind::kRemove, .name = name, .replaced = std::move(before)});
+  synced_.erase(name);
   return s;
 }
 
 leveldb::Status PowerLossEnv::RenameFile(const std::string& from, const std::string& to) {
   if (!Operate()) return PowerCut(from);
+  std::lock_guard lock(mu_);
+  std::optional<std::string> before = DurableBytes(to);
   leveldb::Status s = target()->RenameFile(from, to);
   if (!s.ok()) return s;
-  std::lock_guard lock(mu_);
-  auto it = files_.find(from);
-  if (it != files_.end()) {
-    Tracked moved = it->second;
-    moved.name_durable = true;  // see the header: renames are taken as durable
-    files_.erase(it);
-    files_[to] = moved;
-  } else {
-    files_.erase(to);
+  journal_.push_back({.kind = DirOp::Kind::kRename, .name = to, .from = from, .replaced = std::move(before)});
+  synced_.erase(to);
+  if (auto it = synced_.find(from); it != synced_.end()) {
+    synced_[to] = it->second;
+    synced_.erase(from);
   }
   return s;
 }

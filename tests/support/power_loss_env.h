@@ -1,16 +1,25 @@
-// A LevelDB Env that models what a disk keeps when the power goes: the bytes of a file
-// up to its last Sync, and a new file's name only once its directory was synced (LevelDB
-// syncs the directory when it syncs a MANIFEST). After Cut() every operation that would
-// reach the disk fails; PowerLoss() then truncates each file to what was synced and
-// removes the files whose names were never made durable, as a machine that lost power
-// would find them. Renames and removals are taken as durable at once (a limitation: a
-// real disk may also undo them until the directory is synced).
+// A LevelDB Env that models what a disk keeps when the power goes.
+//
+// File contents: the bytes of a file up to its last Sync.
+// Directory entries (a file created, renamed over another, or removed): durable once the
+// directory is synced (LevelDB syncs it when it syncs a MANIFEST). Until then they are
+// kept as a journal, in order, as a journaling file system (ext4's ordered mode) commits
+// metadata: after a power loss some prefix of the journal survives and the rest is
+// undone, newest first. So a rename of CURRENT may come undone with everything after it
+// (the old MANIFEST's removal too), but never a later operation without an earlier one.
+//
+// After Cut() every operation that would reach the disk fails; PowerLoss(choice) then
+// keeps the first `choice % (journal length + 1)` directory operations, undoes the rest,
+// and truncates each file to what was synced, as a machine that lost power would find
+// the disk.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <leveldb/env.h>
 
@@ -23,8 +32,9 @@ class PowerLossEnv : public leveldb::EnvWrapper {
   // The disk stops taking anything after `operations` more writes or syncs (0: now).
   void CutAfter(uint64_t operations);
   bool cut() const;
-  // What the machine finds when it comes back; then the disk takes writes again.
-  void PowerLoss();
+  // What the machine finds when it comes back (`choice` picks how many unsynced directory
+  // operations survive); then the disk takes writes again. Returns how many were undone.
+  size_t PowerLoss(uint64_t choice);
   uint64_t operations() const;  // writes and syncs so far
 
   leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** result) override;
@@ -37,12 +47,21 @@ class PowerLossEnv : public leveldb::EnvWrapper {
   void Synced(const std::string& name, uint64_t size);
 
  private:
-  struct Tracked {
-    uint64_t synced = 0;     // bytes that survive a power loss
-    bool name_durable = false;  // its directory was synced since it was created
+  // A directory operation not yet made durable, and what undoing it puts back.
+  struct DirOp {
+    enum class Kind { kCreate, kRename, kRemove } kind;
+    std::string name;                     // created or removed; a rename's target
+    std::string from;                     // a rename's source
+    std::optional<std::string> replaced;  // the durable bytes `name` held before, if any
+    uint64_t replaced_synced = 0;
   };
+  // The durable bytes of `name` now (its synced prefix), if it exists. Under mu_.
+  std::optional<std::string> DurableBytes(const std::string& name) const;
+  void Undo(const DirOp& op);
+
   mutable std::mutex mu_;
-  std::map<std::string, Tracked> files_;
+  std::map<std::string, uint64_t> synced_;  // bytes of each written file that survive
+  std::vector<DirOp> journal_;              // since the directory was last synced
   uint64_t operations_ = 0;
   uint64_t cut_at_ = UINT64_MAX;
 };

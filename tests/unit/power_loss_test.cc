@@ -3,7 +3,9 @@
 // ledger commits, prunes and compacts on LevelDB over an Env that keeps only what was
 // synced (tests/support/power_loss_env.h). At a random moment the disk stops taking
 // writes (the power goes): the ledger is dropped with everything it held in memory, the
-// files are cut back to their synced bytes, and unsynced new files vanish. The store must
+// files are cut back to their synced bytes, and of the directory operations (files
+// created, renamed, removed) since the directory was last synced only a random prefix
+// survives, the rest undone as a journaling file system would. The store must
 // then reopen and hold (1) every block whose commit returned (durability), (2) at most the
 // one commit in flight besides, and nothing of a block after it (atomicity), (3) the
 // state that re-executing every block from genesis gives, read from the on-disk tree, and
@@ -54,6 +56,7 @@ TEST(PowerLoss, EveryCommitThatReturnedSurvivesAndTheStoreReopensWhole) {
   uint64_t durable = 0;     // the highest height whose commit returned
   uint64_t in_flight = 0;   // the height being committed when the power went (0: none)
   int lost_in_flight = 0, kept_in_flight = 0, cut_while_pruning = 0;
+  size_t directory_ops_undone = 0;
   uint64_t pruned = 0;
 
   for (int c = 0; c < cuts; ++c) {
@@ -94,15 +97,17 @@ TEST(PowerLoss, EveryCommitThatReturnedSurvivesAndTheStoreReopensWhole) {
       // Whatever it still does before it stops reaches no disk.
       env.CutAfter(0);
     }
-    env.PowerLoss();
+    directory_ops_undone += env.PowerLoss(rng());
   }
   std::printf("PowerLoss: %d power losses, %llu blocks committed; the commit in flight was lost %d times and kept "
-              "%d times; %d losses came while pruning; bodies pruned below block %llu\n",
+              "%d times; %d losses came while pruning; bodies pruned below block %llu; %zu directory operations "
+              "undone\n",
               cuts, static_cast<unsigned long long>(durable), lost_in_flight, kept_in_flight, cut_while_pruning,
-              static_cast<unsigned long long>(pruned));
+              static_cast<unsigned long long>(pruned), directory_ops_undone);
   EXPECT_GT(durable, 0u);
   EXPECT_GT(lost_in_flight, 0) << "no power loss fell between a commit's writes and its sync";
   EXPECT_GT(cut_while_pruning, 0) << "no power loss fell inside pruning";
+  EXPECT_GT(directory_ops_undone, 0u) << "no power loss undid a file's creation, rename or removal";
 }
 
 }  // namespace
