@@ -32,7 +32,8 @@ class ConsensusKeys {
   };
   Choice For(const crypto::PublicKey& consensus_key);
 
-  TokenSigner* token() const { return token_.get(); }
+  // Shared with the signer's thread, which may outlive the node when the token hangs.
+  const std::shared_ptr<TokenSigner>& token() const { return token_; }
 
  private:
   ConsensusKeys(std::string key_file, const crypto::PrivateKey& node_key) : key_file_(std::move(key_file)), node_key_(node_key) {}
@@ -40,7 +41,7 @@ class ConsensusKeys {
   const std::string key_file_;
   const crypto::PrivateKey& node_key_;
   std::unique_ptr<crypto::PrivateKey> rotated_;  // from KEY_FILE.next, once the set names it
-  std::unique_ptr<TokenSigner> token_;
+  std::shared_ptr<TokenSigner> token_;
 };
 
 }  // namespace cairn::node

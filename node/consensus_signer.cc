@@ -2,30 +2,39 @@
 
 #include <pthread.h>
 
+#include "node/log.h"
+
 namespace cairn::node {
 
-ConsensusSigner::ConsensusSigner(crypto::Signer& signer, Done done)
-    : signer_(signer), done_(std::move(done)), thread_([this] { Run(); }) {
+ConsensusSigner::ConsensusSigner(std::shared_ptr<crypto::Signer> signer, Done done)
+    : done_(done), thread_([shared = shared_, signer = std::move(signer), done = std::move(done)] {
+        Run(shared, signer, done);
+      }) {
   pthread_setname_np(thread_.native_handle(), "cairn-signer");
 }
 
 ConsensusSigner::~ConsensusSigner() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    queue_.clear();
+  std::unique_lock lock(shared_->mu);
+  shared_->stopping = true;
+  shared_->queue.clear();
+  shared_->wake.notify_all();
+  if (shared_->finished.wait_for(lock, kStopWait, [&] { return shared_->exited; })) {
+    lock.unlock();
+    thread_.join();
+    return;
   }
-  wake_.notify_all();
-  thread_.join();
+  LogWarn("consensus", "the token has not answered for " + std::to_string(kStopWait.count()) +
+                           " s; stopping without waiting for it");
+  thread_.detach();
 }
 
 void ConsensusSigner::Submit(uint64_t generation, consensus::SignAction action, const crypto::PublicKey& expected) {
   Job job{generation, std::move(action), expected, std::chrono::steady_clock::now()};
   {
-    std::lock_guard lock(mu_);
-    if (queue_.size() < kMaxQueued) {
-      queue_.push_back(std::move(job));
-      wake_.notify_one();
+    std::lock_guard lock(shared_->mu);
+    if (shared_->queue.size() < kMaxQueued) {
+      shared_->queue.push_back(std::move(job));
+      shared_->wake.notify_one();
       return;
     }
   }
@@ -33,23 +42,27 @@ void ConsensusSigner::Submit(uint64_t generation, consensus::SignAction action, 
          Status::ResourceExhausted(std::to_string(kMaxQueued) + " messages already wait for the token"), {}});
 }
 
-void ConsensusSigner::Run() {
+void ConsensusSigner::Run(std::shared_ptr<Shared> shared, std::shared_ptr<crypto::Signer> signer, Done done) {
+  std::unique_lock lock(shared->mu);
   for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    done_(SignOne(std::move(job)));
+    shared->wake.wait(lock, [&] { return shared->stopping || !shared->queue.empty(); });
+    if (shared->stopping) break;
+    Job job = std::move(shared->queue.front());
+    shared->queue.pop_front();
+    lock.unlock();
+    Signed result = SignOne(*signer, std::move(job));
+    lock.lock();
+    // Under the lock, so that once the destructor has set `stopping` no result goes out.
+    if (shared->stopping) break;
+    done(std::move(result));
   }
+  shared->exited = true;
+  shared->finished.notify_all();
 }
 
-ConsensusSigner::Signed ConsensusSigner::SignOne(Job job) {
+ConsensusSigner::Signed ConsensusSigner::SignOne(crypto::Signer& signer, Job job) {
   Signed out{.generation = job.generation, .message = std::move(job.action.message)};
-  auto signature = signer_.Sign(job.action.statement);
+  auto signature = signer.Sign(job.action.statement);
   if (!signature.ok()) {
     out.status = signature.status();
   } else if (!job.expected.Verify(job.action.statement, *signature)) {

@@ -13,13 +13,17 @@
 // the replica stays silent for that message.
 //
 // At most kMaxQueued messages wait; beyond that a submission fails at once, so a
-// token that stopped answering cannot grow the queue.
+// token that stopped answering cannot grow the queue. Destroying the signer waits at
+// most kStopWait for a signature in progress: a token that hangs in C_Sign is left to
+// its thread, which keeps the token alive and reports nothing once it returns, so a
+// hung device never keeps the node from stopping.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -40,9 +44,11 @@ class ConsensusSigner {
   using Done = std::function<void(Signed)>;
 
   static constexpr size_t kMaxQueued = 8;
+  static constexpr std::chrono::seconds kStopWait{5};
 
-  ConsensusSigner(crypto::Signer& signer, Done done);
-  // Finishes the signature in progress, drops the queue, joins the thread.
+  ConsensusSigner(std::shared_ptr<crypto::Signer> signer, Done done);
+  // Drops the queue and waits for the signature in progress (at most kStopWait; Done is
+  // not called after this returns).
   ~ConsensusSigner();
   ConsensusSigner(const ConsensusSigner&) = delete;
   ConsensusSigner& operator=(const ConsensusSigner&) = delete;
@@ -53,20 +59,26 @@ class ConsensusSigner {
 
  private:
   struct Job {
-    uint64_t generation;
+    uint64_t generation = 0;
     consensus::SignAction action;
     crypto::PublicKey expected;
     std::chrono::steady_clock::time_point submitted;
   };
-  void Run();
-  Signed SignOne(Job job);
+  // What the thread shares with the signer; the thread holds it (and the token) for as
+  // long as it runs, which may be longer than the signer when the token hangs.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable wake;      // a job, or stopping
+    std::condition_variable finished;  // the thread is done
+    std::deque<Job> queue;
+    bool stopping = false;
+    bool exited = false;
+  };
+  static void Run(std::shared_ptr<Shared> shared, std::shared_ptr<crypto::Signer> signer, Done done);
+  static Signed SignOne(crypto::Signer& signer, Job job);
 
-  crypto::Signer& signer_;
   const Done done_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
+  const std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   std::thread thread_;
 };
 

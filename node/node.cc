@@ -83,9 +83,9 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   CAIRN_ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::ReadFile(config.key_file()));
   node->key_ = std::make_unique<crypto::PrivateKey>(std::move(key));
   CAIRN_ASSIGN_OR_RETURN(node->consensus_keys_, ConsensusKeys::Open(config, *node->key_));
-  if (TokenSigner* token = node->consensus_keys_->token()) {
+  if (const std::shared_ptr<TokenSigner>& token = node->consensus_keys_->token()) {
     Node* self = node.get();
-    node->consensus_signer_ = std::make_unique<ConsensusSigner>(*token, [self](ConsensusSigner::Signed signed_message) {
+    node->consensus_signer_ = std::make_unique<ConsensusSigner>(token, [self](ConsensusSigner::Signed signed_message) {
       asio::post(self->core_io_, [self, s = std::move(signed_message)]() mutable { self->OnSigned(std::move(s)); });
     });
   }
@@ -392,7 +392,7 @@ void Node::RegisterMetrics() {
   m_.token_sign_latency = &metrics_.AddHistogram(
       "cairn_token_sign_seconds", "From the safety record's sync to the token's checked signature, per message.",
       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
-  if (TokenSigner* token = consensus_keys_->token()) {
+  if (TokenSigner* token = consensus_keys_->token().get()) {
     metrics_.AddCollector("cairn_token_reopen_attempts_total", "counter",
                           "Attempts to open the token's session again after an error.", [token](std::string* out) {
                             *out += "cairn_token_reopen_attempts_total " + std::to_string(token->reopen_attempts()) + "\n";
@@ -517,7 +517,6 @@ void Node::Stop() {
     });
     state_server_->Stop();
     pruner_->Stop();
-    consensus_signer_.reset();  // its thread posts to the core thread
     net_work_.reset();
     core_work_.reset();
     verify_work_.reset();
@@ -525,6 +524,7 @@ void Node::Stop() {
     for (std::thread& t : verify_threads_) t.join();
     core_io_.stop();
     core_thread_.join();
+    consensus_signer_.reset();  // after the core: the core submits to it, it posts to the core
     // The transport's closes go out before the loop ends.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     net_io_.stop();
@@ -601,18 +601,27 @@ void Node::Apply(consensus::Actions actions) {
 }
 
 void Node::OnSigned(ConsensusSigner::Signed result) {
-  // A replica of an earlier epoch (or before sync moved the head) asked: its message is
-  // of no use now, and what it committed to is in the safety record either way.
-  if (halted_ || result.generation != replica_generation_) return;
+  if (halted_) return;
   const bool ok = result.status.ok();
   (ok ? m_.token_signatures : m_.token_failures)->Add();
-  if (ok) {
-    m_.token_sign_latency->Observe(static_cast<double>(result.took.count()) / 1e6);
-    return Apply(replica_->OnSigned(std::move(result.message), NowMs()));
+  if (ok) m_.token_sign_latency->Observe(static_cast<double>(result.took.count()) / 1e6);
+  if (result.generation + 1 == replica_generation_ && ok) {
+    // The replica before this one asked (an epoch ended, or sync moved the head): what
+    // it signed is on disk in its record, and its last messages help the others finish
+    // its epoch, as they would have left before the handover with a key file.
+    return Apply({consensus::BroadcastAction{std::move(result.message)}});
   }
-  LogWarn("consensus", "no signature from the token for this validator's " +
-                           std::string(result.message.has_vote() ? "vote" : result.message.has_timeout() ? "timeout" : "proposal") +
-                           ", so it stays silent there: " + result.status.ToString());
+  // Older ones are of no use now. While sync moves the head, consensus waits.
+  if (result.generation != replica_generation_ || syncing_) return;
+  if (ok) return Apply(replica_->OnSigned(std::move(result.message), NowMs()));
+  token_failure_log_.Note(std::chrono::steady_clock::now(), [&](uint64_t more) {
+    LogWarn("consensus", "no signature from the token for this validator's " +
+                             std::string(result.message.has_vote()      ? "vote"
+                                         : result.message.has_timeout() ? "timeout"
+                                                                        : "proposal") +
+                             ", so it stays silent there: " + result.status.ToString() +
+                             (more > 0 ? " (" + std::to_string(more) + " more since the last report)" : ""));
+  });
   Apply(replica_->OnSignFailed(result.message, NowMs()));
 }
 

@@ -30,6 +30,7 @@
 #include "node/health.h"
 #include "node/leader_failures.h"
 #include "node/leader_history.h"
+#include "node/log.h"
 #include "node/ledger_engine.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
@@ -150,6 +151,7 @@ class Node : public rpc::NodeApi {
   std::unique_ptr<LedgerEngine> engine_;
   std::unique_ptr<consensus::Replica> replica_;
   uint64_t replica_generation_ = 0;  // counts MakeConsensus: a signature for an older replica is dropped
+  LogThrottle token_failure_log_{std::chrono::seconds(10)};
 
   boost::asio::io_context net_io_;
   boost::asio::io_context core_io_;

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <optional>
-#include <vector>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 namespace cairn::node {
 
@@ -44,7 +44,7 @@ std::string ReturnName(CK_RV rv) {
   }
 }
 
-Status Failed(const std::string& what, CK_RV rv) {
+Status CallFailed(const std::string& what, CK_RV rv) {
   const std::string message = what + ": " + ReturnName(rv);
   switch (rv) {
     case CKR_PIN_INCORRECT:
@@ -64,6 +64,15 @@ Status Failed(const std::string& what, CK_RV rv) {
 // The token's DER of CKA_EC_PARAMS for Ed25519: the curve name as a PrintableString,
 // which PKCS#11 3.0 allows beside the OID and SoftHSM2 2.6 and opensc both accept.
 constexpr CK_BYTE kEd25519Params[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+// The same curve by its OID (id-Ed25519, 1.3.101.112), which some modules want instead.
+constexpr CK_BYTE kEd25519Oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+
+// The registry of loaded modules; also held while a module is finalised, so that a Load
+// of the same path never meets one half torn down.
+std::mutex& ModulesMutex() {
+  static std::mutex mu;
+  return mu;
+}
 
 std::string Trimmed(const unsigned char* padded, size_t size) {
   std::string s(reinterpret_cast<const char*>(padded), size);
@@ -79,9 +88,8 @@ std::string Trimmed(const unsigned char* padded, size_t size) {
 class Pkcs11Module {
  public:
   static Result<std::shared_ptr<Pkcs11Module>> Load(const std::string& path) {
-    static std::mutex mu;
     static std::map<std::string, std::weak_ptr<Pkcs11Module>> loaded;
-    std::lock_guard lock(mu);
+    std::lock_guard lock(ModulesMutex());
     if (auto existing = loaded[path].lock()) return existing;
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) return Status::NotFound("cannot load PKCS#11 module " + path + ": " + ::dlerror());
@@ -96,7 +104,7 @@ class Pkcs11Module {
     const CK_RV rv = functions->C_Initialize(&args);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
       ::dlclose(handle);
-      return Failed("initialising PKCS#11 module " + path, rv);
+      return CallFailed("initialising PKCS#11 module " + path, rv);
     }
     auto module = std::shared_ptr<Pkcs11Module>(new Pkcs11Module(handle, functions, rv == CKR_OK));
     loaded[path] = module;
@@ -104,6 +112,7 @@ class Pkcs11Module {
   }
 
   ~Pkcs11Module() {
+    std::lock_guard lock(ModulesMutex());
     if (finalize_) f->C_Finalize(nullptr);
     ::dlclose(handle_);
   }
@@ -127,9 +136,9 @@ struct Slots {
 };
 Result<Slots> FindSlot(CK_FUNCTION_LIST_PTR f, const std::string& label) {
   CK_ULONG count = 0;
-  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count); rv != CKR_OK) return Failed("listing slots", rv);
+  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count); rv != CKR_OK) return CallFailed("listing slots", rv);
   std::vector<CK_SLOT_ID> slots(count);
-  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, slots.data(), &count); rv != CKR_OK) return Failed("listing slots", rv);
+  if (CK_RV rv = f->C_GetSlotList(CK_TRUE, slots.data(), &count); rv != CKR_OK) return CallFailed("listing slots", rv);
   slots.resize(count);
   Slots out{.present = slots.size()};
   for (CK_SLOT_ID s : slots) {
@@ -147,7 +156,9 @@ Result<Slots> FindSlot(CK_FUNCTION_LIST_PTR f, const std::string& label) {
 }  // namespace
 
 Status Pkcs11Token::InitToken(const TokenAddress& address, const std::string& so_pin) {
-  if (address.token_label.empty()) return Status::InvalidArgument("a token is named by its label");
+  if (address.token_label.empty() || address.token_label.size() > 32) {
+    return Status::InvalidArgument("a token's label is 1 to 32 bytes");
+  }
   CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<Pkcs11Module> module, Pkcs11Module::Load(address.module));
   CK_FUNCTION_LIST_PTR f = module->f;
   CAIRN_ASSIGN_OR_RETURN(Slots existing, FindSlot(f, address.token_label));
@@ -156,12 +167,12 @@ Status Pkcs11Token::InitToken(const TokenAddress& address, const std::string& so
   if (!free.found) return Status::NotFound("no free token slot in " + address.module);
   CK_UTF8CHAR label[32];
   std::fill(std::begin(label), std::end(label), ' ');
-  std::copy_n(address.token_label.begin(), std::min<size_t>(32, address.token_label.size()), label);
+  std::copy(address.token_label.begin(), address.token_label.end(), label);
   std::string so = so_pin;
   std::string user = address.pin;
   if (CK_RV rv = f->C_InitToken(*free.found, reinterpret_cast<CK_UTF8CHAR_PTR>(so.data()), so.size(), label);
       rv != CKR_OK) {
-    return Failed("initialising token '" + address.token_label + "'", rv);
+    return CallFailed("initialising token '" + address.token_label + "'", rv);
   }
   // The module may move the new token to another slot id (SoftHSM2 does).
   CAIRN_ASSIGN_OR_RETURN(Slots made, FindSlot(f, address.token_label));
@@ -169,15 +180,18 @@ Status Pkcs11Token::InitToken(const TokenAddress& address, const std::string& so
   CK_SESSION_HANDLE session = 0;
   if (CK_RV rv = f->C_OpenSession(*made.found, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
       rv != CKR_OK) {
-    return Failed("opening a session on the new token", rv);
+    return CallFailed("opening a session on the new token", rv);
   }
-  CK_RV rv = f->C_Login(session, CKU_SO, reinterpret_cast<CK_UTF8CHAR_PTR>(so.data()), so.size());
-  if (rv == CKR_OK) {
+  Status status;
+  if (CK_RV rv = f->C_Login(session, CKU_SO, reinterpret_cast<CK_UTF8CHAR_PTR>(so.data()), so.size()); rv != CKR_OK) {
+    status = CallFailed("logging in to the new token as its security officer", rv);
+  } else {
     rv = f->C_InitPIN(session, reinterpret_cast<CK_UTF8CHAR_PTR>(user.data()), user.size());
+    if (rv != CKR_OK) status = CallFailed("setting the user PIN of the new token", rv);
     f->C_Logout(session);
   }
   f->C_CloseSession(session);
-  return rv == CKR_OK ? Status::Ok() : Failed("setting the user PIN of the new token", rv);
+  return status;
 }
 
 Result<std::unique_ptr<Pkcs11Token>> Pkcs11Token::Open(const TokenAddress& address) {
@@ -193,14 +207,14 @@ Result<std::unique_ptr<Pkcs11Token>> Pkcs11Token::Open(const TokenAddress& addre
   CK_SESSION_HANDLE session = 0;
   if (CK_RV rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
       rv != CKR_OK) {
-    return Failed("opening a session on token '" + address.token_label + "'", rv);
+    return CallFailed("opening a session on token '" + address.token_label + "'", rv);
   }
   std::unique_ptr<Pkcs11Token> token(new Pkcs11Token(std::move(module), session));
   std::string pin = address.pin;
   const CK_RV rv = f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
   // Logged in already: another session of this process is (a login is per application).
   if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-    return Failed("logging in to token '" + address.token_label + "'", rv);
+    return CallFailed("logging in to token '" + address.token_label + "'", rv);
   }
   return token;
 }
@@ -208,35 +222,46 @@ Result<std::unique_ptr<Pkcs11Token>> Pkcs11Token::Open(const TokenAddress& addre
 Pkcs11Token::Pkcs11Token(std::shared_ptr<Pkcs11Module> module, unsigned long session)
     : module_(std::move(module)), session_(session) {}
 
-Pkcs11Token::~Pkcs11Token() { module_->f->C_CloseSession(session_); }
+Pkcs11Token::~Pkcs11Token() {
+  if (!session_gone_) module_->f->C_CloseSession(session_);
+}
+
+Status Pkcs11Token::Failed(const std::string& what, unsigned long rv) {
+  if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_REMOVED ||
+      rv == CKR_TOKEN_NOT_PRESENT) {
+    session_gone_ = true;
+  }
+  return CallFailed(what, rv);
+}
+
+Result<std::vector<unsigned long>> Pkcs11Token::Find(unsigned long object_class, const std::string& label,
+                                                     ByteView id) {
+  CK_FUNCTION_LIST_PTR f = module_->f;
+  CK_OBJECT_CLASS wanted = object_class;
+  CK_KEY_TYPE type = CKK_EC_EDWARDS;
+  std::string label_copy = label;
+  Bytes id_copy(id);
+  std::vector<CK_ATTRIBUTE> query = {{CKA_CLASS, &wanted, sizeof(wanted)}, {CKA_KEY_TYPE, &type, sizeof(type)}};
+  if (!label.empty()) {
+    query.push_back({CKA_LABEL, label_copy.data(), label_copy.size()});
+  } else {
+    query.push_back({CKA_ID, id_copy.data(), id_copy.size()});
+  }
+  if (CK_RV rv = f->C_FindObjectsInit(session_, query.data(), query.size()); rv != CKR_OK) {
+    return Failed("searching the token", rv);
+  }
+  std::vector<CK_OBJECT_HANDLE> found(2);
+  CK_ULONG n = 0;
+  const CK_RV rv = f->C_FindObjects(session_, found.data(), found.size(), &n);
+  f->C_FindObjectsFinal(session_);
+  if (rv != CKR_OK) return Failed("searching the token", rv);
+  return std::vector<unsigned long>(found.begin(), found.begin() + static_cast<long>(n));
+}
 
 Result<TokenKey> Pkcs11Token::FindKey(const std::string& label, ByteView id) {
-  CK_FUNCTION_LIST_PTR f = module_->f;
-  const auto find = [&](CK_OBJECT_CLASS object_class) -> Result<std::vector<CK_OBJECT_HANDLE>> {
-    CK_KEY_TYPE type = CKK_EC_EDWARDS;
-    std::string label_copy = label;
-    Bytes id_copy(id.begin(), id.end());
-    std::vector<CK_ATTRIBUTE> query = {{CKA_CLASS, &object_class, sizeof(object_class)},
-                                       {CKA_KEY_TYPE, &type, sizeof(type)}};
-    if (!label.empty()) {
-      query.push_back({CKA_LABEL, label_copy.data(), label_copy.size()});
-    } else {
-      query.push_back({CKA_ID, id_copy.data(), id_copy.size()});
-    }
-    if (CK_RV rv = f->C_FindObjectsInit(session_, query.data(), query.size()); rv != CKR_OK) {
-      return Failed("searching the token", rv);
-    }
-    std::vector<CK_OBJECT_HANDLE> found(2);
-    CK_ULONG n = 0;
-    const CK_RV rv = f->C_FindObjects(session_, found.data(), found.size(), &n);
-    f->C_FindObjectsFinal(session_);
-    if (rv != CKR_OK) return Failed("searching the token", rv);
-    found.resize(n);
-    return found;
-  };
   const std::string named = label.empty() ? "with id " + ToHex(id) : "labelled '" + label + "'";
-  CAIRN_ASSIGN_OR_RETURN(auto privates, find(CKO_PRIVATE_KEY));
-  CAIRN_ASSIGN_OR_RETURN(auto publics, find(CKO_PUBLIC_KEY));
+  CAIRN_ASSIGN_OR_RETURN(auto privates, Find(CKO_PRIVATE_KEY, label, id));
+  CAIRN_ASSIGN_OR_RETURN(auto publics, Find(CKO_PUBLIC_KEY, label, id));
   if (privates.empty()) return Status::NotFound("no Ed25519 private key " + named + " on the token");
   if (publics.empty()) return Status::NotFound("no Ed25519 public key " + named + " on the token");
   if (privates.size() > 1 || publics.size() > 1) {
@@ -271,8 +296,9 @@ Result<crypto::PublicKey> Pkcs11Token::PublicKeyOf(unsigned long public_handle) 
 
 Result<TokenKey> Pkcs11Token::GenerateKey(const std::string& label, ByteView id) {
   if (label.empty()) return Status::InvalidArgument("a key made in a token needs a label");
-  if (auto existing = FindKey(label, {}); existing.ok() || existing.status().code() != StatusCode::kNotFound) {
-    return Status::AlreadyExists("the token already has a key labelled '" + label + "'");
+  for (CK_OBJECT_CLASS object_class : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+    CAIRN_ASSIGN_OR_RETURN(auto existing, Find(object_class, label, {}));
+    if (!existing.empty()) return Status::AlreadyExists("the token already has a key labelled '" + label + "'");
   }
   CK_FUNCTION_LIST_PTR f = module_->f;
   CK_MECHANISM mechanism{CKM_EC_EDWARDS_KEY_PAIR_GEN, nullptr, 0};
@@ -300,12 +326,16 @@ Result<TokenKey> Pkcs11Token::GenerateKey(const std::string& label, ByteView id)
   };
   CK_OBJECT_HANDLE public_handle = 0;
   CK_OBJECT_HANDLE private_handle = 0;
-  if (CK_RV rv = f->C_GenerateKeyPair(session_, &mechanism, public_template, std::size(public_template),
-                                      private_template, std::size(private_template), &public_handle,
-                                      &private_handle);
-      rv != CKR_OK) {
-    return Failed("generating an Ed25519 key pair in the token", rv);
+  CK_RV rv = f->C_GenerateKeyPair(session_, &mechanism, public_template, std::size(public_template), private_template,
+                                  std::size(private_template), &public_handle, &private_handle);
+  if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_CURVE_NOT_SUPPORTED || rv == CKR_DOMAIN_PARAMS_INVALID) {
+    CK_BYTE oid[sizeof(kEd25519Oid)];
+    std::copy(std::begin(kEd25519Oid), std::end(kEd25519Oid), oid);
+    public_template[2] = {CKA_EC_PARAMS, oid, sizeof(oid)};
+    rv = f->C_GenerateKeyPair(session_, &mechanism, public_template, std::size(public_template), private_template,
+                              std::size(private_template), &public_handle, &private_handle);
   }
+  if (rv != CKR_OK) return Failed("generating an Ed25519 key pair in the token", rv);
   TokenKey key{.handle = private_handle, .label = label, .id = std::move(id_copy)};
   CAIRN_ASSIGN_OR_RETURN(key.public_key, PublicKeyOf(public_handle));
   return key;

@@ -1,8 +1,9 @@
 // A logged-in session on a PKCS#11 token, for Ed25519 keys (CKK_EC_EDWARDS, CKM_EDDSA).
 //
 // The module (an HSM vendor's library, or SoftHSM2's) is loaded at run time with
-// dlopen and initialised once per process with OS locking, so that sessions of one
-// module may live on several threads (the node's signer thread, a CLI command). The
+// dlopen and initialised with OS locking, so that sessions of one module may live on
+// several threads (the node's signer thread, a CLI command); it stays initialised while
+// any token or signer holds it (TokenSigner holds it for its life). The
 // header is p11-kit's, the module's functions reached through C_GetFunctionList: no
 // PKCS#11 library is linked.
 //
@@ -13,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "crypto/bytes.h"
 #include "crypto/ed25519.h"
@@ -61,12 +63,22 @@ class Pkcs11Token {
   // Signs `message` with the private key of `key` (CKM_EDDSA, pure Ed25519).
   Result<Bytes> Sign(const TokenKey& key, ByteView message);
 
+  // The loaded module: whoever holds it keeps it initialised (the last holder finalises
+  // and unloads it).
+  const std::shared_ptr<Pkcs11Module>& module() const { return module_; }
+
  private:
   Pkcs11Token(std::shared_ptr<Pkcs11Module> module, unsigned long session);
   Result<crypto::PublicKey> PublicKeyOf(unsigned long public_handle);
+  // Ed25519 objects of `object_class` (CKO_*) with this label, or this id when `label`
+  // is empty; at most two.
+  Result<std::vector<unsigned long>> Find(unsigned long object_class, const std::string& label, ByteView id);
+  // The Status for a failed call; remembers a session the token no longer knows.
+  Status Failed(const std::string& what, unsigned long rv);
 
   std::shared_ptr<Pkcs11Module> module_;
   unsigned long session_;
+  bool session_gone_ = false;  // the token closed it: not closed again (the handle may be reused)
 };
 
 }  // namespace cairn::node

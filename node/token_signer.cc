@@ -22,14 +22,30 @@ Result<std::unique_ptr<TokenSigner>> TokenSigner::Open(const v1::Pkcs11Config& c
 
 Status TokenSigner::Connect() {
   CAIRN_ASSIGN_OR_RETURN(TokenAddress address, TokenAddressOf(config_));
-  CAIRN_ASSIGN_OR_RETURN(auto token, Pkcs11Token::Open(address));
+  if (refused_pin_ && *refused_pin_ == address.pin) {
+    return Status::PermissionDenied("the token refused the PIN in " + config_.pin_file() +
+                                    "; it is not offered again until that file changes");
+  }
+  auto token = Pkcs11Token::Open(address);
+  if (!token.ok()) {
+    if (token.status().code() == StatusCode::kPermissionDenied) refused_pin_ = address.pin;
+    return token.status();
+  }
+  refused_pin_.reset();
   Bytes id;
   if (!config_.key_id().empty()) {
     CAIRN_ASSIGN_OR_RETURN(id, FromHex(config_.key_id()));
   }
-  CAIRN_ASSIGN_OR_RETURN(key_, token->FindKey(config_.key_label(), id));
-  token_ = std::move(token);
+  CAIRN_ASSIGN_OR_RETURN(key_, (*token)->FindKey(config_.key_label(), id));
+  module_ = (*token)->module();
+  token_ = std::move(token).value();
   return Status::Ok();
+}
+
+void TokenSigner::Close() {
+  token_.reset();
+  next_attempt_ = clock_() + backoff_;
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
 }
 
 Status TokenSigner::Reopen() {
@@ -39,28 +55,32 @@ Status TokenSigner::Reopen() {
     return Status::Unavailable("the token is closed after an error; the next attempt to open it is in " +
                                std::to_string(wait.count()) + " ms");
   }
-  ++reopen_attempts_;
+  reopen_attempts_.fetch_add(1, std::memory_order_relaxed);
   Status connected = Connect();
   if (connected.ok() && key_.public_key != public_key_) {
-    token_.reset();
     connected = Status::FailedPrecondition("the reopened token holds another key (" + key_.public_key.hex() +
                                            ") than the one this node signs with (" + public_key_.hex() + ")");
   }
   if (!connected.ok()) {
-    next_attempt_ = now + backoff_;
-    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    Close();
     return connected.Annotate("reopening the token");
   }
-  backoff_ = kFirstBackoff;
   return Status::Ok();
 }
 
 Result<Bytes> TokenSigner::Sign(ByteView message) {
   if (token_ == nullptr) CAIRN_RETURN_IF_ERROR(Reopen());
   auto signature = token_->Sign(key_, message);
-  // Whatever went wrong (a lost session, a device gone), the next signature starts from
-  // a new session.
-  if (!signature.ok()) token_.reset();
+  if (signature.ok() && !public_key_.Verify(message, *signature)) {
+    signature = Status::Internal("the token's signature does not verify under its own key " + public_key_.hex());
+  }
+  // Whatever went wrong (a lost session, a device gone, a bad signature), the next
+  // signature starts from a new session, after the back-off.
+  if (!signature.ok()) {
+    Close();
+    return signature;
+  }
+  backoff_ = kFirstBackoff;
   return signature;
 }
 

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "node/consensus_signer.h"
 #include "node/token_signer.h"
@@ -71,11 +72,11 @@ consensus::SignAction VoteToSign(uint64_t round) {
 
 TEST(ConsensusSignerTest, SignsInOrderAndPutsTheCheckedSignatureInTheMessage) {
   const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
-  HeldSigner token(key);
+  auto token = std::make_shared<HeldSigner>(key);
   Results results;
   ConsensusSigner signer(token, results.Callback());
   for (uint64_t round = 1; round <= 3; ++round) signer.Submit(7, VoteToSign(round), key.public_key());
-  token.Release();
+  token->Release();
   ASSERT_TRUE(results.WaitFor(3));
   for (uint64_t i = 0; i < 3; ++i) {
     const ConsensusSigner::Signed& s = results.signed_messages[i];
@@ -88,12 +89,12 @@ TEST(ConsensusSignerTest, SignsInOrderAndPutsTheCheckedSignatureInTheMessage) {
 
 TEST(ConsensusSignerTest, AStuckTokenFillsTheQueueOnlyToItsBound) {
   const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
-  HeldSigner token(key);
+  auto token = std::make_shared<HeldSigner>(key);
   Results results;
   ConsensusSigner signer(token, results.Callback());
   // One in the token's hands, kMaxQueued waiting: the next ones fail at once.
   signer.Submit(1, VoteToSign(1), key.public_key());
-  ASSERT_TRUE(token.WaitUntilEntered());
+  ASSERT_TRUE(token->WaitUntilEntered());
   for (uint64_t round = 2; round <= ConsensusSigner::kMaxQueued + 3; ++round) {
     signer.Submit(1, VoteToSign(round), key.public_key());
   }
@@ -102,7 +103,7 @@ TEST(ConsensusSignerTest, AStuckTokenFillsTheQueueOnlyToItsBound) {
     std::lock_guard lock(results.mu);
     for (const auto& s : results.signed_messages) EXPECT_EQ(s.status.code(), StatusCode::kResourceExhausted);
   }
-  token.Release();
+  token->Release();
   ASSERT_TRUE(results.WaitFor(ConsensusSigner::kMaxQueued + 3));
   std::lock_guard lock(results.mu);
   EXPECT_EQ(std::count_if(results.signed_messages.begin(), results.signed_messages.end(),
@@ -113,8 +114,8 @@ TEST(ConsensusSignerTest, AStuckTokenFillsTheQueueOnlyToItsBound) {
 TEST(ConsensusSignerTest, ASignatureUnderAnotherKeyNeverReachesTheMessage) {
   const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
   const crypto::PrivateKey named = crypto::PrivateKey::FromSeed(std::string(32, 'n')).value();
-  HeldSigner token(key);
-  token.Release();
+  auto token = std::make_shared<HeldSigner>(key);
+  token->Release();
   Results results;
   ConsensusSigner signer(token, results.Callback());
   signer.Submit(1, VoteToSign(1), named.public_key());
@@ -136,18 +137,37 @@ TEST(ConsensusSignerTest, ATokenThatCorruptsItsSignatureIsCaught) {
     ASSERT_TRUE(token.ok());
     ASSERT_TRUE((*token)->GenerateKey("consensus", "\x01").ok());
   }
-  auto token = TokenSigner::Open(config);
-  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  auto opened = TokenSigner::Open(config);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::shared_ptr<TokenSigner> token = std::move(opened).value();
   Results results;
-  ConsensusSigner signer(**token, results.Callback());
-  signer.Submit(1, VoteToSign(1), (*token)->public_key());
+  ConsensusSigner signer(token, results.Callback());
+  signer.Submit(1, VoteToSign(1), token->public_key());
   ASSERT_TRUE(results.WaitFor(1));
   EXPECT_TRUE(results.signed_messages[0].status.ok()) << results.signed_messages[0].status.ToString();
   hsm.SetMode("validator", "corrupt");
-  signer.Submit(1, VoteToSign(2), (*token)->public_key());
+  signer.Submit(1, VoteToSign(2), token->public_key());
   ASSERT_TRUE(results.WaitFor(2));
   EXPECT_EQ(results.signed_messages[1].status.code(), StatusCode::kInternal);
   EXPECT_NE(results.signed_messages[1].status.message().find("does not verify"), std::string::npos);
+}
+
+TEST(ConsensusSignerTest, AHungTokenDoesNotKeepTheSignerFromStopping) {
+  const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
+  auto token = std::make_shared<HeldSigner>(key);
+  auto results = std::make_shared<Results>();
+  auto signer = std::make_unique<ConsensusSigner>(token, results->Callback());
+  signer->Submit(1, VoteToSign(1), key.public_key());
+  ASSERT_TRUE(token->WaitUntilEntered());
+  const auto start = std::chrono::steady_clock::now();
+  signer.reset();  // waits kStopWait, then leaves the thread to the token
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, ConsensusSigner::kStopWait - std::chrono::milliseconds(100));
+  EXPECT_LT(took, ConsensusSigner::kStopWait + std::chrono::seconds(2));
+  token->Release();  // the token answers after all: nothing is reported any more
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::lock_guard lock(results->mu);
+  EXPECT_TRUE(results->signed_messages.empty());
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // cannot be made to fail (tests/support/faulty_pkcs11.cc).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "node/pkcs11_token.h"
 #include "node/token_signer.h"
 #include "tests/support/softhsm.h"
@@ -86,14 +88,15 @@ TEST_F(TokenTest, TheSignerOpensTheTokenAgainAfterItFailsAndBacksOffWhileItCanno
   auto lost = (*signer)->Sign("m2");
   EXPECT_EQ(lost.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(lost.status().message().find("CKR_DEVICE_REMOVED"), std::string::npos);
-  EXPECT_FALSE((*signer)->Sign("m3").ok());  // an attempt to open it again, which fails
+  EXPECT_FALSE((*signer)->Sign("m3").ok());  // within the first back-off: no attempt
+  EXPECT_EQ((*signer)->reopen_attempts(), 0u);
+  now += TokenSigner::kFirstBackoff;
+  EXPECT_FALSE((*signer)->Sign("m4").ok());  // an attempt to open it again, which fails
   EXPECT_EQ((*signer)->reopen_attempts(), 1u);
-  EXPECT_FALSE((*signer)->Sign("m4").ok());  // within the back-off: no attempt
+  now += TokenSigner::kFirstBackoff;  // the back-off doubled: not yet
+  EXPECT_FALSE((*signer)->Sign("m5").ok());
   EXPECT_EQ((*signer)->reopen_attempts(), 1u);
   now += TokenSigner::kFirstBackoff;
-  EXPECT_FALSE((*signer)->Sign("m5").ok());
-  EXPECT_EQ((*signer)->reopen_attempts(), 2u);
-  now += TokenSigner::kFirstBackoff;  // the back-off doubled: not yet
   EXPECT_FALSE((*signer)->Sign("m6").ok());
   EXPECT_EQ((*signer)->reopen_attempts(), 2u);
 
@@ -105,14 +108,59 @@ TEST_F(TokenTest, TheSignerOpensTheTokenAgainAfterItFailsAndBacksOffWhileItCanno
   EXPECT_EQ((*signer)->reopen_attempts(), 3u);
 }
 
+TEST_F(TokenTest, APinTheTokenRefusedIsNotOfferedAgainUntilTheFileChanges) {
+  MakeKey();
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  v1::Pkcs11Config config = Config(CAIRN_FAULTY_PKCS11);
+  auto signer = TokenSigner::Open(config, [&] { return now; });
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  hsm_.SetMode("validator", "close");  // the session goes; the operator changed the PIN file wrongly
+  EXPECT_FALSE((*signer)->Sign("m1").ok());
+  hsm_.SetMode("validator", "ok");
+  std::remove(config.pin_file().c_str());
+  hsm_.WritePinFile("pin", "1111");
+  now += TokenSigner::kFirstBackoff;
+  auto refused = (*signer)->Sign("m2");
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("CKR_PIN_INCORRECT"), std::string::npos);
+  now += TokenSigner::kMaxBackoff;
+  auto again = (*signer)->Sign("m3");
+  EXPECT_NE(again.status().message().find("not offered again"), std::string::npos) << again.status().ToString();
+  std::remove(config.pin_file().c_str());
+  hsm_.WritePinFile("pin", "4321");  // fixed, without a restart
+  now += TokenSigner::kMaxBackoff;
+  auto fixed = (*signer)->Sign("m4");
+  EXPECT_TRUE(fixed.ok()) << fixed.status().ToString();
+}
+
+TEST_F(TokenTest, ASignatureThatDoesNotVerifyClosesTheSession) {
+  const crypto::PublicKey key = MakeKey();
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  auto signer = TokenSigner::Open(Config(CAIRN_FAULTY_PKCS11), [&] { return now; });
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  hsm_.SetMode("validator", "corrupt");
+  auto bad = (*signer)->Sign("m1");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInternal);
+  EXPECT_NE(bad.status().message().find("does not verify"), std::string::npos);
+  hsm_.SetMode("validator", "ok");
+  EXPECT_FALSE((*signer)->Sign("m2").ok());  // closed, within the back-off
+  now += TokenSigner::kFirstBackoff;
+  auto good = (*signer)->Sign("m3");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_TRUE(key.Verify("m3", *good));
+  EXPECT_EQ((*signer)->reopen_attempts(), 1u);
+}
+
 TEST_F(TokenTest, ASessionLostUnderTheSignerIsOpenedAgain) {
   const crypto::PublicKey key = MakeKey();
-  auto signer = TokenSigner::Open(Config(CAIRN_FAULTY_PKCS11));
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  auto signer = TokenSigner::Open(Config(CAIRN_FAULTY_PKCS11), [&] { return now; });
   ASSERT_TRUE(signer.ok()) << signer.status().ToString();
   hsm_.SetMode("validator", "close");  // the session is closed under the signer
   auto lost = (*signer)->Sign("m1");
   EXPECT_NE(lost.status().message().find("CKR_SESSION_HANDLE_INVALID"), std::string::npos) << lost.status().ToString();
   hsm_.SetMode("validator", "ok");
+  now += TokenSigner::kFirstBackoff;
   auto again = (*signer)->Sign("m2");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(key.Verify("m2", *again));

@@ -24,19 +24,31 @@ class ReplicaSigningTest : public ::testing::Test {
     return test::GenesisTimeout(chain_, *replica_.ledger, sender, round);
   }
 
-  // The one SignAction among `actions`, which must come after a PersistSafetyAction.
+  // The one SignAction among `actions`, which must come after a PersistSafetyAction whose
+  // record covers its message.
   static consensus::SignAction TheSignAction(const consensus::Actions& actions) {
-    std::optional<size_t> persisted, sign;
-    for (size_t i = 0; i < actions.size(); ++i) {
-      if (std::holds_alternative<consensus::PersistSafetyAction>(actions[i])) persisted = i;
-      if (std::holds_alternative<consensus::SignAction>(actions[i])) {
+    std::optional<v1::SafetyRecord> persisted;
+    std::optional<consensus::SignAction> sign;
+    for (const consensus::Action& action : actions) {
+      if (auto* p = std::get_if<consensus::PersistSafetyAction>(&action)) persisted = p->record;
+      if (auto* s = std::get_if<consensus::SignAction>(&action)) {
         EXPECT_FALSE(sign.has_value()) << "two SignActions";
-        sign = i;
+        sign = *s;
+        EXPECT_TRUE(persisted.has_value()) << "signing before the safety record is synced";
+        if (persisted) {
+          EXPECT_TRUE(Covers(*persisted, s->message)) << "the record synced before it does not cover it";
+        }
       }
     }
     EXPECT_TRUE(sign.has_value());
-    EXPECT_TRUE(persisted.has_value() && *persisted < sign.value_or(0)) << "signing before the safety record is synced";
-    return sign ? std::get<consensus::SignAction>(actions[*sign]) : consensus::SignAction{};
+    return sign.value_or(consensus::SignAction{});
+  }
+
+  static bool Covers(const v1::SafetyRecord& record, const v1::ConsensusMessage& m) {
+    if (m.has_vote()) return record.highest_voted_round() >= m.vote().round();
+    if (m.has_timeout()) return record.highest_timeout_round() >= m.timeout().round();
+    v1::BlockHeader header;
+    return header.ParseFromString(m.proposal().block().header()) && record.highest_proposed_round() >= header.round();
   }
 
   // What the node's signer does: sign the statement with validator 0's key.
@@ -114,6 +126,38 @@ TEST_F(ReplicaSigningTest, AVoteIsAskedForAfterItsRecordAndSentWhenSigned) {
   ASSERT_TRUE(messages[0].has_vote());
   EXPECT_EQ(messages[0].vote().round(), 1u);
   EXPECT_TRUE(chain_.validator(0).public_key().Verify(ask.statement, messages[0].vote().signature()));
+}
+
+TEST_F(ReplicaSigningTest, ALeadersProposalLeavesSignedAndItsOwnVoteIsAskedForNext) {
+  consensus::RoundRobinLeaders leader_leaders{4};
+  test::ReplicaRig leader(chain_, 1, verifier_, leader_leaders, {.driver_signs = true});
+  const consensus::Actions started = leader.replica->Start(now_ms_);
+  EXPECT_TRUE(test::MessagesOf(started).empty());
+  const consensus::SignAction ask = TheSignAction(started);
+  ASSERT_TRUE(ask.message.has_proposal());
+  consensus::SignAction signed_proposal = ask;
+  consensus::SetSignature(&signed_proposal.message, chain_.validator(1).Sign(ask.statement));
+  const consensus::Actions sent = leader.replica->OnSigned(signed_proposal.message, now_ms_);
+  const auto messages = test::MessagesOf(sent);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_TRUE(messages[0].has_proposal());
+  // Acting on its own block, it votes for it: that vote goes to the signer too.
+  EXPECT_TRUE(TheSignAction(sent).message.has_vote());
+}
+
+TEST_F(ReplicaSigningTest, ASignerThatNeverAnswersSilencesTheValidatorWithinABound) {
+  // Rounds move on by the others' timeout certificates; each round this validator joins
+  // with a timeout of its own, which its signer never returns.
+  size_t asked = 0;
+  for (uint64_t round = 1; round <= 12; ++round) {
+    for (uint32_t sender = 1; sender <= 3; ++sender) {
+      const consensus::Actions actions = replica_.replica->OnMessage(sender, TimeoutOf(sender, round), now_ms_);
+      asked += static_cast<size_t>(AsksToSign(actions));
+    }
+    ASSERT_EQ(replica_.replica->current_round(), round + 1);
+  }
+  EXPECT_EQ(asked, 8u) << "messages waiting for the signer are bounded";
+  EXPECT_GT(replica_.replica->rejected_messages(), 0u);
 }
 
 }  // namespace
