@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   }
 
   // Bursts of abuse on the client port leave freed memory behind (memory_trim.h).
-  cairn::node::MemoryTrimmer trimmer(std::chrono::seconds(2), 32 << 20);
+  cairn::node::MemoryTrimmer trimmer(std::chrono::seconds(1), 32 << 20);
   auto node = cairn::node::Node::Open(*config);
   if (!node.ok()) return Fail(node.status().ToString());
   cairn::Status started = (*node)->Start();

@@ -15,9 +15,9 @@ namespace cairn::node {
 
 class MemoryTrimmer {
  public:
-  // Every `period`, trims when the arenas hold at least `min_free_bytes` more free than
-  // after the last trim: a trim walks every arena under its lock, which a steady node
-  // should not pay for.
+  // Every `period`, trims when the arenas hold at least `min_free_bytes` free and either
+  // the free total or the resident size has grown by as much since the last trim: a
+  // trim walks every arena under its lock, which a steady node should not pay for.
   MemoryTrimmer(std::chrono::milliseconds period, size_t min_free_bytes);
   ~MemoryTrimmer();
   MemoryTrimmer(const MemoryTrimmer&) = delete;
@@ -25,13 +25,17 @@ class MemoryTrimmer {
 
  private:
   void Run();
+  static size_t ResidentBytes();
 
   const std::chrono::milliseconds period_;
   const size_t min_free_bytes_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;  // guarded by mu_
-  size_t trimmed_at_ = 0;  // free bytes in the allocator after the last trim; Run only
+  // After the last trim (or the lowest since): the allocator's free bytes and the
+  // resident size. Run only.
+  size_t free_after_trim_ = 0;
+  size_t resident_after_trim_ = 0;
   std::thread thread_;
 };
 
