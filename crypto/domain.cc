@@ -22,6 +22,8 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kLeaderOrder: return "leader-order";
     case Purpose::kOffence: return "offence";
     case Purpose::kArchiveRecord: return "archive-record";
+    case Purpose::kAssetKey: return "asset";
+    case Purpose::kRecordKey: return "record";
   }
   CAIRN_CHECK(false);
 }
@@ -65,6 +67,21 @@ Hash TxHash(std::string_view chain_id, ByteView public_key, ByteView signature, 
   AppendLengthPrefixed(&payload, public_key);
   AppendLengthPrefixed(&payload, signature);
   AppendLengthPrefixed(&payload, body);
+  return DomainHash(Purpose::kTransaction, chain_id, payload);
+}
+
+Hash MultiSignedTxHash(std::string_view chain_id, ByteView body,
+                       std::span<const std::pair<ByteView, ByteView>> signatures) {
+  Bytes payload;
+  payload.reserve(16 + body.size() + signatures.size() * 104);
+  AppendLengthPrefixed(&payload, "");
+  AppendLengthPrefixed(&payload, "");
+  AppendLengthPrefixed(&payload, body);
+  AppendU32(&payload, static_cast<uint32_t>(signatures.size()));
+  for (const auto& [public_key, signature] : signatures) {
+    AppendLengthPrefixed(&payload, public_key);
+    AppendLengthPrefixed(&payload, signature);
+  }
   return DomainHash(Purpose::kTransaction, chain_id, payload);
 }
 

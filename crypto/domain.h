@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <string_view>
 
 #include "crypto/bytes.h"
@@ -33,6 +35,8 @@ enum class Purpose {
   kLeaderOrder,    // leader election's tie-break between validators (chain-independent)
   kOffence,        // where the state records a convicted offence (evidence.h)
   kArchiveRecord,  // a record of an exported archive, chained to the one before (archive.proto)
+  kAssetKey,       // where the state records an asset definition (ledger/state_entries.h)
+  kRecordKey,      // where the state records an account's record (ledger/state_entries.h)
 };
 
 // The tag string of a purpose, e.g. "tx".
@@ -52,6 +56,12 @@ Bytes AddressOf(ByteView public_key);
 // lp(signature) || lp(body)), lp = u32be length prefix. Covers the signature so a
 // block commits to exactly what was signed.
 Hash TxHash(std::string_view chain_id, ByteView public_key, ByteView signature, ByteView body);
+// Identity of a transaction of several signers: DomainHash(kTransaction, chain_id,
+// lp("") || lp("") || lp(body) || u32be(count) || (lp(public_key) || lp(signature))...),
+// the signatures in the order they travel. The two empty fields set it apart from every
+// one-signer layout, whose public key is 32 bytes.
+Hash MultiSignedTxHash(std::string_view chain_id, ByteView body,
+                       std::span<const std::pair<ByteView, ByteView>> signatures);
 
 // A block's hash: DomainHash(kBlockHeader, chain_id, serialized header as it travels).
 Hash BlockHash(std::string_view chain_id, ByteView header_bytes);

@@ -246,9 +246,13 @@ void PreverifySignatures(const v1::Block& block, const std::string& chain_id, cr
   auto work = [&](int first) {
     for (int i = first; i < n; i += threads) {
       const v1::Transaction& tx = block.transactions(i);
-      auto key = crypto::PublicKey::FromBytes(tx.public_key());
-      if (!key.ok()) continue;  // the replay reports it
-      cache.Verify(*key, crypto::DomainMessage(crypto::Purpose::kTransaction, chain_id, tx.body()), tx.signature());
+      auto signatures = TransactionSignatures(tx);
+      if (!signatures.ok()) continue;  // the replay reports it
+      const Bytes message = crypto::DomainMessage(crypto::Purpose::kTransaction, chain_id, tx.body());
+      for (const auto& [public_key, signature] : *signatures) {
+        auto key = crypto::PublicKey::FromBytes(public_key);
+        if (key.ok()) cache.Verify(*key, message, signature);
+      }
     }
   };
   std::vector<std::thread> helpers;

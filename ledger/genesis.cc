@@ -4,6 +4,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <set>
 
 #include "cairn/v1/storage.pb.h"
@@ -13,6 +15,8 @@
 #include "ledger/governance.h"
 #include "ledger/json_file.h"
 #include "ledger/keys.h"
+#include "ledger/operations.h"
+#include "ledger/state_entries.h"
 #include "ledger/state_tree.h"
 #include "ledger/tx_check.h"
 
@@ -99,6 +103,69 @@ v1::Account GenesisAccountState(const v1::GenesisAccount& a) {
   return account;
 }
 
+// The registry a genesis defines: each asset's definition, its supply the sum of the
+// genesis balances. Issuers are given as keys of genesis accounts.
+Result<std::vector<v1::AssetDefinition>> GenesisAssets(const v1::Genesis& genesis) {
+  if (!genesis.asset_registry()) {
+    if (!genesis.assets().empty()) return Status::InvalidArgument("assets are defined but asset_registry is false");
+    return std::vector<v1::AssetDefinition>{};
+  }
+  std::set<Bytes> accounts;
+  for (const auto& a : genesis.accounts()) accounts.insert(crypto::AddressOf(FromHex(a.public_key()).value()));
+  std::map<std::string, v1::AssetDefinition> assets;
+  for (int i = 0; i < genesis.assets_size(); ++i) {
+    const v1::GenesisAsset& asset = genesis.assets(i);
+    const std::string where = "assets[" + std::to_string(i) + "]";
+    if (!IsValidAssetName(asset.name())) {
+      return Status::InvalidArgument(where + ".name '" + asset.name() + "' is not 1 to 16 characters of A-Z, 0-9");
+    }
+    if (asset.precision() > kMaxAssetPrecision) {
+      return Status::InvalidArgument(where + ".precision is above " + std::to_string(kMaxAssetPrecision));
+    }
+    if (asset.issuers().empty() || static_cast<size_t>(asset.issuers_size()) > kMaxAssetIssuers) {
+      return Status::InvalidArgument(where + " must name 1 to " + std::to_string(kMaxAssetIssuers) + " issuers");
+    }
+    v1::AssetDefinition definition;
+    definition.set_name(asset.name());
+    definition.set_precision(asset.precision());
+    definition.set_supply_cap(asset.supply_cap());
+    for (const std::string& hex : asset.issuers()) {
+      auto key = FromHex(hex);
+      if (!key.ok() || key->size() != crypto::kPublicKeySize) {
+        return Status::InvalidArgument(where + ": issuer '" + hex.substr(0, 80) + "' is not a 64-hex-character key");
+      }
+      const Bytes address = crypto::AddressOf(*key);
+      if (!accounts.count(address)) return Status::InvalidArgument(where + ": issuer " + hex + " is no genesis account");
+      if (Contains(definition.issuers(), address)) return Status::InvalidArgument(where + " names an issuer twice");
+      InsertSorted(definition.mutable_issuers(), address);
+    }
+    if (!assets.emplace(asset.name(), std::move(definition)).second) {
+      return Status::InvalidArgument(where + ": asset " + asset.name() + " is defined twice");
+    }
+  }
+  for (const auto& a : genesis.accounts()) {
+    for (const auto& b : a.balances()) {
+      auto it = assets.find(b.asset());
+      if (it == assets.end()) {
+        return Status::InvalidArgument("a genesis balance names asset " + b.asset() + ", which assets does not define");
+      }
+      v1::AssetDefinition& definition = it->second;
+      if (definition.supply() > std::numeric_limits<uint64_t>::max() - b.amount()) {
+        return Status::InvalidArgument("the genesis supply of " + b.asset() + " overflows");
+      }
+      definition.set_supply(definition.supply() + b.amount());
+    }
+  }
+  std::vector<v1::AssetDefinition> out;
+  for (auto& [name, definition] : assets) {
+    if (definition.supply_cap() != 0 && definition.supply() > definition.supply_cap()) {
+      return Status::InvalidArgument("the genesis balances of " + name + " exceed its supply cap");
+    }
+    out.push_back(std::move(definition));
+  }
+  return out;
+}
+
 }  // namespace
 
 Status ValidateGenesis(const v1::Genesis& genesis) {
@@ -113,7 +180,8 @@ Status ValidateGenesis(const v1::Genesis& genesis) {
     return Status::InvalidArgument("governance.leader_reputation.window_blocks is above " +
                                    std::to_string(kMaxReputationWindow));
   }
-  return ValidateAccounts(genesis);
+  CAIRN_RETURN_IF_ERROR(ValidateAccounts(genesis));
+  return GenesisAssets(genesis).status();
 }
 
 Result<v1::Genesis> ReadGenesisFile(const std::string& path) {
@@ -140,6 +208,11 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
   for (const auto& a : genesis.accounts()) {
     const v1::Account account = GenesisAccountState(a);
     leaves.emplace_back(StateKey(account.address()), account.SerializeAsString());
+  }
+  // The genesis was validated, so its assets are well formed.
+  const std::vector<v1::AssetDefinition> assets = GenesisAssets(genesis).value();
+  for (const v1::AssetDefinition& asset : assets) {
+    leaves.emplace_back(AssetStateKey(asset.name()), asset.SerializeAsString());
   }
   state.tree = StateTree::Build(0, std::move(leaves));
   state.validators.set_epoch(0);

@@ -16,6 +16,8 @@
 //   a <address>               Account (format 1 only: Open moves them into the state tree
 //                             and deletes them)
 //   x <address> <height> <index>   HistoryEntry
+//   y <address> <key length, u8> <key> <height> <index>   RecordHistoryEntry: the writes
+//                             of one record of an account (pruned with the history)
 //   e <epoch>                 ValidatorSet
 //   E <epoch>                 height of the block the epoch starts from (its root: the
 //                             last block of the epoch before), u64 big-endian
@@ -130,6 +132,19 @@ inline constexpr ByteView kAccountPrefix = "a";
 inline Bytes HistoryPrefix(ByteView address) { return Tagged('x', address); }
 inline Bytes History(ByteView address, uint64_t height, uint32_t index) {
   Bytes key = HistoryPrefix(address);
+  AppendU64(&key, height);
+  AppendU32(&key, index);
+  return key;
+}
+
+inline Bytes RecordHistoryPrefix(ByteView account, std::string_view record_key) {
+  Bytes key = Tagged('y', account);
+  key.push_back(static_cast<char>(record_key.size()));
+  key.append(record_key);
+  return key;
+}
+inline Bytes RecordHistory(ByteView account, std::string_view record_key, uint64_t height, uint32_t index) {
+  Bytes key = RecordHistoryPrefix(account, record_key);
   AppendU64(&key, height);
   AppendU32(&key, index);
   return key;

@@ -16,18 +16,51 @@ namespace cairn::ledger {
 
 namespace {
 
-// Account state as one version of the state tree holds it: the committed head's, or a
+// The state as one version of the state tree holds it: the committed head's, or a
 // pending block's (its overlay over the committed nodes).
-class TreeAccountReader : public AccountReader {
+class TreeStateReader : public StateReader {
  public:
-  explicit TreeAccountReader(const StateTree& tree) : tree_(tree) {}
-  Result<std::optional<v1::Account>> GetAccount(ByteView address) const override {
-    return AccountIn(tree_, address);
+  explicit TreeStateReader(const StateTree& tree) : tree_(tree) {}
+  Result<std::optional<v1::Account>> GetAccount(ByteView address) const override { return AccountIn(tree_, address); }
+  Result<std::optional<v1::AssetDefinition>> GetAsset(std::string_view name) const override {
+    return AssetIn(tree_, name);
+  }
+  Result<std::optional<v1::AccountRecord>> GetRecord(ByteView account, std::string_view key) const override {
+    return RecordIn(tree_, account, key);
   }
 
  private:
   const StateTree& tree_;
 };
+
+v1::RecordHistoryEntry RecordHistoryEntryOf(const RecordWrite& write, const Hash& tx_hash, uint64_t height) {
+  v1::RecordHistoryEntry entry;
+  entry.set_tx_hash(ToBytes(tx_hash));
+  entry.set_height(height);
+  entry.set_index(write.index);
+  entry.set_writer(write.writer);
+  if (write.value) {
+    entry.set_value(*write.value);
+  } else {
+    entry.set_deleted(true);
+  }
+  return entry;
+}
+
+// The state tree's changes for a block's state changes.
+std::vector<StateTree::Change> TreeChangesOf(const StateChanges& changes) {
+  std::vector<StateTree::Change> out;
+  out.reserve(changes.accounts.size() + changes.assets.size() + changes.records.size());
+  for (const auto& [address, account] : changes.accounts) {
+    out.emplace_back(StateKey(address), account.SerializeAsString());
+  }
+  for (const auto& [name, asset] : changes.assets) out.emplace_back(AssetStateKey(name), asset.SerializeAsString());
+  for (const auto& [where, record] : changes.records) {
+    out.emplace_back(RecordStateKey(where.first, where.second),
+                     record ? std::optional<Bytes>(record->SerializeAsString()) : std::nullopt);
+  }
+  return out;
+}
 
 std::vector<Hash> ReceiptHashes(std::string_view chain_id, const std::vector<v1::Receipt>& receipts) {
   std::vector<Hash> hashes;
@@ -370,9 +403,10 @@ Result<std::vector<CheckedTx>> Ledger::CheckTransactions(
 Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vector<CheckedTx>& txs,
                                   const Parent& parent, InvalidTxPolicy policy,
                                   ExecutedBlock* executed) const {
-  TreeAccountReader state(parent.tree);
+  TreeStateReader state(parent.tree);
   CAIRN_ASSIGN_OR_RETURN(executed->outcome,
-                         ExecuteTransactions(state, parent.governance, {chain_id(), rules_, verifier_},
+                         ExecuteTransactions(state, parent.governance,
+                                             {chain_id(), rules_, verifier_, genesis_.asset_registry()},
                                              {header.height(), header.timestamp_ms()}, txs, policy));
   Roots roots;
   roots.governance_hash = GovernanceHash(chain_id(), executed->outcome.governance);
@@ -381,11 +415,7 @@ Result<Ledger::Roots> Ledger::Run(const v1::BlockHeader& header, const std::vect
   roots.tx_root = crypto::MerkleRoot(executed->tx_hashes);
   roots.receipts_root = crypto::MerkleRoot(ReceiptHashes(chain_id(), executed->outcome.receipts));
 
-  std::vector<StateTree::Change> changes;
-  changes.reserve(executed->outcome.changed.size());
-  for (const auto& [address, account] : executed->outcome.changed) {
-    changes.emplace_back(StateKey(address), account.SerializeAsString());
-  }
+  std::vector<StateTree::Change> changes = TreeChangesOf(executed->outcome.changes);
   for (uint32_t i = 0; i < executed->offences.size(); ++i) {
     changes.emplace_back(OffenceStateKey(executed->offences[i]),
                          OffenceRecord(executed->offences[i], header.height(), i).SerializeAsString());
@@ -578,6 +608,10 @@ void Ledger::AddToBatch(const BlockToCommit& block, WriteBatch* batch) const {
     entry.set_height(height);
     entry.set_index(index);
     batch->Put(keys::History(address, height, index), entry.SerializeAsString());
+  }
+  for (const RecordWrite& write : executed.outcome.changes.record_writes) {
+    batch->Put(keys::RecordHistory(write.account, write.key, height, write.index),
+               RecordHistoryEntryOf(write, executed.tx_hashes[write.index], height).SerializeAsString());
   }
   const v1::GovernanceState& governance = executed.outcome.governance;
   batch->Put(keys::kGovernance, governance.SerializeAsString());

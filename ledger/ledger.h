@@ -47,6 +47,7 @@
 #include "ledger/executor.h"
 #include "ledger/governance.h"
 #include "ledger/kv_store.h"
+#include "ledger/state_entries.h"
 #include "ledger/state_tree.h"
 #include "ledger/tree_store.h"
 #include "ledger/version_pins.h"
@@ -161,6 +162,21 @@ struct HistoryPage {
   std::vector<v1::HistoryEntry> entries;  // oldest first
   // Pass back as `after` to get the next page; nullopt when this page is the last.
   std::optional<v1::HistoryEntry> next_after;
+};
+
+// The writes of one record, oldest first, paged the same way.
+struct RecordHistoryPage {
+  std::vector<v1::RecordHistoryEntry> entries;
+  std::optional<v1::RecordHistoryEntry> next_after;
+};
+
+// One entry of the head's state (an asset definition, a record: state_entries.h) with
+// its proof, like AccountView.
+struct StateEntryView {
+  uint64_t height = 0;
+  Hash state_root{};
+  Bytes value;  // serialized as the tree holds it; empty when absent
+  StateProof proof;
 };
 
 struct LedgerOptions {
@@ -306,6 +322,8 @@ class Ledger {
   Result<v1::CommitProof> CommitProofOf(uint64_t height) const;
   Result<StoredTransaction> GetTransaction(const Hash& tx_hash) const;
   Result<AccountView> GetAccount(ByteView address) const;
+  // The head's entry under `key` (AssetStateKey, RecordStateKey) with its proof.
+  Result<StateEntryView> ProveStateEntry(const Hash& key) const;
   // The state after the committed block at `height`, while it is retained (state sync
   // serves it, state_chunk.h), pinned: pruning keeps it while the tree lives. NOT_FOUND
   // above the head or for a version not stored (pruned: naming the oldest kept).
@@ -313,10 +331,20 @@ class Ledger {
   // The nonce of the account's last committed transaction (0 without an account): the
   // mempool's question, answered from the head's state tree, without a proof.
   Result<uint64_t> CommittedNonce(ByteView address) const;
+  // Admission's question for a checked transaction, answered from the committed head:
+  // its sender's committed nonce, or FAILED_PRECONDITION when the head already refuses
+  // it: it expired before the head's time, an account that performs one of its
+  // operations does not exist, or its signatures miss the quorum of an account it acts
+  // for. (A sender that does not exist yet passes with nonce 0: a pending transaction
+  // may create it; the block's execution decides.)
+  Result<uint64_t> AdmissionNonce(const CheckedTx& tx) const;
   // At most `limit` (1 to kMaxHistoryPage) entries after `after` (or from the start).
   static constexpr size_t kMaxHistoryPage = 1000;
   Result<HistoryPage> GetAccountHistory(ByteView address, const std::optional<v1::HistoryEntry>& after,
                                         size_t limit) const;
+  // At most `limit` writes of record `key` of `account` after `after` (or from the first).
+  Result<RecordHistoryPage> GetRecordHistory(ByteView account, std::string_view key,
+                                             const std::optional<v1::RecordHistoryEntry>& after, size_t limit) const;
 
   // The consensus safety record, written on its own with sync = true (rule 2).
   Status SaveSafetyRecord(const v1::SafetyRecord& record);
@@ -400,9 +428,6 @@ class Ledger {
   StateTree tree_;
   v1::GovernanceState governance_;
 };
-
-// An account as a version of the state tree holds it (nullopt: none).
-Result<std::optional<v1::Account>> AccountIn(const StateTree& tree, ByteView address);
 
 // Checks an account proof from GetAccount against a state root alone: what a client
 // does with the root from a block header it trusts.

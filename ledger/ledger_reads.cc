@@ -6,6 +6,7 @@
 #include "crypto/merkle.h"
 #include "ledger/keys.h"
 #include "ledger/records.h"
+#include "ledger/signatories.h"
 #include "ledger/ledger.h"
 
 namespace cairn::ledger {
@@ -126,7 +127,7 @@ Result<StoredTransaction> Ledger::GetTransaction(const Hash& tx_hash) const {
   std::vector<Hash> hashes;
   hashes.reserve(txs.size());
   for (const auto& tx : txs) {
-    hashes.push_back(crypto::TxHash(chain_id(), tx.public_key(), tx.signature(), tx.body()));
+    hashes.push_back(TransactionHash(chain_id(), tx));
   }
   if (hashes[location.index()] != tx_hash) {
     return Status::Corruption("transaction index does not match block " + std::to_string(location.height()));
@@ -201,17 +202,81 @@ StateTree Ledger::HeadTree() const {
   return tree_.Pinned(state_pins_.Pin(tree_.version()));
 }
 
-Result<std::optional<v1::Account>> AccountIn(const StateTree& tree, ByteView address) {
-  CAIRN_ASSIGN_OR_RETURN(auto bytes, tree.Get(StateKey(address)));
-  if (!bytes) return std::optional<v1::Account>();
-  v1::Account account;
-  if (!account.ParseFromString(*bytes)) return Status::Corruption("the account " + ToHex(address) + " does not parse");
-  return std::optional<v1::Account>(std::move(account));
-}
-
 Result<uint64_t> Ledger::CommittedNonce(ByteView address) const {
   CAIRN_ASSIGN_OR_RETURN(auto account, AccountIn(HeadTree(), address));
   return account ? account->nonce() : uint64_t{0};
+}
+
+Result<StateEntryView> Ledger::ProveStateEntry(const Hash& key) const {
+  StateEntryView view;
+  StateTree tree;
+  {
+    std::shared_lock lock(mu_);
+    view.height = head_header_.height();
+    tree = tree_.Pinned(state_pins_.Pin(tree_.version()));
+  }
+  view.state_root = tree.root();
+  CAIRN_ASSIGN_OR_RETURN(ProvenValue proven, tree.Prove(key));
+  view.proof = std::move(proven.proof);
+  if (proven.value) view.value = std::move(*proven.value);
+  return view;
+}
+
+Result<uint64_t> Ledger::AdmissionNonce(const CheckedTx& tx) const {
+  CAIRN_RETURN_IF_ERROR(CheckExpiry(tx.body, head_header().timestamp_ms()));
+  const StateTree tree = HeadTree();
+  CAIRN_ASSIGN_OR_RETURN(auto sender, AccountIn(tree, tx.sender));
+  if (!sender) {
+    // A pending transaction may create it; until then only its own key speaks for it
+    // (a new account has no other signatory), or anyone could fill its nonces first.
+    for (const Bytes& key : tx.signers) {
+      if (crypto::AddressOf(key) == tx.sender) return uint64_t{0};
+    }
+    return Status::FailedPrecondition("sender " + ToHex(tx.sender) + " has no account, and its key did not sign");
+  }
+  std::vector<v1::Account> accounts{*sender};
+  for (const Bytes& address : RequiredSigners(tx)) {
+    if (address == tx.sender) continue;
+    CAIRN_ASSIGN_OR_RETURN(auto account, AccountIn(tree, address));
+    // Refused now rather than held: it would block its sender's later nonces.
+    if (!account) return Status::FailedPrecondition("account " + ToHex(address) + " performs an operation but does not exist");
+    accounts.push_back(std::move(*account));
+  }
+  CAIRN_RETURN_IF_ERROR(CheckSigners(accounts, tx.signers, true));
+  return sender->nonce();
+}
+
+Result<RecordHistoryPage> Ledger::GetRecordHistory(ByteView account, std::string_view key,
+                                                   const std::optional<v1::RecordHistoryEntry>& after,
+                                                   size_t limit) const {
+  if (account.size() != crypto::kAddressSize) {
+    return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(account.size()));
+  }
+  if (key.empty() || key.size() > kMaxRecordKeyBytes) {
+    return Status::InvalidArgument("a record key is 1 to " + std::to_string(kMaxRecordKeyBytes) + " bytes");
+  }
+  if (limit == 0 || limit > kMaxHistoryPage) {
+    return Status::InvalidArgument("page size must be 1 to " + std::to_string(kMaxHistoryPage));
+  }
+  const Bytes prefix = keys::RecordHistoryPrefix(account, key);
+  const Bytes start = after ? keys::RecordHistory(account, key, after->height(), after->index()) + '\0' : prefix;
+  RecordHistoryPage page;
+  Status parse_error;
+  CAIRN_RETURN_IF_ERROR(store_->Scan(prefix, start, [&](ByteView, ByteView value) {
+    if (page.entries.size() == limit) {
+      page.next_after = page.entries.back();
+      return false;
+    }
+    v1::RecordHistoryEntry entry;
+    if (!entry.ParseFromString(Bytes(value))) {
+      parse_error = Status::Corruption("record history entry does not parse");
+      return false;
+    }
+    page.entries.push_back(std::move(entry));
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(parse_error);
+  return page;
 }
 
 Result<HistoryPage> Ledger::GetAccountHistory(ByteView address,

@@ -37,17 +37,21 @@ Result<std::set<uint64_t>> EpochRootHeights(const KvStore& store) {
 }
 
 // Adds the deletes of everything `block` (at `height`) wrote beside its header: its
-// receipts, its transactions' locations and the history entries of their accounts.
+// receipts, its transactions' locations, the history entries of their accounts and the
+// history of the records they wrote.
 void DeleteBodyRecords(std::string_view chain_id, uint64_t height, const v1::Block& block, WriteBatch* batch) {
   for (int i = 0; i < block.transactions_size(); ++i) {
     const v1::Transaction& tx = block.transactions(i);
     const auto index = static_cast<uint32_t>(i);
-    batch->Delete(keys::TxLocation(crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body())));
+    batch->Delete(keys::TxLocation(TransactionHash(chain_id, tx)));
     batch->Delete(keys::Receipt(height, index));
-    batch->Delete(keys::History(crypto::AddressOf(tx.public_key()), height, index));
     v1::TxBody body;
     if (!body.ParseFromString(tx.body())) continue;  // a committed body parses; nothing else to find
-    for (const Bytes& address : AccountsNamedBy(body)) batch->Delete(keys::History(address, height, index));
+    const Bytes sender = SenderOf(tx, body);
+    for (const Bytes& address : AccountsNamedBy(sender, body)) batch->Delete(keys::History(address, height, index));
+    for (const RecordWrite& write : RecordWritesOf(sender, body, index)) {
+      batch->Delete(keys::RecordHistory(write.account, write.key, height, index));
+    }
   }
 }
 
@@ -142,7 +146,7 @@ Result<bool> Ledger::CompactPruned(uint64_t min_pruned) {
     for (char tag : {'b', 'r'}) {
       CAIRN_RETURN_IF_ERROR(store_->Compact(keys::WithU64(tag, compacted_blocks_below_), keys::WithU64(tag, blocks_below)));
     }
-    for (ByteView index : {ByteView("t"), ByteView("x")}) {
+    for (ByteView index : {ByteView("t"), ByteView("x"), ByteView("y")}) {
       CAIRN_RETURN_IF_ERROR(store_->Compact(index, Bytes(1, static_cast<char>(index[0] + 1))));
     }
     compacted_blocks_below_ = blocks_below;

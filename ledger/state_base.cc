@@ -9,6 +9,7 @@
 #include "ledger/genesis.h"
 #include "ledger/governance.h"
 #include "ledger/keys.h"
+#include "ledger/tx_check.h"
 #include "ledger/records.h"
 
 namespace cairn::ledger {
@@ -29,7 +30,7 @@ Status CheckBlockBody(std::string_view chain_id, const v1::Block& block, const v
   std::vector<Hash> tx_hashes;
   tx_hashes.reserve(block.transactions_size());
   for (const v1::Transaction& tx : block.transactions()) {
-    tx_hashes.push_back(crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body()));
+    tx_hashes.push_back(TransactionHash(chain_id, tx));
   }
   const std::string what = "block " + std::to_string(header.height());
   if (header.tx_root() != AsView(crypto::MerkleRoot(tx_hashes))) {

@@ -206,12 +206,13 @@ void LightClient::Remember(const VerifiedHeader& verified) {
   store_.set_latest_timestamp_ms(verified.header.timestamp_ms());
 }
 
-Result<VerifiedHeader> LightClient::VerifyAccount(const v1::GetAccountResponse& answer, const EpochChangeFetcher& fetch,
-                                                  const Freshness& freshness) {
-  if (answer.block_header().empty()) return Refuse("the answer carries no block header to check its state root by");
-  CAIRN_ASSIGN_OR_RETURN(VerifiedHeader verified, VerifyCommitted(answer.block_header(), answer.commit_proof(), fetch));
+Result<VerifiedHeader> LightClient::VerifyStateHeader(const std::string& block_header, const v1::CommitProof& proof,
+                                                      uint64_t height, const EpochChangeFetcher& fetch,
+                                                      const Freshness& freshness) {
+  if (block_header.empty()) return Refuse("the answer carries no block header to check its state root by");
+  CAIRN_ASSIGN_OR_RETURN(VerifiedHeader verified, VerifyCommitted(block_header, proof, fetch));
   const v1::BlockHeader& header = verified.header;
-  if (header.height() != answer.height()) return Refuse("the answer's height is not its header's");
+  if (header.height() != height) return Refuse("the answer's height is not its header's");
   if (header.epoch() < latest_epoch()) {
     return Refuse("the answer is the state after block " + std::to_string(header.height()) + " of epoch " +
                   std::to_string(header.epoch()) + ", but epoch " + std::to_string(latest_epoch()) +
@@ -222,7 +223,30 @@ Result<VerifiedHeader> LightClient::VerifyAccount(const v1::GetAccountResponse& 
                   std::to_string((freshness.now_ms - header.timestamp_ms()) / 1000) + " s ago (more than the " +
                   std::to_string(freshness.max_age_ms / 1000) + " s allowed): the node is behind or serves an old state");
   }
+  return verified;
+}
+
+Result<VerifiedHeader> LightClient::VerifyAccount(const v1::GetAccountResponse& answer, const EpochChangeFetcher& fetch,
+                                                  const Freshness& freshness) {
+  CAIRN_ASSIGN_OR_RETURN(VerifiedHeader verified,
+                         VerifyStateHeader(answer.block_header(), answer.commit_proof(), answer.height(), fetch, freshness));
   CAIRN_RETURN_IF_ERROR(CheckAccountProof(answer));
+  return verified;
+}
+
+Result<VerifiedHeader> LightClient::VerifyAsset(std::string_view name, const v1::GetAssetResponse& answer,
+                                                const EpochChangeFetcher& fetch, const Freshness& freshness) {
+  CAIRN_ASSIGN_OR_RETURN(VerifiedHeader verified,
+                         VerifyStateHeader(answer.block_header(), answer.commit_proof(), answer.height(), fetch, freshness));
+  CAIRN_RETURN_IF_ERROR(CheckAssetProof(name, answer));
+  return verified;
+}
+
+Result<VerifiedHeader> LightClient::VerifyRecord(ByteView account, std::string_view key, const v1::GetRecordResponse& answer,
+                                                 const EpochChangeFetcher& fetch, const Freshness& freshness) {
+  CAIRN_ASSIGN_OR_RETURN(VerifiedHeader verified,
+                         VerifyStateHeader(answer.block_header(), answer.commit_proof(), answer.height(), fetch, freshness));
+  CAIRN_RETURN_IF_ERROR(CheckRecordProof(account, key, answer));
   return verified;
 }
 

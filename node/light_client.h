@@ -89,6 +89,12 @@ class LightClient {
   // (or its absence) proven under that header's state root.
   Result<VerifiedHeader> VerifyAccount(const v1::GetAccountResponse& answer, const EpochChangeFetcher& fetch,
                                        const Freshness& freshness);
+  // The same for an asset definition (the asset `name`) and a record (`key` of
+  // `account`): the answer must be about what was asked.
+  Result<VerifiedHeader> VerifyAsset(std::string_view name, const v1::GetAssetResponse& answer,
+                                     const EpochChangeFetcher& fetch, const Freshness& freshness);
+  Result<VerifiedHeader> VerifyRecord(ByteView account, std::string_view key, const v1::GetRecordResponse& answer,
+                                      const EpochChangeFetcher& fetch, const Freshness& freshness);
   // A committed transaction answer: its block's header committed, the transaction at
   // its receipt's index under the header's transactions root.
   Result<VerifiedHeader> VerifyTransaction(const v1::GetTransactionResponse& answer, const EpochChangeFetcher& fetch);
@@ -101,6 +107,9 @@ class LightClient {
   // The proven epoch `epoch`, or why it cannot be had.
   Result<const TrustedEpoch*> Epoch(uint64_t epoch, const EpochChangeFetcher& fetch);
   void Remember(const VerifiedHeader& verified);
+  // A state answer's header (at `height`) committed, of the latest proven epoch, and fresh.
+  Result<VerifiedHeader> VerifyStateHeader(const std::string& header, const v1::CommitProof& proof, uint64_t height,
+                                           const EpochChangeFetcher& fetch, const Freshness& freshness);
   void Record(const TrustedEpoch& epoch);
 
   v1::TrustStore store_;

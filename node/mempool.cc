@@ -7,9 +7,9 @@
 
 namespace cairn::node {
 
-Mempool::Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, NonceLookup committed_nonce,
+Mempool::Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, AdmissionLookup committed,
                  MempoolLimits limits)
-    : chain_id_(std::move(chain_id)), verifier_(verifier), committed_nonce_(std::move(committed_nonce)), limits_(limits) {}
+    : chain_id_(std::move(chain_id)), verifier_(verifier), committed_(std::move(committed)), limits_(limits) {}
 
 Result<Hash> Mempool::Add(const v1::Transaction& tx) {
   // The expensive part (the signature) runs before the lock, so admissions from many
@@ -17,10 +17,12 @@ Result<Hash> Mempool::Add(const v1::Transaction& tx) {
   CAIRN_ASSIGN_OR_RETURN(ledger::CheckedTx checked, ledger::CheckTransaction(tx, chain_id_, verifier_));
   const uint64_t nonce = checked.body.nonce();
   const uint64_t commits_before = commits_seen_.load();
-  uint64_t committed = committed_nonce_(checked.sender);
+  CAIRN_ASSIGN_OR_RETURN(uint64_t committed, committed_(checked));
   const size_t size = tx.ByteSizeLong();
   std::lock_guard lock(mu_);
-  if (commits_seen_ != commits_before) committed = committed_nonce_(checked.sender);
+  if (commits_seen_ != commits_before) {
+    CAIRN_ASSIGN_OR_RETURN(committed, committed_(checked));
+  }
   if (nonce <= committed) {
     return Status::FailedPrecondition("nonce " + std::to_string(nonce) + " is used: the sender's last committed nonce is " +
                                       std::to_string(committed));
@@ -50,7 +52,8 @@ Result<Hash> Mempool::Add(const v1::Transaction& tx) {
                                      std::to_string(bytes_) + " bytes)");
   }
   queue[nonce] = checked.hash;
-  by_hash_[checked.hash] = Entry{tx, checked.sender, nonce, next_arrival_++, size};
+  by_hash_[checked.hash] = Entry{tx, checked.sender, nonce, next_arrival_++, size, checked.body.expires_at_ms()};
+  if (checked.body.expires_at_ms() != 0) by_expiry_.emplace(checked.body.expires_at_ms(), checked.hash);
   bytes_ += size;
   return checked.hash;
 }
@@ -111,7 +114,7 @@ void Mempool::LeftOut(const v1::Transaction& tx, const Status& reason) {
   // A nonce that the pending chain has passed is not a reason to forget a transaction:
   // that chain may still be abandoned. Only a transaction that can never be valid goes.
   if (reason.code() != StatusCode::kInvalidArgument) return;
-  const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
+  const Hash hash = ledger::TransactionHash(chain_id_, tx);
   std::lock_guard lock(mu_);
   EraseLocked(hash);
 }
@@ -127,7 +130,7 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
   // by block sync commits thousands of blocks with an empty mempool).
   if (by_sender_.empty()) return;
   for (const v1::Transaction& tx : block.transactions()) {
-    const Hash hash = crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body());
+    const Hash hash = ledger::TransactionHash(chain_id_, tx);
     auto it = by_hash_.find(hash);
     if (it != by_hash_.end()) {
       uint64_t& highest = committed[it->second.sender];
@@ -137,7 +140,7 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
     }
     v1::TxBody body;  // one this node never held: the block was checked, so it parses
     if (!body.ParseFromString(tx.body())) continue;
-    uint64_t& highest = committed[crypto::AddressOf(tx.public_key())];
+    uint64_t& highest = committed[ledger::SenderOf(tx, body)];
     highest = std::max(highest, body.nonce());
   }
   for (const auto& [address, nonce] : committed) {
@@ -149,6 +152,15 @@ void Mempool::RemoveCommitted(const v1::Block& block) {
     for (auto it = queue.begin(); it != queue.end() && it->first <= nonce; ++it) stale.push_back(it->second);
     for (const Hash& hash : stale) EraseLocked(hash);
   }
+  // No later block can hold a transaction whose expiry this block's time passed: block
+  // times never go back.
+  v1::BlockHeader header;
+  if (by_expiry_.empty() || !header.ParseFromString(block.header())) return;
+  std::vector<Hash> expired;
+  for (auto it = by_expiry_.begin(); it != by_expiry_.end() && it->first < header.timestamp_ms(); ++it) {
+    expired.push_back(it->second);
+  }
+  for (const Hash& hash : expired) EraseLocked(hash);
 }
 
 void Mempool::EraseLocked(const Hash& hash) {
@@ -158,6 +170,15 @@ void Mempool::EraseLocked(const Hash& hash) {
   if (sender != by_sender_.end()) {
     sender->second.queue.erase(it->second.nonce);
     if (sender->second.queue.empty()) by_sender_.erase(sender);
+  }
+  if (it->second.expires_at_ms != 0) {
+    auto [first, last] = by_expiry_.equal_range(it->second.expires_at_ms);
+    for (auto e = first; e != last; ++e) {
+      if (e->second == hash) {
+        by_expiry_.erase(e);
+        break;
+      }
+    }
   }
   bytes_ -= it->second.bytes;
   by_hash_.erase(it);

@@ -1,7 +1,8 @@
 // The mempool: transactions admitted but not yet committed. Admission runs the
-// stateless checks (signature through the node's caching verifier, so block validation
-// finds the answer cached) and then the checks against committed state (nonce); it
-// rejects with a reason. Bounded in count, bytes, per-sender depth and nonce gap.
+// stateless checks (signatures through the node's caching verifier, so block validation
+// finds the answers cached) and then the checks against committed state (nonce, expiry,
+// the quorums of the accounts it acts for); it rejects with a reason. A transaction
+// whose expiry a committed block's time passed leaves. Bounded in count, bytes, per-sender depth and nonce gap.
 // Proposals take transactions per sender in nonce order, senders in turn by arrival.
 // Thread-safe: RPC handlers, the verify pool and the consensus thread all call it.
 #pragma once
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "crypto/verifier.h"
+#include "ledger/tx_check.h"
 #include "node/ledger_engine.h"
 
 namespace cairn::node {
@@ -32,17 +34,18 @@ struct MempoolLimits {
 
 class Mempool : public TransactionSource {
  public:
-  // `committed_nonce(address)`: the nonce of the account's last committed transaction
-  // (0 for an account with none or that does not exist yet).
-  using NonceLookup = std::function<uint64_t(ByteView address)>;
+  // `committed(tx)`: the nonce of the sender's last committed transaction (0 for an
+  // account with none or that does not exist yet), or why the committed state refuses
+  // `tx` (ledger::Ledger::AdmissionNonce).
+  using AdmissionLookup = std::function<Result<uint64_t>(const ledger::CheckedTx& tx)>;
 
-  Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, NonceLookup committed_nonce,
+  Mempool(std::string chain_id, crypto::SignatureVerifier& verifier, AdmissionLookup committed,
           MempoolLimits limits = {});
 
   // Admits `tx` and returns its hash, or why not: INVALID_ARGUMENT (malformed, bad
   // signature), FAILED_PRECONDITION (another chain, nonce already used or too far
-  // ahead, the sender's nonce already pending), ALREADY_EXISTS (this very transaction
-  // is pending), RESOURCE_EXHAUSTED (full).
+  // ahead, the sender's nonce already pending, expired, signatures short of a quorum),
+  // ALREADY_EXISTS (this very transaction is pending), RESOURCE_EXHAUSTED (full).
   Result<Hash> Add(const v1::Transaction& tx);
 
   // TransactionSource: up to `max`, skipping those already in the pending blocks below
@@ -53,8 +56,8 @@ class Mempool : public TransactionSource {
   // before every proposal).
   bool HasCandidates(const std::set<Hash>& exclude) override;
 
-  // Drops the transactions of a committed block, and every pending one its senders'
-  // nonces have now passed.
+  // Drops the transactions of a committed block, every pending one its senders' nonces
+  // have now passed, and every one that expired before its time.
   void RemoveCommitted(const v1::Block& block);
 
   bool Contains(const Hash& tx_hash) const;
@@ -68,6 +71,7 @@ class Mempool : public TransactionSource {
     uint64_t nonce = 0;
     uint64_t arrival = 0;
     size_t bytes = 0;
+    uint64_t expires_at_ms = 0;  // 0: never
   };
   using Queue = std::map<uint64_t, Hash>;  // nonce -> hash
   struct Sender {
@@ -85,12 +89,15 @@ class Mempool : public TransactionSource {
 
   const std::string chain_id_;
   crypto::SignatureVerifier& verifier_;
-  const NonceLookup committed_nonce_;
+  const AdmissionLookup committed_;
   const MempoolLimits limits_;
 
   mutable std::mutex mu_;
   std::map<Hash, Entry> by_hash_;
   std::map<Bytes, Sender> by_sender_;
+  // The transactions that expire, by expiry: a commit drops those its time passed
+  // without looking at the others.
+  std::multimap<uint64_t, Hash> by_expiry_;
   // RemoveCommitted calls so far: Add reads the committed nonce before taking the lock,
   // and reads it again if a commit came in between (a sender new to the mempool would
   // otherwise keep the nonce from before that commit).

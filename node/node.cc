@@ -97,10 +97,14 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
   node->safety_file_ = std::make_unique<SafetyFile>(config.data_dir());
   CAIRN_RETURN_IF_ERROR(node->safety_file_->Load().status());  // a damaged record stops the start
   ledger::Ledger* ledger_ptr = node->ledger_.get();
-  node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_, [ledger_ptr](ByteView address) {
-    auto nonce = ledger_ptr->CommittedNonce(address);
-    return nonce.ok() ? *nonce : 0;
-  });
+  node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_,
+                                             [ledger_ptr](const ledger::CheckedTx& tx) -> Result<uint64_t> {
+                                               auto nonce = ledger_ptr->AdmissionNonce(tx);
+                                               if (nonce.ok() || nonce.status().code() == StatusCode::kFailedPrecondition) {
+                                                 return nonce;
+                                               }
+                                               return uint64_t{0};  // a read error: the block decides
+                                             });
   node->evidence_pool_ = std::make_unique<EvidencePool>(*node->ledger_, kMaxPendingEvidence);
   if (const char* offset = std::getenv(kClockOffsetVariable)) {
     node->clock_offset_ms_ = std::strtoll(offset, nullptr, 10);
@@ -908,7 +912,7 @@ void Node::AdmitGossip(const crypto::PublicKey& from, v1::TxBatch batch) {
   bool admitted = false;
   for (v1::Transaction& tx : *batch.mutable_transactions()) {
     // Seen before (from any peer, pending or long committed): nothing to check or send.
-    if (!gossip_seen_.FirstSight(crypto::TxHash(genesis_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
+    if (!gossip_seen_.FirstSight(ledger::TransactionHash(genesis_.chain_id(), tx))) continue;
     if (!mempool_->Add(tx).ok()) continue;
     admitted = true;
     if (relay) *forward.mutable_transactions()->add_transactions() = std::move(tx);

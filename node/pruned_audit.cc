@@ -165,7 +165,7 @@ class PrunedCheck {
       receipts.push_back(crypto::ReceiptHash(chain_id_, *receipt));
       const v1::Transaction& tx = block.transactions(i);
       CAIRN_ASSIGN_OR_RETURN(auto location, stored_.Get(keys::TxLocation(
-                                                crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body()))));
+                                                ledger::TransactionHash(chain_id_, tx))));
       v1::TxLocation expected;
       expected.set_height(height);
       expected.set_index(index);

@@ -100,8 +100,9 @@ Status PrunedRecordsCheck::CheckBlockIndex(uint64_t height, const Hash& hash, In
   return Status::Ok();
 }
 
-// Each transaction's entries: under its sender, and the account its body names when it
-// succeeded (what the executor records it touched: ledger/executor.h).
+// Each transaction's entries: under its sender and the accounts that performed its
+// operations, and the accounts its operations name when it succeeded (what the executor
+// records it touched: ledger/executor.h).
 Status PrunedRecordsCheck::CheckHistory(uint64_t height, const v1::Block& block) {
   for (int i = 0; i < block.transactions_size(); ++i) {
     const v1::Transaction& tx = block.transactions(i);
@@ -114,18 +115,40 @@ Status PrunedRecordsCheck::CheckHistory(uint64_t height, const v1::Block& block)
     if (!receipt_bytes || !receipt.ParseFromString(*receipt_bytes)) {
       return AuditFailure(height, "receipt " + std::to_string(i), "missing or does not parse");
     }
-    const Bytes sender = crypto::AddressOf(tx.public_key());
-    std::set<Bytes> accounts = {sender};
-    for (Bytes& address : ledger::AccountsNamedBy(body)) {
+    const Bytes sender = ledger::SenderOf(tx, body);
+    const std::vector<Bytes> acting = ledger::AccountsActingIn(sender, body);
+    std::set<Bytes> accounts(acting.begin(), acting.end());
+    for (Bytes& address : ledger::AccountsNamedBy(sender, body)) {
       if (receipt.result() == v1::TX_OK) {
         accounts.insert(std::move(address));
-      } else if (address != sender) {
+      } else if (!accounts.count(address)) {
         CAIRN_ASSIGN_OR_RETURN(auto stray, stored_.Get(keys::History(address, height, index)));
         if (stray) return AuditFailure(height, "account history of transaction " + std::to_string(i), "an entry for an account a failed transaction named");
       }
     }
+    const Hash tx_hash = ledger::TransactionHash(chain_id_, tx);
+    if (receipt.result() == v1::TX_OK) {
+      for (const ledger::RecordWrite& write : ledger::RecordWritesOf(sender, body, index)) {
+        v1::RecordHistoryEntry expected;
+        expected.set_tx_hash(ToBytes(tx_hash));
+        expected.set_height(height);
+        expected.set_index(index);
+        expected.set_writer(write.writer);
+        if (write.value) {
+          expected.set_value(*write.value);
+        } else {
+          expected.set_deleted(true);
+        }
+        CAIRN_ASSIGN_OR_RETURN(auto stored, stored_.Get(keys::RecordHistory(write.account, write.key, height, index)));
+        if (!stored || *stored != expected.SerializeAsString()) {
+          return AuditFailure(height, "record history of transaction " + std::to_string(i),
+                              "the entry of record " + write.key + " of " + ToHex(write.account) + " is missing or differs");
+        }
+        ++record_history_entries_;
+      }
+    }
     v1::HistoryEntry entry;
-    entry.set_tx_hash(ToBytes(crypto::TxHash(chain_id_, tx.public_key(), tx.signature(), tx.body())));
+    entry.set_tx_hash(ToBytes(tx_hash));
     entry.set_height(height);
     entry.set_index(index);
     const Bytes expected = entry.SerializeAsString();
@@ -159,6 +182,12 @@ Status PrunedRecordsCheck::Finish(const v1::BlockHeader& head) {
                          CountRecords(stored_, history_prefix, [](ByteView key) { return key.size() == 1 + 20 + 8 + 4; }, &bad_key));
   if (!bad_key.empty() || history_entries != history_entries_) {
     return AuditFailure(head.height(), "account history", "it holds entries of no kept transaction");
+  }
+  const Bytes record_history_prefix = keys::RecordHistoryPrefix("", "").substr(0, 1);
+  CAIRN_ASSIGN_OR_RETURN(const uint64_t record_entries,
+                         CountRecords(stored_, record_history_prefix, [](ByteView) { return true; }, &bad_key));
+  if (record_entries != record_history_entries_) {
+    return AuditFailure(head.height(), "record history", "it holds entries of no kept transaction");
   }
   return Status::Ok();
 }

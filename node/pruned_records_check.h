@@ -64,6 +64,7 @@ class PrunedRecordsCheck {
   crypto::SignatureVerifier& verifier_;
   uint64_t block_index_entries_ = 0;  // found by CheckBlock
   uint64_t history_entries_ = 0;
+  uint64_t record_history_entries_ = 0;
 };
 
 }  // namespace cairn::node

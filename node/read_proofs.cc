@@ -3,6 +3,7 @@
 #include "crypto/domain.h"
 #include "crypto/merkle.h"
 #include "ledger/ledger.h"
+#include "ledger/state_entries.h"
 
 namespace cairn::node {
 
@@ -21,8 +22,7 @@ Status CheckInclusion(const v1::GetTransactionResponse& tx) {
   if (!header.ParseFromString(tx.block_header())) return Status::InvalidArgument("the block header does not parse");
   v1::TxBody body;
   if (!body.ParseFromString(tx.transaction().body())) return Status::InvalidArgument("the transaction body does not parse");
-  const Hash hash = crypto::TxHash(body.chain_id(), tx.transaction().public_key(), tx.transaction().signature(),
-                                   tx.transaction().body());
+  const Hash hash = ledger::TransactionHash(body.chain_id(), tx.transaction());
   if (tx.receipt().tx_hash() != AsView(hash)) return Status::InvalidArgument("the receipt is for another transaction");
   std::vector<Hash> siblings;
   for (const auto& s : tx.inclusion_proof()) siblings.push_back(HashOrZero(s));
@@ -68,6 +68,48 @@ Status CheckAccountProof(const v1::GetAccountResponse& answer) {
     return Status::InvalidArgument("the account shown is not the account proven");
   }
   return Status::Ok();
+}
+
+namespace {
+
+// An entry answer (GetAssetResponse, GetRecordResponse): the proof is for `key`, leads
+// to the state root, which is the header's, and `shown` is the entry proven.
+template <typename Answer>
+Status CheckEntryAnswer(const Hash& key, const Answer& answer, const google::protobuf::Message& shown, bool has_shown) {
+  const v1::StateEntryProof& p = answer.proof();
+  if (p.key() != AsView(key)) return Status::InvalidArgument("the proof is about another entry than the one asked for");
+  ledger::StateProof proof;
+  for (const auto& sibling : p.siblings()) proof.siblings.push_back(HashOrZero(sibling));
+  if (!p.other_leaf_key().empty()) {
+    proof.leaf = std::pair{HashOrZero(p.other_leaf_key()), HashOrZero(p.other_leaf_value_hash())};
+  } else if (!p.value().empty()) {
+    proof.leaf = std::pair{key, ledger::tree::ValueHash(p.value())};
+  }
+  if (!answer.block_header().empty()) {
+    v1::BlockHeader header;
+    if (!header.ParseFromString(answer.block_header()) || header.state_root() != answer.state_root()) {
+      return Status::InvalidArgument("the state root is not the block header's");
+    }
+  }
+  const std::optional<Hash> value_hash =
+      p.value().empty() ? std::nullopt : std::optional<Hash>(ledger::tree::ValueHash(p.value()));
+  if (!ledger::VerifyStateProof(HashOrZero(answer.state_root()), key, value_hash, proof)) {
+    return Status::InvalidArgument("the proof does not lead to the state root");
+  }
+  if (has_shown != !p.value().empty() || (has_shown && shown.SerializeAsString() != p.value())) {
+    return Status::InvalidArgument("the entry shown is not the entry proven");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckAssetProof(std::string_view name, const v1::GetAssetResponse& answer) {
+  return CheckEntryAnswer(ledger::AssetStateKey(name), answer, answer.asset(), answer.has_asset());
+}
+
+Status CheckRecordProof(ByteView account, std::string_view key, const v1::GetRecordResponse& answer) {
+  return CheckEntryAnswer(ledger::RecordStateKey(account, key), answer, answer.record(), answer.has_record());
 }
 
 }  // namespace cairn::node

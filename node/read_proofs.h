@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cairn/v1/api.pb.h"
+#include "crypto/bytes.h"
 #include "crypto/status.h"
 
 namespace cairn::node {
@@ -17,5 +18,9 @@ Status CheckInclusion(const v1::GetTransactionResponse& tx);
 // header, that root is the header's. (Whether proof.address is the one asked for is the
 // asker's check.)
 Status CheckAccountProof(const v1::GetAccountResponse& answer);
+// The same for an asset definition and a record, and the proof is about the asset
+// `name` (the record `key` of `account`): a node cannot answer with another entry.
+Status CheckAssetProof(std::string_view name, const v1::GetAssetResponse& answer);
+Status CheckRecordProof(ByteView account, std::string_view key, const v1::GetRecordResponse& answer);
 
 }  // namespace cairn::node

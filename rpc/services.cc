@@ -1,7 +1,9 @@
 #include "rpc/services.h"
 
 #include "crypto/quorum.h"
+#include "ledger/state_entries.h"
 #include "ledger/state_tree.h"
+#include "ledger/tx_check.h"
 #include "rpc/caller.h"
 
 namespace cairn::rpc {
@@ -197,22 +199,28 @@ grpc::Status LedgerService::StreamBlocks(grpc::ServerContext* context, const v1:
   }
 }
 
+template <typename Response>
+grpc::Status LedgerService::FillStateAt(uint64_t height, const Hash& state_root, Response* response) {
+  response->set_height(height);
+  response->set_state_root(ToBytes(state_root));
+  auto block = node_.ledger().GetBlockHeader(height);
+  if (!block.ok()) return ToGrpc(block.status());
+  response->set_block_header(block->block.header());
+  if (height > 0) {
+    auto commit_proof = node_.ledger().CommitProofOf(height);
+    if (!commit_proof.ok()) return ToGrpc(commit_proof.status());
+    *response->mutable_commit_proof() = std::move(*commit_proof);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccountRequest* request,
                                        v1::GetAccountResponse* response) {
   if (request->address().size() != 20) return ToGrpc(Status::InvalidArgument("address must be 20 bytes"));
   auto view = node_.ledger().GetAccount(request->address());
   if (!view.ok()) return ToGrpc(view.status());
   if (view->account) *response->mutable_account() = *view->account;
-  response->set_height(view->height);
-  response->set_state_root(ToBytes(view->state_root));
-  auto block = node_.ledger().GetBlockHeader(view->height);
-  if (!block.ok()) return ToGrpc(block.status());
-  response->set_block_header(block->block.header());
-  if (view->height > 0) {
-    auto commit_proof = node_.ledger().CommitProofOf(view->height);
-    if (!commit_proof.ok()) return ToGrpc(commit_proof.status());
-    *response->mutable_commit_proof() = std::move(*commit_proof);
-  }
+  if (grpc::Status at = FillStateAt(view->height, view->state_root, response); !at.ok()) return at;
   v1::AccountProof* proof = response->mutable_proof();
   proof->set_address(request->address());
   proof->set_account(view->account_bytes);
@@ -221,6 +229,66 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext*, const v1::GetAccoun
     proof->set_other_leaf_key(ToBytes(view->proof.leaf->first));
     proof->set_other_leaf_value_hash(ToBytes(view->proof.leaf->second));
   }
+  return grpc::Status::OK;
+}
+
+template <typename Response, typename T>
+grpc::Status LedgerService::ProveEntry(const Hash& key, Response* response, T* entry) {
+  auto view = node_.ledger().ProveStateEntry(key);
+  if (!view.ok()) return ToGrpc(view.status());
+  if (!view->value.empty() && !entry->ParseFromString(view->value)) {
+    return ToGrpc(Status::Corruption("a state entry does not parse"));
+  }
+  if (grpc::Status at = FillStateAt(view->height, view->state_root, response); !at.ok()) return at;
+  v1::StateEntryProof* proof = response->mutable_proof();
+  proof->set_key(ToBytes(key));
+  proof->set_value(view->value);
+  for (const Hash& sibling : view->proof.siblings) proof->add_siblings(ToBytes(sibling));
+  if (view->proof.leaf && view->proof.leaf->first != key) {
+    proof->set_other_leaf_key(ToBytes(view->proof.leaf->first));
+    proof->set_other_leaf_value_hash(ToBytes(view->proof.leaf->second));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetAsset(grpc::ServerContext*, const v1::GetAssetRequest* request,
+                                     v1::GetAssetResponse* response) {
+  if (!ledger::IsValidAssetName(request->name())) {
+    return ToGrpc(Status::InvalidArgument("an asset name is 1 to 16 characters of A-Z, 0-9"));
+  }
+  v1::AssetDefinition asset;
+  grpc::Status status = ProveEntry(ledger::AssetStateKey(request->name()), response, &asset);
+  if (status.ok() && !response->proof().value().empty()) *response->mutable_asset() = std::move(asset);
+  return status;
+}
+
+grpc::Status LedgerService::GetRecord(grpc::ServerContext*, const v1::GetRecordRequest* request,
+                                      v1::GetRecordResponse* response) {
+  if (request->account().size() != 20) return ToGrpc(Status::InvalidArgument("account must be 20 bytes"));
+  if (request->key().empty() || request->key().size() > ledger::kMaxRecordKeyBytes) {
+    return ToGrpc(Status::InvalidArgument("a record key is 1 to " + std::to_string(ledger::kMaxRecordKeyBytes) + " bytes"));
+  }
+  v1::AccountRecord record;
+  grpc::Status status = ProveEntry(ledger::RecordStateKey(request->account(), request->key()), response, &record);
+  if (status.ok() && !response->proof().value().empty()) *response->mutable_record() = std::move(record);
+  return status;
+}
+
+grpc::Status LedgerService::GetRecordHistory(grpc::ServerContext*, const v1::GetRecordHistoryRequest* request,
+                                             v1::GetRecordHistoryResponse* response) {
+  if (request->limit() > kMaxHistoryPage) {
+    return ToGrpc(Status::InvalidArgument("limit is at most " + std::to_string(kMaxHistoryPage)));
+  }
+  std::optional<v1::RecordHistoryEntry> after;
+  if (!request->page_token().empty()) {
+    after.emplace();
+    if (!after->ParseFromString(request->page_token())) return ToGrpc(Status::InvalidArgument("page_token is not one we gave"));
+  }
+  auto page = node_.ledger().GetRecordHistory(request->account(), request->key(), after,
+                                              request->limit() ? request->limit() : 100);
+  if (!page.ok()) return ToGrpc(page.status());
+  for (auto& entry : page->entries) *response->add_entries() = std::move(entry);
+  if (page->next_after) response->set_next_page_token(page->next_after->SerializeAsString());
   return grpc::Status::OK;
 }
 

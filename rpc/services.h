@@ -47,8 +47,20 @@ class LedgerService final : public v1::Ledger::Service {
   grpc::Status GetAccountHistory(grpc::ServerContext*, const v1::GetAccountHistoryRequest*,
                                  v1::GetAccountHistoryResponse*) override;
   grpc::Status GetEpochChanges(grpc::ServerContext*, const v1::EpochChangesRequest*, v1::EpochChangesResponse*) override;
+  grpc::Status GetAsset(grpc::ServerContext*, const v1::GetAssetRequest*, v1::GetAssetResponse*) override;
+  grpc::Status GetRecord(grpc::ServerContext*, const v1::GetRecordRequest*, v1::GetRecordResponse*) override;
+  grpc::Status GetRecordHistory(grpc::ServerContext*, const v1::GetRecordHistoryRequest*,
+                                v1::GetRecordHistoryResponse*) override;
 
  private:
+  // A state answer's height, state root, block header and commit proof (GetAccount's
+  // shape).
+  template <typename Response>
+  grpc::Status FillStateAt(uint64_t height, const Hash& state_root, Response* response);
+  // The head's entry under `key` into a response of GetAsset's shape: T the entry's type.
+  template <typename Response, typename T>
+  grpc::Status ProveEntry(const Hash& key, Response* response, T* entry);
+
   NodeApi& node_;
   StreamSlots streams_;
 };

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets of tests/fuzz with clang (coverage, ASan, UBSan) into
 # build-fuzz/ and runs each for a bounded time, starting from its seed corpus.
 #   scripts/fuzz.sh [--seconds S] [TARGET...]    S seconds per target (default 60)
-# Targets: frame transaction consensus sync_response state_chunk genesis_json config_json (default all).
+# Targets: frame transaction execute consensus sync_response state_chunk genesis_json config_json archive (default all).
 # New inputs that add coverage go to build-fuzz/corpus/TARGET (copy the useful ones into
 # tests/fuzz/corpus/TARGET); a crash stops the run, prints the fuzzer's report and
 # leaves the input in build-fuzz/findings/TARGET/. One summary line per target.
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(frame transaction consensus sync_response state_chunk genesis_json config_json archive)
+all=(frame transaction execute consensus sync_response state_chunk genesis_json config_json archive)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON >/dev/null

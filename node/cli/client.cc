@@ -116,6 +116,23 @@ Result<v1::GetAccountResponse> NodeClient::Account(const Bytes& address) {
   return Call(*ledger_, &v1::Ledger::Stub::GetAccount, request);
 }
 
+Result<v1::GetAssetResponse> NodeClient::Asset(const std::string& name) {
+  v1::GetAssetRequest request;
+  request.set_name(name);
+  return Call(*ledger_, &v1::Ledger::Stub::GetAsset, request);
+}
+
+Result<v1::GetRecordResponse> NodeClient::Record(const Bytes& account, const std::string& key) {
+  v1::GetRecordRequest request;
+  request.set_account(account);
+  request.set_key(key);
+  return Call(*ledger_, &v1::Ledger::Stub::GetRecord, request);
+}
+
+Result<v1::GetRecordHistoryResponse> NodeClient::RecordHistory(const v1::GetRecordHistoryRequest& request) {
+  return Call(*ledger_, &v1::Ledger::Stub::GetRecordHistory, request);
+}
+
 Result<v1::GetTransactionResponse> NodeClient::Transaction(const Bytes& tx_hash) {
   v1::GetTransactionRequest request;
   request.set_tx_hash(tx_hash);

@@ -34,6 +34,9 @@ class NodeClient {
   Result<v1::GetStatusResponse> Status();
   Result<v1::GetConsensusStateResponse> ConsensusState();
   Result<v1::GetAccountResponse> Account(const Bytes& address);
+  Result<v1::GetAssetResponse> Asset(const std::string& name);
+  Result<v1::GetRecordResponse> Record(const Bytes& account, const std::string& key);
+  Result<v1::GetRecordHistoryResponse> RecordHistory(const v1::GetRecordHistoryRequest& request);
   Result<v1::GetTransactionResponse> Transaction(const Bytes& tx_hash);
   Result<v1::GetTransactionResponse> WaitForCommit(const Bytes& tx_hash, uint64_t timeout_ms);
   Result<Bytes> Submit(const v1::Transaction& tx);

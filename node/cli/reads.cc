@@ -9,11 +9,13 @@
 
 #include "crypto/domain.h"
 #include "ledger/json_file.h"
+#include "ledger/signatories.h"
 #include "node/cli/args.h"
 #include "node/cli/client.h"
 #include "node/cli/command.h"
 #include "node/cli/json_output.h"
 #include "node/cli/options.h"
+#include "node/cli/reading.h"
 #include "node/cli/trust.h"
 
 namespace cairn::cli {
@@ -21,54 +23,6 @@ namespace cairn::cli {
 namespace {
 
 namespace po = boost::program_options;
-
-struct Reading {
-  NodeFlags node;
-  bool json = false;
-  TrustFlags trust;  // the verified reads'
-};
-
-// Saves an answer with its proof as JSON, for `cairn verify-proof` to check offline.
-void WriteProofFile(const std::string& path, const google::protobuf::Message& answer) {
-  std::ofstream out(path, std::ios::trunc);
-  out << ledger::ToJson(answer);
-  if (!out) PrintError("cannot write " + path);
-}
-
-// `cairn account ADDR` means `cairn account --address ADDR`: the first argument, when it
-// is not an option, is the value of `flag`.
-std::vector<std::string> WithPositional(std::vector<std::string> args, const char* flag) {
-  if (!args.empty() && args[0].rfind("--", 0) != 0) args.insert(args.begin(), flag);
-  return args;
-}
-
-void AddReading(po::options_description& options, Reading* reading) {
-  options.add_options()("json", po::bool_switch(&reading->json), "print JSON");
-  AddNodeOption(options, &reading->node);
-}
-
-void AddVerifiedReading(po::options_description& options, Reading* reading) {
-  AddReading(options, reading);
-  AddTrustOptions(options, &reading->trust);
-}
-
-// The light client for a verified read; nullopt with --no-verify.
-Result<std::optional<Trust>> OpenTrust(const Reading& reading, NodeClient& client) {
-  if (reading.trust.no_verify) return std::optional<Trust>();
-  CAIRN_ASSIGN_OR_RETURN(Trust trust, Trust::Open(reading.trust, client));
-  return std::optional<Trust>(std::move(trust));
-}
-
-// The JSON fields saying what was verified, or that nothing was.
-Json VerificationJson(const std::optional<Trust>& trust, const std::optional<node::VerifiedHeader>& verified) {
-  if (!trust || !verified) return {{"verified", false}, {"warning", kNotVerified}};
-  return trust->DescribeJson(*verified);
-}
-
-uint64_t NowMs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 // The block's header fields, hash and counts, for --json.
 Json BlockJson(const v1::GetBlockResponse& block) {
@@ -291,11 +245,20 @@ int RunAccount(const std::vector<std::string>& args) {
   if (reading.json) {
     Json balances = Json::array();
     for (const auto& b : account.balances()) balances.push_back({{"asset", b.asset()}, {"amount", Integer(b.amount())}});
+    Json signatories = Json::array();
+    for (const Bytes& key : ledger::SignatoriesOf(account)) signatories.push_back(ToHex(key));
+    Json writers = Json::array();
+    for (const auto& writer : account.record_writers()) writers.push_back(ToHex(writer));
     Json json = {{"address", ToHex(*address)},
                  {"exists", answer->has_account()},
                  {"role", RoleName(account.role())},
                  {"nonce", Integer(account.nonce())},
                  {"balances", std::move(balances)},
+                 {"signatories", answer->has_account() ? std::move(signatories) : Json::array()},
+                 {"quorum", answer->has_account() ? ledger::QuorumOf(account) : 0},
+                 {"records", account.record_count()},
+                 {"record_writers", std::move(writers)},
+                 {"may_create_accounts", account.may_create_accounts()},
                  {"height", Integer(answer->height())},
                  {"state_root", ToHex(answer->state_root())},
                  {"proof_valid", verified.has_value()}};
@@ -309,6 +272,10 @@ int RunAccount(const std::vector<std::string>& args) {
     std::printf("account %s: %s, nonce %llu\n", ToHex(*address).c_str(), RoleName(account.role()).c_str(),
                 static_cast<unsigned long long>(account.nonce()));
     for (const auto& b : account.balances()) std::printf("  %s %llu\n", b.asset().c_str(), static_cast<unsigned long long>(b.amount()));
+    if (!account.signatories().empty()) {
+      std::printf("  signed by %u of %d signatories (cairn signatories show)\n", account.quorum(), account.signatories_size());
+    }
+    if (account.record_count() > 0) std::printf("  %u records\n", account.record_count());
     std::printf("at height %llu, state root %s\n", static_cast<unsigned long long>(answer->height()),
                 ToHex(answer->state_root()).c_str());
   }

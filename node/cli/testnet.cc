@@ -18,6 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "cairn/v1/config.pb.h"
 #include "cairn/v1/genesis.pb.h"
@@ -166,6 +168,14 @@ int RunTestnet(const std::vector<std::string>& args) {
     v1::Balance* funds = load->add_balances();
     funds->set_asset(load::kLoadAsset);
     funds->set_amount(load::kLoadAccountFunds);
+  }
+  // The registry from the start: every asset of the genesis balances is defined, the
+  // client account its issuer (README, "The ledger model").
+  genesis.set_asset_registry(true);
+  for (const std::string& name : std::set<std::string>{"CAIRN", load::kLoadAsset}) {
+    v1::GenesisAsset* asset = genesis.add_assets();
+    asset->set_name(name);
+    asset->add_issuers(client.public_key().hex());
   }
   if (Status s = ledger::ValidateGenesis(genesis); !s.ok()) return PrintError(s.message()), 1;
   if (Status s = WriteNewFile(dir / "genesis.json", ledger::ToJson(genesis)); !s.ok()) return PrintError(s.message()), 1;

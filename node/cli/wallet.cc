@@ -1,8 +1,6 @@
-// The commands that sign and submit: transfer, mint, create-account, set-role, and the
-// admins' propose-validator and vote, and a validator's rotate-key. Each
-// reads the sender's key, asks the node for the chain id and the sender's nonce, signs,
-// submits, and with --wait waits for the commit and reports the receipt (a failed
-// receipt is a non-zero exit).
+// The first ledger model's commands that sign and submit (node/cli/submit.h): transfer,
+// mint, create-account, set-role, and the admins' propose-validator and vote, and a
+// validator's rotate-key.
 #include <cstdio>
 #include <functional>
 
@@ -14,98 +12,16 @@
 #include "node/cli/command.h"
 #include "node/cli/json_output.h"
 #include "node/cli/options.h"
+#include "node/cli/submit.h"
 #include "node/config.h"
 #include "node/token_signer.h"
 
 namespace cairn::cli {
 
-namespace {
-
 namespace po = boost::program_options;
 
-constexpr uint64_t kWaitMs = 30'000;
-
-struct Common {
-  std::string key_file;
-  NodeFlags node;
-  bool wait = false;
-  bool json = false;
-};
-
-void AddCommon(po::options_description& options, Common* common) {
-  options.add_options()
-      ("key", po::value(&common->key_file)->required(), "the sender's key file")
-      ("wait", po::bool_switch(&common->wait), "wait until it commits and print the receipt")
-      ("json", po::bool_switch(&common->json), "print JSON");
-  AddNodeOption(options, &common->node);
-}
-
-// Fills the operation of `body`; an error for a bad argument.
-using FillOperation = std::function<Status(v1::TxBody* body)>;
-
-int SignAndSubmit(const std::string& usage, po::options_description& options, Common& common,
-                  const std::vector<std::string>& args, const FillOperation& fill) {
-  int exit_code = 0;
-  if (!ParseOptions(usage, options, args, &exit_code)) return exit_code;
-  auto key = crypto::PrivateKey::ReadFile(common.key_file);
-  if (!key.ok()) return PrintError(key.status().message()), 1;
-  v1::TxBody body;
-  if (Status filled = fill(&body); !filled.ok()) return PrintError(filled.message()), 2;
-
-  NodeClient client(common.node);
-  auto status = client.Status();
-  if (!status.ok()) return PrintError(status.status().message()), 1;
-  const Bytes sender = crypto::AddressOf(key->public_key().bytes());
-  auto account = client.Account(sender);
-  if (!account.ok()) return PrintError(account.status().message()), 1;
-  if (!account->has_account()) {
-    return PrintError("the sender " + ToHex(sender) + " has no account on chain " + status->chain_id() +
-                      " (an admin creates it with create-account)"),
-           1;
-  }
-  body.set_chain_id(status->chain_id());
-  // The next nonce after the committed one; transactions still pending from this
-  // sender would need a later nonce (submit them one at a time with --wait).
-  body.set_nonce(account->account().nonce() + 1);
-  v1::Transaction tx = ledger::SignTransaction(*key, body);
-  auto hash = client.Submit(tx);
-  if (!hash.ok()) return PrintError("rejected: " + hash.status().ToString()), 1;
-  if (!common.wait) {
-    if (common.json) {
-      PrintJson({{"tx_hash", ToHex(*hash)}, {"nonce", Integer(body.nonce())}});
-    } else {
-      std::printf("submitted %s (nonce %llu)\n", ToHex(*hash).c_str(), static_cast<unsigned long long>(body.nonce()));
-    }
-    return 0;
-  }
-  auto result = client.WaitForCommit(*hash, kWaitMs);
-  if (!result.ok()) return PrintError(result.status().message()), 1;
-  if (result->state() != v1::GetTransactionResponse::COMMITTED) {
-    return PrintError("transaction " + ToHex(*hash) + " did not commit within 30 s (it is " +
-                      v1::GetTransactionResponse::State_Name(result->state()) + ")"),
-           1;
-  }
-  const v1::Receipt& receipt = result->receipt();
-  const bool ok = receipt.result() == v1::TX_OK;
-  if (common.json) {
-    PrintJson({{"tx_hash", ToHex(*hash)},
-               {"nonce", Integer(body.nonce())},
-               {"height", Integer(receipt.height())},
-               {"index", receipt.index()},
-               {"result", v1::TxResult_Name(receipt.result())},
-               {"message", receipt.message()}});
-  } else {
-    std::printf("committed %s at height %llu (index %u): %s%s%s\n", ToHex(*hash).c_str(),
-                static_cast<unsigned long long>(receipt.height()), receipt.index(), v1::TxResult_Name(receipt.result()).c_str(),
-                receipt.message().empty() ? "" : ": ", receipt.message().c_str());
-  }
-  return ok ? 0 : 1;
-}
-
-}  // namespace
-
 int RunTransfer(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string to, asset = "CAIRN";
   uint64_t amount = 0;
   po::options_description options("transfer options");
@@ -113,7 +29,7 @@ int RunTransfer(const std::vector<std::string>& args) {
       ("to", po::value(&to)->required(), "recipient address (or public key)")
       ("amount", po::value(&amount)->required(), "amount in the asset's smallest unit")
       ("asset", po::value(&asset), "asset name (default CAIRN)");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit("usage: cairn transfer --key FILE --to ADDR --amount N [--asset A] [--wait]", options, common,
                        args, [&](v1::TxBody* body) -> Status {
                          CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(to));
@@ -125,7 +41,7 @@ int RunTransfer(const std::vector<std::string>& args) {
 }
 
 int RunMint(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string to, asset;
   uint64_t amount = 0;
   po::options_description options("mint options");
@@ -133,7 +49,7 @@ int RunMint(const std::vector<std::string>& args) {
       ("to", po::value(&to)->required(), "account to credit (address or public key)")
       ("asset", po::value(&asset)->required(), "asset name: 1 to 16 of A-Z, 0-9")
       ("amount", po::value(&amount)->required(), "amount to create");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit("usage: cairn mint --key FILE --to ADDR --asset A --amount N [--wait]", options, common, args,
                        [&](v1::TxBody* body) -> Status {
                          CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(to));
@@ -145,13 +61,13 @@ int RunMint(const std::vector<std::string>& args) {
 }
 
 int RunCreateAccount(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string public_key, role = "user";
   po::options_description options("create-account options");
   options.add_options()
       ("public-key", po::value(&public_key)->required(), "the new account's public key (64 hex)")
       ("role", po::value(&role), "user (default), issuer or admin");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit("usage: cairn create-account --key FILE --public-key HEX [--role R] [--wait]", options, common,
                        args, [&](v1::TxBody* body) -> Status {
                          auto bytes = FromHex(public_key);
@@ -166,13 +82,13 @@ int RunCreateAccount(const std::vector<std::string>& args) {
 }
 
 int RunSetRole(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string account, role;
   po::options_description options("set-role options");
   options.add_options()
       ("account", po::value(&account)->required(), "the account (address or public key)")
       ("role", po::value(&role)->required(), "user, issuer or admin");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit("usage: cairn set-role --key FILE --account ADDR --role R [--wait]", options, common, args,
                        [&](v1::TxBody* body) -> Status {
                          CAIRN_ASSIGN_OR_RETURN(Bytes address, ParseAddress(account));
@@ -184,7 +100,7 @@ int RunSetRole(const std::vector<std::string>& args) {
 }
 
 int RunProposeValidator(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string add, remove, update, public_key, address;
   po::options_description options("propose-validator options");
   options.add_options()
@@ -193,7 +109,7 @@ int RunProposeValidator(const std::vector<std::string>& args) {
       ("update", po::value(&update), "give the validator with this name a new --public-key and/or --address")
       ("public-key", po::value(&public_key), "its consensus public key (64 hex)")
       ("address", po::value(&address), "its peer address, HOST:PORT");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit(
       "usage: cairn propose-validator --key ADMIN_KEY (--add NAME --public-key HEX --address HOST:PORT | --remove NAME |\n"
       "                               --update NAME [--public-key HEX] [--address HOST:PORT]) [--wait]\n"
@@ -218,7 +134,7 @@ int RunProposeValidator(const std::vector<std::string>& args) {
 }
 
 int RunVote(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   uint64_t proposal = 0;
   bool approve = false, reject = false;
   po::options_description options("vote options");
@@ -226,7 +142,7 @@ int RunVote(const std::vector<std::string>& args) {
       ("proposal", po::value(&proposal)->required(), "the proposal's id (cairn validators lists the open ones)")
       ("approve", po::bool_switch(&approve), "approve it")
       ("reject", po::bool_switch(&reject), "reject it");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit("usage: cairn vote --key ADMIN_KEY --proposal ID (--approve | --reject) [--wait]", options, common,
                        args, [&](v1::TxBody* body) -> Status {
                          if (approve == reject) return Status::InvalidArgument("give exactly one of --approve and --reject");
@@ -261,7 +177,7 @@ Result<std::pair<crypto::PublicKey, SignWith>> RotationKey(const std::string& ke
 }  // namespace
 
 int RunRotateKey(const std::vector<std::string>& args) {
-  Common common;
+  TxFlags common;
   std::string name, old_key_file, new_key_file, old_token, new_token;
   po::options_description options("rotate-key options");
   options.add_options()
@@ -273,7 +189,7 @@ int RunRotateKey(const std::vector<std::string>& args) {
       ("new-token", po::value(&new_token),
        "or: the node config whose consensus_token names the new key (made with cairn keygen --pkcs11); the node "
        "signs with the token once the rotation takes effect");
-  AddCommon(options, &common);
+  AddTxFlags(options, &common);
   return SignAndSubmit(
       "usage: cairn rotate-key --key ACCOUNT_KEY --name NAME (--old-key FILE | --old-token CONFIG)\n"
       "                        (--new-key FILE | --new-token CONFIG) [--wait]\n"

@@ -15,6 +15,7 @@
 
 #include "cairn/v1/api.grpc.pb.h"
 #include "crypto/domain.h"
+#include "ledger/tx_check.h"
 #include "node/proc_stats.h"
 
 namespace cairn::load {
@@ -328,7 +329,7 @@ class Driver {
       header.ParseFromString(response.block().header());
       uint64_t mine = 0;
       for (const v1::Transaction& tx : response.block().transactions()) {
-        const Hash hash = crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body());
+        const Hash hash = ledger::TransactionHash(chain_id, tx);
         auto it = workload_.index.find(hash);
         if (it == workload_.index.end()) continue;
         commit_ns_[it->second] = now;

@@ -30,7 +30,7 @@ Workload SignRounds(const std::string& chain_id, const std::vector<uint64_t>& no
       SignedTransfer& out = workload.txs[j];
       *out.request.mutable_transaction() = ledger::SignTransaction(keys[account], body);
       const v1::Transaction& tx = out.request.transaction();
-      out.hash = crypto::TxHash(chain_id, tx.public_key(), tx.signature(), tx.body());
+      out.hash = ledger::TransactionHash(chain_id, tx);
       out.account = account;
     }
   };

@@ -148,7 +148,10 @@ async function viewTx(hex) {
     el("h1", {}, "Transaction"),
     el("section", { class: "card" }, fields([
       ["hash", "tx_hash", hex], ["state", "state", answer.state], ["operation", "operation", body.operation],
-      ["sender key", "sender", toHex(answer.transaction.publicKey)], ["nonce", "nonce", body.nonce],
+      ["sender", "sender", body.sender.length ? toHex(body.sender) : `key ${toHex(answer.transaction.publicKey)}`],
+      ["signed by", "signers", answer.transaction.signatures.length ? answer.transaction.signatures.map((s) => toHex(s.publicKey)).join(", ")
+                                                                   : toHex(answer.transaction.publicKey)],
+      ["nonce", "nonce", body.nonce], ["memo", "memo", body.memo || "—"],
       ["block", "height", link(`#/block/${r.height}`, r.height)], ["index in block", "index", r.index],
       ["result", "result", r.result], ["message", "message", r.message || "—"],
       ["block hash", "block_hash", toHex(answer.blockHash)],

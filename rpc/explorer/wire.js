@@ -181,9 +181,11 @@ function decodeQc(bytes) {
 
 const decodeCommitProof = (bytes) => { const f = decodeProto(bytes); return { descendants: all(f, 1), finality: decodeQc(byt(f, 2)) }; };
 
+// Transaction: one signer (fields 2, 3) or several (4: TxSignature public_key, signature).
 function decodeTransaction(bytes) {
   const f = decodeProto(bytes);
-  return { body: byt(f, 1), publicKey: byt(f, 2), signature: byt(f, 3) };
+  const signatures = all(f, 4).map((s) => { const g = decodeProto(s); return { publicKey: byt(g, 1), signature: byt(g, 2) }; });
+  return { body: byt(f, 1), publicKey: byt(f, 2), signature: byt(f, 3), signatures };
 }
 
 // GovernanceState: the set it names (ValidatorSet.validators: name, public_key, address).
@@ -206,7 +208,8 @@ function decodeAccount(bytes) {
 }
 
 const TX_RESULTS = ["TX_RESULT_UNSPECIFIED", "TX_OK", "TX_INSUFFICIENT_FUNDS", "TX_PERMISSION_DENIED", "TX_UNKNOWN_ACCOUNT",
-  "TX_ACCOUNT_EXISTS", "TX_OVERFLOW", "TX_INVALID_GOVERNANCE"];
+  "TX_ACCOUNT_EXISTS", "TX_OVERFLOW", "TX_INVALID_GOVERNANCE", "TX_UNKNOWN_ASSET", "TX_ASSET_EXISTS", "TX_ASSET_FROZEN",
+  "TX_SUPPLY_CAP", "TX_LIMIT", "TX_INVALID_OPERATION"];
 function decodeReceipt(bytes) {
   const f = decodeProto(bytes);
   const result = Number(num(f, 4));
@@ -224,11 +227,34 @@ function describeBody(bytes) {
   else if (op(14)) operation = "propose a validator-set change";
   else if (op(15)) operation = "vote on a validator-set change";
   else if (op(16)) operation = "rotate a validator key";
-  return { chainId: str(f, 1), nonce: num(f, 2), operation };
+  else if (f[6]) operation = describeOperations(all(f, 6));
+  return { chainId: str(f, 1), nonce: num(f, 2), sender: byt(f, 3), memo: str(f, 5), operation };
 }
 
-// crypto::TxHash: over the length-prefixed key, signature and body.
+// TxBody.operations: each Operation's kind (its field number, transaction.proto).
+const OPERATION_KINDS = { 10: "create account", 11: "transfer", 12: "mint", 13: "set role", 20: "register asset",
+  21: "burn", 22: "freeze or thaw", 23: "add signatory", 24: "remove signatory", 25: "set quorum", 26: "record",
+  27: "grant", 28: "revoke" };
+function describeOperations(operations) {
+  return operations.map((bytes) => {
+    const g = decodeProto(bytes);
+    const kind = Object.keys(OPERATION_KINDS).find((n) => g[n]);
+    const by = byt(g, 1).length ? ` by ${toHex(byt(g, 1))}` : "";
+    if (kind === "11") { const t = decodeProto(g[11][0]); return `transfer ${num(t, 3)} ${str(t, 2)} to ${toHex(byt(t, 1))}${by}`; }
+    return (OPERATION_KINDS[kind] || "unknown") + by;
+  }).join("; ");
+}
+
+// crypto::TxHash: over the length-prefixed key, signature and body; with several
+// signers, crypto::MultiSignedTxHash: two empty fields, the body, the count, then each
+// key and signature.
 function txHash(chainId, tx) {
   const lp = (b) => concat(u32be(b.length), b);
-  return domainHash("tx", chainId, concat(lp(tx.publicKey), lp(tx.signature), lp(tx.body)));
+  if (!tx.signatures || tx.signatures.length === 0) {
+    return domainHash("tx", chainId, concat(lp(tx.publicKey), lp(tx.signature), lp(tx.body)));
+  }
+  const empty = new Uint8Array(0);
+  const parts = [lp(empty), lp(empty), lp(tx.body), u32be(tx.signatures.length)];
+  for (const s of tx.signatures) parts.push(lp(s.publicKey), lp(s.signature));
+  return domainHash("tx", chainId, concat(...parts));
 }

@@ -53,7 +53,7 @@ class TxCostFixture {
     return t;
   }
   std::unique_ptr<node::Mempool> NewMempool() {
-    return std::make_unique<node::Mempool>(chain_.chain_id(), signatures_, [](ByteView) { return uint64_t{0}; });
+    return std::make_unique<node::Mempool>(chain_.chain_id(), signatures_, [](const ledger::CheckedTx&) -> Result<uint64_t> { return uint64_t{0}; });
   }
   const test::TestChain& chain() const { return chain_; }
   ledger::Ledger& ledger() { return *ledger_; }

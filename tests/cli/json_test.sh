@@ -51,13 +51,17 @@ issuer=$(field public_key <"$dir/issuer.json")
 "$cairn" create-account --key "$admin_key" --public-key "$issuer" --role issuer --wait --json |
   check create-account 'd["result"] == "TX_OK"' 'hex_of(d["tx_hash"], 64)' 'type(d["nonce"]) is int'
 big=1152921504606846977  # 2^60 + 1
+# An issuer registers its asset (cairn testnet's genesis keeps a registry) and mints it.
+"$cairn" asset register --key "$dir/issuer.key" --name BIG --issuer "$issuer" --wait --json |
+  check register 'd["result"] == "TX_OK"' 'd["nonce"] == 1'
+"$cairn" asset show BIG --json | check asset 'd["registered"] is True' 'd["supply"] == 0' 'd["verified"] is True'
 "$cairn" mint --key "$dir/issuer.key" --to "$issuer" --asset BIG --amount "$big" --wait --json |
   check mint 'd["result"] == "TX_OK"'
 "$cairn" transfer --key "$dir/issuer.key" --to "$issuer" --asset BIG --amount 5 --json |
-  check transfer 'hex_of(d["tx_hash"], 64)' 'd["nonce"] == 2'
+  check transfer 'hex_of(d["tx_hash"], 64)' 'd["nonce"] == 3'
 sleep 1
 "$cairn" account "$issuer" --json | check account 'd["balances"] == [{"asset": "BIG", "amount": "'"$big"'"}]' \
-  'd["role"] == "issuer"' 'd["nonce"] == 2' 'd["proof_valid"] is True' 'hex_of(d["state_root"], 64)' \
+  'd["role"] == "issuer"' 'd["nonce"] == 3' 'd["proof_valid"] is True' 'hex_of(d["state_root"], 64)' \
   'd["verified"] is True' 'd["signers"] == 1 and d["validators"] == 1' 'hex_of(d["trust_root_hash"], 64)'
 
 # The name travels to the chain and back in a receipt, a proposal and the open list.

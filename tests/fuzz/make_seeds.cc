@@ -49,6 +49,39 @@ int Run(const fs::path& dir) {
   std::vector<v1::Transaction> txs = {chain.Transfer(chain.user(0), 1, chain.user(1), 10),
                                       chain.Transfer(chain.user(2), 7, chain.user(3), 1)};
   for (size_t i = 0; i < txs.size(); ++i) Write(dir, "transaction", "transfer-" + std::to_string(i), txs[i].SerializeAsString());
+  // Bodies for the executor target, each after its signer byte (fuzz/execute_fuzz.cc).
+  {
+    v1::TxBody swap;
+    swap.set_nonce(1);
+    swap.set_sender(test::TestChain::AddressOf(chain.user(0)));
+    swap.set_memo("seed");
+    v1::Operation* pay = swap.add_operations();
+    pay->mutable_transfer()->set_to(test::TestChain::AddressOf(chain.user(1)));
+    pay->mutable_transfer()->set_asset("CAIRN");
+    pay->mutable_transfer()->set_amount(5);
+    v1::Operation* back = swap.add_operations();
+    back->set_account(test::TestChain::AddressOf(chain.user(1)));
+    back->mutable_transfer()->set_to(test::TestChain::AddressOf(chain.user(0)));
+    back->mutable_transfer()->set_asset("CAIRN");
+    back->mutable_transfer()->set_amount(3);
+    v1::Operation* record = swap.add_operations();
+    record->mutable_set_record()->set_key("seed/key");
+    record->mutable_set_record()->set_value("value");
+    Write(dir, "execute", "swap", std::string(1, '\x13') + swap.SerializeAsString());
+    v1::TxBody mint;
+    mint.set_nonce(1);
+    mint.mutable_mint()->set_to(test::TestChain::AddressOf(chain.user(2)));
+    mint.mutable_mint()->set_asset("CAIRN");
+    mint.mutable_mint()->set_amount(9);
+    Write(dir, "execute", "mint", std::string(1, '\x10') + mint.SerializeAsString());
+    v1::TxBody multisig;
+    multisig.set_nonce(1);
+    multisig.add_operations()->mutable_add_signatory()->set_public_key(Bytes(chain.user(3).public_key().bytes()));
+    multisig.add_operations()->mutable_set_quorum()->set_quorum(2);
+    multisig.add_operations()->mutable_burn()->set_asset("CAIRN");
+    multisig.mutable_operations(2)->mutable_burn()->set_amount(1);
+    Write(dir, "execute", "signatories", std::string(1, '\x01') + multisig.SerializeAsString());
+  }
   v1::PeerMessage batch;
   for (const auto& tx : txs) *batch.mutable_transactions()->add_transactions() = tx;
   Write(dir, "frame", "tx-batch", net::EncodeFrame(batch));

@@ -11,10 +11,10 @@ std::vector<v1::Transaction> SharedPool::Candidates(size_t max, const std::set<H
     if (out.size() >= max) break;
     if (submitted.visible_at_ms[instance_] > now_ms_) continue;
     const v1::Transaction& tx = submitted.tx;
-    if (exclude.count(crypto::TxHash(ledger_.chain_id(), tx.public_key(), tx.signature(), tx.body()))) continue;
+    if (exclude.count(ledger::TransactionHash(ledger_.chain_id(), tx))) continue;
     v1::TxBody body;
     if (!body.ParseFromString(tx.body())) continue;
-    auto nonce = ledger_.CommittedNonce(crypto::AddressOf(tx.public_key()));
+    auto nonce = ledger_.CommittedNonce(ledger::SenderOf(tx, body));
     if (nonce.ok() && *nonce >= body.nonce()) continue;  // committed
     out.push_back(tx);
   }

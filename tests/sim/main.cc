@@ -130,7 +130,7 @@ int Run(const Options& o) {
   }
   cairn::crypto::CachingVerifier verifier(1 << 20);
   const auto start = std::chrono::steady_clock::now();
-  uint64_t blocks = 0, messages = 0, virtual_ms = 0, rejected = 0, violations = 0, evidence = 0, rotations = 0, lock_tests = 0;
+  uint64_t blocks = 0, messages = 0, virtual_ms = 0, rejected = 0, violations = 0, evidence = 0, rotations = 0, lock_tests = 0, multi_signed_ok = 0;
   uint64_t forgeries = 0, forgeries_refused_in_sync = 0;
   uint64_t seeds_run = 0;
   for (uint64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
@@ -153,6 +153,7 @@ int Run(const Options& o) {
     forgeries += result.forgeries;
     forgeries_refused_in_sync += result.forgeries_refused_in_sync;
     rotations += result.rotated_key_signed ? 1 : 0;
+    multi_signed_ok += result.multi_signed_ok;
     if (o.verbose) {
       std::printf("seed %llu: %s height=%llu messages=%llu virtual=%llums %s\n", static_cast<unsigned long long>(seed),
                   scenario.Describe().c_str(), static_cast<unsigned long long>(result.max_height),
@@ -178,7 +179,8 @@ int Run(const Options& o) {
   }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("cairn-sim: mode=%s n=%d%s seeds=%llu (from %llu) committed_blocks=%llu messages=%llu "
-              "rejected=%llu evidence=%llu lock_tests=%llu forged=%llu forged_sync_refused=%llu%s violations=%llu wall=%.1fs "
+              "rejected=%llu evidence=%llu lock_tests=%llu forged=%llu forged_sync_refused=%llu multi_signed_ok=%llu%s "
+              "violations=%llu wall=%.1fs "
               "seeds_per_s=%.1f speedup=%.0fx\n",
               o.twins ? (o.twins_count > 1 ? "twins-control" : "twins") : o.reconfigure ? "reconfigure" : "random", o.twins ? 4 : o.validators,
               o.break_rule.empty() ? "" : (" break=" + o.break_rule).c_str(), static_cast<unsigned long long>(seeds_run),
@@ -186,6 +188,7 @@ int Run(const Options& o) {
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(rejected),
               static_cast<unsigned long long>(evidence), static_cast<unsigned long long>(lock_tests),
               static_cast<unsigned long long>(forgeries), static_cast<unsigned long long>(forgeries_refused_in_sync),
+              static_cast<unsigned long long>(multi_signed_ok),
               o.reconfigure ? (" key_rotations=" + std::to_string(rotations)).c_str() : "",
               static_cast<unsigned long long>(violations), wall_s, seeds_run / wall_s,
               virtual_ms / 1000.0 / wall_s);

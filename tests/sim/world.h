@@ -34,7 +34,10 @@ struct RunResult {
   uint64_t lock_tests = 0;
   uint64_t forgeries = 0;                   // forged certificates sent (Behaviour::kForger)
   uint64_t forgeries_refused_in_sync = 0;   // forged block-sync answers refused
-  bool rotated_key_signed = false;  // a validator's rotated key took its place in a set
+  bool rotated_key_signed = false;
+  // Transactions of several signers (the workload's swaps and 2-of-2 transfers) that the
+  // highest honest instance committed with TX_OK: the workload's batches do execute.
+  uint64_t multi_signed_ok = 0;  // a validator's rotated key took its place in a set
   // For a run of fixed length: the highest committed height at measure_from_ms and at
   // the end.
   uint64_t height_at_measure_start = 0;

@@ -112,6 +112,11 @@ class World {
 
   // A submitted transaction reaches each instance after its own gossip delay.
   void Gossip(v1::Transaction tx);
+  // The workload's n-th transaction: mostly transfers, a share of atomic swaps two users
+  // sign (with a record write), and the last user a 2-of-2 account from its first
+  // transaction on (ledger/executor.h), so every node executes all three kinds.
+  v1::Transaction Workload(uint64_t n);
+  uint64_t MultiSignedCommitted() const;
 
   void CrashInstance(int i);
 

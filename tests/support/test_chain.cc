@@ -51,6 +51,13 @@ TestChain::TestChain(TestChainOptions options)
     users_.push_back(KeyFromLabel("user-" + std::to_string(i)));
     AddAccount(&genesis_, users_.back(), v1::ROLE_USER, options_.asset, options_.user_balance);
   }
+  if (options_.asset_registry) {
+    genesis_.set_asset_registry(true);
+    v1::GenesisAsset* asset = genesis_.add_assets();
+    asset->set_name(options_.asset);
+    asset->set_precision(2);
+    asset->add_issuers(issuer_.public_key().hex());
+  }
 }
 
 Bytes TestChain::AddressOf(const crypto::PrivateKey& key) {
@@ -133,17 +140,23 @@ Result<v1::QuorumCertificate> TestChain::HeadCertificate(const ledger::Ledger& l
   return start.head_qc;
 }
 
-Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
-                              bool with_finality, std::vector<v1::Evidence> evidence) const {
+Result<ledger::BlockTemplate> TestChain::NextTemplate(const ledger::Ledger& ledger,
+                                                      const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const {
   ledger::BlockTemplate t;
-  v1::BlockHeader head = ledger.head_header();
   CAIRN_ASSIGN_OR_RETURN(t.parent_qc, HeadCertificate(ledger));
   const v1::GovernanceState governance = ledger.Governance();
   t.epoch = governance.epoch();
   t.round = t.parent_qc.round() + 1;
-  t.timestamp_ms = head.timestamp_ms() + 1000;
+  t.timestamp_ms = ledger.head_header().timestamp_ms() + 1000;
   t.proposer = static_cast<uint32_t>(t.round % static_cast<uint64_t>(governance.validators().validators_size()));
   t.transactions = txs;
+  return t;
+}
+
+Status TestChain::CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
+                              bool with_finality, std::vector<v1::Evidence> evidence) const {
+  CAIRN_ASSIGN_OR_RETURN(ledger::BlockTemplate t, NextTemplate(ledger, txs));
+  const v1::GovernanceState governance = ledger.Governance();
   t.evidence = std::move(evidence);
   CAIRN_ASSIGN_OR_RETURN(ledger::ExecutedBlock executed, ledger.ProposeBlock(t));
   // A certificate states its parent committed when their rounds are consecutive.

@@ -24,6 +24,9 @@ struct TestChainOptions {
   int users = 8;
   uint64_t user_balance = 1'000'000;
   std::string asset = "CAIRN";
+  // A genesis that keeps an asset registry, defining `asset` (precision 2, the issuer
+  // account its issuer); false: the flat rule of chains made before the registry.
+  bool asset_registry = false;
   // Genesis governance parameters (0: the defaults).
   uint32_t admin_threshold = 0;
   uint64_t epoch_length = 0;
@@ -73,6 +76,9 @@ class TestChain {
   // directly has). `evidence` is offered to the proposer (BlockTemplate::evidence).
   Status CommitBlock(ledger::Ledger& ledger, const google::protobuf::RepeatedPtrField<v1::Transaction>& txs,
                      bool with_finality = false, std::vector<v1::Evidence> evidence = {}) const;
+  // The template of the next block on `ledger`'s head with `txs`, as CommitBlock proposes.
+  Result<ledger::BlockTemplate> NextTemplate(const ledger::Ledger& ledger,
+                                             const google::protobuf::RepeatedPtrField<v1::Transaction>& txs) const;
   // Commits empty blocks until the head's height is a multiple of `multiple`.
   Status CommitEmptyBlocksTo(ledger::Ledger& ledger, uint64_t multiple) const;
   // Commits `change` (a governance operation) signed by the admin with nonce

@@ -23,8 +23,8 @@ class CountingVerifier : public crypto::SignatureVerifier {
 class MempoolTest : public ::testing::Test {
  protected:
   Mempool Make(MempoolLimits limits = {}) {
-    return Mempool(chain_.chain_id(), verifier_, [this](ByteView address) {
-      auto it = committed_.find(Bytes(address));
+    return Mempool(chain_.chain_id(), verifier_, [this](const ledger::CheckedTx& tx) -> Result<uint64_t> {
+      auto it = committed_.find(tx.sender);
       return it == committed_.end() ? 0 : it->second;
     }, limits);
   }
@@ -144,7 +144,7 @@ TEST_F(MempoolTest, CommittedBlocksRemoveTheirsAndStaleNonces) {
 
 TEST_F(MempoolTest, ProposalsDoNotReadTheLedger) {
   int lookups = 0;
-  Mempool pool(chain_.chain_id(), verifier_, [&](ByteView) {
+  Mempool pool(chain_.chain_id(), verifier_, [&](const ledger::CheckedTx&) -> Result<uint64_t> {
     ++lookups;
     return uint64_t{0};
   });
@@ -169,7 +169,7 @@ TEST_F(MempoolTest, ACommitDuringAdmissionIsNotMissed) {
   // sender's nonce in between must still count, or the used nonce would sit here.
   Mempool* pool_ptr = nullptr;
   bool committed_meanwhile = false;
-  Mempool pool(chain_.chain_id(), verifier_, [&](ByteView) {
+  Mempool pool(chain_.chain_id(), verifier_, [&](const ledger::CheckedTx&) -> Result<uint64_t> {
     if (committed_meanwhile) return uint64_t{1};
     committed_meanwhile = true;
     v1::Block block;  // another node's nonce-1 transaction of this sender commits now

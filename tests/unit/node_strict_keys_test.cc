@@ -40,7 +40,7 @@ TEST(NodeStrictKeys, ConfigRefusesPeerAndObserverKeysAnyoneCanSignFor) {
 TEST(NodeStrictKeys, TheMempoolRefusesForgeriesAndAdmitsNothing) {
   test::TestChain chain;
   crypto::DirectVerifier verifier;
-  Mempool mempool(chain.chain_id(), verifier, [](ByteView) { return uint64_t{0}; }, {});
+  Mempool mempool(chain.chain_id(), verifier, [](const ledger::CheckedTx&) -> Result<uint64_t> { return uint64_t{0}; }, {});
   auto forged = mempool.Add(test::ForgedTransfer(chain.chain_id(), test::TestChain::AddressOf(chain.user(1)), 5));
   EXPECT_EQ(forged.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(forged.status().message().find("small order"), std::string::npos) << forged.status().ToString();

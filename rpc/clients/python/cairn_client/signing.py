@@ -22,8 +22,15 @@ def address_of(public_key: bytes) -> bytes:
 
 
 def tx_hash(chain_id: str, tx: transaction_pb2.Transaction) -> bytes:
-    """A transaction's hash: it covers the key, the signature and the body bytes."""
-    payload = b"".join(struct.pack(">I", len(part)) + part for part in (tx.public_key, tx.signature, tx.body))
+    """A transaction's hash: it covers the key, the signature and the body bytes; for a
+    transaction of several signers, two empty fields, the body, then every signature in
+    the order it travels (crypto/domain.h MultiSignedTxHash)."""
+    def lp(part: bytes) -> bytes:
+        return struct.pack(">I", len(part)) + part
+    if not tx.signatures:
+        return domain_hash(b"tx", chain_id, lp(tx.public_key) + lp(tx.signature) + lp(tx.body))
+    payload = lp(b"") + lp(b"") + lp(tx.body) + struct.pack(">I", len(tx.signatures))
+    payload += b"".join(lp(s.public_key) + lp(s.signature) for s in tx.signatures)
     return domain_hash(b"tx", chain_id, payload)
 
 
