@@ -420,8 +420,6 @@ class Ledger {
   // What CompactPruned last compacted up to (under prune_mu_); a restart compacts again.
   uint64_t compacted_blocks_below_ = 0;
   uint64_t compacted_versions_below_ = 0;
-  // Which sixteenth of the transaction and history indexes CompactPruned does next.
-  uint32_t next_index_slice_ = 0;
 
   // The committed head and state tree, swapped under mu_ by Commit.
   mutable std::shared_mutex mu_;

@@ -146,19 +146,8 @@ Result<bool> Ledger::CompactPruned(uint64_t min_pruned) {
     for (char tag : {'b', 'r'}) {
       CAIRN_RETURN_IF_ERROR(store_->Compact(keys::WithU64(tag, compacted_blocks_below_), keys::WithU64(tag, blocks_below)));
     }
-    // The transaction, history and record history indexes are keyed by hash and
-    // address: a pruned block's entries lie all over them, among the retained ones, so
-    // only the whole range reclaims them. Compacted at once, that range (the window's
-    // entries, hundreds of thousands of them under load) held LevelDB's own compactions
-    // back for seconds, until level 0 filled and the commits' writes waited (a 1,500
-    // tx/s soak made blocks ever fuller and fewer). A sixteenth of each per call, in
-    // turn, keeps every compaction short; the whole range is done every 16 calls.
-    const uint32_t slice = next_index_slice_;
-    next_index_slice_ = (slice + 1) % 16;
-    for (char tag : {'t', 'x', 'y'}) {
-      const Bytes begin{tag, static_cast<char>(slice * 16)};
-      const Bytes end = slice == 15 ? Bytes(1, static_cast<char>(tag + 1)) : Bytes{tag, static_cast<char>(slice * 16 + 16)};
-      CAIRN_RETURN_IF_ERROR(store_->Compact(slice == 0 ? Bytes(1, tag) : begin, end));
+    for (ByteView index : {ByteView("t"), ByteView("x"), ByteView("y")}) {
+      CAIRN_RETURN_IF_ERROR(store_->Compact(index, Bytes(1, static_cast<char>(index[0] + 1))));
     }
     compacted_blocks_below_ = blocks_below;
   }
