@@ -1,12 +1,12 @@
 // The Cairn explorer: one page over the node's HTTP API (POST /cairn.v1.*/*, the gRPC
 // services in protobuf's JSON mapping, or as protobuf bytes). Views by URL fragment:
-// #/ (head and latest blocks), #/block/H, #/tx/HASH, #/account/ADDRESS, #/validators,
-// #/consensus, #/trust. A block, a transaction or an account is checked here, in the
-// browser, by the light client (light_client.js): its proofs under its block's header,
-// and, given a checkpoint to trust, that the validators committed that header. Each
-// view says which of the two it checked and never claims more. Everything from the
-// node goes into the page as text, never as markup: names and messages can hold
-// anything.
+// #/ (head and latest blocks), #/block/H, #/tx/HASH, #/account/ADDRESS, #/asset/NAME,
+// #/validators, #/consensus, #/trust. A block, a transaction, an account or an asset is
+// checked here, in the browser, by the light client (light_client.js): its proofs under
+// its block's header, and, given a checkpoint to trust, that the validators committed
+// that header. Each view says which of the two it checked and never claims more.
+// Everything from the node goes into the page as text, never as markup: names and
+// messages can hold anything.
 "use strict";
 
 const LATEST_BLOCKS = 12;
@@ -185,6 +185,26 @@ async function viewAccount(hex) {
   );
 }
 
+async function viewAsset(name) {
+  const trust = await trusted();
+  if (!/^[A-Z0-9]{1,16}$/.test(name)) throw new Error("an asset name is 1 to 16 characters of A-Z, 0-9");
+  const answer = decodeAssetAnswer(await apiBytes("cairn.v1.Ledger/GetAsset", encodeString(1, name)));
+  // What is shown is what the proof covers: the definition's bytes under the state root.
+  const a = answer.proof.value.length ? decodeAsset(answer.proof.value) : null;
+  show(
+    el("h1", {}, "Asset"),
+    el("section", { class: "card" }, fields([
+      ["name", "name", name], ["registered", "registered", a ? "yes" : "no"], ["supply", "supply", a ? a.supply : "—"],
+      ["supply cap", "supply_cap", a && a.supplyCap !== "0" ? a.supplyCap : "none"], ["precision", "precision", a ? a.precision : "—"],
+      ["frozen", "frozen", a ? (a.frozen ? "yes" : "no") : "—"],
+      ["issuers", "issuers", a ? a.issuers.map((i) => toHex(i)).join(", ") || "none" : "—"],
+      ["at height", "height", answer.height], ["state root", "state_root", toHex(answer.stateRoot)],
+      ["proof", "proof", await proofVerdict(() => checkAssetProof(answer, name))],
+      ["committed by the validators", "verified", await commitVerdict(trust, (client) => client.verifyAsset(answer, name, Date.now()))],
+    ])),
+  );
+}
+
 // The checkpoint this page trusts, and every epoch it has proven from it.
 async function viewTrust() {
   const trust = await trusted();
@@ -270,6 +290,7 @@ async function route() {
     if (view === "block") await viewBlock(arg);
     else if (view === "tx") await viewTx(arg);
     else if (view === "account") await viewAccount(arg);
+    else if (view === "asset") await viewAsset(arg);
     else if (view === "validators") await viewValidators();
     else if (view === "consensus") await viewConsensus();
     else if (view === "trust") await viewTrust();
@@ -287,6 +308,7 @@ document.getElementById("search").addEventListener("submit", (event) => {
   if (/^\d+$/.test(q)) location.hash = `#/block/${q}`;
   else if (/^[0-9a-f]{40}$/.test(q)) location.hash = `#/account/${q}`;
   else if (/^[0-9a-f]{64}$/.test(q)) location.hash = `#/tx/${q}`;
+  else if (/^[a-z0-9]{1,16}$/.test(q)) location.hash = `#/asset/${q.toUpperCase()}`;
 });
 window.addEventListener("hashchange", route);
 route();

@@ -207,6 +207,20 @@ class LightClient {
   // epoch the node names and this page can prove, at most MAX_ACCOUNT_AGE_MS old), and
   // the account (or its absence) under its state root.
   async verifyAccount(answer, address, nowMs) {
+    const verified = await this.verifyState(answer, nowMs);
+    await checkAccountProof(answer, address);
+    return verified;
+  }
+
+  // A GetAsset answer for the asset `name`, the same way.
+  async verifyAsset(answer, name, nowMs) {
+    const verified = await this.verifyState(answer, nowMs);
+    await checkAssetProof(answer, name);
+    return verified;
+  }
+
+  // A state answer's block committed and fresh.
+  async verifyState(answer, nowMs) {
     const verified = await this.verifyCommitted(answer.header, answer.commitProof);
     const header = verified.header;
     if (header.height !== answer.height) refuse("the answer's height is not its header's");
@@ -216,7 +230,6 @@ class LightClient {
     }
     const age = nowMs - Number(header.timestampMs);
     if (age > MAX_ACCOUNT_AGE_MS) refuse(`the answer is the state after block ${header.height}, made ${Math.floor(age / 1000)} s ago: the node is behind or serves an old state`);
-    await checkAccountProof(answer, address);
     return verified;
   }
 }
@@ -258,34 +271,46 @@ async function checkTransactionProofs(chainId, answer) {
   }
 }
 
-// The account at `address` (or its absence) under the header's state root
-// (ledger/state_tree.h: leaf = H(0 || key || value), node = H(1 || left || right)).
+// The account at `address` (or its absence) under the header's state root.
 async function checkAccountProof(answer, address) {
+  if (!equal(answer.proof.address, address)) refuse("the proof is for another address");
+  await checkStateProof(answer, await sha256(address), answer.proof.account, "account");
+}
+
+// The asset definition `name` (or its absence) under the header's state root; its key
+// is the one of that name (ledger/state_entries.h), so no other entry can pass for it.
+async function checkAssetProof(answer, name) {
+  const key = await domainHash("asset", "", new TextEncoder().encode(name));
+  if (!equal(answer.proof.key, key)) refuse("the proof is about another entry than the asset asked for");
+  await checkStateProof(answer, key, answer.proof.value, "asset");
+}
+
+// The leaf under `key` holding `value` (empty: nothing) under the header's state root
+// (ledger/state_tree.h: leaf = H(0 || key || value hash), node = H(1 || left || right)).
+async function checkStateProof(answer, key, value, what) {
   const p = answer.proof;
   if (!equal(decodeHeader(answer.header).stateRoot, answer.stateRoot)) refuse("the state root is not the block header's");
-  if (!equal(p.address, address)) refuse("the proof is for another address");
   // Every hash is 32 bytes (ledger/state_tree.h): a longer "key" glued to a shorter value
-  // hash could otherwise hash to the account's own leaf and pass as another key's.
+  // hash could otherwise hash to the entry's own leaf and pass as another key's.
   if (p.siblings.length > MAX_TREE_DEPTH || p.siblings.some((s) => s.length !== 32)) refuse("the proof's siblings are malformed");
   if (p.otherLeafKey.length && (p.otherLeafKey.length !== 32 || p.otherLeafValueHash.length !== 32)) {
     refuse("the proof's other leaf is malformed");
   }
-  const key = await sha256(address);
   const bit = (k, depth) => (k[depth >> 3] >> (7 - (depth & 7))) & 1;
   let current = new Uint8Array(32);
-  if (p.account.length) {
-    if (p.otherLeafKey.length) refuse("the proof shows both the account and another leaf");
-    current = await sha256(Uint8Array.of(0), key, await domainHash("account", "", p.account));
+  if (value.length) {
+    if (p.otherLeafKey.length) refuse(`the proof shows both the ${what} and another leaf`);
+    current = await sha256(Uint8Array.of(0), key, await domainHash("account", "", value));
   } else if (p.otherLeafKey.length) {
-    if (equal(p.otherLeafKey, key)) refuse("the proof's other leaf is the account's own");
-    for (let d = 0; d < p.siblings.length; d++) if (bit(p.otherLeafKey, d) !== bit(key, d)) refuse("the proof's other leaf is not on the account's path");
+    if (equal(p.otherLeafKey, key)) refuse(`the proof's other leaf is the ${what}'s own`);
+    for (let d = 0; d < p.siblings.length; d++) if (bit(p.otherLeafKey, d) !== bit(key, d)) refuse(`the proof's other leaf is not on the ${what}'s path`);
     current = await sha256(Uint8Array.of(0), p.otherLeafKey, p.otherLeafValueHash);
   }
   for (let i = 0; i < p.siblings.length; i++) {
     const depth = p.siblings.length - 1 - i;
     current = bit(key, depth) ? await sha256(Uint8Array.of(1), p.siblings[i], current) : await sha256(Uint8Array.of(1), current, p.siblings[i]);
   }
-  if (!equal(current, answer.stateRoot)) refuse("the account proof does not lead to the state root");
+  if (!equal(current, answer.stateRoot)) refuse(`the ${what} proof does not lead to the state root`);
 }
 
 // ---- the answers, as protobuf bytes (api.proto) ----
@@ -306,6 +331,16 @@ function decodeTransactionAnswer(bytes) {
     state: TX_STATES[Number(num(f, 1))] || "?", transaction: decodeTransaction(byt(f, 2)), receiptBytes: byt(f, 3), receipt: decodeReceipt(byt(f, 3)),
     header: byt(f, 4), blockHash: byt(f, 5), blockTxCount: Number(num(f, 6)), inclusionProof: all(f, 7),
     commitProof: decodeCommitProof(byt(f, 8)), receiptProof: all(f, 9),
+  };
+}
+
+// GetAssetResponse: the definition's bytes are the proof's value (StateEntryProof).
+function decodeAssetAnswer(bytes) {
+  const f = decodeProto(bytes);
+  const p = msg(f, 4);
+  return {
+    height: num(f, 2), stateRoot: byt(f, 3), header: byt(f, 5), commitProof: decodeCommitProof(byt(f, 6)),
+    proof: { key: byt(p, 1), value: byt(p, 2), siblings: all(p, 3), otherLeafKey: byt(p, 4), otherLeafValueHash: byt(p, 5) },
   };
 }
 

@@ -159,6 +159,7 @@ function varintBytes(n) {
 }
 const encodeVarint = (number, value) => concat(varintBytes(number << 3), varintBytes(value));
 const encodeBytes = (number, bytes) => concat(varintBytes((number << 3) | 2), varintBytes(bytes.length), bytes);
+const encodeString = (number, text) => encodeBytes(number, new TextEncoder().encode(text));
 
 // ---- the node's messages ----
 
@@ -204,6 +205,15 @@ function decodeAccount(bytes) {
   return {
     address: byt(f, 1), publicKey: byt(f, 2), role: ROLES[Number(num(f, 3))] || `role ${num(f, 3)}`, nonce: num(f, 4),
     balances: all(f, 5).map((b) => { const g = decodeProto(b); return { asset: str(g, 1), amount: num(g, 2) }; }),
+  };
+}
+
+// AssetDefinition (state.proto).
+function decodeAsset(bytes) {
+  const f = decodeProto(bytes);
+  return {
+    name: str(f, 1), precision: Number(num(f, 2)), issuers: all(f, 3), supplyCap: num(f, 4),
+    frozen: Number(num(f, 5)) === 1, supply: num(f, 6), owner: byt(f, 7),
   };
 }
 

@@ -20,7 +20,7 @@ work = support.with_client_package("cairn-python-", proto_dir)
 
 import grpc  # noqa: E402
 from cairn.v1 import api_pb2, transaction_pb2  # noqa: E402
-from cairn_client import Client, Key, LightClient, ProofError, check_account, check_transaction, sign  # noqa: E402
+from cairn_client import Client, Key, LightClient, ProofError, check_account, check_asset, check_transaction, sign  # noqa: E402
 
 assert "venv" in sys.executable, f"not the installed package's Python: {sys.executable}"
 seed = int(os.environ.get("CAIRN_TEST_SEED", random.randrange(1 << 30)))
@@ -71,6 +71,19 @@ try:
         try:
             check_account(lie)
             raise AssertionError(f"an account answer with a changed {tamper} passed")
+        except ProofError:
+            pass
+    # An asset definition is proven the same way, and only for the name asked.
+    asset = client.asset("CAIRN")
+    assert asset.HasField("asset") and asset.asset.supply > 0, asset
+    for tamper in ("supply", "name"):
+        lie = copy.deepcopy(asset)
+        if tamper == "supply":
+            lie.asset.supply += 1
+            lie.proof.value = lie.asset.SerializeToString()
+        try:
+            check_asset("CAIRN" if tamper == "supply" else "OTHER", lie)
+            raise AssertionError(f"an asset answer with a changed {tamper} passed")
         except ProofError:
             pass
     committed = client.transaction(sent.receipt.tx_hash)

@@ -269,6 +269,14 @@ try:
     assert page.fields["nonce"] == str(account["nonce"]) and page.fields["role"] == account["role"], page.fields
     assert [r["data-asset"] for r in page.rows if "data-asset" in r] == ["CAIRN"], page.rows
 
+    # An asset of the registry, proven with its supply; one not registered, its absence proven.
+    asset = cli("asset", "show", "CAIRN", "--json")
+    page = view("#/asset/CAIRN", "asset", trust=genesis).fields
+    assert page["proof"] == "checks" and page["registered"] == "yes" and page["supply"] == str(asset["supply"]), (page, asset)
+    assert page["verified"].startswith("verified in this page: block "), page
+    page = view("#/asset/NOPE", trust=genesis).fields
+    assert page["proof"] == "checks" and page["registered"] == "no" and page["verified"].startswith("verified in this page"), page
+
     # The Trust view lists the sets proven from the checkpoint, as `cairn epochs` does.
     page = view("#/trust", "trust", trust=genesis)
     assert page.fields["checkpoint"] == genesis and page.fields["trust_state"] == "proven up to epoch 1", page.fields

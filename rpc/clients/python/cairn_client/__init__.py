@@ -11,7 +11,7 @@ Cairn ledger nodes (rpc/clients/python/README.md).
 from cairn_client.client import Client
 from cairn_client.keys import Key
 from cairn_client.light_client import LightClient
-from cairn_client.proofs import ProofError, check_account, check_transaction
+from cairn_client.proofs import ProofError, check_account, check_asset, check_transaction
 from cairn_client.signing import address_of, sign, tx_hash
 
-__all__ = ["Client", "Key", "LightClient", "ProofError", "address_of", "check_account", "check_transaction", "sign", "tx_hash"]
+__all__ = ["Client", "Key", "LightClient", "ProofError", "address_of", "check_account", "check_asset", "check_transaction", "sign", "tx_hash"]

@@ -11,7 +11,7 @@ from cairn.v1 import api_pb2, api_pb2_grpc, p2p_pb2, state_pb2, transaction_pb2
 
 from cairn_client.keys import Key
 from cairn_client.light_client import LightClient
-from cairn_client.proofs import ProofError, check_account, check_transaction
+from cairn_client.proofs import ProofError, check_account, check_asset, check_transaction
 from cairn_client.signing import sign
 
 ROLES = {"user": state_pb2.ROLE_USER, "issuer": state_pb2.ROLE_ISSUER, "admin": state_pb2.ROLE_ADMIN}
@@ -58,6 +58,16 @@ class Client:
             self.trust.verify_account(answer, self.epoch_changes, self.max_age_s)
         else:
             check_account(answer)
+        return answer
+
+    def asset(self, name: str) -> api_pb2.GetAssetResponse:
+        """The definition of asset `name`, supply included, with its proof checked;
+        `.HasField("asset")` is False for an unregistered one, and that is proven too."""
+        answer = self.ledger.GetAsset(api_pb2.GetAssetRequest(name=name), timeout=self.timeout)
+        if self.trust:
+            self.trust.verify_asset(name, answer, self.epoch_changes, self.max_age_s)
+        else:
+            check_asset(name, answer)
         return answer
 
     def balance(self, address: bytes, asset: str = "CAIRN") -> int:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cairn.v1 import api_pb2, block_pb2, p2p_pb2
 
-from cairn_client.proofs import ProofError, check_account, check_transaction, merkle_root
+from cairn_client.proofs import ProofError, check_account, check_asset, check_transaction, merkle_root
 from cairn_client.signing import domain_hash, domain_prefix, tx_hash
 
 FORMAT = "cairn-trust-py/1"
@@ -241,6 +241,20 @@ class LightClient:
     def verify_account(self, answer: api_pb2.GetAccountResponse, fetch: Fetcher, max_age_s: Optional[float] = 300):
         """The account answer's header committed and fresh (of the newest proven epoch, made
         at most `max_age_s` ago; None: any age), the account proven under its state root."""
+        header = self.verify_state_header(answer, fetch, max_age_s)
+        check_account(answer)
+        self.save()
+        return header
+
+    def verify_asset(self, name: str, answer: api_pb2.GetAssetResponse, fetch: Fetcher, max_age_s: Optional[float] = 300):
+        """The same for the definition of the asset `name`."""
+        header = self.verify_state_header(answer, fetch, max_age_s)
+        check_asset(name, answer)
+        self.save()
+        return header
+
+    def verify_state_header(self, answer, fetch: Fetcher, max_age_s: Optional[float]):
+        """A state answer's header committed, of the newest proven epoch, and fresh."""
         header = self.verify_committed(answer.block_header, answer.commit_proof, fetch)
         if header.height != answer.height:
             raise ProofError("the answer's height is not its header's")
@@ -251,8 +265,6 @@ class LightClient:
         if max_age_s is not None and age > max_age_s:
             raise ProofError(f"the answer is the state after block {header.height}, made {int(age)} s ago (more than "
                              f"{max_age_s} s allowed): the node is behind or serves an old state")
-        check_account(answer)
-        self.save()
         return header
 
     def verify_transaction(self, answer: api_pb2.GetTransactionResponse, fetch: Fetcher):

@@ -109,6 +109,34 @@ def check_account(answer: api_pb2.GetAccountResponse) -> None:
         raise ProofError("the account shown is not the account proven")
 
 
+def check_asset(name: str, answer: api_pb2.GetAssetResponse) -> None:
+    """Raises ProofError unless the definition of asset `name` (or its absence) is proven
+    under the state root of the header sent with it: its key is the name's
+    (ledger/state_entries.h), so no other entry can pass for it."""
+    header = block_pb2.BlockHeader()
+    header.ParseFromString(answer.block_header)
+    if header.state_root != answer.state_root:
+        raise ProofError("the state root is not the block header's")
+    p = answer.proof
+    key = domain_hash(b"asset", "", name.encode())
+    if p.key != key:
+        raise ProofError("the proof is about another entry than the asset asked for")
+    value = domain_hash(b"account", "", p.value) if p.value else None
+    if p.other_leaf_key:
+        leaf = (p.other_leaf_key, p.other_leaf_value_hash)
+    elif p.value:
+        leaf = (key, value)
+    else:
+        leaf = None
+    if not verify_state_proof(answer.state_root, key, value, list(p.siblings), leaf):
+        raise ProofError("the asset proof does not lead to the state root")
+    proven = state_pb2.AssetDefinition()
+    if p.value:
+        proven.ParseFromString(p.value)
+    if answer.HasField("asset") != bool(p.value) or (p.value and proven != answer.asset):
+        raise ProofError("the asset shown is not the asset proven")
+
+
 def check_transaction(answer: api_pb2.GetTransactionResponse) -> None:
     """Raises ProofError unless a committed transaction is proven to be in its block:
     its hash is the receipt's, the inclusion proof leads to the header's transactions
