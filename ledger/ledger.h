@@ -158,17 +158,15 @@ struct ConsensusStart {
   EpochRoot root;
 };
 
-struct HistoryPage {
-  std::vector<v1::HistoryEntry> entries;  // oldest first
+template <typename Entry>
+struct Page {
+  std::vector<Entry> entries;  // oldest first
   // Pass back as `after` to get the next page; nullopt when this page is the last.
-  std::optional<v1::HistoryEntry> next_after;
+  std::optional<Entry> next_after;
 };
-
-// The writes of one record, oldest first, paged the same way.
-struct RecordHistoryPage {
-  std::vector<v1::RecordHistoryEntry> entries;
-  std::optional<v1::RecordHistoryEntry> next_after;
-};
+// An account's transactions; the writes of one record of an account.
+using HistoryPage = Page<v1::HistoryEntry>;
+using RecordHistoryPage = Page<v1::RecordHistoryEntry>;
 
 // One entry of the head's state (an asset definition, a record: state_entries.h) with
 // its proof, like AccountView.
@@ -358,6 +356,11 @@ class Ledger {
   Result<std::optional<v1::SafetyRecord>> LoadSafetyRecord() const;
 
  private:
+  // A page of at most `limit` entries of an index under `prefix` (an account's), from
+  // just after `after_key` (empty: the first); `what` names an entry in errors.
+  template <typename Entry>
+  Result<Page<Entry>> ReadPage(ByteView address, const Bytes& prefix, const Bytes& after_key, size_t limit,
+                               const std::string& what) const;
   Ledger(std::unique_ptr<KvStore> store, v1::Genesis genesis, crypto::SignatureVerifier* verifier,
          const LedgerOptions& options);
   Status Initialise();

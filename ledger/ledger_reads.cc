@@ -249,58 +249,43 @@ Result<uint64_t> Ledger::AdmissionNonce(const CheckedTx& tx) const {
 Result<RecordHistoryPage> Ledger::GetRecordHistory(ByteView account, std::string_view key,
                                                    const std::optional<v1::RecordHistoryEntry>& after,
                                                    size_t limit) const {
-  if (account.size() != crypto::kAddressSize) {
-    return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(account.size()));
-  }
   if (key.empty() || key.size() > kMaxRecordKeyBytes) {
     return Status::InvalidArgument("a record key is 1 to " + std::to_string(kMaxRecordKeyBytes) + " bytes");
   }
-  if (limit == 0 || limit > kMaxHistoryPage) {
-    return Status::InvalidArgument("page size must be 1 to " + std::to_string(kMaxHistoryPage));
-  }
   const Bytes prefix = keys::RecordHistoryPrefix(account, key);
-  const Bytes start = after ? keys::RecordHistory(account, key, after->height(), after->index()) + '\0' : prefix;
-  RecordHistoryPage page;
-  Status parse_error;
-  CAIRN_RETURN_IF_ERROR(store_->Scan(prefix, start, [&](ByteView, ByteView value) {
-    if (page.entries.size() == limit) {
-      page.next_after = page.entries.back();
-      return false;
-    }
-    v1::RecordHistoryEntry entry;
-    if (!entry.ParseFromString(Bytes(value))) {
-      parse_error = Status::Corruption("record history entry does not parse");
-      return false;
-    }
-    page.entries.push_back(std::move(entry));
-    return true;
-  }));
-  CAIRN_RETURN_IF_ERROR(parse_error);
-  return page;
+  return ReadPage<v1::RecordHistoryEntry>(account, prefix,
+                  after ? keys::RecordHistory(account, key, after->height(), after->index()) : Bytes(), limit,
+                  "record history entry");
 }
 
 Result<HistoryPage> Ledger::GetAccountHistory(ByteView address,
                                               const std::optional<v1::HistoryEntry>& after,
                                               size_t limit) const {
+  return ReadPage<v1::HistoryEntry>(address, keys::HistoryPrefix(address),
+                  after ? keys::History(address, after->height(), after->index()) : Bytes(), limit, "history record");
+}
+
+template <typename Entry>
+Result<Page<Entry>> Ledger::ReadPage(ByteView address, const Bytes& prefix, const Bytes& after_key, size_t limit,
+                                     const std::string& what) const {
   if (address.size() != crypto::kAddressSize) {
     return Status::InvalidArgument("an address is 20 bytes, got " + std::to_string(address.size()));
   }
   if (limit == 0 || limit > kMaxHistoryPage) {
     return Status::InvalidArgument("page size must be 1 to " + std::to_string(kMaxHistoryPage));
   }
-  Bytes prefix = keys::HistoryPrefix(address);
   // Start just after the cursor: its key with one more byte sorts right after it.
-  Bytes start = after ? keys::History(address, after->height(), after->index()) + '\0' : prefix;
-  HistoryPage page;
+  const Bytes start = after_key.empty() ? prefix : after_key + '\0';
+  Page<Entry> page;
   Status parse_error;
   CAIRN_RETURN_IF_ERROR(store_->Scan(prefix, start, [&](ByteView, ByteView value) {
     if (page.entries.size() == limit) {
       page.next_after = page.entries.back();
       return false;
     }
-    v1::HistoryEntry entry;
+    Entry entry;
     if (!entry.ParseFromString(Bytes(value))) {
-      parse_error = Status::Corruption("history record does not parse");
+      parse_error = Status::Corruption(what + " does not parse");
       return false;
     }
     page.entries.push_back(std::move(entry));

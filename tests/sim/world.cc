@@ -9,14 +9,13 @@
 
 #include "tests/sim/world_internal.h"
 
-#include "ledger/tx_check.h"
 
 namespace cairn::sim {
 
 namespace {
 
 constexpr size_t kTraceLength = 80;
-constexpr int kUsers = 8;
+constexpr int kUsers = Workload::kUsers;
 constexpr uint64_t kGossipDelayMaxMs = 300;
 constexpr uint64_t kRotationRecheckMs = 1'000;  // how often the "operator" reads the rotation's receipt
 constexpr size_t kHeldMessagesMax = 256;        // messages held for a crashed instance
@@ -67,7 +66,7 @@ World::World(const Scenario& scenario, crypto::SignatureVerifier& verifier)
       context_{chain_.chain_id(), consensus::Committee::From(ledger::BuildGenesisState(chain_.genesis()).validators).value(),
                ledger::BuildGenesisState(chain_.genesis()).block_hash},
       instances_(scenario.instances()),
-      next_nonce_(kUsers, 1),
+      workload_(chain_),
       rng_(scenario.seed ^ 0x5eed5eed5eedull),
       checker_(chain_.chain_id(), verifier, InstanceNames(scenario)) {
   for (int i = 0; i < s_.instances(); ++i) instances_[i].validator = s_.ValidatorOf(i);
@@ -506,7 +505,7 @@ void World::Handle(const Event& e) {
       if (s_.set_changes[e.round].kind == SetChange::Kind::kRotateKey) return RotateKey(e.round);
       return ProposeSetChange(s_.set_changes[e.round]);
     case Event::Kind::kSubmit: {
-      Gossip(Workload(transfers_++));
+      Gossip(workload_.Next());
       if (now_ + s_.tx_interval_ms <= s_.tx_until_ms) Push({.time_ms = now_ + s_.tx_interval_ms, .kind = Event::Kind::kSubmit});
       return;
     }
@@ -519,53 +518,7 @@ uint64_t World::MultiSignedCommitted() const {
     const Instance& in = instances_[i];
     if (s_.IsHonest(i) && in.ledger && (!highest || in.ledger->height() > highest->height())) highest = in.ledger.get();
   }
-  uint64_t count = 0;
-  for (uint64_t h = 1; highest && h <= highest->height(); ++h) {
-    auto block = highest->GetBlock(h);
-    if (!block.ok()) continue;
-    for (const v1::Transaction& tx : block->block.transactions()) {
-      if (tx.signatures_size() < 2) continue;
-      auto stored = highest->GetTransaction(ledger::TransactionHash(chain_.chain_id(), tx));
-      if (stored.ok() && stored->receipt.result() == v1::TX_OK) ++count;
-    }
-  }
-  return count;
-}
-
-v1::Transaction World::Workload(uint64_t n) {
-  const int user = static_cast<int>(n % kUsers);
-  const int other = (user + 1) % kUsers;
-  const uint64_t nonce = next_nonce_[user]++;
-  const int multisig = kUsers - 1;
-  static const crypto::PrivateKey cosigner = test::KeyFromLabel("sim-cosigner");
-  auto transfer = [&](int from, int to) {
-    v1::Operation op;
-    if (from != user) op.set_account(test::TestChain::AddressOf(chain_.user(from)));
-    op.mutable_transfer()->set_to(test::TestChain::AddressOf(chain_.user(to)));
-    op.mutable_transfer()->set_asset("CAIRN");
-    op.mutable_transfer()->set_amount(1);
-    return op;
-  };
-  v1::TxBody body;
-  body.set_chain_id(chain_.chain_id());
-  body.set_nonce(nonce);
-  body.set_sender(test::TestChain::AddressOf(chain_.user(user)));
-  std::vector<const crypto::PrivateKey*> keys{&chain_.user(user)};
-  if (user == multisig && nonce == 1) {
-    body.add_operations()->mutable_add_signatory()->set_public_key(Bytes(cosigner.public_key().bytes()));
-    body.add_operations()->mutable_set_quorum()->set_quorum(2);
-  } else if (n % 4 == 3 && other != multisig) {  // (its signatories change at a time no swap can order against)
-    *body.add_operations() = transfer(user, other);
-    *body.add_operations() = transfer(other, user);
-    v1::Operation* record = body.add_operations();
-    record->mutable_set_record()->set_key("sim/swaps");
-    record->mutable_set_record()->set_value(std::to_string(n));
-    keys.push_back(&chain_.user(other));
-  } else {
-    *body.add_operations() = transfer(user, other);
-  }
-  if (user == multisig && nonce > 1) keys.push_back(&cosigner);
-  return ledger::SignTransaction(keys, body);
+  return highest ? CommittedMultiSigned(*highest) : 0;
 }
 
 bool World::LeavesATrace(const consensus::Action& action) {

@@ -29,6 +29,7 @@
 #include "tests/sim/forgery.h"
 #include "tests/sim/instance.h"
 #include "tests/sim/scheduled_leaders.h"
+#include "tests/sim/workload.h"
 #include "tests/sim/world.h"
 #include "tests/support/test_chain.h"
 
@@ -112,10 +113,7 @@ class World {
 
   // A submitted transaction reaches each instance after its own gossip delay.
   void Gossip(v1::Transaction tx);
-  // The workload's n-th transaction: mostly transfers, a share of atomic swaps two users
-  // sign (with a record write), and the last user a 2-of-2 account from its first
-  // transaction on (ledger/executor.h), so every node executes all three kinds.
-  v1::Transaction Workload(uint64_t n);
+  // CommittedMultiSigned of the highest honest instance's ledger.
   uint64_t MultiSignedCommitted() const;
 
   void CrashInstance(int i);
@@ -235,8 +233,7 @@ class World {
   std::map<int, SeenSignatures> seen_;               // what each forger has received
   std::map<std::tuple<uint32_t, uint64_t, uint64_t>, Bytes> voted_;  // (validator, epoch, round) -> block voted
   std::set<std::tuple<uint32_t, uint64_t, uint64_t>> timed_out_;     // (validator, epoch, round)
-  std::vector<uint64_t> next_nonce_;
-  uint64_t transfers_ = 0;
+  Workload workload_;
   std::set<uint64_t> evidence_heights_;  // heights whose evidence was counted
   uint64_t admin_nonce_ = 0;
   std::optional<Hash> rotation_tx_;  // the last rotation sent
