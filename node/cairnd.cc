@@ -1,5 +1,4 @@
 // cairnd: runs one Cairn node from a JSON config until SIGINT or SIGTERM.
-#include <malloc.h>
 #include <signal.h>
 
 #include <unistd.h>
@@ -20,7 +19,6 @@
 
 #include "node/config.h"
 #include "node/log.h"
-#include "node/memory_trim.h"
 #include "node/node.h"
 #include "node/state_bootstrap.h"
 #include "node/version.h"
@@ -43,17 +41,6 @@ void WarnOfUnknownVariables() {
       cairn::node::LogWarn("config", variable + " is set but is no cairnd setting (node/config_env.h); ignored");
     }
   }
-}
-
-// glibc returns freed memory to the kernel as soon as a heap's free top passes a
-// threshold that adapts to the largest block freed, and serves big blocks from fresh
-// mappings: a node that builds and drops megabyte windows and batches (block sync,
-// commits) then faults in and zeroes the same pages again and again (5% of the CPU of
-// a full block sync in its profile). Fixed thresholds keep up to this much free memory
-// for reuse instead.
-void KeepFreedMemoryForReuse() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 }  // namespace
@@ -84,7 +71,6 @@ int main(int argc, char** argv) {
   }
   if (config_path.empty() && std::getenv("CAIRN_CONFIG") != nullptr) config_path = std::getenv("CAIRN_CONFIG");
   if (config_path.empty()) return Fail("--config FILE is required (cairn init or cairn testnet writes one)");
-  KeepFreedMemoryForReuse();
 
   // Signals are taken by sigwait below, in one thread of its own: block them before any
   // other thread exists so that every thread inherits the mask.
@@ -136,8 +122,6 @@ int main(int argc, char** argv) {
                                            std::to_string(joined->lies) + " bad answers); opening the node");
   }
 
-  // Bursts of abuse on the client port leave freed memory behind (memory_trim.h).
-  cairn::node::MemoryTrimmer trimmer(std::chrono::seconds(1), 32 << 20);
   auto node = cairn::node::Node::Open(*config);
   if (!node.ok()) return Fail(node.status().ToString());
   cairn::Status started = (*node)->Start();

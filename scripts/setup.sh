@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl curl procps util-linux
   libboost-dev libboost-program-options-dev libboost-system-dev
   libssl-dev libsodium-dev
-  libleveldb-dev libsnappy-dev
+  libleveldb-dev libsnappy-dev libjemalloc-dev
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
