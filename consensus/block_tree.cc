@@ -37,12 +37,13 @@ std::vector<CommittedBlock> BlockTree::Commit(const v1::QuorumCertificate& qc,
   const TreeBlock* parent = Get(certified->parent_hash);
   // The 2-chain rule: the certified block's parent commits when their rounds are
   // consecutive.
-  if (parent == nullptr || parent == &root_ || certified->header.round() != parent->header.round() + 1) {
-    return committed;
-  }
+  const bool consecutive = IsBroken(SafetyRules::Rule::kCommitConsecutive) ||
+                           (parent != nullptr && certified->header.round() == parent->header.round() + 1);
+  if (parent == nullptr || parent == &root_ || !consecutive) return committed;
   // Walk from the certified block down to the root; each block's certificate is the
   // parent certificate its child carries.
   std::vector<std::pair<const TreeBlock*, const v1::QuorumCertificate*>> chain;
+  if (IsBroken(SafetyRules::Rule::kCommitParent)) chain.emplace_back(certified, &qc);
   const TreeBlock* child = certified;
   for (const TreeBlock* b = parent; b != &root_; b = Get(b->parent_hash)) {
     if (b == nullptr) return committed;  // a gap: cannot happen, parents are inserted first

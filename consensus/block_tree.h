@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cairn/v1/block.pb.h"
+#include "consensus/safety_rules.h"
 #include "crypto/bytes.h"
 
 namespace cairn::consensus {
@@ -51,7 +52,13 @@ class BlockTree {
   std::vector<CommittedBlock> Commit(const v1::QuorumCertificate& qc,
                                      const std::function<bool(const TreeBlock&)>& ends_epoch);
 
+#ifdef CAIRN_SIM_BREAKS
+  // Turns off kCommitConsecutive or kCommitParent (safety_rules.h); others are no-ops.
+  void TEST_Break(SafetyRules::Rule rule) { broken_ = rule; }
+#endif
+
  private:
+  bool IsBroken(SafetyRules::Rule rule) const { return broken_ == rule; }
   void PruneAtOrBelow(uint64_t height);
 
   TreeBlock root_;
@@ -61,6 +68,7 @@ class BlockTree {
   // Blocks taken out of the tree by the last Commit, kept alive so that its returned
   // pointers stay valid until the next call.
   std::vector<TreeBlock> last_committed_;
+  std::optional<SafetyRules::Rule> broken_;
 };
 
 }  // namespace cairn::consensus

@@ -402,8 +402,7 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
   }
   safety_.RecordVote(round, parent_qc.round());
   // Persisted before the vote leaves: after a crash the replica must remember it voted.
-  const bool persist_first = safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst);
-  if (persist_first) Persist();
+  if (safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst) && safety_.Enforces(SafetyRules::Rule::kPersistVote)) Persist();
 
   v1::Vote vote;
   vote.set_epoch(config_.context.committee.epoch());
@@ -491,7 +490,7 @@ void Replica::SendOwn(v1::ConsensusMessage message) {
   // cost each validator n - 1 signature checks.
   out_->push_back(BroadcastAction{message});
   if (message.has_vote()) {
-    if (!safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst)) Persist();
+    if (!safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst) && safety_.Enforces(SafetyRules::Rule::kPersistVote)) Persist();
     ProcessVote(message.vote());
   } else if (message.has_timeout()) {
     my_timeout_ = message.timeout();

@@ -146,7 +146,10 @@ class Replica {
   uint64_t equivocations_reported() const { return equivocations_.reported(); }
 
 #ifdef CAIRN_SIM_BREAKS
-  void TEST_BreakSafetyRule(SafetyRules::Rule rule) { safety_.TEST_Break(rule); }
+  void TEST_BreakSafetyRule(SafetyRules::Rule rule) {
+    safety_.TEST_Break(rule);
+    tree_.TEST_Break(rule);
+  }
 #endif
 
  private:

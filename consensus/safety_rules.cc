@@ -23,7 +23,8 @@ bool SafetyRules::SafeToVote(uint64_t block_round, uint64_t qc_round,
   // A block that committed had a certificate of 2f+1 voters whose highest_qc_round is at
   // least its round; f+1 of them are honest and in any 2f+1 timeouts, so the TC's
   // maximum covers it and the new block extends the committed one.
-  return tc != nullptr && block_round == tc->round() + 1 && qc_round >= MaxHighQcRound(*tc);
+  return tc != nullptr && block_round == tc->round() + 1 &&
+         (IsBroken(Rule::kTcHighestCertificate) || qc_round >= MaxHighQcRound(*tc));
 }
 
 void SafetyRules::RecordVote(uint64_t block_round, uint64_t qc_round) {
@@ -46,7 +47,7 @@ bool SafetyRules::SafeToTimeout(uint64_t round, uint64_t qc_round,
 
 void SafetyRules::RecordTimeout(uint64_t round) {
   // After timing out in a round, never vote in it.
-  record_.set_highest_voted_round(std::max(record_.highest_voted_round(), round));
+  if (!IsBroken(Rule::kNoVoteAfterTimeout)) record_.set_highest_voted_round(std::max(record_.highest_voted_round(), round));
   record_.set_highest_timeout_round(std::max(record_.highest_timeout_round(), round));
 }
 

@@ -21,10 +21,24 @@ namespace cairn::consensus {
 class SafetyRules {
  public:
   // Rules the simulator can turn off, one at a time, to prove that it catches the
-  // resulting forks. Only a build with CAIRN_SIM_BREAKS can turn them off.
-  // kPersistVoteFirst is the replica's (Replica::MaybeVote): the record of a vote is
-  // persisted before the vote leaves, so that a crash cannot make it vote twice.
-  enum class Rule { kVoteOncePerRound, kLock, kPersistVoteFirst };
+  // resulting forks. Only a build with CAIRN_SIM_BREAKS can turn them off. Besides the
+  // rules of this class:
+  //  - the replica's (Replica::MaybeVote): the record of a vote is persisted
+  //    (kPersistVote), and before the vote leaves (kPersistVoteFirst), so that a crash
+  //    cannot make it vote twice;
+  //  - the block tree's commit rule (BlockTree::Commit): the certified block's parent
+  //    commits (kCommitParent), and only when their rounds are consecutive
+  //    (kCommitConsecutive).
+  enum class Rule {
+    kVoteOncePerRound,
+    kLock,
+    kTcHighestCertificate,  // after a timeout certificate, extend at least its highest
+    kNoVoteAfterTimeout,    // a timeout counts as the round's vote
+    kPersistVote,
+    kPersistVoteFirst,
+    kCommitConsecutive,
+    kCommitParent,
+  };
 
   explicit SafetyRules(v1::SafetyRecord record) : record_(std::move(record)) {}
   const v1::SafetyRecord& record() const { return record_; }

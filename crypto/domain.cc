@@ -24,6 +24,7 @@ std::string_view PurposeTag(Purpose purpose) {
     case Purpose::kArchiveRecord: return "archive-record";
     case Purpose::kAssetKey: return "asset";
     case Purpose::kRecordKey: return "record";
+    case Purpose::kClosedProposals: return "closed-proposals";
   }
   CAIRN_CHECK(false);
 }

@@ -37,6 +37,7 @@ enum class Purpose {
   kArchiveRecord,  // a record of an exported archive, chained to the one before (archive.proto)
   kAssetKey,       // where the state records an asset definition (ledger/state_entries.h)
   kRecordKey,      // where the state records an account's record (ledger/state_entries.h)
+  kClosedProposals,  // the running hash of closed proposals (GovernanceState.closed_digest)
 };
 
 // The tag string of a purpose, e.g. "tx".

@@ -64,6 +64,9 @@ struct AuditReport {
   // the accounts of the state at its head, checked against the head's state root.
   uint64_t retained_from = 0;
   uint64_t state_accounts = 0;
+  // Closed proposals such a ledger holds that nothing it keeps proves: on a chain whose
+  // genesis predates the governance state's digest of them.
+  uint64_t unproven_closed_proposals = 0;
   double seconds = 0;
 };
 

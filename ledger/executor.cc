@@ -200,6 +200,7 @@ Result<ExecutionOutcome> ExecuteTransactions(const StateReader& base, const v1::
   }
   outcome.changes = state.TakeChanges();
   EndBlock(outcome.governance, at, env.rules, outcome.closed_proposals);
+  CommitClosedProposals(env.chain_id, at.height, outcome.governance, outcome.closed_proposals);
   return outcome;
 }
 

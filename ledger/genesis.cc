@@ -1,8 +1,5 @@
 #include "ledger/genesis.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -12,6 +9,7 @@
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
+#include "ledger/deterministic.h"
 #include "ledger/governance.h"
 #include "ledger/json_file.h"
 #include "ledger/keys.h"
@@ -192,14 +190,7 @@ Result<v1::Genesis> ReadGenesisFile(const std::string& path) {
 }
 
 Hash GenesisHash(const v1::Genesis& genesis) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    genesis.SerializeToCodedStream(&out);
-  }
-  return crypto::DomainHash(crypto::Purpose::kGenesis, genesis.chain_id(), bytes);
+  return crypto::DomainHash(crypto::Purpose::kGenesis, genesis.chain_id(), DeterministicBytes(genesis));
 }
 
 GenesisState BuildGenesisState(const v1::Genesis& genesis) {
@@ -223,7 +214,7 @@ GenesisState BuildGenesisState(const v1::Genesis& genesis) {
     if (!v.network_key().empty()) info->set_network_key(FromHex(v.network_key()).value());
     info->set_address(v.address());
   }
-  state.governance = GenesisGovernance(state.validators);
+  state.governance = GenesisGovernance(genesis, state.validators);
   v1::BlockHeader header;
   header.set_height(0);
   header.set_governance_hash(ToBytes(GovernanceHash(genesis.chain_id(), state.governance)));

@@ -1,12 +1,10 @@
 #include "ledger/governance.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 
 #include "crypto/domain.h"
 #include "crypto/ed25519.h"
+#include "ledger/deterministic.h"
 
 namespace cairn::ledger {
 
@@ -105,23 +103,36 @@ GovernanceRules GovernanceRulesOf(const v1::Genesis& genesis) {
   return rules;
 }
 
-v1::GovernanceState GenesisGovernance(const v1::ValidatorSet& validators) {
+v1::GovernanceState GenesisGovernance(const v1::Genesis& genesis, const v1::ValidatorSet& validators) {
   v1::GovernanceState state;
   state.set_epoch(validators.epoch());
   *state.mutable_validators() = validators;
   state.set_next_proposal_id(1);
+  if (genesis.governance().commit_closed_proposals()) {
+    state.set_closed_digest(ToBytes(crypto::DomainHash(crypto::Purpose::kClosedProposals, genesis.chain_id(), "")));
+  }
   return state;
 }
 
 Hash GovernanceHash(std::string_view chain_id, const v1::GovernanceState& state) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    state.SerializeToCodedStream(&out);
-  }
+  const std::string bytes = DeterministicBytes(state);
   return crypto::DomainHash(crypto::Purpose::kGovernance, chain_id, bytes);
+}
+
+Hash FoldClosedProposal(std::string_view chain_id, ByteView digest, const v1::ChangeProposal& closed) {
+  Bytes payload(digest);
+  payload += DeterministicBytes(closed);
+  return crypto::DomainHash(crypto::Purpose::kClosedProposals, chain_id, payload);
+}
+
+void CommitClosedProposals(std::string_view chain_id, uint64_t height, v1::GovernanceState& state,
+                           std::vector<v1::ChangeProposal>& closed) {
+  if (state.closed_digest().empty()) return;  // a chain whose genesis predates the digest
+  std::sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) { return a.id() < b.id(); });
+  for (v1::ChangeProposal& proposal : closed) {
+    proposal.set_closed_height(height);
+    state.set_closed_digest(ToBytes(FoldClosedProposal(chain_id, state.closed_digest(), proposal)));
+  }
 }
 
 Status CheckValidatorChange(const v1::ValidatorChange& change) {

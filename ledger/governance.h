@@ -35,11 +35,23 @@ struct GovernanceRules {
 };
 GovernanceRules GovernanceRulesOf(const v1::Genesis& genesis);
 
-// The state at height 0: epoch 0 with the genesis set, no proposals.
-v1::GovernanceState GenesisGovernance(const v1::ValidatorSet& validators);
+// The state at height 0: epoch 0 with the genesis set, no proposals; when the genesis
+// commits to closed proposals, the digest of none.
+v1::GovernanceState GenesisGovernance(const v1::Genesis& genesis, const v1::ValidatorSet& validators);
 
 // DomainHash(kGovernance, chain_id, deterministic serialization): BlockHeader.governance_hash.
 Hash GovernanceHash(std::string_view chain_id, const v1::GovernanceState& state);
+
+// GovernanceState.closed_digest after `closed`: DomainHash(kClosedProposals, chain_id,
+// digest || the proposal's deterministic serialization). The auditor of a pruning node
+// folds the proposal records it holds with this to the digest its head commits to.
+Hash FoldClosedProposal(std::string_view chain_id, ByteView digest, const v1::ChangeProposal& closed);
+
+// After a block's governance ran: on a chain that commits to closed proposals, stamps
+// each proposal the block at `height` closed with that height and folds them into the
+// state's digest, in the order of their ids (which `closed` is left in).
+void CommitClosedProposals(std::string_view chain_id, uint64_t height, v1::GovernanceState& state,
+                           std::vector<v1::ChangeProposal>& closed);
 
 // The stateless checks of a change (field forms and lengths), for CheckTransaction.
 Status CheckValidatorChange(const v1::ValidatorChange& change);

@@ -107,7 +107,7 @@ Result<v1::EpochChangeProof> GenesisRootOf(const ledger::Ledger& ledger) {
   CAIRN_ASSIGN_OR_RETURN(v1::ValidatorSet set, ledger.ValidatorSet(0));
   v1::EpochChangeProof root;
   root.set_header(genesis.block.header());
-  *root.mutable_governance() = ledger::GenesisGovernance(set);
+  *root.mutable_governance() = ledger::GenesisGovernance(ledger.genesis(), set);
   return root;
 }
 

@@ -104,6 +104,7 @@ class PrunedCheck {
     }
     report->epochs = epochs_.size();
     CAIRN_RETURN_IF_ERROR(records.Finish(header));
+    report->unproven_closed_proposals = records.unproven_closed_proposals();
 
     auto root = HashFromBytes(header.state_root());
     if (!root.ok()) return AuditFailure(head->height(), "the state at the head", root.status().message());

@@ -1,6 +1,8 @@
 #include "node/pruned_records_check.h"
 
+#include <algorithm>
 #include <set>
+#include <utility>
 
 #include "cairn/v1/storage.pb.h"
 #include "cairn/v1/transaction.pb.h"
@@ -33,22 +35,24 @@ Result<uint64_t> CountRecords(const ledger::KvStore& stored, ByteView prefix, co
 }
 // The governance state stored under `key`: the one `header` commits to, stored as it is
 // written.
-Status CheckGovernanceRecord(std::string_view chain_id, const ledger::KvStore& stored, ByteView key,
-                             const v1::BlockHeader& header, const std::string& check) {
+Result<v1::GovernanceState> CheckGovernanceRecord(std::string_view chain_id, const ledger::KvStore& stored, ByteView key,
+                                                  const v1::BlockHeader& header, const std::string& check) {
   CAIRN_ASSIGN_OR_RETURN(auto bytes, stored.Get(key));
   v1::GovernanceState governance;
   if (!bytes || !governance.ParseFromString(*bytes) || governance.SerializeAsString() != *bytes ||
       header.governance_hash() != AsView(ledger::GovernanceHash(chain_id, governance))) {
     return AuditFailure(header.height(), check, "it is not the one the block's header commits to");
   }
-  return Status::Ok();
+  return governance;
 }
 
 }  // namespace
 
 Status PrunedRecordsCheck::CheckGenesisRecords() {
+  const ledger::GenesisState genesis_state = ledger::BuildGenesisState(genesis_);
+  closed_start_ = genesis_state.governance.closed_digest();
   ledger::WriteBatch batch;
-  ledger::AddGenesisRecords(genesis_, ledger::BuildGenesisState(genesis_), &batch);
+  ledger::AddGenesisRecords(genesis_, genesis_state, &batch);
   ledger::MemoryStore expected;
   CAIRN_RETURN_IF_ERROR(expected.Write(batch, ledger::Durability::kNoSync));
   Status failure;
@@ -165,11 +169,58 @@ Status PrunedRecordsCheck::CheckHistory(uint64_t height, const v1::Block& block)
 }
 
 Status PrunedRecordsCheck::CheckBaseGovernance(const v1::BlockHeader& base_header) {
-  return CheckGovernanceRecord(chain_id_, stored_, keys::kBaseGovernance, base_header, "the governance state after the base");
+  CAIRN_ASSIGN_OR_RETURN(v1::GovernanceState base,
+                         CheckGovernanceRecord(chain_id_, stored_, keys::kBaseGovernance, base_header,
+                                               "the governance state after the base"));
+  closed_after_ = base_header.height();
+  closed_start_ = base.closed_digest();
+  return Status::Ok();
+}
+
+Status PrunedRecordsCheck::CheckClosedProposals(const v1::BlockHeader& head, const v1::GovernanceState& head_state) {
+  const Bytes prefix = keys::Proposal(0).substr(0, 1);
+  // By the order they closed: their block, then their id (ledger/governance.h).
+  std::vector<v1::ChangeProposal> closed;
+  Status bad = Status::Ok();
+  CAIRN_RETURN_IF_ERROR(stored_.Scan(prefix, prefix, [&](ByteView key, ByteView value) {
+    v1::ChangeProposal proposal;
+    if (!proposal.ParseFromArray(value.data(), static_cast<int>(value.size())) || proposal.SerializeAsString() != value || key != keys::Proposal(proposal.id())) {
+      bad = AuditFailure(head.height(), "closed proposal " + ToHex(key), "it does not parse, or is stored under another id");
+      return false;
+    }
+    closed.push_back(std::move(proposal));
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(bad);
+  if (closed_start_.empty()) {
+    // No digest to check them by: only a replay from genesis derives them.
+    unproven_closed_proposals_ = closed.size();
+    return Status::Ok();
+  }
+  std::sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.closed_height(), a.id()) < std::pair(b.closed_height(), b.id());
+  });
+  Bytes digest = closed_start_;
+  for (const v1::ChangeProposal& proposal : closed) {
+    if (proposal.closed_height() <= closed_after_ || proposal.closed_height() > head.height()) {
+      return AuditFailure(head.height(), "closed proposal " + std::to_string(proposal.id()),
+                          "it names a closing block the node does not hold the governance of");
+    }
+    digest = ToBytes(ledger::FoldClosedProposal(chain_id_, digest, proposal));
+  }
+  if (digest != head_state.closed_digest()) {
+    return AuditFailure(head.height(), "closed proposals",
+                        "the " + std::to_string(closed.size()) +
+                            " proposal records do not fold to the digest the head's governance state commits to "
+                            "(one is changed, missing or added)");
+  }
+  return Status::Ok();
 }
 
 Status PrunedRecordsCheck::Finish(const v1::BlockHeader& head) {
-  CAIRN_RETURN_IF_ERROR(CheckGovernanceRecord(chain_id_, stored_, keys::kGovernance, head, "governance state"));
+  CAIRN_ASSIGN_OR_RETURN(v1::GovernanceState governance,
+                         CheckGovernanceRecord(chain_id_, stored_, keys::kGovernance, head, "governance state"));
+  CAIRN_RETURN_IF_ERROR(CheckClosedProposals(head, governance));
   Bytes bad_key;
   const Bytes index_prefix = keys::BlockHeight(Hash{}).substr(0, 1);
   CAIRN_ASSIGN_OR_RETURN(const uint64_t index_entries,

@@ -7,9 +7,12 @@
 //    retained block has its entry;
 //  - the account history index: each entry is a retained transaction's, under its
 //    sender or the account it names when it succeeded, and each of those has its entry;
-//  - every finality record: a certificate of its block's epoch naming the block.
-// Not covered, and the audit's header says so: closed governance proposals (keys.h p),
-// which only a replay from genesis derives.
+//  - every finality record: a certificate of its block's epoch naming the block;
+//  - the closed governance proposals (keys.h p), on a chain whose governance state
+//    commits to them (GovernanceState.closed_digest): folded in the order they closed,
+//    from genesis's digest (or the base's) to the one the head commits to. On a chain
+//    whose genesis predates that digest only a replay derives them: the report counts
+//    them as not checked.
 #pragma once
 
 #include <cstdint>
@@ -50,13 +53,19 @@ class PrunedRecordsCheck {
   // A joined node's record of the governance state after its base block (keys.h K):
   // the one that block's header commits to.
   Status CheckBaseGovernance(const v1::BlockHeader& base_header);
-  // After the last block: the governance state after `head`, and no index entry that no
-  // block accounts for.
+  // After the last block: the governance state after `head`, the closed proposals, and
+  // no index entry that no block accounts for.
   Status Finish(const v1::BlockHeader& head);
+
+  // After Finish: the closed proposals held that no digest covers (a chain whose genesis
+  // predates it), which the audit could not check.
+  uint64_t unproven_closed_proposals() const { return unproven_closed_proposals_; }
 
  private:
   // Every entry of a block kept whole (a pruned one holds no transactions).
   Status CheckHistory(uint64_t height, const v1::Block& block);
+  // The proposal records against `head_state`'s digest, folded from closed_start_.
+  Status CheckClosedProposals(const v1::BlockHeader& head, const v1::GovernanceState& head_state);
 
   const v1::Genesis& genesis_;
   const std::string& chain_id_;
@@ -65,6 +74,11 @@ class PrunedRecordsCheck {
   uint64_t block_index_entries_ = 0;  // found by CheckBlock
   uint64_t history_entries_ = 0;
   uint64_t record_history_entries_ = 0;
+  // Where the fold of closed proposals starts: genesis's digest, or the base's on a
+  // joined node (which holds no proposal that closed at or below its base).
+  uint64_t closed_after_ = 0;
+  Bytes closed_start_;
+  uint64_t unproven_closed_proposals_ = 0;
 };
 
 }  // namespace cairn::node

@@ -102,12 +102,16 @@ archive = json.load(open(f"{work}/archive.json"))
 pruning = json.load(open(f"{work}/pruning.json"))
 reads = json.load(open(f"{work}/reads.json"))
 def samples(name):
-    rows = []
+    """The complete samples, and how many were not (node 0's /metrics did not answer
+    within 2 s, or a du did not finish)."""
+    rows, incomplete = [], 0
     for line in open(f"{work}/{name}.disk"):
         parts = line.split()
         if len(parts) == 6 and all(p.isdigit() for p in parts):
             rows.append([int(p) for p in parts])
-    return rows
+        else:
+            incomplete += 1
+    return rows, incomplete
 def fit(rows, node):
     """Least squares of the node's disk bytes against the height: (bytes a block, bytes at
     the first row's height). LevelDB's logs fill to its write buffer and flush, a sawtooth
@@ -128,14 +132,17 @@ def flat(rows):
         ratios.append((start + slope * (full[-1][1] - full[0][1])) / start)
         slopes.append(slope)
     return round(max(ratios), 3), round(max(slopes))
-pruned_rows, archive_rows = samples("pruning"), samples("archive")
+(pruned_rows, pruned_incomplete), (archive_rows, archive_incomplete) = samples("pruning"), samples("archive")
 mb = lambda rows: [round(r[2] / 1e6, 1) for r in rows]
 p99a, p99p = archive["latency_ms_p99"], pruning["latency_ms_p99"]
 print(json.dumps({
     "mode": "retention", "keep_blocks": keep, "rate_tps": archive["offered_tps"], "min_block_interval_ms": pacing,
-    "blocks_archive": archive_rows[-1][1] if archive_rows else None,
-    "blocks_pruning": pruned_rows[-1][1] if pruned_rows else None,
-    "passed_blocks_target": bool(pruned_rows) and pruned_rows[-1][1] >= blocks,
+    # The chain's height when the load ended (cairn load reads it), not the last sample's.
+    "blocks_archive": archive["chain_height"], "blocks_pruning": pruning["chain_height"],
+    "passed_blocks_target": pruning["chain_height"] >= blocks,
+    "samples_archive": len(archive_rows), "samples_incomplete_archive": archive_incomplete,
+    "samples_pruning": len(pruned_rows), "samples_incomplete_pruning": pruned_incomplete,
+    "last_sample_height_pruning": pruned_rows[-1][1] if pruned_rows else None,
     "disk_mb_node0_archive": mb(archive_rows), "disk_mb_node0_pruning": mb(pruned_rows),
     "flat_end_over_start": flat(pruned_rows)[0], "flat_target": 1.10,
     "growth_bytes_per_block_pruning": flat(pruned_rows)[1],

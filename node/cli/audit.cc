@@ -83,6 +83,11 @@ int Report(const v1::Genesis& genesis, const Result<ledger::AuditReport>& report
                 report->base_height > 0 ? "its base" : "genesis", static_cast<unsigned long long>(report->retained_from),
                 static_cast<unsigned long long>(report->state_accounts), static_cast<unsigned long long>(report->retained_from));
   }
+  if (report->unproven_closed_proposals > 0) {
+    std::printf("NOT checked: %llu closed governance proposals (this chain's genesis predates the governance state's "
+                "commitment to them, governance.commit_closed_proposals; audit an archive node for those)\n",
+                static_cast<unsigned long long>(report->unproven_closed_proposals));
+  }
   std::printf("validator sets: %llu epochs; equivocation evidence: %llu pieces, each checked against its epoch's set\n",
               static_cast<unsigned long long>(report->epochs), static_cast<unsigned long long>(report->evidence));
   return 0;

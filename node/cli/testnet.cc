@@ -170,8 +170,10 @@ int RunTestnet(const std::vector<std::string>& args) {
     funds->set_amount(load::kLoadAccountFunds);
   }
   // The registry from the start: every asset of the genesis balances is defined, the
-  // client account its issuer (README, "The ledger model").
+  // client account its issuer (README, "The ledger model"). And closed proposals
+  // committed to, so that a pruning node proves those it keeps.
   genesis.set_asset_registry(true);
+  genesis.mutable_governance()->set_commit_closed_proposals(true);
   for (const std::string& name : std::set<std::string>{"CAIRN", load::kLoadAsset}) {
     v1::GenesisAsset* asset = genesis.add_assets();
     asset->set_name(name);

@@ -27,7 +27,12 @@ constexpr struct {
 } kBreaks[] = {
     {"vote-once-per-round", SafetyRules::Rule::kVoteOncePerRound, CertificateCheck::kNone},
     {"lock", SafetyRules::Rule::kLock, CertificateCheck::kNone},
+    {"tc-highest-certificate", SafetyRules::Rule::kTcHighestCertificate, CertificateCheck::kNone},
+    {"vote-after-timeout", SafetyRules::Rule::kNoVoteAfterTimeout, CertificateCheck::kNone},
+    {"vote-unpersisted", SafetyRules::Rule::kPersistVote, CertificateCheck::kNone},
     {"vote-before-persist", SafetyRules::Rule::kPersistVoteFirst, CertificateCheck::kNone},
+    {"commit-nonconsecutive", SafetyRules::Rule::kCommitConsecutive, CertificateCheck::kNone},
+    {"commit-certified", SafetyRules::Rule::kCommitParent, CertificateCheck::kNone},
     {"qc-quorum", std::nullopt, CertificateCheck::kQcQuorum},
     {"qc-signatures", std::nullopt, CertificateCheck::kQcSignatures},
     {"tc-quorum", std::nullopt, CertificateCheck::kTcQuorum},

@@ -51,6 +51,7 @@ TestChain::TestChain(TestChainOptions options)
     users_.push_back(KeyFromLabel("user-" + std::to_string(i)));
     AddAccount(&genesis_, users_.back(), v1::ROLE_USER, options_.asset, options_.user_balance);
   }
+  if (options_.commit_closed_proposals) genesis_.mutable_governance()->set_commit_closed_proposals(true);
   if (options_.asset_registry) {
     genesis_.set_asset_registry(true);
     v1::GenesisAsset* asset = genesis_.add_assets();

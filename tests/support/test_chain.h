@@ -31,6 +31,9 @@ struct TestChainOptions {
   uint32_t admin_threshold = 0;
   uint64_t epoch_length = 0;
   uint64_t proposal_lifetime_s = 0;
+  // A governance state that commits to closed proposals (GovernanceParams
+  // commit_closed_proposals); false: as every genesis written before it.
+  bool commit_closed_proposals = false;
   // Validator keys made beyond the genesis set, for tests that add validators.
   int spare_validators = 4;
   // What the validators' keys are derived from, with their index: another label makes

@@ -175,7 +175,7 @@ v1::GovernanceState StateOf(std::initializer_list<const char*> names) {
     v->set_public_key(Bytes(32, name[0]));
     v->set_address(std::string(name) + ":1");
   }
-  return GenesisGovernance(set);
+  return GenesisGovernance(v1::Genesis(), set);
 }
 
 v1::Account AnAdmin() {
@@ -251,6 +251,44 @@ TEST(GovernanceRules, APendingProposalExpiresAfterItsLifetimeAndAnApprovedOneWai
   EXPECT_TRUE(EndBlock(state, {.height = 1000, .time_ms = 600'000}, two, closed));
   ASSERT_EQ(closed.size(), 2u);
   EXPECT_EQ(closed[1].status(), v1::PROPOSAL_APPLIED);
+}
+
+// One block may close proposals out of id order (EndBlock closes the expired before the
+// applied): the digest folds them by id, each stamped with the block's height, so an
+// auditor that sorts the records by (height, id) folds to the same digest.
+TEST(GovernanceRules, ABlocksClosedProposalsFoldIntoTheDigestInTheOrderOfTheirIds) {
+  v1::Genesis genesis;
+  genesis.set_chain_id("cairn-test");
+  genesis.mutable_governance()->set_commit_closed_proposals(true);
+  v1::GovernanceState state = GenesisGovernance(genesis, StateOf({"a", "b", "c"}).validators());
+  const Bytes start = state.closed_digest();
+  ASSERT_FALSE(start.empty());
+  const GovernanceRules two{.admin_threshold = 2, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
+  const GovernanceRules one{.admin_threshold = 1, .epoch_length = 1000, .proposal_lifetime_ms = 60'000};
+  v1::ProposeValidatorChange remove_a, remove_b;
+  *remove_a.mutable_change() = Remove("a");
+  *remove_b.mutable_change() = Remove("b");
+  ASSERT_EQ(ApplyPropose(state, AnAdmin(), remove_a, {.height = 1, .time_ms = 5'000}, one).result, v1::TX_OK);  // approved
+  ASSERT_EQ(ApplyPropose(state, AnAdmin(), remove_b, {.height = 2, .time_ms = 6'000}, two).result, v1::TX_OK);  // pending
+  std::vector<v1::ChangeProposal> closed;
+  ASSERT_TRUE(EndBlock(state, {.height = 1000, .time_ms = 600'000}, two, closed));
+  ASSERT_EQ(closed.size(), 2u);
+  ASSERT_EQ(closed[0].id(), 2u) << "the expired one closes first";
+
+  v1::GovernanceState legacy = state;
+  legacy.clear_closed_digest();
+  std::vector<v1::ChangeProposal> legacy_closed = closed;
+  CommitClosedProposals("cairn-test", 1000, legacy, legacy_closed);
+  EXPECT_TRUE(legacy.closed_digest().empty()) << "a chain without the digest keeps none";
+  EXPECT_EQ(legacy_closed[0].closed_height(), 0u);
+
+  CommitClosedProposals("cairn-test", 1000, state, closed);
+  ASSERT_EQ(closed[0].id(), 1u);
+  EXPECT_EQ(closed[0].closed_height(), 1000u);
+  EXPECT_EQ(closed[1].closed_height(), 1000u);
+  const Hash after_first = FoldClosedProposal("cairn-test", start, closed[0]);
+  EXPECT_EQ(state.closed_digest(), ToBytes(FoldClosedProposal("cairn-test", ToBytes(after_first), closed[1])));
+  EXPECT_NE(state.closed_digest(), ToBytes(FoldClosedProposal("cairn-test", ToBytes(FoldClosedProposal("cairn-test", start, closed[1])), closed[0])));
 }
 
 class GovernanceAtThresholdOne : public GovernanceTest {

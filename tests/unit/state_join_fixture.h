@@ -36,7 +36,7 @@ inline std::string Name(Lie lie) {
 
 class StateJoinTest : public ::testing::Test {
  protected:
-  StateJoinTest() : chain_({.users = 300, .admin_threshold = 1, .epoch_length = 4}) {
+  StateJoinTest() : chain_({.users = 300, .admin_threshold = 1, .epoch_length = 4, .commit_closed_proposals = true}) {
     source_ = ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain_.genesis()).value();
     // Epoch 1 adds a validator; then blocks with transfers, past leader reputation's
     // window of the new epoch's first blocks, one of them convicting a validator of a
