@@ -113,6 +113,8 @@ int RunGenesis(const std::vector<std::string>& args) {
   genesis.set_genesis_time_ms(*time_ms);
   if (admin_threshold > 0) genesis.mutable_governance()->set_admin_threshold(admin_threshold);
   if (epoch_length > 0) genesis.mutable_governance()->set_epoch_length(epoch_length);
+  // Closed proposals committed to, so that a node that prunes proves those it keeps.
+  genesis.mutable_governance()->set_commit_closed_proposals(true);
   for (const std::string& text : validators) {
     auto v = ParseValidator(text);
     if (!v.ok()) return PrintError(v.status().message()), 2;

@@ -1,9 +1,13 @@
 // net/: frames, and real TLS links between transports on 127.0.0.1 (port 0, so tests
-// never collide). Every wait is bounded; every transport is stopped.
+// never collide; a node that restarts at its address, above the ephemeral ports). Every wait is bounded; every transport is stopped.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -174,6 +178,28 @@ class Node {
   std::atomic<int> connects_{0}, disconnects_{0};
 };
 
+// Starts `node` on a port above the kernel's ephemeral range, for a test that stops it
+// and starts it again at the same address: a freed port from that range can become the
+// local port of any connection of a test running beside this one (CI runs two at once),
+// and the restart then finds it in use (seen once in CI). Ports are tried from an
+// offset of the process id, so two test processes start apart.
+Status StartAboveEphemeralPorts(Node& node) {
+  int low = 32768, high = 60999;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d %d", &low, &high) != 2) high = 60999;
+    std::fclose(f);
+  }
+  const int first = high + 1, count = 65535 - high;
+  if (count <= 0) return node.Start();  // the whole range is ephemeral: nothing better
+  Status started = Status::Internal("no port tried");
+  for (int i = 0; i < std::min(count, 64); ++i) {
+    const int port = first + (static_cast<int>(::getpid()) + i) % count;
+    started = node.StartOn("127.0.0.1:" + std::to_string(port));
+    if (started.ok()) return started;
+  }
+  return started;
+}
+
 // The allowed set of a test network: keys of the labels given.
 std::function<bool(const crypto::PublicKey&)> Allow(std::vector<std::string> labels) {
   std::vector<crypto::PublicKey> keys;
@@ -316,7 +342,7 @@ TEST(Transport, DisconnectsAFloodingPeer) {
 TEST(Transport, ReconnectsWhenAPeerComesBack) {
   auto allowed = Allow({"a", "b"});
   Node a("a", allowed), b("b", allowed);
-  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(StartAboveEphemeralPorts(a).ok());
   const DialTarget target = a.target();
   ASSERT_TRUE(b.Start({target}).ok());
   ASSERT_TRUE(b.WaitConnected(1));
@@ -332,7 +358,7 @@ TEST(Transport, ReconnectsWhenAPeerComesBack) {
 TEST(Transport, DialsTargetsSetLaterAndNoLongerRedialsOnesThatLeft) {
   auto allowed = Allow({"a", "b", "c"});
   Node a("a", allowed), b("b", allowed), c("c", allowed);
-  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(StartAboveEphemeralPorts(a).ok());
   const DialTarget target_a = a.target();
   a.Stop();  // a's address, with nobody there yet
   ASSERT_TRUE(b.Start().ok());
