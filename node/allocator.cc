@@ -4,7 +4,7 @@
 // sync windows) and millions of small protobuf objects across a dozen threads. Under
 // steady load glibc's heap fragments: in a 1,500 tx/s soak the core thread spent a third
 // of its time in malloc and free (_int_malloc's bin walks, malloc_consolidate), its CPU
-// a transaction grew by 70% over seven minutes, and the chain fell from 19 to 4 blocks a
+// a transaction grew by 70-140% over seven minutes, and the chain fell from 19 to 4 blocks a
 // second; with jemalloc, the same run held 18 blocks a second (README, Retention). glibc
 // also kept bursts of freed memory in idle per-thread arenas (an HTTP/2 reset flood on
 // the client port left 1.2 GiB resident), which needed a trimming thread.
