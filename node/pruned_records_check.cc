@@ -184,7 +184,8 @@ Status PrunedRecordsCheck::CheckClosedProposals(const v1::BlockHeader& head, con
   Status bad = Status::Ok();
   CAIRN_RETURN_IF_ERROR(stored_.Scan(prefix, prefix, [&](ByteView key, ByteView value) {
     v1::ChangeProposal proposal;
-    if (!proposal.ParseFromArray(value.data(), static_cast<int>(value.size())) || proposal.SerializeAsString() != value || key != keys::Proposal(proposal.id())) {
+    const bool parses = proposal.ParseFromArray(value.data(), static_cast<int>(value.size()));
+    if (!parses || proposal.SerializeAsString() != value || key != keys::Proposal(proposal.id())) {
       bad = AuditFailure(head.height(), "closed proposal " + ToHex(key), "it does not parse, or is stored under another id");
       return false;
     }
