@@ -89,8 +89,13 @@ const std::vector<uint32_t>& ReputationLeaders::OrderFor(const ChainView& chain)
 uint32_t ReputationLeaders::LeaderOf(uint64_t round, const ChainView& chain) {
   CAIRN_CHECK(round > chain.tip_round);
   const std::vector<uint32_t>& order = OrderFor(chain);
-  if (order.empty()) return static_cast<uint32_t>(round % validators_);
-  return order[(round - chain.tip_round - 1) % order.size()];
+  const uint64_t since_tip = round - chain.tip_round - 1;
+  if (since_tip < order.size()) return order[since_tip];
+  // Every candidate has had its round since the tip and none made a block: the
+  // candidates may all be faulty (honest validators charged while cut off, a Byzantine
+  // one that equivocates), and only a block can change them. Rotate over the whole set,
+  // so an honest leader comes within n more rounds.
+  return static_cast<uint32_t>(round % validators_);
 }
 
 }  // namespace cairn::consensus

@@ -102,10 +102,16 @@ class RoundRobinLeaders : public LeaderElection {
 // in (never first), ties broken by a hash of the tip and the index, which is the seed
 // from the chain; the leader of the round right after the tip is the first, and each
 // round skipped since the tip passes to the next (a skipped round's leader is the one
-// the next block charges). No candidate at all: round-robin.
+// the next block charges). Once every candidate has had a round since the tip and no
+// block came (or there is no candidate at all): round-robin over the whole set. Without
+// that, a candidate list left holding only faulty validators (the honest ones charged
+// while a partition cut them off) would stall the chain for good, since only a new
+// block changes the list (found by scripts/soak.sh sim, seed 1006886 with token signers).
 //
 // What this gives: a validator that stops is charged once, at its first missed round,
-// and not elected again while it stays silent; every candidate leads once in every
+// and not elected again while it stays silent (unless every candidate in turn fails to
+// make a block); after the last block, an honest leader comes within |candidates| + n
+// rounds whatever the faulty validators do; every candidate leads once in every
 // |candidates| consecutive successful rounds (least recently proposed first), so no
 // validator can be starved or lead twice in a row while others wait; one that comes back
 // is a candidate again from the first block whose certificate carries its vote, and

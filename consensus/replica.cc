@@ -36,7 +36,8 @@ Replica::Replica(ReplicaConfig config, const crypto::PrivateKey* key, BlockEngin
       high_qc_(recovered.head_qc),
       safety_(std::move(recovered.safety)),
       tree_(std::move(recovered.head), recovered.head_qc, config_.max_tree_blocks),
-      history_(std::make_move_iterator(recovered.history.begin()), std::make_move_iterator(recovered.history.end())) {
+      history_(std::make_move_iterator(recovered.history.begin()), std::make_move_iterator(recovered.history.end())),
+      voted_blocks_(std::move(recovered.voted_blocks)) {
   while (history_.size() > leaders_.window_blocks()) history_.pop_front();
   CAIRN_CHECK((config_.self.has_value() && !config_.driver_signs) == (key_ != nullptr));
   CAIRN_CHECK(key_ == nullptr || config_.context.committee.key(*config_.self) == key_->public_key());
@@ -66,9 +67,27 @@ Actions Replica::Start(uint64_t now_ms) {
     // Re-enter the highest round this replica can justify, as it was before a restart.
     current_round_ = high_qc_.round() + 1;
     if (last_round_tc_) current_round_ = std::max(current_round_, last_round_tc_->round() + 1);
+    RestoreVotedBlocks();
     out_->push_back(SetTimerAction{current_round_, RoundTimeoutMs()});
     MaybePropose();
   });
+}
+
+void Replica::RestoreVotedBlocks() {
+  std::vector<std::pair<uint64_t, v1::Block>> by_height;
+  for (v1::Block& block : voted_blocks_) {
+    v1::BlockHeader header;
+    if (!header.ParseFromString(block.header())) continue;  // the driver's copy; executing it again checks it
+    // Rounds start again in every epoch: a block voted for in the epoch before (above
+    // its last block, so never committed) would bring its epoch's certificate back.
+    if (header.epoch() != config_.context.committee.epoch()) continue;
+    by_height.emplace_back(header.height(), std::move(block));
+  }
+  voted_blocks_.clear();
+  std::sort(by_height.begin(), by_height.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // As if fetched: each is executed again and goes in once its parent is there, and its
+  // parent certificate may commit what it finalises.
+  for (auto& [height, block] : by_height) HandleBlock({std::move(block), std::nullopt, false, high_qc_from_});
 }
 
 Actions Replica::OnTimer(uint64_t round, uint64_t now_ms) {
@@ -330,7 +349,12 @@ size_t Replica::WaitingProposalsBy(uint32_t proposer) const {
 void Replica::Persist() {
   safety_.RecordHighQc(high_qc_);
   if (last_round_tc_) safety_.RecordHighestTc(*last_round_tc_);
-  out_->push_back(PersistSafetyAction{safety_.record()});
+  PersistSafetyAction action{safety_.record(), std::nullopt};
+  if (unstored_vote_) {
+    if (const TreeBlock* voted = tree_.Get(*unstored_vote_)) action.voted_block = voted->block;
+    unstored_vote_.reset();
+  }
+  out_->push_back(std::move(action));
 }
 
 void Replica::MaybePropose() {
@@ -401,6 +425,7 @@ void Replica::MaybeVote(const TreeBlock& block, const v1::TimeoutCertificate* tc
                                           " ms ahead of this validator's clock"));
   }
   safety_.RecordVote(round, parent_qc.round());
+  unstored_vote_ = block.hash;
   // Persisted before the vote leaves: after a crash the replica must remember it voted.
   if (safety_.Enforces(SafetyRules::Rule::kPersistVoteFirst) && safety_.Enforces(SafetyRules::Rule::kPersistVote)) Persist();
 

@@ -80,6 +80,10 @@ struct RecoveredState {
   // Leader election's records of the committed blocks of this epoch up to the head,
   // oldest first, at most LeaderElection::window_blocks() of them.
   std::vector<ChainRecord> history;
+  // The blocks stored from PersistSafetyAction::voted_block, in any order. Those that
+  // extend the head and are of its epoch go back into the tree at Start (executed
+  // again); the rest are ignored.
+  std::vector<v1::Block> voted_blocks;
 };
 
 class Replica {
@@ -197,7 +201,10 @@ class Replica {
   // The block a vote names as committed when its certificate finalises `finalised`.
   Bytes LastToCommit(const std::string& finalised);
   bool EndsThisEpoch(const TreeBlock& block);
+  // Emits the safety record, with the block of a vote not yet stored (unstored_vote_).
   void Persist();
+  // Puts RecoveredState::voted_blocks back into the tree (Start).
+  void RestoreVotedBlocks();
   // Leader election's view of the chain that ends at `tip` (a block in the tree).
   ChainView ChainAt(const Hash& tip) const;
   // A proposal's proposer and failed_proposers are those its parent's chain elects.
@@ -222,6 +229,8 @@ class Replica {
   uint64_t pace_wait_round_ = 0;  // the round whose pacing wait is running or over
   bool pace_wait_over_ = false;
   std::optional<v1::Timeout> my_timeout_;  // signed for current_round_, re-sent on each timer
+  // The block of the vote just recorded, until a PersistSafetyAction carries it.
+  std::optional<Hash> unstored_vote_;
   // Messages handed to the driver to sign (driver_signs), by kind and round: at most one
   // of each kind a round, as the safety rules allow; bounded, so a signer that never
   // answers only silences this validator.
@@ -246,6 +255,7 @@ class Replica {
   // blocks of this epoch up to the root (oldest first, at most window_blocks()).
   std::map<Hash, ChainRecord> tree_records_;
   std::deque<ChainRecord> history_;
+  std::vector<v1::Block> voted_blocks_;  // from RecoveredState, until Start
 
   Actions* out_ = nullptr;
   uint64_t now_ms_ = 0;

@@ -96,6 +96,7 @@ Result<std::unique_ptr<Node>> Node::Open(const v1::NodeConfig& config) {
                          OpenOrRecoverLedger(config.data_dir(), node->genesis_, &node->verifier_, ledger_options));
   node->safety_file_ = std::make_unique<SafetyFile>(config.data_dir());
   CAIRN_RETURN_IF_ERROR(node->safety_file_->Load().status());  // a damaged record stops the start
+  CAIRN_ASSIGN_OR_RETURN(node->voted_blocks_, VotedBlockLog::Open(config.data_dir(), node->ledger_->height()));
   ledger::Ledger* ledger_ptr = node->ledger_.get();
   node->mempool_ = std::make_unique<Mempool>(node->genesis_.chain_id(), node->verifier_,
                                              [ledger_ptr](const ledger::CheckedTx& tx) -> Result<uint64_t> {
@@ -278,7 +279,8 @@ Status Node::MakeConsensus() {
       .head = {start.head.block, start.head.header, start.head.hash, parent},
       .head_qc = start.head_qc,
       .safety = std::move(record),
-      .history = std::move(history)};
+      .history = std::move(history),
+      .voted_blocks = voted_blocks_->Above(start.head.header.height())};
   if (new_epoch) {
     LogInfo("consensus", "epoch " + std::to_string(committee_->epoch()) + " starts after height " +
                              std::to_string(start.root.height) + " with " + std::to_string(committee_->size()) +
@@ -569,6 +571,10 @@ void Node::Apply(consensus::Actions actions) {
       transport_->SendToEach(others, envelope);
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
       // Nothing after this action may leave before the record is on disk.
+      if (persist->voted_block) {
+        Status stored = voted_blocks_->Append(*persist->voted_block, ledger_->height());
+        if (!stored.ok()) return Halt("consensus", "cannot store the block voted for: " + stored.ToString());
+      }
       Status saved = safety_file_->Save(persist->record);
       if (!saved.ok()) return Halt("consensus", "cannot persist the safety record: " + saved.ToString());
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {

@@ -36,6 +36,7 @@
 #include "node/metrics.h"
 #include "node/metrics_server.h"
 #include "node/safety_file.h"
+#include "node/voted_block_log.h"
 #include "node/pruner.h"
 #include "node/state_server.h"
 #include "node/sync_buffer.h"
@@ -144,6 +145,7 @@ class Node : public rpc::NodeApi {
   crypto::CachingVerifier verifier_{1 << 18};
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<SafetyFile> safety_file_;
+  std::unique_ptr<VotedBlockLog> voted_blocks_;
   std::unique_ptr<ledger::Speculator> speculator_;
   std::unique_ptr<Mempool> mempool_;
   AdmissionBudget admission_{AdmissionBudget::Limits{}};  // clients' submissions, against the commit rate

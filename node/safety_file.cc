@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include "crypto/sha256.h"
 #include "ledger/json_file.h"
+#include "node/durable_file.h"
 
 namespace cairn::node {
 
@@ -20,10 +19,6 @@ constexpr size_t kMaxRecordBytes = 1 << 16;
 constexpr std::string_view kMagic = "CSR2";
 constexpr size_t kHeaderBytes = 4 + 8 + 4;
 constexpr size_t kDigestBytes = 32;
-
-Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
-
-bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 std::string EncodeSlot(uint64_t sequence, const std::string& payload) {
   std::string out(kMagic);
@@ -50,40 +45,6 @@ std::optional<Slot> DecodeSlot(std::string_view bytes) {
   slot.sequence = ReadU64(bytes.substr(4));
   if (!slot.record.ParseFromArray(bytes.data() + kHeaderBytes, static_cast<int>(length))) return std::nullopt;
   return slot;
-}
-
-Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("writing " + path);
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-Status SyncFolder(const std::string& folder) {
-  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return Errno("opening " + folder);
-  const bool synced = ::fsync(dir) == 0;
-  ::close(dir);
-  return synced ? Status::Ok() : Errno("syncing " + folder);
-}
-
-// A file that did not exist, created whole: a temporary file, synced, renamed to `name`,
-// and the folder synced.
-Status CreateFile(const std::string& folder, const std::string& name, const std::string& bytes) {
-  const std::string path = folder + "/" + name;
-  const std::string temporary = path + ".new";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("creating " + temporary);
-  Status written = WriteAll(fd, bytes, temporary);
-  if (written.ok() && ::fsync(fd) != 0) written = Errno("syncing " + temporary);
-  ::close(fd);
-  CAIRN_RETURN_IF_ERROR(written);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return Errno("renaming " + temporary);
-  return SyncFolder(folder);
 }
 
 Status Damaged(const std::string& where) {
@@ -148,7 +109,7 @@ Status SafetyFile::Save(const v1::SafetyRecord& record) {
       fds_[slot] = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
       if (fds_[slot] < 0) return Errno("opening " + path);
     }
-    CAIRN_RETURN_IF_ERROR(WriteAll(fds_[slot], bytes, path));
+    CAIRN_RETURN_IF_ERROR(WriteAt(fds_[slot], 0, bytes, path));
     // A record of another size changes the file's length: fdatasync covers that too.
     if (::ftruncate(fds_[slot], static_cast<off_t>(bytes.size())) != 0) return Errno("truncating " + path);
     if (::fdatasync(fds_[slot]) != 0) return Errno("syncing " + path);

@@ -82,6 +82,9 @@ struct Instance {
   int crash_inside_event = -1;      // a pending Crash::inside_event
   bool crash_when_voting_for_equivocator = false;
   v1::SafetyRecord persisted;  // the record a crash now would leave
+  // The blocks it voted for (PersistSafetyAction::voted_block) above its ledger's head:
+  // durable, like the record, and handed back to the replica after a restart.
+  std::vector<v1::Block> voted_blocks;
   // Messages that arrived while it was down, which the network delivers after it restarts.
   std::vector<std::pair<int, std::shared_ptr<const v1::ConsensusMessage>>> held;
 };

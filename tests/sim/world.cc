@@ -230,7 +230,8 @@ void World::StartReplica(int i) {
                HashFromBytes(start.head.header.parent_hash()).value()},
       .head_qc = start.head_qc,
       .safety = std::move(record),
-      .history = std::move(history)};
+      .history = std::move(history),
+      .voted_blocks = in.voted_blocks};
   const bool token = self && static_cast<int>(in.validator) < s_.token_signers;
   consensus::ReplicaConfig config{.context = *in.context, .self = self,
                                   .base_timeout_ms = s_.base_timeout_ms, .max_timeout_ms = s_.max_timeout_ms,
@@ -602,6 +603,15 @@ void World::Apply(int i, consensus::Actions actions) {
       Status saved = in.ledger->SaveSafetyRecord(persist->record);
       if (!saved.ok()) return Violation("instance " + std::to_string(i) + " could not persist: " + saved.ToString());
       in.persisted = persist->record;
+      if (persist->voted_block) {
+        // What the ledger holds now is not needed again (as node/voted_block_log.h drops it).
+        const uint64_t head = in.ledger->height();
+        std::erase_if(in.voted_blocks, [&](const v1::Block& b) {
+          v1::BlockHeader header;
+          return !header.ParseFromString(b.header()) || header.height() <= head;
+        });
+        in.voted_blocks.push_back(*persist->voted_block);
+      }
     } else if (auto* commit = std::get_if<consensus::CommitAction>(&action)) {
       const uint64_t max_height_before = checker_.max_height();
       for (const auto& [block, certificate] : commit->blocks) {

@@ -32,15 +32,19 @@ inline consensus::Context ContextOf(const TestChain& chain) {
 struct ReplicaRig {
   // `config.context` and `config.self` are filled in here; with `config.driver_signs` the
   // test signs (SignAction, Replica::OnSigned).
+  // `recovered` as a restart hands it over: the safety record and the voted blocks.
   ReplicaRig(const TestChain& chain, uint32_t self, crypto::SignatureVerifier& verifier,
-             consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {})
+             consensus::LeaderElection& leaders, consensus::ReplicaConfig config = {},
+             v1::SafetyRecord safety = {}, std::vector<v1::Block> voted_blocks = {})
       : ledger(ledger::Ledger::Open(std::make_unique<ledger::MemoryStore>(), chain.genesis(), &verifier).value()),
         speculator(*ledger, 64),
         engine(*ledger, speculator, source, 100) {
     auto head = ledger->GetBlock(0).value();
     consensus::RecoveredState recovered{
         .head = {head.block, head.header, head.hash, HashFromBytes(head.header.parent_hash()).value()},
-        .head_qc = ledger::GenesisCertificate(head.hash)};
+        .head_qc = ledger::GenesisCertificate(head.hash),
+        .safety = std::move(safety),
+        .voted_blocks = std::move(voted_blocks)};
     config.context = ContextOf(chain);
     config.self = self;
     const crypto::PrivateKey* key = config.driver_signs ? nullptr : &chain.validator(static_cast<int>(self));

@@ -90,5 +90,36 @@ TEST_F(ReplicaFetchTest, APeerThatDoesNotAnswerIsNotAskedAgainForTheSameBlock) {
   EXPECT_TRUE(AskedForTheBlock(replica_.replica->OnMessage(2, TimeoutCarryingTheCertificate(2), now_ms_ + 5'000)).empty());
 }
 
+TEST_F(ReplicaFetchTest, ARestartedVoterStillServesTheBlockItVotedFor) {
+  // Validator 0 votes for block 1: the record of the vote carries the block.
+  v1::ConsensusMessage proposal;
+  *proposal.mutable_proposal()->mutable_block() = block_;
+  proposal.mutable_proposal()->set_signature(chain_.validator(1).Sign(
+      consensus::ProposalMessage(test::ContextOf(chain_), HashFromBytes(qc_.block_hash()).value())));
+  std::optional<consensus::PersistSafetyAction> persisted;
+  for (auto& action : replica_.replica->OnMessage(1, proposal, now_ms_)) {
+    if (auto* p = std::get_if<consensus::PersistSafetyAction>(&action)) persisted = std::move(*p);
+  }
+  ASSERT_TRUE(persisted.has_value()) << "no vote";
+  ASSERT_TRUE(persisted->voted_block.has_value());
+  EXPECT_EQ(persisted->voted_block->header(), block_.header());
+
+  // Restarted from what the driver stored, it answers a request for the block; restarted
+  // with the record alone (as before the block was stored), it cannot, and if every
+  // honest voter were in that state, no leader could extend the block's certificate.
+  v1::ConsensusMessage request;
+  request.mutable_block_request()->set_block_hash(qc_.block_hash());
+  auto served = [&](std::vector<v1::Block> voted_blocks) {
+    test::ReplicaRig restarted(chain_, 0, verifier_, leaders_, {}, persisted->record, std::move(voted_blocks));
+    (void)restarted.replica->Start(now_ms_ + 1'000);
+    for (const auto& m : test::MessagesOf(restarted.replica->OnMessage(2, request, now_ms_ + 1'100))) {
+      if (m.has_block_response() && m.block_response().block().header() == block_.header()) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(served({*persisted->voted_block}));
+  EXPECT_FALSE(served({}));
+}
+
 }  // namespace
 }  // namespace cairn::node
