@@ -2,9 +2,15 @@
 
 #include <pthread.h>
 
+#include <thread>
+
 #include "node/log.h"
+#include "node/token_signer.h"
 
 namespace cairn::node {
+
+// The retry must find the token ready to open a new session.
+static_assert(ConsensusSigner::kRetryAfter >= TokenSigner::kFirstBackoff);
 
 ConsensusSigner::ConsensusSigner(std::shared_ptr<crypto::Signer> signer, Done done)
     : done_(done), thread_([shared = shared_, signer = std::move(signer), done = std::move(done)] {
@@ -63,6 +69,10 @@ void ConsensusSigner::Run(std::shared_ptr<Shared> shared, std::shared_ptr<crypto
 ConsensusSigner::Signed ConsensusSigner::SignOne(crypto::Signer& signer, Job job) {
   Signed out{.generation = job.generation, .message = std::move(job.action.message)};
   auto signature = signer.Sign(job.action.statement);
+  if (!signature.ok()) {
+    std::this_thread::sleep_for(kRetryAfter);
+    signature = signer.Sign(job.action.statement);
+  }
   if (!signature.ok()) {
     out.status = signature.status();
   } else if (!job.expected.Verify(job.action.statement, *signature)) {

@@ -9,8 +9,15 @@
 // (Replica::OnSigned). Meanwhile the core thread goes on with other validators'
 // messages, so a token at 2,300 signatures a second, or one that hangs, delays this
 // validator's own messages but never the core. A failure (the token's error, or a
-// signature that does not verify) comes back as such: the node logs and counts it, and
-// the replica stays silent for that message.
+// signature that does not verify) is tried once more after kRetryAfter, the token's
+// first back-off (node/token_signer.h: a failure closes its session, and the next
+// signature opens a new one), so that a transient error costs the message 100 ms, not
+// the message. A second failure comes back as such: the node logs and counts it, and the
+// replica stays silent for that message. (The simulator found why: with f validators
+// silent, every honest signature is needed, and a token failing one time in ten kept
+// two consecutive rounds from certifying, so nothing committed for 90 s.) The retry
+// happens before the next message is taken, so messages still leave in the order
+// asked.
 //
 // At most kMaxQueued messages wait; beyond that a submission fails at once, so a
 // token that stopped answering cannot grow the queue. Destroying the signer waits at
@@ -45,6 +52,7 @@ class ConsensusSigner {
 
   static constexpr size_t kMaxQueued = 8;
   static constexpr std::chrono::seconds kStopWait{5};
+  static constexpr std::chrono::milliseconds kRetryAfter{100};
 
   ConsensusSigner(std::shared_ptr<crypto::Signer> signer, Done done);
   // Drops the queue and waits for the signature in progress (at most kStopWait; Done is

@@ -1,9 +1,11 @@
 #include "node/metrics.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "crypto/check.h"
+#include "node/log.h"
 
 namespace cairn::node {
 
@@ -74,14 +76,34 @@ void MetricsRegistry::AddCollector(const std::string& name, const std::string& t
 }
 
 std::string MetricsRegistry::Render() const {
+  using Clock = std::chrono::steady_clock;
   std::lock_guard lock(mu_);
+  const Clock::time_point start = Clock::now();
+  Clock::duration slowest{0};
+  const std::string* slowest_name = nullptr;
   std::string out;
   for (const auto& f : families_) {
     out += "# HELP " + f->name + " " + f->help + "\n# TYPE " + f->name + " " + f->type + "\n";
     if (f->counter) out += f->name + " " + std::to_string(f->counter->value()) + "\n";
     if (f->gauge) out += f->name + " " + std::to_string(f->gauge->value()) + "\n";
     if (f->histogram) f->histogram->Render(f->name, &out);
-    if (f->collector) f->collector(&out);
+    if (f->collector) {
+      const Clock::time_point before = Clock::now();
+      f->collector(&out);
+      if (Clock::now() - before > slowest) {
+        slowest = Clock::now() - before;
+        slowest_name = &f->name;
+      }
+    }
+  }
+  // A collector reads the node's state under that state's lock: a scrape that waits is
+  // a lock held long somewhere, and this names where to look.
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  if (took >= kSlowRender && slowest_name != nullptr) {
+    LogWarn("metrics", "rendering /metrics took " + std::to_string(took.count()) + " ms; the slowest collector, " +
+                           *slowest_name + ", took " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()) +
+                           " ms");
   }
   return out;
 }

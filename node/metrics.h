@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,7 +59,9 @@ class MetricsRegistry {
   void AddCollector(const std::string& name, const std::string& type, const std::string& help,
                     std::function<void(std::string* out)> render);
 
+  // Logs a warning naming the slowest collector when rendering takes kSlowRender or more.
   std::string Render() const;
+  static constexpr std::chrono::milliseconds kSlowRender{500};
 
  private:
   struct Family {

@@ -79,6 +79,8 @@ run() {
   echo "retention_bench: $name run, $rate tx/s for $seconds s..." >&2
   "$bin/cairn" load --network "$dir" --mode rate --rate "$rate" --seconds "$seconds" | tail -n 1 >"$work/$name.json"
   if [ "$name" = pruning ]; then check_reads >"$work/reads.json"; fi
+  # Why a sample lacked node 0's height: its slow renders of /metrics (node/metrics.h).
+  grep -h "rendering /metrics took" "$dir/node0/cairnd.log" >"$work/$name.slow" || true
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   network stop
@@ -132,6 +134,14 @@ def flat(rows):
         ratios.append((start + slope * (full[-1][1] - full[0][1])) / start)
         slopes.append(slope)
     return round(max(ratios), 3), round(max(slopes))
+def slow_renders(name):
+    """Node 0's renders of /metrics that took 500 ms or more: how many, the longest, and
+    the collector most often the slowest."""
+    lines = open(f"{work}/{name}.slow").read().splitlines()
+    took = [int(l.split("rendering /metrics took ")[1].split(" ms")[0]) for l in lines]
+    names = [l.split("the slowest collector, ")[1].split(",")[0] for l in lines]
+    return {"count": len(lines), "max_ms": max(took, default=None),
+            "collector": max(set(names), key=names.count) if names else None}
 (pruned_rows, pruned_incomplete), (archive_rows, archive_incomplete) = samples("pruning"), samples("archive")
 mb = lambda rows: [round(r[2] / 1e6, 1) for r in rows]
 p99a, p99p = archive["latency_ms_p99"], pruning["latency_ms_p99"]
@@ -142,6 +152,7 @@ print(json.dumps({
     "passed_blocks_target": pruning["chain_height"] >= blocks,
     "samples_archive": len(archive_rows), "samples_incomplete_archive": archive_incomplete,
     "samples_pruning": len(pruned_rows), "samples_incomplete_pruning": pruned_incomplete,
+    "slow_metrics_archive": slow_renders("archive"), "slow_metrics_pruning": slow_renders("pruning"),
     "last_sample_height_pruning": pruned_rows[-1][1] if pruned_rows else None,
     "disk_mb_node0_archive": mb(archive_rows), "disk_mb_node0_pruning": mb(pruned_rows),
     "flat_end_over_start": flat(pruned_rows)[0], "flat_target": 1.10,

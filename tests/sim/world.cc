@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "node/consensus_signer.h"
 #include "tests/sim/world_internal.h"
 
 
@@ -647,10 +648,16 @@ void World::Apply(int i, consensus::Actions actions) {
       Trace("instance " + std::to_string(i) + " committed up to height " + std::to_string(checker_.height(i)));
       if (in.ledger->Governance().epoch() != in.context->committee.epoch()) in.epoch_ended = true;
     } else if (auto* sign = std::get_if<consensus::SignAction>(&action)) {
-      // The token (Scenario::token_signers) answers later, in the order asked, or fails.
-      const bool fails = Uniform(0, 9) == 0;
-      if (!fails) consensus::SetSignature(&sign->message, KeyIn(i, in.context->committee)->Sign(sign->statement));
+      // The token (Scenario::token_signers) answers later, in the order asked, or fails
+      // one time in ten; as node::ConsensusSigner does, a failure is tried once more after
+      // the token's back-off, and only a second failure reaches the replica.
       in.token_free_at_ms = std::max(in.token_free_at_ms, now_) + Uniform(0, 40);
+      bool fails = Uniform(0, 9) == 0;
+      if (fails) {
+        in.token_free_at_ms += node::ConsensusSigner::kRetryAfter.count() + Uniform(0, 40);
+        fails = Uniform(0, 9) == 0;
+      }
+      if (!fails) consensus::SetSignature(&sign->message, KeyIn(i, in.context->committee)->Sign(sign->statement));
       Push({.time_ms = in.token_free_at_ms, .kind = fails ? Event::Kind::kSignFailed : Event::Kind::kSigned,
             .instance = i, .generation = in.generation,
             .message = std::make_shared<const v1::ConsensusMessage>(std::move(sign->message))});

@@ -3,6 +3,7 @@
 // than its bound when the token stops answering.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -85,6 +86,50 @@ TEST(ConsensusSignerTest, SignsInOrderAndPutsTheCheckedSignatureInTheMessage) {
     EXPECT_EQ(s.message.vote().round(), i + 1);
     EXPECT_TRUE(key.public_key().Verify(VoteToSign(i + 1).statement, s.message.vote().signature()));
   }
+}
+
+// A token whose first `failures` signatures fail, as after a lost session.
+class FlakySigner : public crypto::Signer {
+ public:
+  FlakySigner(const crypto::PrivateKey& key, int failures) : key_(key), failures_(failures) {}
+  const crypto::PublicKey& public_key() const override { return key_.public_key(); }
+  Result<Bytes> Sign(ByteView message) override {
+    if (calls_++ < failures_) return Status::Unavailable("the token's session was lost");
+    return key_.Sign(message);
+  }
+  int calls() const { return calls_; }
+
+ private:
+  const crypto::PrivateKey& key_;
+  const int failures_;
+  std::atomic<int> calls_{0};
+};
+
+TEST(ConsensusSignerTest, AFailedSignatureIsTriedOnceMoreAfterTheTokensBackOff) {
+  const crypto::PrivateKey key = crypto::PrivateKey::FromSeed(std::string(32, 'k')).value();
+  auto once = std::make_shared<FlakySigner>(key, 1);
+  auto twice = std::make_shared<FlakySigner>(key, 2);
+  Results recovered, failed;
+  {
+    ConsensusSigner after_one(once, recovered.Callback());
+    ConsensusSigner after_two(twice, failed.Callback());
+    after_one.Submit(1, VoteToSign(1), key.public_key());
+    after_one.Submit(1, VoteToSign(2), key.public_key());
+    after_two.Submit(1, VoteToSign(1), key.public_key());
+    ASSERT_TRUE(recovered.WaitFor(2));
+    ASSERT_TRUE(failed.WaitFor(1));
+  }
+  // One failure: signed, a back-off late, and still in the order asked.
+  ASSERT_TRUE(recovered.signed_messages[0].status.ok()) << recovered.signed_messages[0].status.ToString();
+  EXPECT_EQ(recovered.signed_messages[0].message.vote().round(), 1u);
+  EXPECT_GE(recovered.signed_messages[0].took, ConsensusSigner::kRetryAfter);
+  EXPECT_TRUE(key.public_key().Verify(VoteToSign(1).statement, recovered.signed_messages[0].message.vote().signature()));
+  EXPECT_EQ(recovered.signed_messages[1].message.vote().round(), 2u);
+  EXPECT_EQ(once->calls(), 3);
+  // Two in a row: reported, after exactly one retry.
+  EXPECT_EQ(failed.signed_messages[0].status.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(failed.signed_messages[0].message.vote().signature().empty());
+  EXPECT_EQ(twice->calls(), 2);
 }
 
 TEST(ConsensusSignerTest, AStuckTokenFillsTheQueueOnlyToItsBound) {
