@@ -8,16 +8,19 @@
 // and posts the result back to the core thread, which sends the message
 // (Replica::OnSigned). Meanwhile the core thread goes on with other validators'
 // messages, so a token at 2,300 signatures a second, or one that hangs, delays this
-// validator's own messages but never the core. A failure (the token's error, or a
-// signature that does not verify) is tried once more after kRetryAfter, the token's
-// first back-off (node/token_signer.h: a failure closes its session, and the next
-// signature opens a new one), so that a transient error costs the message 100 ms, not
-// the message. A second failure comes back as such: the node logs and counts it, and the
-// replica stays silent for that message. (The simulator found why: with f validators
-// silent, every honest signature is needed, and a token failing one time in ten kept
-// two consecutive rounds from certifying, so nothing committed for 90 s.) The retry
-// happens before the next message is taken, so messages still leave in the order
-// asked.
+// validator's own messages but never the core. An error of the token's (a lost
+// session, a signature that does not verify under its own key) is tried once more after
+// kRetryAfter, the token's first back-off (node/token_signer.h: an error closes the
+// session, and the next signature opens a new one), so that a transient error delays
+// the message by 100 ms instead of losing it. A second error, or a signature under
+// another key than the set names (not retried: it would only repeat), comes back as a
+// failure: the node logs and counts it, and the replica stays silent for that message.
+// After two errors in a row the token's back-off is longer than the retry's wait, so a
+// message asked for within it fails at once, twice. (The simulator found why the retry
+// matters: with f validators silent every honest signature is needed, and a token
+// failing one time in ten kept two consecutive rounds from certifying, so nothing
+// committed for 90 s.) The retry happens before the next message is taken, so messages
+// still leave in the order asked.
 //
 // At most kMaxQueued messages wait; beyond that a submission fails at once, so a
 // token that stopped answering cannot grow the queue. Destroying the signer waits at

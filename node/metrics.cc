@@ -79,7 +79,7 @@ std::string MetricsRegistry::Render() const {
   using Clock = std::chrono::steady_clock;
   std::lock_guard lock(mu_);
   const Clock::time_point start = Clock::now();
-  Clock::duration slowest{0};
+  Clock::duration slowest{0}, collectors{0};
   const std::string* slowest_name = nullptr;
   std::string out;
   for (const auto& f : families_) {
@@ -90,19 +90,21 @@ std::string MetricsRegistry::Render() const {
     if (f->collector) {
       const Clock::time_point before = Clock::now();
       f->collector(&out);
-      if (Clock::now() - before > slowest) {
-        slowest = Clock::now() - before;
+      const Clock::duration took = Clock::now() - before;
+      collectors += took;
+      if (took > slowest) {
+        slowest = took;
         slowest_name = &f->name;
       }
     }
   }
   // A collector reads the node's state under that state's lock: a scrape that waits is
   // a lock held long somewhere, and this names where to look.
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  auto ms = [](Clock::duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+  const Clock::duration took = Clock::now() - start;
   if (took >= kSlowRender && slowest_name != nullptr) {
-    LogWarn("metrics", "rendering /metrics took " + std::to_string(took.count()) + " ms; the slowest collector, " +
-                           *slowest_name + ", took " +
-                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()) +
+    LogWarn("metrics", "rendering /metrics took " + ms(took) + " ms, " + ms(collectors) +
+                           " of them in collectors; the slowest collector, " + *slowest_name + ", took " + ms(slowest) +
                            " ms");
   }
   return out;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "crypto/sha256.h"
@@ -56,11 +57,14 @@ Result<std::string> ReadWhole(const std::string& path) {
 
 Result<std::unique_ptr<VotedBlockLog>> VotedBlockLog::Open(std::string folder, uint64_t head_height) {
   std::unique_ptr<VotedBlockLog> log(new VotedBlockLog(std::move(folder)));
+  // A crash inside an earlier Open, after segment 0 was rewritten and before segment 1
+  // was emptied, leaves blocks in both: each is kept once.
+  std::set<std::string> headers;
   for (int s = 0; s < 2; ++s) {
     if (!Exists(log->PathOf(s))) continue;
     CAIRN_ASSIGN_OR_RETURN(std::string bytes, ReadWhole(log->PathOf(s)));
     for (auto& [height, block] : DecodeSegment(bytes)) {
-      if (height > head_height) log->kept_.emplace_back(height, std::move(block));
+      if (height > head_height && headers.insert(block.header()).second) log->kept_.emplace_back(height, std::move(block));
     }
   }
   std::string fresh;

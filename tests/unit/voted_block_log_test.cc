@@ -11,11 +11,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A block of `height` whose body is `filler` bytes (the log stores what it is given).
-v1::Block BlockAt(uint64_t height, size_t filler = 16) {
+// A block of `height` (of round `round`, by default the height) whose body is `filler`
+// bytes (the log stores what it is given).
+v1::Block BlockAt(uint64_t height, size_t filler = 16, uint64_t round = 0) {
   v1::BlockHeader header;
   header.set_height(height);
-  header.set_round(height);
+  header.set_round(round > 0 ? round : height);
   v1::Block block;
   block.set_header(header.SerializeAsString());
   block.add_transactions()->set_body(std::string(filler, 'x'));
@@ -37,7 +38,9 @@ TEST(VotedBlockLog, KeepsWhatIsAboveTheHeadAcrossAReopen) {
   {
     auto log = VotedBlockLog::Open(dir.path(), 0);
     ASSERT_TRUE(log.ok()) << log.status().ToString();
-    for (uint64_t h : {1, 2, 3, 3, 4}) ASSERT_TRUE((*log)->Append(BlockAt(h), 0).ok());  // 3 twice: a fork
+    for (uint64_t h : {1, 2, 3}) ASSERT_TRUE((*log)->Append(BlockAt(h), 0).ok());
+    ASSERT_TRUE((*log)->Append(BlockAt(3, 16, 7), 0).ok());  // a fork: another block at 3, of a later round
+    ASSERT_TRUE((*log)->Append(BlockAt(4), 0).ok());
     EXPECT_EQ(Heights((*log)->Above(2)), (std::vector<uint64_t>{3, 3, 4}));
   }
   auto reopened = VotedBlockLog::Open(dir.path(), 2);  // heights 1 and 2 committed since
@@ -68,6 +71,23 @@ TEST(VotedBlockLog, ATornLastAppendLosesOnlyThatEntry) {
   auto again = VotedBlockLog::Open(dir.path(), 4);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Heights((*again)->Above(0)), (std::vector<uint64_t>{5, 6, 8}));
+}
+
+TEST(VotedBlockLog, ACrashInsideOpensRewriteKeepsEachBlockOnce) {
+  test::TempDir dir;
+  {
+    auto log = VotedBlockLog::Open(dir.path(), 0);
+    ASSERT_TRUE(log.ok());
+    for (uint64_t h : {3, 4}) ASSERT_TRUE((*log)->Append(BlockAt(h), 0).ok());
+  }
+  // Open rewrote segment 0 with both and crashed before emptying segment 1, which still
+  // held them.
+  const std::string first = dir.path() + "/" + VotedBlockLog::kSegmentNames[0];
+  const std::string second = dir.path() + "/" + VotedBlockLog::kSegmentNames[1];
+  fs::copy_file(first, second, fs::copy_options::overwrite_existing);
+  auto reopened = VotedBlockLog::Open(dir.path(), 0);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(Heights((*reopened)->Above(0)), (std::vector<uint64_t>{3, 4}));
 }
 
 TEST(VotedBlockLog, TheFilesStayAboutTwoSegmentsWhileTheChainCommits) {
