@@ -572,7 +572,7 @@ void Node::Apply(consensus::Actions actions) {
     } else if (auto* persist = std::get_if<consensus::PersistSafetyAction>(&action)) {
       // Nothing after this action may leave before the record is on disk.
       if (persist->voted_block) {
-        Status stored = voted_blocks_->Append(*persist->voted_block, ledger_->height());
+        Status stored = voted_blocks_->Append(std::move(*persist->voted_block), ledger_->height());
         if (!stored.ok()) return Halt("consensus", "cannot store the block voted for: " + stored.ToString());
       }
       Status saved = safety_file_->Save(persist->record);

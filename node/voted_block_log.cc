@@ -88,7 +88,7 @@ VotedBlockLog::~VotedBlockLog() {
   }
 }
 
-Status VotedBlockLog::Append(const v1::Block& block, uint64_t committed_height) {
+Status VotedBlockLog::Append(v1::Block block, uint64_t committed_height) {
   v1::BlockHeader header;
   if (!header.ParseFromString(block.header())) return Status::InvalidArgument("a voted block's header does not parse");
   std::erase_if(kept_, [&](const auto& entry) { return entry.first <= committed_height; });
@@ -106,7 +106,7 @@ Status VotedBlockLog::Append(const v1::Block& block, uint64_t committed_height) 
   if (::fdatasync(segment.fd) != 0) return Errno("syncing " + PathOf(active_));
   segment.bytes += entry.size();
   segment.max_height = std::max(segment.max_height, header.height());
-  kept_.emplace_back(header.height(), block);
+  kept_.emplace_back(header.height(), std::move(block));
   return Status::Ok();
 }
 

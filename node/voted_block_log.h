@@ -43,7 +43,7 @@ class VotedBlockLog {
 
   // Stores `block`, durably when it returns Ok. `committed_height` is the node's head
   // now: blocks at or below it are no longer needed.
-  Status Append(const v1::Block& block, uint64_t committed_height);
+  Status Append(v1::Block block, uint64_t committed_height);
   // The stored blocks above `height`, lowest first.
   std::vector<v1::Block> Above(uint64_t height) const;
 
